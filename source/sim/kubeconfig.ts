@@ -1,0 +1,32 @@
+import {stringify} from 'yaml';
+
+/** Options of {@link simKubeconfig}. */
+export interface SimKubeconfigOptions {
+	/** The API server URL, e.g. `http://127.0.0.1:40123`. */
+	server: string;
+	/** Context name (default 'meshtop-sim'). */
+	contextName?: string;
+	/** The context's default namespace (default 'bookinfo'). */
+	namespace?: string;
+	/** User name (default 'sim-admin'); the sim reports it in Forbidden messages. */
+	user?: string;
+}
+
+/** The bearer token the sim's user presents; the sim accepts any token, it only has to look real to clients. */
+export const simToken = 'meshtop-sim-token';
+
+/** A kubeconfig YAML for the sim: cluster 'meshtop-sim', context `contextName` (default 'meshtop-sim'), user (default 'sim-admin', token auth), namespace (default 'bookinfo'). */
+export function simKubeconfig(options: SimKubeconfigOptions): string {
+	const contextName = options.contextName ?? 'meshtop-sim';
+	const user = options.user ?? 'sim-admin';
+	const namespace = options.namespace ?? 'bookinfo';
+	return stringify({
+		apiVersion: 'v1',
+		kind: 'Config',
+		clusters: [{name: 'meshtop-sim', cluster: {server: options.server}}],
+		users: [{name: user, user: {token: simToken}}],
+		contexts: [{name: contextName, context: {cluster: 'meshtop-sim', user, namespace}}],
+		'current-context': contextName,
+		preferences: {},
+	});
+}

@@ -1,0 +1,74 @@
+/**
+ * The VirtualService model meshtop works with: types shared by the whole app, and the entry point that re-exports
+ * the operations (split into small modules: routes, validation, weight patch, JSON Patch, GitOps ownership).
+ */
+
+/** A networking.istio.io VirtualService as the API returns it; unknown fields are kept so writes never drop them. */
+export interface VirtualService {
+	apiVersion: string;
+	kind: string;
+	metadata: {
+		name: string;
+		namespace?: string;
+		resourceVersion?: string;
+		generation?: number;
+		labels?: Record<string, string>;
+		annotations?: Record<string, string>;
+		[key: string]: unknown;
+	};
+	spec: Record<string, unknown>;
+	[key: string]: unknown;
+}
+
+/** What meshtop needs of a DestinationRule. */
+export interface DestinationRuleInfo {
+	/** The rule's `spec.host` as written (short names are relative to the rule's namespace, assumed to be the VirtualService's). */
+	host: string;
+	/** Subsets with their pod labels; the `version` label tells which Istio metric series a subset produces. */
+	subsets: {name: string; labels: Record<string, string>}[];
+}
+
+/** One version the user can give traffic to: a route destination, or a DestinationRule subset the route does not list yet. */
+export interface Destination {
+	/** Stable key shown as the version name: the subset name, or the host when the destination has no subset (host-per-version setups). Unique within a route. */
+	key: string;
+	/** The host as written in the route (kept verbatim so an added destination uses the same spelling). */
+	host: string;
+	/** The DestinationRule subset, when the destination names one. */
+	subset?: string;
+	/** Normalized configured weight 0..100 (see normalizeWeights). */
+	weight: number;
+	/** Position in the route's destination array; undefined for DestinationRule subsets not yet in the route (shown at weight 0, added by a write). */
+	index?: number;
+	/** Which Istio metric series belong to this destination: destination_service_name (short host name) and, when known, destination_version (the subset's `version` label; undefined for host-per-version = any version of that service). */
+	metric: {service: string; namespace?: string; version?: string};
+	/** A problem the user must see, e.g. "subset v4 is not defined in DestinationRule reviews: Istio answers 503 (NR)". */
+	problem?: string;
+}
+
+/** One http/tcp/tls route of a VirtualService, with the versions it splits traffic between. */
+export interface Route {
+	/** The route's protocol section. */
+	kind: 'http' | 'tcp' | 'tls';
+	/** Index within spec[kind]. */
+	index: number;
+	/** The route's `name`, else `http[0]` style. */
+	name: string;
+	/** Human summary of its match conditions, e.g. "headers end-user exact jason" or "default". */
+	match: string;
+	/** Whether meshtop may write weights on this route. */
+	editable: boolean;
+	/** Why not editable: tcp/tls routes, a delegate VirtualService, a route with `redirect`/`direct_response`/`delegate`, no destinations. */
+	readOnlyReason?: string;
+	/** The route's destinations in array order, then DestinationRule subsets it lacks (no index). */
+	destinations: Destination[];
+}
+
+/** RFC 6902 operations. */
+export type JsonPatchOperation = {op: 'test' | 'add' | 'replace' | 'remove'; path: string; value?: unknown};
+
+export {routesOf, resolveHost} from './routes.js';
+export {validateVirtualService} from './vs-validation.js';
+export {weightPatch} from './weight-patch.js';
+export {applyJsonPatch} from './json-patch.js';
+export {gitOpsOwner} from './gitops.js';

@@ -1,0 +1,32 @@
+import type {DestinationRuleInfo, VirtualService} from '../domain/virtual-service.js';
+import type {MetricsSnapshot} from '../domain/metrics.js';
+import type {AppliedChange, FeedStatus, Notice, Overlay} from './app-state.js';
+
+/** Every way the console's state can change. The reducer is the only consumer. */
+export type Action =
+	/** The VirtualService watch delivered the namespace's current objects or a status change. */
+	| {type: 'feed'; items?: ReadonlyMap<string, VirtualService>; destinationRules?: readonly DestinationRuleInfo[]; status: FeedStatus; error?: string}
+	/** ↑↓: move the row selection. */
+	| {type: 'select'; delta: number}
+	/** ←→: stage a shift of `step` points toward (1) or away from (-1) the selected version. */
+	| {type: 'shift'; direction: 1 | -1}
+	/** [ ]: change the step size. */
+	| {type: 'step'; direction: 1 | -1}
+	/** Enter on a staged change: show the diff for confirmation. */
+	| {type: 'review'}
+	/** Esc: leave an overlay, or drop the staged change. */
+	| {type: 'discard'}
+	| {type: 'applyStarted'}
+	| {type: 'applySucceeded'; vs: VirtualService; change: AppliedChange; undo: boolean}
+	| {type: 'applyFailed'; error: string; conflict: boolean}
+	| {type: 'metrics'; snapshot: MetricsSnapshot}
+	| {type: 'metricsFailed'; error: string}
+	| {type: 'prometheus'; label: string; status: FeedStatus; error?: string}
+	/** Tab: next route of the VirtualService. */
+	| {type: 'nextRoute'}
+	| {type: 'overlay'; overlay: Overlay}
+	| {type: 'pickerQuery'; query: string}
+	| {type: 'pickerMove'; delta: number}
+	/** Choose a VirtualService to show (picker Enter). */
+	| {type: 'pick'; name: string}
+	| {type: 'notice'; notice: Notice | undefined};

@@ -1,0 +1,108 @@
+import type {DestinationRuleInfo, VirtualService} from '../domain/virtual-service.js';
+import type {MetricsSnapshot} from '../domain/metrics.js';
+import {SeriesSet} from '../domain/series.js';
+
+/** Where meshtop is connected, for the header. */
+export interface ConnectionInfo {
+	contextName: string;
+	namespace: string;
+	user: string;
+	server: string;
+}
+
+/** State of a live data source (VirtualService watch, Prometheus). */
+export type FeedStatus = 'connecting' | 'live' | 'reconnecting' | 'stale' | 'error' | 'disabled';
+
+/** A change staged by the arrow keys, not yet written. */
+export interface StagedChange {
+	/** Route key (see routeKey) the weights belong to. */
+	route: string;
+	/** Weights keyed by destination key, summing to 100. */
+	weights: Record<string, number>;
+	/** resourceVersion of the VirtualService the change was staged against. */
+	resourceVersion: string | undefined;
+}
+
+/** A change meshtop wrote, kept so that `u` can revert it. */
+export interface AppliedChange {
+	route: string;
+	before: Record<string, number>;
+	after: Record<string, number>;
+	/** resourceVersion the write produced: undo refuses if the VS has moved on since. */
+	resourceVersion: string | undefined;
+}
+
+/** A line of feedback at the bottom of the screen. */
+export interface Notice {
+	level: 'info' | 'warn' | 'error';
+	text: string;
+}
+
+/** Which layer has the keyboard. */
+export type Overlay = 'none' | 'help' | 'picker' | 'confirm';
+
+/** Everything the console shows; changed only by the reducer. */
+export interface AppState {
+	connection: ConnectionInfo;
+	readOnly: boolean;
+	/** Name of the VirtualService on screen; undefined until picked. */
+	vsName: string | undefined;
+	/** Every VirtualService of the namespace, by name (the live watch). */
+	virtualServices: ReadonlyMap<string, VirtualService>;
+	destinationRules: readonly DestinationRuleInfo[];
+	kubeStatus: FeedStatus;
+	kubeError: string | undefined;
+	/** Route key of the route on screen (see routeKey); undefined = first editable route. */
+	routeKey: string | undefined;
+	/** Index of the selected destination row. */
+	selected: number;
+	step: number;
+	staged: StagedChange | undefined;
+	applying: boolean;
+	/** Applied changes, newest last. */
+	history: readonly AppliedChange[];
+	notice: Notice | undefined;
+	metrics: MetricsSnapshot | undefined;
+	metricsStatus: FeedStatus;
+	metricsError: string | undefined;
+	/** Where Prometheus is reached, e.g. "port-forward istio-system/prometheus-7b… → 127.0.0.1:41234". */
+	prometheusLabel: string;
+	/** Request rate history per destination key; mutable ring buffers, `seriesVersion` changes when they do. */
+	series: SeriesSet;
+	seriesVersion: number;
+	overlay: Overlay;
+	pickerQuery: string;
+	pickerSelected: number;
+}
+
+/** Samples kept per version: 2 minutes at the default 1 s refresh, wider than any chart. */
+export const seriesCapacity = 120;
+
+/** The state before anything has been loaded. */
+export function initialState(options: {connection: ConnectionInfo; vsName?: string; readOnly?: boolean; step?: number; prometheusLabel?: string}): AppState {
+	return {
+		connection: options.connection,
+		readOnly: options.readOnly ?? false,
+		vsName: options.vsName,
+		virtualServices: new Map(),
+		destinationRules: [],
+		kubeStatus: 'connecting',
+		kubeError: undefined,
+		routeKey: undefined,
+		selected: 0,
+		step: options.step ?? 10,
+		staged: undefined,
+		applying: false,
+		history: [],
+		notice: undefined,
+		metrics: undefined,
+		metricsStatus: 'connecting',
+		metricsError: undefined,
+		prometheusLabel: options.prometheusLabel ?? 'Prometheus',
+		series: new SeriesSet(seriesCapacity),
+		seriesVersion: 0,
+		overlay: options.vsName === undefined ? 'picker' : 'none',
+		pickerQuery: '',
+		pickerSelected: 0,
+	};
+}

@@ -1,0 +1,235 @@
+import type {Destination, JsonPatchOperation, VirtualService} from '../domain/virtual-service.js';
+import {weightPatch} from '../domain/virtual-service.js';
+import type {MetricsSnapshot} from '../domain/metrics.js';
+import type {AppliedChange, FeedStatus} from './app-state.js';
+import type {Store} from './store.js';
+import type {Action} from './actions.js';
+import {configuredWeights, currentRoute, currentVirtualService, routeKey} from './selectors.js';
+
+/** A write meshtop made, for the change trail. */
+export interface ConsoleChange {
+	vs: string;
+	route: string;
+	before: Record<string, number>;
+	after: Record<string, number>;
+	resourceVersionBefore: string | undefined;
+	resourceVersionAfter: string | undefined;
+	source: 'console' | 'undo';
+}
+
+/** The I/O the console needs, injected so the UI runs against the cluster, the sim or fakes alike. */
+export interface ConsoleServices {
+	/** Starts the live feed of the namespace's VirtualServices and DestinationRules; returns its stop. */
+	watch(listener: (update: Extract<Action, {type: 'feed'}>) => void): () => void;
+	/** Applies a JSON Patch to a VirtualService; a failed resourceVersion test rejects with an error whose `kind` is 'conflict'. */
+	patch(name: string, operations: JsonPatchOperation[]): Promise<VirtualService>;
+	/** One refresh of metrics for the given destinations (a constant number of queries). */
+	fetchMetrics(destinations: readonly Destination[]): Promise<MetricsSnapshot>;
+	/** Prometheus connection changes (port-forward reconnects); returns its stop. */
+	watchPrometheus?(listener: (status: {label: string; status: FeedStatus; error?: string}) => void): () => void;
+	/** Re-reads one VirtualService (after a conflict, so the screen shows what won). */
+	get?(name: string): Promise<VirtualService>;
+	/** Records a write in the trail; resolves to a warning to show, if any. */
+	recordChange?(change: ConsoleChange): Promise<string | undefined>;
+}
+
+/** Options of the controller. */
+export interface ControllerOptions {
+	/** Metrics refresh period in milliseconds. */
+	refreshMs: number;
+}
+
+function messageOf(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+function isConflict(error: unknown): boolean {
+	return typeof error === 'object' && error !== null && (error as {kind?: unknown}).kind === 'conflict';
+}
+
+/**
+ * Runs the console's side effects: the watch, the metrics refresh loop and the writes.
+ * Components never call adapters; they dispatch, or call apply()/undo() here. Owns its timer and feeds: stop() ends them.
+ */
+export class ConsoleController {
+	private readonly stops: Array<() => void> = [];
+	private timer: NodeJS.Timeout | undefined;
+	private fetching = false;
+	private lastDestinations = '';
+
+	/** Creates a controller over a store and the services; nothing runs until start(). */
+	constructor(private readonly store: Store, private readonly services: ConsoleServices, private readonly options: ControllerOptions) {}
+
+	/** Starts the VirtualService feed, Prometheus status and the metrics loop. */
+	start(): void {
+		const dispatch = (action: Action) => {
+			this.store.dispatch(action);
+		};
+
+		this.stops.push(this.services.watch(dispatch));
+		if (this.services.watchPrometheus !== undefined) {
+			this.stops.push(this.services.watchPrometheus(status => {
+				dispatch({type: 'prometheus', ...status});
+			}));
+		}
+
+		// A new route or version set on screen should not wait a whole period for numbers.
+		this.stops.push(this.store.subscribe(() => {
+			const keys = this.destinationsKey();
+			if (keys !== this.lastDestinations) {
+				this.lastDestinations = keys;
+				void this.refreshMetrics();
+			}
+		}));
+		this.timer = setInterval(() => void this.refreshMetrics(), this.options.refreshMs);
+		void this.refreshMetrics();
+	}
+
+	/** Stops every feed and timer this controller started. */
+	stop(): void {
+		clearInterval(this.timer);
+		this.timer = undefined;
+		for (const stop of this.stops.splice(0)) {
+			stop();
+		}
+	}
+
+	/** Fetches metrics once for the destinations on screen; skipped while a fetch is in flight. */
+	async refreshMetrics(): Promise<void> {
+		const destinations = currentRoute(this.store.getState())?.destinations;
+		if (this.fetching || destinations === undefined || destinations.length === 0) {
+			return;
+		}
+
+		this.fetching = true;
+		try {
+			const snapshot = await this.services.fetchMetrics(destinations);
+			if (this.timer !== undefined) {
+				this.store.dispatch({type: 'metrics', snapshot});
+			}
+		} catch (error) {
+			if (this.timer !== undefined) {
+				this.store.dispatch({type: 'metricsFailed', error: messageOf(error)});
+			}
+		} finally {
+			this.fetching = false;
+		}
+	}
+
+	/** Writes the staged change (the confirm overlay's Enter). */
+	async apply(): Promise<void> {
+		const state = this.store.getState();
+		const vs = currentVirtualService(state);
+		const route = currentRoute(state);
+		const staged = state.staged;
+		if (state.readOnly || state.applying || vs === undefined || route === undefined || staged === undefined || staged.route !== routeKey(route)) {
+			return;
+		}
+
+		if (vs.metadata.resourceVersion !== staged.resourceVersion) {
+			this.conflict(vs.metadata.name, staged.resourceVersion);
+			return;
+		}
+
+		await this.write(vs, route.name, routeKey(route), configuredWeights(route), staged.weights, 'console');
+	}
+
+	/** Reverts the last change this console applied, if nothing changed the VirtualService since (`u`). */
+	async undo(): Promise<void> {
+		const state = this.store.getState();
+		const last = state.history.at(-1);
+		const vs = currentVirtualService(state);
+		if (state.readOnly || state.applying) {
+			return;
+		}
+
+		if (last === undefined || vs === undefined) {
+			this.store.dispatch({type: 'notice', notice: {level: 'info', text: 'Nothing to undo in this session.'}});
+			return;
+		}
+
+		if (vs.metadata.resourceVersion !== last.resourceVersion) {
+			this.store.dispatch({type: 'notice', notice: {level: 'warn', text: `Not undoing: ${vs.metadata.name} changed elsewhere since your last change (resourceVersion ${last.resourceVersion ?? '?'} → ${vs.metadata.resourceVersion ?? '?'}).`}});
+			return;
+		}
+
+		const route = currentRoute({...state, routeKey: last.route});
+		if (route === undefined || routeKey(route) !== last.route) {
+			this.store.dispatch({type: 'notice', notice: {level: 'warn', text: `Not undoing: route ${last.route} no longer exists.`}});
+			return;
+		}
+
+		await this.write(vs, route.name, last.route, configuredWeights(route), last.before, 'undo');
+	}
+
+	private async write(vs: VirtualService, routeName: string, key: string, before: Record<string, number>, after: Record<string, number>, source: ConsoleChange['source']): Promise<void> {
+		const route = currentRoute({...this.store.getState(), routeKey: key});
+		if (route === undefined) {
+			return;
+		}
+
+		let operations: JsonPatchOperation[];
+		try {
+			operations = weightPatch(vs, route, after);
+		} catch (error) {
+			this.store.dispatch({type: 'applyFailed', error: messageOf(error), conflict: false});
+			return;
+		}
+
+		this.store.dispatch({type: 'applyStarted'});
+		let updated: VirtualService;
+		try {
+			updated = await this.services.patch(vs.metadata.name, operations);
+		} catch (error) {
+			if (isConflict(error)) {
+				await this.reread(vs.metadata.name);
+				this.conflict(vs.metadata.name, vs.metadata.resourceVersion);
+			} else {
+				this.store.dispatch({type: 'applyFailed', error: `Write failed, nothing changed: ${messageOf(error)}`, conflict: false});
+			}
+
+			return;
+		}
+
+		const change: AppliedChange = {route: key, before, after, resourceVersion: updated.metadata.resourceVersion};
+		this.store.dispatch({type: 'applySucceeded', vs: updated, change, undo: source === 'undo'});
+		const warning = await this.services.recordChange?.({
+			vs: vs.metadata.name,
+			route: routeName,
+			before,
+			after,
+			resourceVersionBefore: vs.metadata.resourceVersion,
+			resourceVersionAfter: updated.metadata.resourceVersion,
+			source,
+		}).catch((error: unknown) => `Change applied, but not recorded in the trail: ${messageOf(error)}`);
+		if (warning !== undefined) {
+			this.store.dispatch({type: 'notice', notice: {level: 'warn', text: warning}});
+		}
+	}
+
+	private async reread(name: string): Promise<void> {
+		try {
+			const fresh = await this.services.get?.(name);
+			if (fresh !== undefined) {
+				const state = this.store.getState();
+				this.store.dispatch({type: 'feed', items: new Map(state.virtualServices).set(name, fresh), status: state.kubeStatus});
+			}
+		} catch {
+			// The watch delivers the new object shortly anyway.
+		}
+	}
+
+	private conflict(name: string, stagedVersion: string | undefined): void {
+		this.store.dispatch({
+			type: 'applyFailed',
+			conflict: true,
+			error: `Conflict: ${name} was changed by someone else since you staged (resourceVersion ${stagedVersion ?? '?'}). Nothing was written; the screen shows the current weights, stage again.`,
+		});
+	}
+
+	private destinationsKey(): string {
+		const state = this.store.getState();
+		const route = currentRoute(state);
+		return `${state.vsName ?? ''}|${route === undefined ? '' : routeKey(route)}|${route?.destinations.map(destination => destination.key).join(',') ?? ''}`;
+	}
+}

@@ -1,0 +1,73 @@
+import {routesOf, type Destination, type Route, type VirtualService} from '../domain/virtual-service.js';
+import type {AppState} from './app-state.js';
+
+/** Identifies a route across re-reads of its VirtualService. */
+export function routeKey(route: Pick<Route, 'kind' | 'index'>): string {
+	return `${route.kind}[${route.index}]`;
+}
+
+/** The VirtualService on screen, if it exists. */
+export function currentVirtualService(state: Pick<AppState, 'vsName' | 'virtualServices'>): VirtualService | undefined {
+	return state.vsName === undefined ? undefined : state.virtualServices.get(state.vsName);
+}
+
+// Parsing a VirtualService is cheap but runs on every render and keypress: reuse the result while
+// neither the object nor the DestinationRules changed (both are replaced, never mutated, on change).
+const routeCache = new WeakMap<VirtualService, {rules: unknown; routes: Route[]}>();
+
+/** Every route of the VirtualService on screen (empty when there is none). */
+export function currentRoutes(state: Pick<AppState, 'vsName' | 'virtualServices' | 'destinationRules'>): Route[] {
+	const vs = currentVirtualService(state);
+	if (vs === undefined) {
+		return [];
+	}
+
+	const cached = routeCache.get(vs);
+	if (cached?.rules === state.destinationRules) {
+		return cached.routes;
+	}
+
+	const routes = routesOf(vs, state.destinationRules);
+	routeCache.set(vs, {rules: state.destinationRules, routes});
+	return routes;
+}
+
+/** The route on screen: the chosen one, else the first editable one, else the first. */
+export function currentRoute(state: Pick<AppState, 'vsName' | 'virtualServices' | 'destinationRules' | 'routeKey'>): Route | undefined {
+	const routes = currentRoutes(state);
+	return routes.find(route => routeKey(route) === state.routeKey)
+		?? routes.find(route => route.editable)
+		?? routes[0];
+}
+
+/** Configured weights of a route by destination key. */
+export function configuredWeights(route: Route): Record<string, number> {
+	return Object.fromEntries(route.destinations.map(destination => [destination.key, destination.weight]));
+}
+
+/** Weights to show as "staged": the staged change for this route, else the configured ones. */
+export function stagedWeights(state: Pick<AppState, 'staged'>, route: Route): Record<string, number> {
+	if (state.staged?.route === routeKey(route)) {
+		return state.staged.weights;
+	}
+
+	return configuredWeights(route);
+}
+
+/** The destination of the selected row. */
+export function selectedDestination(state: AppState): Destination | undefined {
+	return currentRoute(state)?.destinations[state.selected];
+}
+
+/** VirtualService names matching the picker query (case-insensitive substring), sorted. */
+export function pickerMatches(state: Pick<AppState, 'virtualServices' | 'pickerQuery'>): string[] {
+	const query = state.pickerQuery.toLowerCase();
+	const names: string[] = [];
+	for (const name of state.virtualServices.keys()) {
+		if (name.toLowerCase().includes(query)) {
+			names.push(name);
+		}
+	}
+
+	return names.sort();
+}

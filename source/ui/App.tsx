@@ -1,0 +1,214 @@
+import React, {useEffect, useSyncExternalStore} from 'react';
+import {Box, Text, useApp, useInput, useWindowSize, type Key} from 'ink';
+import type {ConsoleController} from '../state/controller.js';
+import type {Store} from '../state/store.js';
+import type {AppState} from '../state/app-state.js';
+import {currentRoute, currentVirtualService, pickerMatches, stagedWeights} from '../state/selectors.js';
+import {commandFor, type CommandId, type Scope} from './keymap.js';
+import {Header} from './Header.js';
+import {VersionTable} from './VersionTable.js';
+import {Chart} from './Chart.js';
+import {Footer} from './Footer.js';
+import {HelpOverlay} from './HelpOverlay.js';
+import {ConfirmDialog} from './ConfirmDialog.js';
+import {Picker} from './Picker.js';
+
+/** Smallest terminal the console draws in; below it says so instead of drawing garbage. */
+export const minimumSize = {columns: 60, rows: 15};
+
+/** Props of the console. */
+export interface AppProps {
+	store: Store;
+	/** Started on mount and stopped on unmount: the console owns the feeds while it is on screen. */
+	controller: ConsoleController;
+}
+
+function scopeOf(state: AppState): Scope {
+	return state.overlay === 'none' ? 'main' : state.overlay;
+}
+
+function run(command: CommandId, store: Store, controller: ConsoleController, exit: () => void): void {
+	const {dispatch} = store;
+	switch (command) {
+		case 'select-up': {
+			dispatch({type: 'select', delta: -1});
+			break;
+		}
+
+		case 'select-down': {
+			dispatch({type: 'select', delta: 1});
+			break;
+		}
+
+		case 'shift-left': {
+			dispatch({type: 'shift', direction: -1});
+			break;
+		}
+
+		case 'shift-right': {
+			dispatch({type: 'shift', direction: 1});
+			break;
+		}
+
+		case 'step-down': {
+			dispatch({type: 'step', direction: -1});
+			break;
+		}
+
+		case 'step-up': {
+			dispatch({type: 'step', direction: 1});
+			break;
+		}
+
+		case 'review': {
+			dispatch({type: 'review'});
+			break;
+		}
+
+		case 'confirm': {
+			void controller.apply();
+			break;
+		}
+
+		case 'discard': {
+			dispatch({type: 'discard'});
+			break;
+		}
+
+		case 'undo': {
+			void controller.undo();
+			break;
+		}
+
+		case 'next-route': {
+			dispatch({type: 'nextRoute'});
+			break;
+		}
+
+		case 'picker': {
+			dispatch({type: 'overlay', overlay: 'picker'});
+			break;
+		}
+
+		case 'help': {
+			dispatch({type: 'overlay', overlay: store.getState().overlay === 'help' ? 'none' : 'help'});
+			break;
+		}
+
+		case 'quit': {
+			exit();
+			break;
+		}
+	}
+}
+
+function pickerInput(input: string, key: Key, store: Store, exit: () => void): void {
+	const state = store.getState();
+	if (key.ctrl && input === 'c') {
+		exit();
+	} else if (key.escape) {
+		store.dispatch({type: 'discard'});
+	} else if (key.upArrow) {
+		store.dispatch({type: 'pickerMove', delta: -1});
+	} else if (key.downArrow) {
+		store.dispatch({type: 'pickerMove', delta: 1});
+	} else if (key.return) {
+		const name = pickerMatches(state)[state.pickerSelected];
+		if (name !== undefined) {
+			store.dispatch({type: 'pick', name});
+		}
+	} else if (key.backspace || key.delete) {
+		store.dispatch({type: 'pickerQuery', query: state.pickerQuery.slice(0, -1)});
+	} else if (input.length > 0 && !key.ctrl && !key.meta && /^[\w.-]+$/.test(input)) {
+		store.dispatch({type: 'pickerQuery', query: state.pickerQuery + input});
+	}
+}
+
+function Body({state, columns, rows}: {state: AppState; columns: number; rows: number}) {
+	const vs = currentVirtualService(state);
+	const route = currentRoute(state);
+	if (state.overlay === 'picker') {
+		return <Picker state={state} rows={rows} />;
+	}
+
+	if (state.overlay === 'help') {
+		return <HelpOverlay readOnly={state.readOnly} />;
+	}
+
+	if (vs === undefined || route === undefined) {
+		const why = state.kubeStatus === 'connecting'
+			? 'Loading VirtualServices…'
+			: vs === undefined
+				? `VirtualService ${state.vsName ?? ''} not found in namespace ${state.connection.namespace}. Press / to pick one.`
+				: `VirtualService ${vs.metadata.name} has no routes.`;
+		return <Text color={state.kubeStatus === 'connecting' ? undefined : 'yellow'}>{state.kubeError ?? why}</Text>;
+	}
+
+	if (state.overlay === 'confirm' && state.staged !== undefined) {
+		return <ConfirmDialog vs={vs} route={route} weights={stagedWeights(state, route)} />;
+	}
+
+	const keys = route.destinations.map(destination => destination.key);
+	const problems = route.destinations.filter(destination => destination.problem !== undefined).length;
+	const chartHeight = rows - (2 + keys.length + problems + (route.editable ? 0 : 1));
+	return (
+		<Box flexDirection="column">
+			{route.editable ? null : <Text color="yellow">read-only route: {route.readOnlyReason ?? ''}</Text>}
+			<VersionTable state={state} route={route} columns={columns} />
+			{chartHeight >= 5 ? (
+				<Box marginTop={1}>
+					<Chart series={state.series} seriesVersion={state.seriesVersion} keys={keys} width={columns} height={chartHeight - 1} />
+				</Box>
+			) : null}
+		</Box>
+	);
+}
+
+/** The meshtop console: header, versions, chart, notice and keys, sized to the terminal. */
+export function App({store, controller}: AppProps) {
+	const state = useSyncExternalStore(store.subscribe, store.getState);
+	const {columns, rows} = useWindowSize();
+	const {exit} = useApp();
+	useEffect(() => {
+		controller.start();
+		return () => {
+			controller.stop();
+		};
+	}, [controller]);
+
+	useInput((input, key) => {
+		const current = store.getState();
+		if (current.overlay === 'picker') {
+			pickerInput(input, key, store, exit);
+			return;
+		}
+
+		const command = commandFor(input, key, scopeOf(current), current.readOnly);
+		if (command !== undefined) {
+			run(command, store, controller, exit);
+		}
+	});
+
+	if (columns < minimumSize.columns || rows < minimumSize.rows) {
+		return (
+			<Box flexDirection="column">
+				<Text color="yellow">Terminal too small: {columns}×{rows}. meshtop needs at least {minimumSize.columns}×{minimumSize.rows} (80×24 recommended).</Text>
+				<Text>Enlarge the window, or use `meshtop status {state.vsName ?? '<vs>'}`. q quits.</Text>
+			</Box>
+		);
+	}
+
+	const footerLines = columns >= 110 ? 1 : 2;
+	const bodyRows = rows - 2 - 1 - footerLines - 1;
+	const notice = state.notice ?? (state.metricsError === undefined ? undefined : {level: 'warn' as const, text: `Prometheus: ${state.metricsError}`});
+	return (
+		<Box flexDirection="column" width={columns} height={rows - 1} overflow="hidden">
+			<Header state={state} now={Date.now()} />
+			<Box flexDirection="column" height={bodyRows} marginTop={1} overflow="hidden">
+				<Body state={state} columns={columns} rows={bodyRows} />
+			</Box>
+			<Text wrap="truncate" color={notice?.level === 'error' ? 'red' : notice?.level === 'warn' ? 'yellow' : undefined}>{notice?.text ?? ' '}</Text>
+			<Footer scope={scopeOf(state)} readOnly={state.readOnly} step={state.step} />
+		</Box>
+	);
+}

@@ -1,0 +1,51 @@
+import React from 'react';
+import {Box, Text} from 'ink';
+import type {AppState, FeedStatus} from '../state/app-state.js';
+import {currentRoute, currentRoutes} from '../state/selectors.js';
+import {formatAge} from './format.js';
+import {useColor} from './theme.js';
+
+const statusColor: Record<FeedStatus, string> = {
+	connecting: 'yellow',
+	live: 'green',
+	reconnecting: 'yellow',
+	stale: 'yellow',
+	error: 'red',
+	disabled: 'gray',
+};
+
+function Status({label, status, detail}: {label: string; status: FeedStatus; detail?: string}) {
+	const color = useColor();
+	return (
+		<Text>
+			{label} <Text color={color ? statusColor[status] : undefined}>●</Text> {status}{detail === undefined ? '' : ` ${detail}`}
+		</Text>
+	);
+}
+
+/** Top lines: where meshtop is connected, what it shows, and how fresh the data is. */
+export function Header({state, now}: {state: AppState; now: number}) {
+	const routes = currentRoutes(state);
+	const route = currentRoute(state);
+	const routeIndex = route === undefined ? 0 : routes.indexOf(route) + 1;
+	const age = state.metrics === undefined ? undefined : formatAge(now - state.metrics.at);
+	return (
+		<Box flexDirection="column">
+			<Box columnGap={2} flexWrap="wrap">
+				<Text bold>meshtop</Text>
+				<Text>ctx <Text bold>{state.connection.contextName}</Text></Text>
+				<Text>ns <Text bold>{state.connection.namespace}</Text></Text>
+				<Text>vs <Text bold>{state.vsName ?? '-'}</Text></Text>
+				{route === undefined ? null : (
+					<Text>route <Text bold>{route.name}</Text> ({route.match}) {routeIndex}/{routes.length}</Text>
+				)}
+				{state.readOnly ? <Text inverse> READ-ONLY </Text> : null}
+			</Box>
+			<Box columnGap={2} flexWrap="wrap">
+				<Status label="kube" status={state.kubeStatus} />
+				<Status label="prometheus" status={state.metricsStatus} detail={age === undefined ? undefined : `data ${age} · window ${state.metrics?.window ?? '?'}`} />
+				<Text dimColor>{state.prometheusLabel}</Text>
+			</Box>
+		</Box>
+	);
+}

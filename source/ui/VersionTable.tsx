@@ -1,0 +1,77 @@
+import React from 'react';
+import {Box, Text} from 'ink';
+import type {Route} from '../domain/virtual-service.js';
+import {observedShares} from '../domain/metrics.js';
+import type {AppState} from '../state/app-state.js';
+import {stagedWeights} from '../state/selectors.js';
+import {fit, formatMs, formatRatio, formatRps, formatShare, sparkline} from './format.js';
+import {useVersionColor} from './theme.js';
+
+/** Column widths of the table; the weight bar and the trend take what is left. */
+export interface TableLayout {
+	version: number;
+	bar: number;
+	trend: number;
+}
+
+const fixed = {marker: 2, weight: 4, staged: 7, observed: 8, rps: 7, success: 8, p99: 7};
+const fixedWidth = Object.values(fixed).reduce((sum, width) => sum + width, 0);
+
+/** Splits the terminal width between the columns; the trend column goes first when space is short. */
+export function tableLayout(columns: number, versionWidth: number): TableLayout {
+	const version = Math.min(Math.max(versionWidth, 7), 16) + 1;
+	const free = columns - fixedWidth - version - 1;
+	const bar = Math.max(4, Math.min(20, Math.floor(free / 2)));
+	const trend = Math.max(0, Math.min(60, free - bar - 1));
+	return {version, bar, trend: trend >= 5 ? trend : 0};
+}
+
+function bar(weight: number, width: number): string {
+	const filled = Math.round((weight / 100) * width);
+	return '█'.repeat(filled) + '░'.repeat(width - filled);
+}
+
+/** A row per version: configured vs staged weight, observed share, rps, success, p99, trend. */
+export function VersionTable({state, route, columns}: {state: AppState; route: Route; columns: number}) {
+	const versionColor = useVersionColor();
+	const keys = route.destinations.map(destination => destination.key);
+	const layout = tableLayout(columns, Math.max(...keys.map(key => key.length)));
+	const staged = stagedWeights(state, route);
+	const shares = observedShares(state.metrics, keys);
+	const seriesMax = Math.max(0, ...keys.flatMap(key => state.series.series(key).map(value => value ?? 0)));
+	const header = fit('', fixed.marker) + fit('VERSION', layout.version) + fit('WEIGHT', layout.bar + 1) + fit('', fixed.weight, 'right')
+		+ fit('STAGED', fixed.staged, 'right') + fit('OBSERVED', fixed.observed + 1, 'right') + fit('RPS', fixed.rps, 'right')
+		+ fit('OK%', fixed.success, 'right') + fit('P99', fixed.p99, 'right') + (layout.trend > 0 ? ' ' + fit('RPS TREND', layout.trend) : '');
+	return (
+		<Box flexDirection="column">
+			<Text bold>{header}</Text>
+			{route.destinations.map((destination, index) => {
+				const selected = index === state.selected;
+				const metrics = state.metrics?.byVersion[destination.key];
+				const stagedWeight = staged[destination.key] ?? destination.weight;
+				const changed = stagedWeight !== destination.weight;
+				const color = versionColor(index);
+				return (
+					<Box key={destination.key} flexDirection="column">
+						<Text>
+							<Text bold={selected}>{selected ? '▸ ' : '  '}</Text>
+							<Text color={color} bold={selected}>{fit(destination.key, layout.version)}</Text>
+							<Text color={color}>{bar(changed ? stagedWeight : destination.weight, layout.bar)}</Text>
+							{' '}
+							<Text>{fit(String(destination.weight), fixed.weight, 'right')}</Text>
+							<Text bold={changed} color={changed ? 'yellow' : undefined}>{fit(changed ? `→ ${stagedWeight}` : '', fixed.staged, 'right')}</Text>
+							<Text>{fit(formatShare(shares[destination.key]), fixed.observed + 1, 'right')}</Text>
+							<Text>{fit(formatRps(metrics?.rps), fixed.rps, 'right')}</Text>
+							<Text color={metrics?.successRate !== null && metrics?.successRate !== undefined && metrics.successRate < 0.99 ? 'red' : undefined}>
+								{fit(formatRatio(metrics?.successRate), fixed.success, 'right')}
+							</Text>
+							<Text>{fit(formatMs(metrics?.p99Ms), fixed.p99, 'right')}</Text>
+							{layout.trend > 0 ? <Text color={color}>{' ' + sparkline(state.series.series(destination.key), layout.trend, seriesMax)}</Text> : null}
+						</Text>
+						{destination.problem === undefined ? null : <Text color="red">{'    ⚠ ' + destination.problem}</Text>}
+					</Box>
+				);
+			})}
+		</Box>
+	);
+}

@@ -1,0 +1,201 @@
+import {afterEach, test} from 'node:test';
+import assert from 'node:assert/strict';
+import React from 'react';
+import {App} from '../../source/ui/App.js';
+import {createStore} from '../../source/state/store.js';
+import {initialState} from '../../source/state/app-state.js';
+import {ConsoleController} from '../../source/state/controller.js';
+import {readIstioYaml} from '../../source/sim/istio-data.js';
+import {FakeConsoleServices, bookinfoObjects} from '../helpers/fake-console-services.js';
+import {keys, renderInk, settle, type RenderedInk} from '../helpers/render-ink.js';
+
+const connection = {contextName: 'test-ctx', namespace: 'bookinfo', user: 'tester', server: 'https://example.invalid'};
+let rendered: RenderedInk | undefined;
+
+afterEach(() => {
+	rendered?.unmount();
+	rendered = undefined;
+});
+
+function start(options: {readOnly?: boolean; vsName?: string; size?: {columns: number; rows: number}} = {}) {
+	const {virtualServices, destinationRules} = bookinfoObjects();
+	const services = new FakeConsoleServices(virtualServices, destinationRules);
+	services.metrics = {v1: {rps: 19.5, successRate: 1, p50Ms: 4, p99Ms: 23}};
+	const store = createStore(initialState({connection, vsName: 'vsName' in options ? options.vsName : 'reviews', readOnly: options.readOnly}));
+	const controller = new ConsoleController(store, services, {refreshMs: 60_000});
+	rendered = renderInk(<App store={store} controller={controller} />, options.size ?? {columns: 100, rows: 30});
+	return {services, store, rendered};
+}
+
+function rowOf(frame: string, version: string): string {
+	const line = frame.split('\n').find(text => new RegExp(`^[ ▸] ${version} `).test(text));
+	assert.ok(line, `no row for ${version} in:\n${frame}`);
+	return line;
+}
+
+test('shows the route of the VirtualService with every DestinationRule subset and live metrics', async () => {
+	const {rendered} = start();
+	await settle();
+	const frame = rendered.lastFrame();
+	assert.match(frame, /ctx test-ctx/);
+	assert.match(frame, /vs reviews/);
+	assert.match(rowOf(frame, 'v1'), /█ +100 .*100\.0% +19\.5 +100\.0% +23ms/);
+	assert.match(rowOf(frame, 'v2'), /░ +0 /);
+	assert.match(rowOf(frame, 'v3'), /░ +0 /);
+});
+
+test('→ on v3 five times with step 10 and Enter twice writes the 50/50 split of the Istio sample', async () => {
+	const {services, rendered} = start();
+	await settle();
+	await rendered.press(keys.down, keys.down);
+	await rendered.press(...Array.from({length: 5}, () => keys.right));
+	assert.match(rowOf(rendered.lastFrame(), 'v3'), /0 +→ 50/);
+	assert.match(rowOf(rendered.lastFrame(), 'v1'), /100 +→ 50/);
+	assert.equal(services.patches.length, 0, 'arrows only stage');
+
+	await rendered.press(keys.enter);
+	const review = rendered.lastFrame();
+	assert.match(review, /Apply to bookinfo\/reviews/);
+	assert.match(review, /v1.*100.*50/);
+	assert.match(review, /v3.*0.*50/);
+	await rendered.press(keys.enter);
+	await settle();
+
+	assert.equal(services.patches.length, 1);
+	assert.deepEqual(services.patches[0]!.operations[0], {op: 'test', path: '/metadata/resourceVersion', value: '101'});
+	const expected = readIstioYaml('bookinfo/virtual-service-reviews-50-v3.yaml')[0]!;
+	assert.deepEqual(services.objects.get('reviews')!.spec, expected['spec']);
+	assert.match(rendered.lastFrame(), /Applied: v1 50 \/ v2 0 \/ v3 50/);
+	assert.equal(services.recorded.length, 1);
+	assert.deepEqual(services.recorded[0]!.after, {v1: 50, v2: 0, v3: 50});
+});
+
+test('Esc discards a staged change and nothing is written', async () => {
+	const {services, rendered} = start();
+	await settle();
+	await rendered.press(keys.down, keys.down, keys.right);
+	assert.match(rowOf(rendered.lastFrame(), 'v3'), /→ 10/);
+	await rendered.press(keys.escape);
+	assert.doesNotMatch(rowOf(rendered.lastFrame(), 'v3'), /→/);
+	await rendered.press(keys.enter);
+	assert.equal(services.patches.length, 0);
+	assert.match(rendered.lastFrame(), /Nothing staged/);
+});
+
+test('[ and ] cycle the step through 1, 5, 10, 25', async () => {
+	const {rendered} = start();
+	await settle();
+	assert.match(rendered.lastFrame(), /] step 10/);
+	await rendered.press(']');
+	assert.match(rendered.lastFrame(), /] step 25/);
+	await rendered.press('[', '[', '[');
+	assert.match(rendered.lastFrame(), /] step 1\b/);
+	await rendered.press(keys.down, keys.down, keys.right);
+	assert.match(rowOf(rendered.lastFrame(), 'v3'), /→ 1\b/);
+});
+
+test('an edit made elsewhere between staging and Enter is a conflict: nothing is overwritten', async () => {
+	const {services, rendered} = start();
+	await settle();
+	await rendered.press(keys.down, keys.down, keys.right, keys.right);
+	services.external('reviews', vs => {
+		const route = (vs.spec['http'] as Array<{route: Array<Record<string, unknown>>}>)[0]!;
+		route.route.push({destination: {host: 'reviews', subset: 'v2'}, weight: 30});
+		route.route[0]!['weight'] = 70;
+		return vs;
+	});
+	await settle();
+	assert.match(rendered.lastFrame(), /changed elsewhere/);
+	await rendered.press(keys.enter, keys.enter);
+	await settle();
+	assert.equal(services.patches.length, 0, 'a stale staged change is never sent');
+	assert.match(rendered.lastFrame(), /Conflict: reviews was changed by someone else/);
+	assert.match(rowOf(rendered.lastFrame(), 'v1'), / 70 /);
+	assert.match(rowOf(rendered.lastFrame(), 'v2'), / 30 /);
+});
+
+test('u undoes the last applied change exactly, and refuses once the VirtualService moved on', async () => {
+	const {services, rendered} = start();
+	await settle();
+	await rendered.press(keys.down, keys.down, keys.right, keys.right, keys.enter, keys.enter);
+	await settle();
+	assert.equal(services.patches.length, 1);
+	const before = readIstioYaml('bookinfo/virtual-service-all-v1.yaml').find(object => (object['metadata'] as {name: string}).name === 'reviews')!;
+	await rendered.press('u');
+	await settle();
+	assert.equal(services.patches.length, 2);
+	assert.match(rendered.lastFrame(), /Undone: v1 100 \/ v2 0 \/ v3 0/);
+	const route = (services.objects.get('reviews')!.spec['http'] as Array<{route: Array<{weight?: number}>}>)[0]!.route;
+	assert.equal(route[0]!.weight, 100);
+	assert.equal(route[1]!.weight, 0, 'the added destination stays, at 0: meshtop never removes destinations');
+	assert.deepEqual((services.objects.get('reviews')!.spec['hosts']), (before['spec'] as {hosts: string[]}).hosts);
+
+	await rendered.press(keys.right, keys.enter, keys.enter);
+	await settle();
+	services.external('reviews', vs => ({...vs, metadata: {...vs.metadata, labels: {touched: 'yes'}}}));
+	await settle();
+	await rendered.press('u');
+	await settle();
+	assert.equal(services.patches.length, 3, 'no undo write after an external change');
+	assert.match(rendered.lastFrame(), /Not undoing: reviews changed elsewhere/);
+});
+
+test('--read-only unbinds every key that writes or stages, and says so', async () => {
+	const {services, rendered} = start({readOnly: true});
+	await settle();
+	assert.match(rendered.lastFrame(), /READ-ONLY/);
+	assert.doesNotMatch(rendered.lastFrame(), /Enter apply/);
+	await rendered.press(keys.down, keys.down, keys.right, keys.enter, keys.enter, 'u');
+	await settle();
+	assert.doesNotMatch(rowOf(rendered.lastFrame(), 'v3'), /→/);
+	assert.equal(services.patches.length, 0);
+	await rendered.press('?');
+	assert.match(rendered.lastFrame(), /disabled: --read-only/);
+});
+
+test('? lists every command of the keymap', async () => {
+	const {rendered} = start();
+	await settle();
+	await rendered.press('?');
+	const frame = rendered.lastFrame();
+	for (const text of ['select the previous version', 'smaller step', 'undo the last change', 'pick another VirtualService', 'quit']) {
+		assert.match(frame, new RegExp(text));
+	}
+
+	await rendered.press(keys.escape);
+	assert.doesNotMatch(rendered.lastFrame(), /meshtop keys/);
+});
+
+test('without a name the picker opens; typing filters and Enter opens the VirtualService', async () => {
+	const {rendered} = start({vsName: undefined});
+	await settle();
+	assert.match(rendered.lastFrame(), /4 of 4/);
+	await rendered.press('r', 'a');
+	assert.match(rendered.lastFrame(), /1 of 4/);
+	assert.match(rendered.lastFrame(), /▸ ratings/);
+	await rendered.press(keys.backspace, keys.backspace, 'rev', keys.enter);
+	assert.match(rendered.lastFrame(), /vs reviews/);
+	assert.match(rowOf(rendered.lastFrame(), 'v1'), /100/);
+});
+
+test('a terminal below 60×15 gets a clear message, and resizing back restores the console', async () => {
+	const {rendered} = start({size: {columns: 50, rows: 12}});
+	await settle();
+	assert.match(rendered.lastFrame(), /Terminal too small: 50×12/);
+	await rendered.resize(80, 24);
+	assert.match(rowOf(rendered.lastFrame(), 'v1'), /100/);
+	for (const line of rendered.lastFrame().split('\n')) {
+		assert.ok(line.length <= 80, `line wider than 80: ${line}`);
+	}
+});
+
+test('Prometheus failures keep the last numbers, marked stale', async () => {
+	const {services, store, rendered} = start();
+	await settle();
+	services.failMetrics = 'Prometheus at http://127.0.0.1:9 did not answer in 5 s';
+	store.dispatch({type: 'metricsFailed', error: services.failMetrics});
+	await settle();
+	assert.match(rendered.lastFrame(), /prometheus ● stale/);
+	assert.match(rendered.lastFrame(), /did not answer/);
+	assert.match(rowOf(rendered.lastFrame(), 'v1'), /19\.5/);
+});

@@ -72,3 +72,4 @@ export {validateVirtualService} from './vs-validation.js';
 export {weightPatch} from './weight-patch.js';
 export {applyJsonPatch} from './json-patch.js';
 export {gitOpsOwner} from './gitops.js';
+export {destinationRuleInfo} from './destination-rule.js';

@@ -1,0 +1,138 @@
+import {existsSync} from 'node:fs';
+import {homedir} from 'node:os';
+import path from 'node:path';
+import {KubeConfig, type Cluster, type Context, type User} from '@kubernetes/client-node';
+import {KubeError} from './errors.js';
+
+/** Everything needed to talk to one cluster as one user, resolved once at startup like kubectl does. */
+export interface KubeTarget {
+	/** The merged kubeconfig with the chosen context set as current (client-node reads auth and server from it). */
+	kc: KubeConfig;
+	/** The chosen context, shown in the header. */
+	contextName: string;
+	/** Namespace to work in: flag, else the context's, else 'default'. */
+	namespace: string;
+	/** Kubeconfig user of the context, named in "forbidden" messages. */
+	user: string;
+	/** API server URL of the context's cluster, named in "unreachable" messages. */
+	server: string;
+}
+
+/** Command-line choices and the environment to resolve them in (the environment is a parameter so tests need no globals). */
+export interface LoadKubeTargetOptions {
+	/** `--kubeconfig` path; wins over KUBECONFIG. */
+	kubeconfig?: string;
+	/** `--context`; wins over current-context. */
+	context?: string;
+	/** `-n/--namespace`; wins over the context's namespace. */
+	namespace?: string;
+	/** Environment to read KUBECONFIG and HOME from (default process.env). */
+	env?: NodeJS.ProcessEnv;
+}
+
+/** The files to read, and how the user chose them (named in errors so they know what to fix). */
+function kubeconfigFiles(options: LoadKubeTargetOptions, env: NodeJS.ProcessEnv): {files: string[]; source: string; strict: boolean} {
+	if (options.kubeconfig !== undefined && options.kubeconfig !== '') {
+		return {files: [options.kubeconfig], source: '--kubeconfig', strict: true};
+	}
+
+	const list = env['KUBECONFIG'];
+	if (list !== undefined && list !== '') {
+		// Like kubectl: empty entries and duplicates are ignored; missing files in the list are skipped.
+		const files = [...new Set(list.split(path.delimiter).filter(file => file !== ''))];
+		return {files, source: 'KUBECONFIG', strict: false};
+	}
+
+	const home = env['HOME'] ?? env['USERPROFILE'] ?? homedir();
+	return {files: [path.join(home, '.kube', 'config')], source: 'the default location', strict: true};
+}
+
+function loadFile(file: string): KubeConfig {
+	const kc = new KubeConfig();
+	try {
+		kc.loadFromFile(file);
+	} catch (error) {
+		const reason = error instanceof Error ? error.message : String(error);
+		throw new KubeError('invalid', `kubeconfig ${file} cannot be read: ${reason}`, {cause: error});
+	}
+
+	return kc;
+}
+
+/**
+ * kubectl's merge: the first file to define a cluster, user or context name wins,
+ * and current-context comes from the first file that sets one.
+ * (client-node's own merge throws on duplicate names and lets later files win.)
+ */
+function merge(configs: KubeConfig[]): KubeConfig {
+	const clusters = new Map<string, Cluster>();
+	const users = new Map<string, User>();
+	const contexts = new Map<string, Context>();
+	let currentContext: string | undefined;
+	for (const config of configs) {
+		for (const cluster of config.clusters ?? []) {
+			if (!clusters.has(cluster.name)) {
+				clusters.set(cluster.name, cluster);
+			}
+		}
+
+		for (const user of config.users ?? []) {
+			if (!users.has(user.name)) {
+				users.set(user.name, user);
+			}
+		}
+
+		for (const context of config.contexts ?? []) {
+			if (!contexts.has(context.name)) {
+				contexts.set(context.name, context);
+			}
+		}
+
+		if (currentContext === undefined && typeof config.currentContext === 'string' && config.currentContext !== '') {
+			currentContext = config.currentContext;
+		}
+	}
+
+	const merged = new KubeConfig();
+	merged.loadFromOptions({
+		clusters: [...clusters.values()],
+		users: [...users.values()],
+		contexts: [...contexts.values()],
+		currentContext,
+	});
+	return merged;
+}
+
+/** Loads kubeconfig like kubectl: --kubeconfig path, else KUBECONFIG (colon-separated list, merged), else ~/.kube/config; --context overrides current-context; namespace = flag, else the context's namespace, else 'default'. Exec/OIDC auth is client-node's. Missing file/context → KubeError('no-kubeconfig'/'no-context') naming what was tried. */
+export function loadKubeTarget(options: LoadKubeTargetOptions): KubeTarget {
+	const env = options.env ?? process.env;
+	const {files, source, strict} = kubeconfigFiles(options, env);
+	const present = files.filter(file => existsSync(file));
+	if (present.length === 0 || (strict && present.length !== files.length)) {
+		throw new KubeError('no-kubeconfig', `no kubeconfig: ${files.join(', ')} (from ${source}) not found; pass --kubeconfig FILE or set KUBECONFIG`);
+	}
+
+	const kc = merge(present.map(file => loadFile(file)));
+	const tried = present.join(path.delimiter);
+	const contextName = options.context !== undefined && options.context !== '' ? options.context : kc.currentContext;
+	if (contextName === undefined || contextName === '') {
+		throw new KubeError('no-context', `no current context in kubeconfig ${tried}; pass --context NAME (contexts: ${kc.contexts.map(c => c.name).join(', ') || 'none'})`);
+	}
+
+	const context = kc.getContextObject(contextName);
+	if (context === null) {
+		const available = kc.contexts.map(c => c.name).join(', ') || 'none';
+		throw new KubeError('no-context', `context "${contextName}" not found in kubeconfig ${tried} (contexts: ${available})`);
+	}
+
+	kc.setCurrentContext(contextName);
+	const cluster = kc.getCluster(context.cluster);
+	if (cluster === null) {
+		throw new KubeError('no-context', `context "${contextName}" refers to cluster "${context.cluster}", which is not in kubeconfig ${tried}`);
+	}
+
+	const namespace = options.namespace !== undefined && options.namespace !== ''
+		? options.namespace
+		: (context.namespace !== undefined && context.namespace !== '' ? context.namespace : 'default');
+	return {kc, contextName, namespace, user: context.user, server: cluster.server};
+}

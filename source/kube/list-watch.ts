@@ -1,0 +1,216 @@
+import {Watch, type KubeConfig} from '@kubernetes/client-node';
+import {KubeError, toKubeError, type KubeErrorContext} from './errors.js';
+
+/** Where a list-watch loop stands. */
+export type ListWatchStatus = 'live' | 'reconnecting' | 'error';
+
+/** One resource collection to keep in sync, and where to deliver what happens to it. */
+export interface ListWatchOptions<T> {
+	/** kubeconfig (server, auth) for client-node's Watch. */
+	kc: KubeConfig;
+	/** Names the request in errors. */
+	context: KubeErrorContext;
+	/** The collection's URL path, e.g. /apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices (resolved per attempt: discovery may fail). */
+	path: () => Promise<string>;
+	/** A full list and its resourceVersion (the watch starts there). */
+	list: () => Promise<{items: Array<[string, T]>; resourceVersion: string}>;
+	/** Turns a watch event's object into key and value; undefined skips it. */
+	decode: (object: unknown) => [string, T] | undefined;
+	/** After every list: the complete set, replacing everything known. */
+	onReplace: (items: Array<[string, T]>) => void;
+	/** An object was added or changed. */
+	onUpsert: (key: string, value: T) => void;
+	/** An object was deleted. */
+	onDelete: (key: string) => void;
+	/** Connection state changes (errors keep the last good data). */
+	onStatus: (status: ListWatchStatus, error?: KubeError) => void;
+	/** Backoff after failures (default 250 ms doubling up to 5 s). */
+	backoff?: {initialMs: number; maxMs: number};
+}
+
+/** Owner of a running list-watch loop. */
+export interface ListWatchHandle {
+	/** Ends the watch and every pending retry; no callback runs afterwards. */
+	stop(): void;
+}
+
+/** Failures that retrying soon will not fix; reported as 'error' (retries continue, slowly, in case RBAC or CRDs change). */
+const persistentKinds = new Set(['unauthorized', 'forbidden', 'not-found', 'invalid', 'no-context', 'no-kubeconfig']);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null;
+}
+
+function resourceVersionOf(object: unknown): string | undefined {
+	const metadata = isRecord(object) ? object['metadata'] : undefined;
+	const version = isRecord(metadata) ? metadata['resourceVersion'] : undefined;
+	return typeof version === 'string' && version !== '' ? version : undefined;
+}
+
+/** How one watch connection ended. */
+type WatchEnd = {reason: 'closed'; events: number} | {reason: 'timeout'} | {reason: 'gone'} | {reason: 'error'; error: unknown};
+
+/**
+ * The informer loop, in small: list, watch from the list's resourceVersion, and on the end of a watch either
+ * watch again from the last resourceVersion seen (server closed it, or it was idle) or list again
+ * (410 Gone, connection errors), with exponential backoff between failures.
+ */
+export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle {
+	const watch = new Watch(options.kc);
+	const initialDelay = options.backoff?.initialMs ?? 250;
+	const maxDelay = options.backoff?.maxMs ?? 5000;
+	let stopped = false;
+	let controller: AbortController | undefined;
+	let wake: (() => void) | undefined;
+	let timer: NodeJS.Timeout | undefined;
+
+	const sleep = async (ms: number) => new Promise<void>(resolve => {
+		wake = resolve;
+		timer = setTimeout(resolve, ms);
+	});
+
+	const watchOnce = async (path: string, resourceVersion: string, onOpen: () => void, onVersion: (version: string) => void): Promise<WatchEnd> => new Promise<WatchEnd>(resolve => {
+		let gone = false;
+		let events = 0;
+		let ended = false;
+		const done = (error: unknown) => {
+			ended = true;
+			if (gone) {
+				resolve({reason: 'gone'});
+			} else if (error === null || error === undefined) {
+				resolve({reason: 'closed', events});
+			} else if (error instanceof Error && error.name === 'TimeoutError') {
+				resolve({reason: 'timeout'});
+			} else if (stopped && error instanceof Error && error.name === 'AbortError') {
+				resolve({reason: 'closed', events});
+			} else {
+				resolve({reason: 'error', error});
+			}
+		};
+
+		const onEvent = (type: string, object: unknown) => {
+			if (stopped || gone) {
+				return;
+			}
+
+			events++;
+			if (type === 'ERROR') {
+				// A Status object: 410 means our resourceVersion is too old, anything else ends this watch.
+				gone = isRecord(object) && object['code'] === 410;
+				controller?.abort();
+				if (!gone) {
+					done(toKubeError(object, options.context));
+				}
+
+				return;
+			}
+
+			const version = resourceVersionOf(object);
+			if (version !== undefined) {
+				onVersion(version);
+			}
+
+			if (type === 'BOOKMARK') {
+				return;
+			}
+
+			const decoded = options.decode(object);
+			if (decoded === undefined) {
+				return;
+			}
+
+			if (type === 'DELETED') {
+				options.onDelete(decoded[0]);
+			} else {
+				options.onUpsert(decoded[0], decoded[1]);
+			}
+		};
+
+		watch.watch(path, {resourceVersion, allowWatchBookmarks: true}, onEvent, done).then(
+			abort => {
+				controller = abort;
+				if (stopped || ended || gone) {
+					abort.abort();
+				} else if (!ended) {
+					onOpen();
+				}
+			},
+			(error: unknown) => {
+				done(error);
+			},
+		);
+	});
+
+	const run = async () => {
+		let delay = initialDelay;
+		let needList = true;
+		let resourceVersion = '';
+		const fail = async (error: unknown) => {
+			const kubeError = toKubeError(error, options.context);
+			const persistent = persistentKinds.has(kubeError.kind);
+			options.onStatus(persistent ? 'error' : 'reconnecting', kubeError);
+			needList = true;
+			await sleep(persistent ? maxDelay : delay);
+			delay = Math.min(delay * 2, maxDelay);
+		};
+
+		while (!stopped) {
+			try {
+				// eslint-disable-next-line no-await-in-loop
+				const path = await options.path();
+				if (needList) {
+					// eslint-disable-next-line no-await-in-loop
+					const listed = await options.list();
+					if (stopped) {
+						return;
+					}
+
+					options.onReplace(listed.items);
+					resourceVersion = listed.resourceVersion;
+					needList = false;
+				}
+
+				// eslint-disable-next-line no-await-in-loop
+				const end = await watchOnce(path, resourceVersion, () => {
+					delay = initialDelay;
+					options.onStatus('live');
+				}, version => {
+					resourceVersion = version;
+				});
+				if (stopped) {
+					return;
+				}
+
+				if (end.reason === 'gone') {
+					options.onStatus('reconnecting', new KubeError('gone', `the watch of ${options.context.resource} expired (resource version ${resourceVersion} too old); listing again`, {status: 410, verb: 'watch', resource: options.context.resource}));
+					needList = true;
+				} else if (end.reason === 'error') {
+					// eslint-disable-next-line no-await-in-loop
+					await fail(end.error);
+				} else if (end.reason === 'closed' && end.events === 0) {
+					// A server that closes watches at once must not make this loop spin.
+					// eslint-disable-next-line no-await-in-loop
+					await sleep(delay);
+					delay = Math.min(delay * 2, maxDelay);
+				}
+			} catch (error) {
+				if (stopped) {
+					return;
+				}
+
+				// eslint-disable-next-line no-await-in-loop
+				await fail(error);
+			}
+		}
+	};
+
+	void run();
+	return {
+		stop() {
+			stopped = true;
+			controller?.abort();
+			clearTimeout(timer);
+			wake?.();
+		},
+	};
+}

@@ -1,0 +1,311 @@
+import net from 'node:net';
+import {PassThrough, Writable} from 'node:stream';
+import {CoreV1Api, PortForward, type V1Pod} from '@kubernetes/client-node';
+// Not re-exported by the package index; needed to give PortForward streams of its own (see makePortForward).
+import {WebSocketHandler} from '@kubernetes/client-node/dist/web-socket-handler.js';
+import type {KubeTarget} from './config.js';
+import {KubeError, toKubeError} from './errors.js';
+
+/** State of a port-forward: 'reconnecting' while the pod is being found again, 'failed' when it cannot be. */
+export type PortForwardState = 'ready' | 'reconnecting' | 'failed';
+
+/** What the header shows about the forward. */
+export interface PortForwardStatus {
+	/** Whether new connections are forwarded. */
+	state: PortForwardState;
+	/** The pod connections go to. */
+	pod?: string;
+	/** The last failure, for the user. */
+	error?: string;
+}
+
+/** A local 127.0.0.1 TCP server (free port) whose every accepted connection opens a WebSocket port-forward via client-node's PortForward (the pattern of client-node's port-forward example). A dropped stream ends that connection; if forwarding fails (pod gone/restarted), re-resolve the pod by selector with exponential backoff (250 ms → 10 s) and report status. Owned: stop() closes the server and every socket. */
+export interface PortForwardHandle {
+	/** http://127.0.0.1:PORT */
+	url: string;
+	/** The current status. */
+	status(): PortForwardStatus;
+	/** Calls `listener` on every status change; returns the unsubscribe. */
+	onStatus(listener: (status: PortForwardStatus) => void): () => void;
+	/** Closes the server, every connection and WebSocket, and stops re-resolving. */
+	stop(): Promise<void>;
+}
+
+/** Where to forward to. */
+export interface PortForwardWhere {
+	/** Namespace of the pod. */
+	namespace: string;
+	/** The pod found by discovery. */
+	pod: string;
+	/** Container port, e.g. 9090. */
+	port: number;
+	/** Label selector to find a replacement pod; without it, a deleted pod fails the forward. */
+	selector?: string;
+}
+
+/** Minimal view of the `ws` WebSocket that PortForward returns. */
+interface ForwardSocket {
+	readyState: number;
+	on(event: 'close' | 'error', listener: (...args: unknown[]) => void): unknown;
+	close(): void;
+	terminate(): void;
+}
+
+const openState = 1;
+const initialBackoff = 250;
+const maxBackoff = 10_000;
+
+function isReady(pod: V1Pod): boolean {
+	return pod.metadata?.deletionTimestamp === undefined
+		&& pod.status?.phase === 'Running'
+		&& (pod.status.conditions ?? []).some(condition => condition.type === 'Ready' && condition.status === 'True');
+}
+
+/**
+ * client-node's default handler ends process.stdout when the server sends a v5 close frame for channel 1;
+ * a handler with throwaway streams keeps the terminal safe.
+ */
+function makePortForward(target: KubeTarget): PortForward {
+	const streams = {stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough()};
+	return new PortForward(target.kc, true, new WebSocketHandler(target.kc, undefined, streams));
+}
+
+/** Opens the local server; resolves once it listens. The caller owns the handle and must stop() it. */
+export async function startPortForward(target: KubeTarget, where: PortForwardWhere): Promise<PortForwardHandle> {
+	const forward = makePortForward(target);
+	const core = target.kc.makeApiClient(CoreV1Api);
+	const sockets = new Set<net.Socket>();
+	const webSockets = new Set<ForwardSocket>();
+	const listeners = new Set<(status: PortForwardStatus) => void>();
+	// Connections waiting for the pod to be found again; called on every state change.
+	const waiters = new Set<() => void>();
+	let status: PortForwardStatus = {state: 'ready', pod: where.pod};
+	let stopped = false;
+	let resolving = false;
+	let timer: NodeJS.Timeout | undefined;
+	let wakeSleep: (() => void) | undefined;
+
+	const setStatus = (next: PortForwardStatus) => {
+		status = next;
+		for (const waiter of [...waiters]) {
+			waiter();
+		}
+
+		for (const listener of [...listeners]) {
+			listener(next);
+		}
+	};
+
+	const sleep = async (ms: number) => new Promise<void>(resolve => {
+		wakeSleep = resolve;
+		timer = setTimeout(resolve, ms);
+	});
+
+	/** The pod to use now, or undefined while there is none (with the reason). */
+	const findPod = async (): Promise<{pod?: string; reason: string}> => {
+		if (where.selector === undefined) {
+			const pod = await core.readNamespacedPod({name: where.pod, namespace: where.namespace});
+			return isReady(pod) ? {pod: where.pod, reason: ''} : {reason: `pod ${where.pod} is ${pod.status?.phase ?? 'Unknown'}, not Ready`};
+		}
+
+		const pods = await core.listNamespacedPod({namespace: where.namespace, labelSelector: where.selector});
+		const ready = pods.items.find(pod => isReady(pod));
+		return ready?.metadata?.name === undefined
+			? {reason: `no Running+Ready pod ${where.selector} in namespace ${where.namespace}`}
+			: {pod: ready.metadata.name, reason: ''};
+	};
+
+	const resolvePod = async (cause: string) => {
+		if (resolving || stopped) {
+			return;
+		}
+
+		resolving = true;
+		setStatus({state: 'reconnecting', pod: status.pod, error: cause});
+		let delay = initialBackoff;
+		while (!stopped) {
+			try {
+				// eslint-disable-next-line no-await-in-loop
+				const found = await findPod();
+				if (stopped) {
+					break;
+				}
+
+				if (found.pod !== undefined) {
+					resolving = false;
+					setStatus({state: 'ready', pod: found.pod});
+					return;
+				}
+
+				setStatus({state: 'reconnecting', pod: status.pod, error: found.reason});
+			} catch (error) {
+				const kubeError = toKubeError(error, {verb: 'get', resource: 'pods', namespace: where.namespace, name: where.pod, server: target.server, user: target.user});
+				if (kubeError.kind === 'not-found' && where.selector === undefined) {
+					resolving = false;
+					setStatus({state: 'failed', pod: where.pod, error: `${kubeError.message}; no selector to find a replacement`});
+					return;
+				}
+
+				setStatus({state: 'reconnecting', pod: status.pod, error: kubeError.message});
+			}
+
+			// eslint-disable-next-line no-await-in-loop
+			await sleep(delay);
+			delay = Math.min(delay * 2, maxBackoff);
+		}
+
+		resolving = false;
+	};
+
+	/** Resolves when the forward is ready again (true), or when waiting is pointless: failed, stopped, or the client left (false). */
+	const untilReady = async (socket: net.Socket): Promise<boolean> => new Promise(resolve => {
+		const check = () => {
+			if (stopped || socket.destroyed || status.state === 'failed') {
+				finish(false);
+			} else if (status.state === 'ready') {
+				finish(true);
+			}
+		};
+
+		const finish = (ready: boolean) => {
+			waiters.delete(check);
+			socket.off('close', check);
+			resolve(ready);
+		};
+
+		waiters.add(check);
+		socket.on('close', check);
+		check();
+	});
+
+	const openForward = async (socket: net.Socket, pod: string): Promise<void> => {
+		const errors = new Writable({
+			write(chunk: Buffer, _encoding, callback) {
+				// The first frame of the error channel is only the port number (stripped by client-node): empty.
+				if (chunk.length > 0) {
+					const message = chunk.toString('utf8');
+					setStatus({...status, error: `port-forward to ${pod}:${where.port}: ${message}`});
+					socket.destroy();
+				}
+
+				callback();
+			},
+		});
+		const result = await forward.portForward(where.namespace, pod, [where.port], socket, errors, socket);
+		if (typeof result === 'function') {
+			throw new TypeError('unexpected restartable port-forward');
+		}
+
+		const ws = result as unknown as ForwardSocket;
+		if (stopped || socket.destroyed) {
+			ws.close();
+			return;
+		}
+
+		webSockets.add(ws);
+		ws.on('close', () => {
+			webSockets.delete(ws);
+			// A dropped stream ends this connection; the client opens another one.
+			socket.end();
+		});
+		ws.on('error', () => {
+			socket.destroy();
+		});
+		socket.on('close', () => {
+			if (ws.readyState === openState) {
+				ws.close();
+			}
+		});
+	};
+
+	const accept = async (socket: net.Socket) => {
+		sockets.add(socket);
+		socket.on('close', () => sockets.delete(socket));
+		// Writes after the peer left, resets: the connection is dropped, nothing else to do.
+		socket.on('error', () => undefined);
+		// Two tries: the first failure (pod gone) makes the forward find the pod again, then this connection retries.
+		for (let attempt = 0; attempt < 2; attempt++) {
+			// eslint-disable-next-line no-await-in-loop
+			if (!await untilReady(socket)) {
+				socket.destroy();
+				return;
+			}
+
+			const pod = status.pod ?? where.pod;
+			try {
+				// eslint-disable-next-line no-await-in-loop
+				await openForward(socket, pod);
+				return;
+			} catch (error) {
+				if (stopped) {
+					break;
+				}
+
+				// ws rejects with an ErrorEvent (not an Error) whose message says e.g. "Unexpected server response: 404".
+				const message = typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
+				// Only the first failure for the current pod starts a search; concurrent connections just wait for it.
+				if (status.state === 'ready' && status.pod === pod) {
+					void resolvePod(`port-forward to ${where.namespace}/${pod}:${where.port} failed: ${message}`);
+				}
+			}
+		}
+
+		socket.destroy();
+	};
+
+	const server = net.createServer(socket => {
+		void accept(socket);
+	});
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+	const address = server.address();
+	if (address === null || typeof address === 'string') {
+		server.close();
+		throw new KubeError('other', 'port-forward: the local server has no TCP address');
+	}
+
+	return {
+		url: `http://127.0.0.1:${address.port}`,
+		status: () => status,
+		onStatus(listener) {
+			listeners.add(listener);
+			return () => {
+				listeners.delete(listener);
+			};
+		},
+		async stop() {
+			if (stopped) {
+				return;
+			}
+
+			stopped = true;
+			clearTimeout(timer);
+			wakeSleep?.();
+			listeners.clear();
+			for (const waiter of [...waiters]) {
+				waiter();
+			}
+
+			const closed = new Promise<void>(resolve => {
+				server.close(() => {
+					resolve();
+				});
+			});
+			for (const ws of webSockets) {
+				ws.terminate();
+			}
+
+			webSockets.clear();
+			for (const socket of sockets) {
+				socket.destroy();
+			}
+
+			await closed;
+		},
+	};
+}

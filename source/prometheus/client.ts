@@ -1,0 +1,186 @@
+import {parse as parseYaml} from 'yaml';
+
+/** Why a Prometheus request failed: the UI shows the message, code may retry on 'timeout'/'unreachable'. */
+export type PrometheusErrorKind = 'timeout' | 'unreachable' | 'http' | 'query';
+
+/** A failed Prometheus request, with a message naming the Prometheus and what happened. */
+export class PrometheusError extends Error {
+	/** What went wrong. */
+	readonly kind: PrometheusErrorKind;
+
+	constructor(kind: PrometheusErrorKind, message: string, cause?: unknown) {
+		super(message, cause === undefined ? undefined : {cause});
+		this.name = 'PrometheusError';
+		this.kind = kind;
+	}
+}
+
+/** Options of {@link PrometheusClient}. */
+export interface PrometheusClientOptions {
+	/** Give up on one request after this many milliseconds (default 5000); a hung Prometheus must not freeze the screen. */
+	timeoutMs?: number;
+	/** fetch implementation (default the global one); tests inject failures through it. */
+	fetch?: typeof fetch;
+}
+
+/** One sample of an instant vector. */
+export interface PrometheusSample {
+	/** The series' labels. */
+	metric: Record<string, string>;
+	/** Its value; NaN as Prometheus reports it (histogram_quantile of an empty window). */
+	value: number;
+}
+
+/** Retries of idempotent GETs after a network error; more would only delay showing that Prometheus is down. */
+const networkRetries = 2;
+
+/** Prometheus' own default (`global.scrape_interval`). */
+const defaultScrapeInterval = 15;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null;
+}
+
+/** Parses a Prometheus duration ("15s", "1m30s", "500ms") into seconds; undefined if malformed. */
+export function parsePrometheusDuration(text: string): number | undefined {
+	const units: Record<string, number> = {y: 31_536_000, w: 604_800, d: 86_400, h: 3600, m: 60, s: 1, ms: 0.001};
+	const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|y|w|d|h|m|s)/g)];
+	if (parts.length === 0 || parts.map(part => part[0]).join('') !== text.trim()) {
+		return undefined;
+	}
+
+	return parts.reduce((total, part) => total + Number(part[1]) * (units[part[2]!] ?? 0), 0);
+}
+
+function sampleValue(pair: unknown): number {
+	return Array.isArray(pair) ? Number(pair[1]) : Number.NaN;
+}
+
+/** Prometheus HTTP API client: fetch with AbortSignal and a timeout (default 5 s), 2 retries for idempotent GETs on network errors only; errors carry a message the UI can show ('Prometheus at URL did not answer in 5 s'). */
+export class PrometheusClient {
+	/** Where Prometheus is, without a trailing slash. */
+	readonly baseUrl: string;
+	private readonly timeoutMs: number;
+	private readonly fetchImpl: typeof fetch;
+
+	constructor(baseUrl: string, options: PrometheusClientOptions = {}) {
+		this.baseUrl = baseUrl.replace(/\/+$/, '');
+		this.timeoutMs = options.timeoutMs ?? 5000;
+		this.fetchImpl = options.fetch ?? fetch;
+	}
+
+	/** Evaluates an instant query at `time` (default: Prometheus' now) and returns the vector (a scalar becomes one sample without labels). */
+	async query(promql: string, time?: Date): Promise<PrometheusSample[]> {
+		const parameters = new URLSearchParams({query: promql});
+		if (time !== undefined) {
+			parameters.set('time', (time.getTime() / 1000).toFixed(3));
+		}
+
+		const data = await this.getData(`/api/v1/query?${parameters.toString()}`);
+		const resultType = data['resultType'];
+		const result = data['result'];
+		if (resultType === 'scalar') {
+			return [{metric: {}, value: sampleValue(result)}];
+		}
+
+		if (resultType !== 'vector' || !Array.isArray(result)) {
+			throw new PrometheusError('query', `Prometheus at ${this.baseUrl} returned a ${String(resultType)} for an instant query, expected a vector`);
+		}
+
+		return result.filter(item => isRecord(item)).map(item => ({
+			metric: isRecord(item['metric']) ? Object.fromEntries(Object.entries(item['metric']).map(([key, value]) => [key, String(value)])) : {},
+			value: sampleValue(item['value']),
+		}));
+	}
+
+	/** Seconds, from /api/v1/status/config global.scrape_interval (parse with the yaml package), default 15 (Prometheus default). */
+	async scrapeInterval(): Promise<number> {
+		const data = await this.getData('/api/v1/status/config');
+		const text = data['yaml'];
+		if (typeof text !== 'string') {
+			return defaultScrapeInterval;
+		}
+
+		let config: unknown;
+		try {
+			config = parseYaml(text) as unknown;
+		} catch (error) {
+			throw new PrometheusError('query', `Prometheus at ${this.baseUrl} returned a configuration that is not YAML`, error);
+		}
+
+		const global = isRecord(config) ? config['global'] : undefined;
+		const interval = isRecord(global) ? global['scrape_interval'] : undefined;
+		const seconds = typeof interval === 'string' ? parsePrometheusDuration(interval) : undefined;
+		return seconds !== undefined && seconds > 0 ? seconds : defaultScrapeInterval;
+	}
+
+	/** Whether Prometheus answers /-/ready with 200 (it answers 503 while it loads its data); never throws. */
+	async ready(): Promise<boolean> {
+		try {
+			const response = await this.get('/-/ready');
+			await response.body?.cancel();
+			return response.ok;
+		} catch {
+			return false;
+		}
+	}
+
+	/** GET with timeout and network retries; returns the `data` of a `status: success` answer. */
+	private async getData(pathAndQuery: string): Promise<Record<string, unknown>> {
+		const response = await this.get(pathAndQuery);
+		let body: unknown;
+		try {
+			body = await response.json();
+		} catch (error) {
+			throw new PrometheusError('http', `Prometheus at ${this.baseUrl} answered HTTP ${response.status} without JSON`, error);
+		}
+
+		if (isRecord(body) && body['status'] === 'success' && isRecord(body['data'])) {
+			return body['data'];
+		}
+
+		const detail = isRecord(body) && typeof body['error'] === 'string'
+			? `${typeof body['errorType'] === 'string' ? `${body['errorType']}: ` : ''}${body['error']}`
+			: `HTTP ${response.status}`;
+		throw new PrometheusError(response.status >= 400 && response.status < 500 ? 'query' : 'http', `Prometheus at ${this.baseUrl} refused the request: ${detail}`);
+	}
+
+	private async get(pathAndQuery: string): Promise<Response> {
+		const url = this.baseUrl + pathAndQuery;
+		for (let attempt = 0; ; attempt++) {
+			try {
+				// eslint-disable-next-line no-await-in-loop
+				return await this.fetchImpl(url, {signal: AbortSignal.timeout(this.timeoutMs)});
+			} catch (error) {
+				if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+					throw new PrometheusError('timeout', `Prometheus at ${this.baseUrl} did not answer in ${formatSeconds(this.timeoutMs)}`, error);
+				}
+
+				if (attempt >= networkRetries) {
+					throw new PrometheusError('unreachable', `Prometheus at ${this.baseUrl} is unreachable: ${networkMessage(error)}`, error);
+				}
+
+				// eslint-disable-next-line no-await-in-loop
+				await new Promise(resolve => {
+					setTimeout(resolve, 100 * (attempt + 1));
+				});
+			}
+		}
+	}
+}
+
+function formatSeconds(milliseconds: number): string {
+	return `${Number((milliseconds / 1000).toFixed(1))} s`;
+}
+
+/** undici hides the reason ("connect ECONNREFUSED ...") in the cause of "fetch failed". */
+function networkMessage(error: unknown): string {
+	let current: unknown = error;
+	let message = error instanceof Error ? error.message : String(error);
+	for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+		message = current.message || message;
+		current = current.cause;
+	}
+
+	return message;
+}

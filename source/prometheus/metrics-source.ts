@@ -1,0 +1,83 @@
+import type {MetricsSnapshot, VersionMetrics} from '../domain/metrics.js';
+import type {Destination} from '../domain/virtual-service.js';
+import type {PrometheusClient, PrometheusSample} from './client.js';
+import {metricQueries} from './queries.js';
+
+/** Samples of one query indexed by service, then version ('' for series without a version label). */
+type SeriesIndex = Map<string, Map<string, number>>;
+
+function indexSamples(samples: readonly PrometheusSample[]): SeriesIndex {
+	const index: SeriesIndex = new Map();
+	for (const sample of samples) {
+		const service = sample.metric['destination_service_name'] ?? '';
+		const version = sample.metric['destination_version'] ?? '';
+		let versions = index.get(service);
+		if (versions === undefined) {
+			versions = new Map();
+			index.set(service, versions);
+		}
+
+		versions.set(version, sample.value);
+	}
+
+	return index;
+}
+
+/** The values of a destination's series: one version, or every version of the service when the version is unknown. */
+function valuesOf(index: SeriesIndex, destination: Destination): number[] {
+	const versions = index.get(destination.metric.service);
+	if (versions === undefined) {
+		return [];
+	}
+
+	if (destination.metric.version === undefined) {
+		return [...versions.values()];
+	}
+
+	const value = versions.get(destination.metric.version);
+	return value === undefined ? [] : [value];
+}
+
+function sumOf(values: readonly number[]): number {
+	return values.reduce((sum, value) => sum + (Number.isFinite(value) ? value : 0), 0);
+}
+
+/**
+ * A latency of a destination, null without data. Quantiles of several series cannot be combined exactly,
+ * so for a whole service with several versions this is the slowest version's (an upper bound, the safe side for a gate).
+ */
+function latencyOf(values: readonly number[]): number | null {
+	const finite = values.filter(value => Number.isFinite(value));
+	return finite.length === 0 ? null : Math.max(...finite);
+}
+
+/** Runs the 4 queries concurrently and maps series to Destination.key (by metric.service + metric.version; version undefined = sum over versions of that service). successRate = successes/requests (null when requests = 0); latency NaN → null. */
+export async function fetchMetrics(client: Pick<PrometheusClient, 'query'>, destinations: readonly Destination[], window: string, now?: Date): Promise<MetricsSnapshot> {
+	// One evaluation time for all four queries, so rates and ratios describe the same window.
+	const at = now ?? new Date();
+	if (destinations.length === 0) {
+		return {at: at.getTime(), window, byVersion: {}};
+	}
+
+	const queries = metricQueries(destinations, window);
+	const [requests, successes, p50, p99] = await Promise.all([
+		client.query(queries.requests, at),
+		client.query(queries.successes, at),
+		client.query(queries.p50, at),
+		client.query(queries.p99, at),
+	]);
+	const index = {requests: indexSamples(requests), successes: indexSamples(successes), p50: indexSamples(p50), p99: indexSamples(p99)};
+	const byVersion: Record<string, VersionMetrics> = {};
+	for (const destination of destinations) {
+		const rps = sumOf(valuesOf(index.requests, destination));
+		const ok = sumOf(valuesOf(index.successes, destination));
+		byVersion[destination.key] = {
+			rps,
+			successRate: rps > 0 ? Math.min(1, ok / rps) : null,
+			p50Ms: rps > 0 ? latencyOf(valuesOf(index.p50, destination)) : null,
+			p99Ms: rps > 0 ? latencyOf(valuesOf(index.p99, destination)) : null,
+		};
+	}
+
+	return {at: at.getTime(), window, byVersion};
+}

@@ -1,0 +1,92 @@
+import type {Destination} from '../domain/virtual-service.js';
+
+/** Used when the scrape interval is unknown or nonsense: Prometheus' own default. */
+const defaultScrapeIntervalSeconds = 15;
+
+/** Formats milliseconds as one-unit PromQL duration, the largest unit that divides it exactly ("1m", "90s", "400ms"). */
+function formatDuration(milliseconds: number): string {
+	const units: Array<[string, number]> = [['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+	for (const [unit, size] of units) {
+		if (milliseconds % size === 0) {
+			return `${milliseconds / size}${unit}`;
+		}
+	}
+
+	return `${milliseconds}ms`;
+}
+
+/** Grafana's $__rate_interval rule: max(4 × scrape interval, …) formatted as a PromQL duration, e.g. 1 s → "4s", 15 s → "1m". */
+export function rateWindow(scrapeIntervalSeconds: number): string {
+	// Grafana: max($__interval + scrape, 4 × scrape). meshtop evaluates instant queries (no $__interval), so 4 × scrape:
+	// rate() needs at least two samples in the window, and 4 tolerates a missed scrape or two.
+	const scrape = Number.isFinite(scrapeIntervalSeconds) && scrapeIntervalSeconds > 0 ? scrapeIntervalSeconds : defaultScrapeIntervalSeconds;
+	return formatDuration(Math.max(1, Math.round(scrape * 4 * 1000)));
+}
+
+/** Escapes a value for a double-quoted PromQL string literal. */
+function quote(value: string): string {
+	return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')}"`;
+}
+
+/** Escapes RE2 metacharacters so a label value matches itself inside `=~`. */
+function regexLiteral(value: string): string {
+	return value.replaceAll(/[\\^$.|?*+()[\]{}]/g, String.raw`\$&`);
+}
+
+/** `name="v"` for one value, `name=~"a|b"` for several (sorted, so the query text is stable). */
+function labelMatcher(name: string, values: ReadonlySet<string>): string {
+	const sorted = [...values].sort();
+	if (sorted.length === 1) {
+		return `${name}=${quote(sorted[0]!)}`;
+	}
+
+	return `${name}=~${quote(sorted.map(value => regexLiteral(value)).join('|'))}`;
+}
+
+/** The selector shared by every query: one series per (service, version) of the destinations' services. */
+function selector(destinations: readonly Destination[], extra: string[] = []): string {
+	if (destinations.length === 0) {
+		throw new RangeError('metricQueries needs at least one destination');
+	}
+
+	const services = new Set(destinations.map(destination => destination.metric.service));
+	const namespaces = new Set(destinations.flatMap(destination => destination.metric.namespace === undefined ? [] : [destination.metric.namespace]));
+	const matchers = ['reporter="destination"'];
+	if (namespaces.size > 0) {
+		matchers.push(labelMatcher('destination_service_namespace', namespaces));
+	}
+
+	matchers.push(labelMatcher('destination_service_name', services), ...extra);
+	return `{${matchers.join(', ')}}`;
+}
+
+const groupBy = 'destination_service_name, destination_version';
+
+/** Requests per second per (service, version). */
+export function requestRate(destinations: readonly Destination[], window: string): string {
+	return `sum by (${groupBy}) (rate(istio_requests_total${selector(destinations)}[${window}]))`;
+}
+
+/** Non-5xx requests per second per (service, version); divided by requestRate it is the success rate. */
+export function successRate(destinations: readonly Destination[], window: string): string {
+	return `sum by (${groupBy}) (rate(istio_requests_total${selector(destinations, ['response_code!~"5.."'])}[${window}]))`;
+}
+
+/** Quantile q (0..1) of request duration in milliseconds per (service, version), from Istio's histogram. */
+export function latencyQuantile(q: number, destinations: readonly Destination[], window: string): string {
+	if (!(q >= 0 && q <= 1)) {
+		throw new RangeError(`quantile must be within 0..1, got ${q}`);
+	}
+
+	return `histogram_quantile(${q}, sum by (${groupBy}, le) (rate(istio_request_duration_milliseconds_bucket${selector(destinations)}[${window}])))`;
+}
+
+/** The PromQL for one metric for ALL destinations at once (one query per metric per refresh, whatever the number of versions): grouped `by (destination_service_name, destination_version)`, filtered reporter="destination", destination_service_namespace, destination_service_name (=~ when several hosts). Builders: requestRate, successRate (numerator non-5xx: response_code!~"5.."), latencyQuantile(q). Label values escaped. */
+export function metricQueries(destinations: readonly Destination[], window: string): {requests: string; successes: string; p50: string; p99: string} {
+	return {
+		requests: requestRate(destinations, window),
+		successes: successRate(destinations, window),
+		p50: latencyQuantile(0.5, destinations, window),
+		p99: latencyQuantile(0.99, destinations, window),
+	};
+}

@@ -254,6 +254,11 @@ export function nextAction(state: RolloutState, now: number): RolloutAction {
 		return {kind: 'apply', position: state.goal, weights: weightsAt(state.plan, state.goal)};
 	}
 
+	if (state.phase === 'running' && state.position === 0) {
+		// Nothing to judge at the start split (no canary traffic): the first step is always the next write.
+		return {kind: 'apply', position: 1, weights: weightsAt(state.plan, 1)};
+	}
+
 	const deadline = state.since + state.plan.intervalMs;
 	if (now < deadline) {
 		return {kind: 'wait', until: deadline};

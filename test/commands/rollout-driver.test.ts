@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {RolloutDriver, type DriverClock} from '../../source/commands/rollout-driver.js';
+import type {MetricsSnapshot, VersionMetrics} from '../../source/domain/metrics.js';
+import {createPlan, parseGate, type RolloutState} from '../../source/domain/rollout.js';
+import {waitFor} from '../helpers/wait-for.js';
+
+/** A clock that only moves when the test says so. */
+class ManualClock implements DriverClock {
+	time = 0;
+	private timers: Array<{at: number; callback: () => void; id: number}> = [];
+	private nextId = 1;
+
+	now(): number {
+		return this.time;
+	}
+
+	setTimeout(callback: () => void, ms: number): unknown {
+		const id = this.nextId++;
+		this.timers.push({at: this.time + ms, callback, id});
+		return id;
+	}
+
+	clearTimeout(handle: unknown): void {
+		this.timers = this.timers.filter(timer => timer.id !== handle);
+	}
+
+	get pending(): number {
+		return this.timers.length;
+	}
+
+	/** Moves to `time`, firing due timers. */
+	advanceTo(time: number): void {
+		this.time = time;
+		const due = this.timers.filter(timer => timer.at <= time);
+		this.timers = this.timers.filter(timer => timer.at > time);
+		for (const timer of due) {
+			timer.callback();
+		}
+	}
+}
+
+const healthy: VersionMetrics = {rps: 10, successRate: 1, p50Ms: 5, p99Ms: 12};
+const failing: VersionMetrics = {rps: 10, successRate: 0.7, p50Ms: 5, p99Ms: 12};
+
+function setup(options: {onFail?: 'pause' | 'rollback'; v3?: () => VersionMetrics; applyFails?: (position: number) => boolean} = {}) {
+	const clock = new ManualClock();
+	const plan = createPlan({keys: ['v1', 'v3'], weights: [100, 0], target: 'v3', step: 50, intervalMs: 1000, gates: [parseGate('success>=99')], onFail: options.onFail});
+	const writes: number[][] = [];
+	let fetches = 0;
+	const states: RolloutState[] = [];
+	let release: (() => void) | undefined;
+	let holdWrites = false;
+	const driver = new RolloutDriver({
+		plan,
+		clock,
+		async apply(weights, position) {
+			if (holdWrites) {
+				await new Promise<void>(resolve => {
+					release = resolve;
+				});
+			}
+
+			if (options.applyFails?.(position) === true) {
+				throw new Error('conflict: changed by someone else');
+			}
+
+			writes.push(weights);
+		},
+		async fetchMetrics(): Promise<MetricsSnapshot> {
+			fetches++;
+			return {at: clock.now(), window: '4s', byVersion: {v1: healthy, v3: options.v3?.() ?? healthy}};
+		},
+		onUpdate(state) {
+			states.push(state);
+		},
+	});
+	return {
+		clock, driver, writes, states,
+		get fetches() {
+			return fetches;
+		},
+		holdNextWrite() {
+			holdWrites = true;
+		},
+		releaseWrite() {
+			holdWrites = false;
+			release?.();
+		},
+	};
+}
+
+describe('RolloutDriver', () => {
+	it('writes each step, measures once per hold, and completes', async () => {
+		const world = setup();
+		world.driver.start();
+		await waitFor(() => world.writes.length === 1 && world.clock.pending === 1, {message: 'first step written and hold scheduled'});
+		assert.deepEqual(world.writes, [[50, 50]]);
+		assert.equal(world.fetches, 0);
+		world.clock.advanceTo(1000);
+		await waitFor(() => world.writes.length === 2, {message: 'second step'});
+		assert.equal(world.fetches, 1);
+		world.clock.advanceTo(2000);
+		const final = await world.driver.done;
+		assert.equal(final.phase, 'completed');
+		assert.deepEqual(world.writes, [[50, 50], [0, 100]]);
+		assert.equal(world.fetches, 2);
+		assert.equal(world.clock.pending, 0, 'no timer left behind');
+	});
+
+	it('pauses on a failing gate and leaves the split', async () => {
+		const world = setup({v3: () => failing});
+		world.driver.start();
+		await waitFor(() => world.clock.pending === 1);
+		world.clock.advanceTo(1000);
+		await waitFor(() => world.driver.state.phase === 'paused', {message: 'paused'});
+		assert.deepEqual(world.writes, [[50, 50]]);
+		assert.match(world.driver.state.reason ?? '', /success>=99: 70\.0% < 99/);
+		assert.equal(world.clock.pending, 0, 'a paused plan waits for the user, not a timer');
+		world.driver.rollback('immediate');
+		const final = await world.driver.done;
+		assert.equal(final.phase, 'rolled-back');
+		assert.deepEqual(world.writes.at(-1), [100, 0]);
+	});
+
+	it('rolls back on a failing gate in rollback mode', async () => {
+		const world = setup({onFail: 'rollback', v3: () => failing});
+		world.driver.start();
+		await waitFor(() => world.clock.pending === 1);
+		world.clock.advanceTo(1000);
+		const final = await world.driver.done;
+		assert.equal(final.phase, 'rolled-back');
+		assert.deepEqual(world.writes, [[50, 50], [100, 0]]);
+	});
+
+	it('a pause during a write takes effect after it; stop() waits for the write', async () => {
+		const world = setup();
+		world.holdNextWrite();
+		world.driver.start();
+		await waitFor(() => world.states.length === 0 && world.writes.length === 0);
+		world.driver.pause();
+		const stopping = world.driver.stop();
+		let stopped = false;
+		void stopping.then(() => {
+			stopped = true;
+		});
+		await new Promise(resolve => {
+			setImmediate(resolve);
+		});
+		assert.equal(stopped, false, 'stop waits for the write in flight');
+		world.releaseWrite();
+		const state = await stopping;
+		assert.deepEqual(world.writes, [[50, 50]]);
+		assert.equal(state?.position, 1);
+		assert.equal(state?.phase, 'paused');
+		world.clock.advanceTo(10_000);
+		await new Promise(resolve => {
+			setImmediate(resolve);
+		});
+		assert.equal(world.writes.length, 1, 'nothing is written after stop');
+	});
+
+	it('a failed write pauses with the error; resume retries it', async () => {
+		let fail = true;
+		const world = setup({applyFails: () => fail});
+		world.driver.start();
+		await waitFor(() => world.driver.state.phase === 'paused');
+		assert.match(world.driver.state.reason ?? '', /write failed: conflict/);
+		fail = false;
+		world.driver.resume();
+		await waitFor(() => world.writes.length === 1);
+		assert.deepEqual(world.writes, [[50, 50]]);
+		await world.driver.stop();
+	});
+
+	it('promote writes the target weight at once', async () => {
+		const world = setup();
+		world.driver.start();
+		await waitFor(() => world.writes.length === 1);
+		world.driver.promote();
+		const final = await world.driver.done;
+		assert.equal(final.phase, 'completed');
+		assert.deepEqual(world.writes, [[50, 50], [0, 100]]);
+		assert.equal(world.fetches, 0);
+	});
+});

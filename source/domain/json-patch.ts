@@ -19,7 +19,8 @@ export function cloneJson<T>(value: T): T {
 	if (isRecord(value)) {
 		const copy: Record<string, unknown> = {};
 		for (const [key, item] of Object.entries(value)) {
-			copy[key] = cloneJson(item);
+			// A "__proto__" member (legal JSON) must stay data, not become the copy's prototype.
+			Object.defineProperty(copy, key, {value: cloneJson(item), enumerable: true, writable: true, configurable: true});
 		}
 
 		return copy as T;

@@ -52,7 +52,7 @@ export interface AppState {
 	destinationRules: readonly DestinationRuleInfo[];
 	kubeStatus: FeedStatus;
 	kubeError: string | undefined;
-	/** Route key of the route on screen (see routeKey); undefined = first editable route. */
+	/** Route on screen: its key (see routeKey) or its name (--route); undefined = first editable route. */
 	routeKey: string | undefined;
 	/** Index of the selected destination row. */
 	selected: number;
@@ -79,7 +79,7 @@ export interface AppState {
 export const seriesCapacity = 120;
 
 /** The state before anything has been loaded. */
-export function initialState(options: {connection: ConnectionInfo; vsName?: string; readOnly?: boolean; step?: number; prometheusLabel?: string}): AppState {
+export function initialState(options: {connection: ConnectionInfo; vsName?: string; readOnly?: boolean; step?: number; prometheusLabel?: string; route?: string}): AppState {
 	return {
 		connection: options.connection,
 		readOnly: options.readOnly ?? false,
@@ -88,7 +88,7 @@ export function initialState(options: {connection: ConnectionInfo; vsName?: stri
 		destinationRules: [],
 		kubeStatus: 'connecting',
 		kubeError: undefined,
-		routeKey: undefined,
+		routeKey: options.route,
 		selected: 0,
 		step: options.step ?? 10,
 		staged: undefined,

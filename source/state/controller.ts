@@ -9,6 +9,8 @@ import {configuredWeights, currentRoute, currentVirtualService, routeKey} from '
 /** A write meshtop made, for the change trail. */
 export interface ConsoleChange {
 	vs: string;
+	/** uid of the VirtualService, so the trail's Event names this very object. */
+	uid: string | undefined;
 	route: string;
 	before: Record<string, number>;
 	after: Record<string, number>;
@@ -195,6 +197,7 @@ export class ConsoleController {
 		this.store.dispatch({type: 'applySucceeded', vs: updated, change, undo: source === 'undo'});
 		const warning = await this.services.recordChange?.({
 			vs: vs.metadata.name,
+			uid: typeof vs.metadata['uid'] === 'string' ? vs.metadata['uid'] : undefined,
 			route: routeName,
 			before,
 			after,

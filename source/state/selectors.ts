@@ -36,6 +36,7 @@ export function currentRoutes(state: Pick<AppState, 'vsName' | 'virtualServices'
 export function currentRoute(state: Pick<AppState, 'vsName' | 'virtualServices' | 'destinationRules' | 'routeKey'>): Route | undefined {
 	const routes = currentRoutes(state);
 	return routes.find(route => routeKey(route) === state.routeKey)
+		?? routes.find(route => route.name === state.routeKey)
 		?? routes.find(route => route.editable)
 		?? routes[0];
 }

@@ -1,0 +1,90 @@
+import type {KubeTarget} from '../kube/config.js';
+import {IstioApi} from '../kube/istio-api.js';
+import {watchVirtualServices} from '../kube/watch-virtual-services.js';
+import {fetchMetrics} from '../prometheus/metrics-source.js';
+import type {ConsoleChange, ConsoleServices} from '../state/controller.js';
+import type {FeedStatus} from '../state/app-state.js';
+import {connectPrometheus, type PrometheusConnection, type PrometheusOptions} from './prometheus-connection.js';
+
+/** Console services over a real (or simulated) cluster, plus their owner's close(). */
+export interface ClusterConsoleServices extends ConsoleServices {
+	/** Stops the port-forward; the watch is stopped by the controller. */
+	close(): Promise<void>;
+}
+
+function messageOf(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Wires the Kubernetes and Prometheus adapters to the console. Prometheus is connected in the background,
+ * so the first frame does not wait for discovery and port-forwarding; metrics report its progress.
+ */
+export function createConsoleServices(target: KubeTarget, options: {
+	prometheus: PrometheusOptions;
+	recordChange?: (change: ConsoleChange) => Promise<string | undefined>;
+}): ClusterConsoleServices {
+	const api = new IstioApi(target);
+	const namespace = target.namespace;
+	let connection: PrometheusConnection | undefined;
+	let connectError: string | undefined;
+	let closed = false;
+	const statusListeners = new Set<(status: {label: string; status: FeedStatus; error?: string}) => void>();
+	const announce = (status: {label: string; status: FeedStatus; error?: string}) => {
+		for (const listener of statusListeners) {
+			listener(status);
+		}
+	};
+
+	const connecting = connectPrometheus(target, options.prometheus, namespace).then(async ready => {
+		if (closed) {
+			await ready.close();
+			return undefined;
+		}
+
+		connection = ready;
+		announce({label: ready.label, status: 'live'});
+		ready.onStatus(announce);
+		return ready;
+	}, (error: unknown) => {
+		connectError = messageOf(error);
+		announce({label: 'Prometheus not connected', status: 'error', error: connectError});
+		return undefined;
+	});
+
+	return {
+		watch(listener) {
+			const feed = watchVirtualServices(api, target, namespace);
+			const unsubscribe = feed.subscribe(state => {
+				listener({type: 'feed', items: state.items, destinationRules: state.destinationRules, status: state.status, error: state.error?.message});
+			});
+			return () => {
+				unsubscribe();
+				feed.stop();
+			};
+		},
+		patch: async (name, operations) => api.patchVirtualService(namespace, name, operations),
+		get: async name => api.getVirtualService(namespace, name),
+		async fetchMetrics(destinations) {
+			const ready = connection ?? await connecting;
+			if (ready === undefined) {
+				throw new Error(connectError ?? 'Prometheus is not connected');
+			}
+
+			return fetchMetrics(ready.client, destinations, ready.window);
+		},
+		watchPrometheus(listener) {
+			statusListeners.add(listener);
+			listener(connection === undefined
+				? {label: connectError === undefined ? 'looking for Prometheus…' : 'Prometheus not connected', status: connectError === undefined ? 'connecting' : 'error', error: connectError}
+				: {label: connection.label, status: 'live'});
+			return () => statusListeners.delete(listener);
+		},
+		recordChange: options.recordChange,
+		async close() {
+			closed = true;
+			statusListeners.clear();
+			await connection?.close();
+		},
+	};
+}

@@ -1,0 +1,79 @@
+import type {KubeTarget} from '../kube/config.js';
+import {discoverPrometheus} from '../kube/prometheus-discovery.js';
+import {startPortForward, type PortForwardHandle} from '../kube/port-forward.js';
+import {PrometheusClient} from '../prometheus/client.js';
+import {rateWindow} from '../prometheus/queries.js';
+import type {FeedStatus} from '../state/app-state.js';
+
+/** How to find Prometheus (the --prometheus-* flags). */
+export interface PrometheusOptions {
+	url?: string;
+	namespace?: string;
+	service?: string;
+}
+
+/** A usable Prometheus: a client, the rate window, and whatever keeps it reachable (a port-forward). */
+export interface PrometheusConnection {
+	client: PrometheusClient;
+	/** PromQL range for rate(), from the scrape interval ($__rate_interval rule). */
+	window: string;
+	/** Where it is, for people: "port-forward istio-system/prometheus-… → 127.0.0.1:41234" or the URL. */
+	label: string;
+	/** Connection changes of the port-forward (reconnects after a pod restart); returns its stop. */
+	onStatus(listener: (status: {label: string; status: FeedStatus; error?: string}) => void): () => void;
+	/** Closes the port-forward, if any. */
+	close(): Promise<void>;
+}
+
+function forwardLabel(handle: PortForwardHandle, namespace: string): string {
+	const status = handle.status();
+	return `port-forward ${namespace}/${status.pod ?? '?'} → ${handle.url.replace(/^http:\/\//, '')}`;
+}
+
+/**
+ * Finds Prometheus (--prometheus-url, else istio-system then the VirtualService's namespace) and connects:
+ * through a 127.0.0.1 port-forward when it runs in the cluster. Reads the scrape interval for the rate window.
+ */
+export async function connectPrometheus(target: KubeTarget, options: PrometheusOptions, vsNamespace: string): Promise<PrometheusConnection> {
+	const namespaces = options.namespace === undefined ? [...new Set(['istio-system', vsNamespace])] : [options.namespace];
+	const location = await discoverPrometheus(target, {url: options.url, namespaces, service: options.service});
+	let handle: PortForwardHandle | undefined;
+	let label: string;
+	let client: PrometheusClient;
+	if (location.kind === 'url') {
+		client = new PrometheusClient(location.url);
+		label = location.url;
+	} else {
+		handle = await startPortForward(target, {namespace: location.namespace, pod: location.pod, port: location.port, selector: location.selector});
+		client = new PrometheusClient(handle.url);
+		label = forwardLabel(handle, location.namespace);
+	}
+
+	let scrapeSeconds: number;
+	try {
+		scrapeSeconds = await client.scrapeInterval();
+	} catch (error) {
+		await handle?.stop();
+		throw error;
+	}
+
+	const forward = handle;
+	return {
+		client,
+		window: rateWindow(scrapeSeconds),
+		label,
+		onStatus(listener) {
+			if (forward === undefined || location.kind === 'url') {
+				return () => undefined;
+			}
+
+			return forward.onStatus(status => {
+				const state: FeedStatus = status.state === 'ready' ? 'live' : status.state === 'reconnecting' ? 'reconnecting' : 'error';
+				listener({label: forwardLabel(forward, location.namespace), status: state, error: status.error});
+			});
+		},
+		async close() {
+			await forward?.stop();
+		},
+	};
+}

@@ -1,0 +1,111 @@
+import process from 'node:process';
+import React from 'react';
+import {render} from 'ink';
+import {loadKubeTarget, type KubeTarget} from '../kube/config.js';
+import {createConsoleServices} from '../app/console-services.js';
+import {createStore} from '../state/store.js';
+import {initialState} from '../state/app-state.js';
+import {ConsoleController} from '../state/controller.js';
+import {App} from '../ui/App.js';
+import {ColorContext} from '../ui/theme.js';
+import {stepSizes} from '../domain/weights.js';
+import {parseDuration, type Flags} from './flags.js';
+import type {CommandIo} from './dispatch.js';
+import {consoleTrail} from './console-trail.js';
+
+/** Message for a console started without a terminal (pipes, cron, CI). */
+export const noTtyMessage = 'meshtop: the console needs an interactive terminal (stdin and stdout must be a TTY).\n'
+	+ 'For scripts use:  meshtop status <virtualservice> --json   or   meshtop set <virtualservice> v1=50 v3=50\n';
+
+/** Options a caller (demo, tests) can add to the flags. */
+export interface ConsoleOptions {
+	/** Use this target instead of loading the kubeconfig. */
+	target?: KubeTarget;
+}
+
+/**
+ * Opens the console on a VirtualService (or the picker) and returns its exit code when the user quits.
+ * The terminal is always restored: on quit, SIGINT/SIGTERM/SIGHUP and on a crash.
+ */
+export async function runConsole(vsName: string | undefined, flags: Flags, io: CommandIo, options: ConsoleOptions = {}): Promise<number> {
+	const stdin = io.stdin as NodeJS.ReadStream;
+	const stdout = io.stdout as NodeJS.WriteStream;
+	if (!stdin.isTTY || !stdout.isTTY) {
+		io.stderr.write(noTtyMessage);
+		return 2;
+	}
+
+	const step = flags.step ?? 10;
+	if (!stepSizes.includes(step)) {
+		io.stderr.write(`meshtop: --step must be one of ${stepSizes.join(', ')}\n`);
+		return 2;
+	}
+
+	let refreshMs: number;
+	let target: KubeTarget;
+	try {
+		refreshMs = parseDuration(flags.refresh);
+		target = options.target ?? loadKubeTarget({kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace});
+	} catch (error) {
+		io.stderr.write(`meshtop: ${error instanceof Error ? error.message : String(error)}\n`);
+		return 1;
+	}
+
+	const services = createConsoleServices(target, {
+		prometheus: {url: flags.prometheusUrl, namespace: flags.prometheusNamespace, service: flags.prometheusService},
+		recordChange: consoleTrail(target),
+	});
+	const store = createStore(initialState({
+		connection: {contextName: target.contextName, namespace: target.namespace, user: target.user, server: target.server},
+		vsName,
+		readOnly: flags.readOnly,
+		step,
+		route: flags.route,
+	}));
+
+	const controller = new ConsoleController(store, services, {refreshMs});
+	const color = process.env['NO_COLOR'] === undefined || process.env['NO_COLOR'] === '';
+	const instance = render(
+		<ColorContext.Provider value={color}>
+			<App store={store} controller={controller} />
+		</ColorContext.Provider>,
+		{stdout, stdin, stderr: io.stderr as NodeJS.WriteStream, alternateScreen: true, incrementalRendering: true, interactive: true, exitOnCtrlC: false, patchConsole: true},
+	);
+
+	let crash: unknown;
+	const quit = () => {
+		instance.unmount();
+	};
+
+	const onCrash = (error: unknown) => {
+		crash = error;
+		instance.unmount();
+	};
+
+	const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+	for (const signal of signals) {
+		process.on(signal, quit);
+	}
+
+	process.on('uncaughtException', onCrash);
+	process.on('unhandledRejection', onCrash);
+	try {
+		await instance.waitUntilExit();
+	} finally {
+		for (const signal of signals) {
+			process.off(signal, quit);
+		}
+
+		process.off('uncaughtException', onCrash);
+		process.off('unhandledRejection', onCrash);
+		controller.stop();
+		await services.close();
+	}
+
+	if (crash !== undefined) {
+		io.stderr.write(`meshtop crashed: ${crash instanceof Error ? crash.stack ?? crash.message : String(crash)}\n`);
+		return 1;
+	}
+
+	return 0;
+}

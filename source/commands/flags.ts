@@ -1,0 +1,108 @@
+/** Command-line flags and help of meshtop (meow spec); cli.tsx parses, the commands read the result. */
+import type {AnyFlags} from 'meow';
+
+/** The help text printed by `meshtop --help`. */
+export const helpText = `
+  Usage
+    $ meshtop [virtualservice]                 open the console (picker when no name)
+    $ meshtop demo                             the console on a simulated Bookinfo cluster
+    $ meshtop sim                              run the simulated cluster alone (for kubectl and a second meshtop)
+    $ meshtop status <virtualservice> [--json] weights and current metrics per version
+    $ meshtop set <virtualservice> v1=50 v3=50 set the split (conflict-safe)
+    $ meshtop shift <virtualservice> --to v3   progressive migration with metric gates
+    $ meshtop history <virtualservice>         changes meshtop made
+    $ meshtop undo <virtualservice>            revert the last meshtop change
+
+  Connection (like kubectl)
+    --kubeconfig FILE          kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
+    --context NAME             kubeconfig context
+    -n, --namespace NS         namespace (default: the context's, then "default")
+    --prometheus-url URL       use this Prometheus instead of finding one in the cluster
+    --prometheus-namespace NS  where to look for Prometheus (default: istio-system, then the namespace)
+    --prometheus-service NAME  Prometheus Service name (default: prometheus)
+
+  Console
+    --read-only                never write; keys that change weights are unbound
+    --step N                   initial step in points: 1, 5, 10 or 25 (default 10)
+    --refresh DURATION         metrics refresh period (default 1s)
+    --route NAME               route to show/edit (name, or http[0] style)
+
+  Headless
+    --json                     machine-readable output (status, shift, history)
+    --route NAME               route to change with set (default: the first editable one)
+    --to VERSION               shift: the version to migrate to
+    --steps 5,10,25,50,100     shift: explicit target weights (or --step N)
+    --every DURATION           shift: interval between steps (default 30s)
+    --gate EXPR                shift: success>=99.5, p99<=500ms, min-rps=1 (repeatable)
+    --on-fail pause|rollback   shift: what a failing gate does (default pause)
+
+  Simulation
+    --fault SPEC               e.g. reviews:v3:errors=10%,latency=+300ms (repeatable)
+    --kubeconfig-out FILE      sim: where to write the kubeconfig
+    --port N                   sim: API server port (default: a free one)
+
+  Environment: KUBECONFIG, NO_COLOR.
+
+  Examples
+    $ meshtop demo
+    $ meshtop reviews -n bookinfo
+    $ meshtop set reviews -n bookinfo v1=50 v3=50
+    $ meshtop shift reviews -n bookinfo --to v3 --steps 10,25,50,100 --every 1m --gate success>=99.5 --gate p99<=500ms
+`;
+
+/** The flags meow parses. */
+export const flagSpec = {
+	kubeconfig: {type: 'string'},
+	context: {type: 'string'},
+	namespace: {type: 'string', shortFlag: 'n'},
+	prometheusUrl: {type: 'string'},
+	prometheusNamespace: {type: 'string'},
+	prometheusService: {type: 'string'},
+	readOnly: {type: 'boolean', default: false},
+	step: {type: 'number'},
+	steps: {type: 'string'},
+	refresh: {type: 'string', default: '1s'},
+	route: {type: 'string'},
+	json: {type: 'boolean', default: false},
+	to: {type: 'string'},
+	every: {type: 'string', default: '30s'},
+	gate: {type: 'string', isMultiple: true},
+	onFail: {type: 'string', default: 'pause', choices: ['pause', 'rollback']},
+	fault: {type: 'string', isMultiple: true},
+	kubeconfigOut: {type: 'string'},
+	port: {type: 'number'},
+} satisfies AnyFlags;
+
+/** Parsed flags, as the commands see them. */
+export interface Flags {
+	kubeconfig?: string;
+	context?: string;
+	namespace?: string;
+	prometheusUrl?: string;
+	prometheusNamespace?: string;
+	prometheusService?: string;
+	readOnly: boolean;
+	step?: number;
+	steps?: string;
+	refresh: string;
+	route?: string;
+	json: boolean;
+	to?: string;
+	every: string;
+	gate?: string[];
+	onFail: string;
+	fault?: string[];
+	kubeconfigOut?: string;
+	port?: number;
+}
+
+/** Parses "1s", "500ms", "2m" into milliseconds; throws a clear error otherwise. */
+export function parseDuration(text: string): number {
+	const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+	if (match === null) {
+		throw new Error(`invalid duration "${text}": use a number with ms, s, m or h, e.g. 1s`);
+	}
+
+	const unit = {ms: 1, s: 1000, m: 60_000, h: 3_600_000}[match[2] as 'ms' | 's' | 'm' | 'h'];
+	return Number(match[1]) * unit;
+}

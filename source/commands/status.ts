@@ -1,0 +1,133 @@
+import {observedShares, type MetricsSnapshot} from '../domain/metrics.js';
+import type {Route} from '../domain/virtual-service.js';
+import {openSession} from '../app/session.js';
+import {fetchMetrics} from '../prometheus/metrics-source.js';
+import {formatMs, formatRatio, formatRps, formatShare} from '../ui/format.js';
+import type {CommandIo} from './dispatch.js';
+import type {Flags} from './flags.js';
+
+/** The JSON `meshtop status --json` prints (a stable, documented shape). */
+export interface StatusReport {
+	context: string;
+	namespace: string;
+	virtualService: string;
+	resourceVersion: string | undefined;
+	prometheus: {source: string | undefined; window: string | undefined; error: string | undefined};
+	routes: Array<{
+		name: string;
+		match: string;
+		editable: boolean;
+		readOnlyReason: string | undefined;
+		destinations: Array<{
+			version: string;
+			host: string;
+			subset: string | undefined;
+			weight: number;
+			observedShare: number | null;
+			rps: number | null;
+			successRate: number | null;
+			p50Ms: number | null;
+			p99Ms: number | null;
+			problem: string | undefined;
+		}>;
+	}>;
+}
+
+function messageOf(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+function routeReport(route: Route, snapshot: MetricsSnapshot | undefined): StatusReport['routes'][number] {
+	const shares = observedShares(snapshot, route.destinations.map(destination => destination.key));
+	return {
+		name: route.name,
+		match: route.match,
+		editable: route.editable,
+		readOnlyReason: route.readOnlyReason,
+		destinations: route.destinations.map(destination => {
+			const metrics = snapshot?.byVersion[destination.key];
+			return {
+				version: destination.key,
+				host: destination.host,
+				subset: destination.subset,
+				weight: destination.weight,
+				observedShare: shares[destination.key] ?? null,
+				rps: metrics?.rps ?? null,
+				successRate: metrics?.successRate ?? null,
+				p50Ms: metrics?.p50Ms ?? null,
+				p99Ms: metrics?.p99Ms ?? null,
+				problem: destination.problem,
+			};
+		}),
+	};
+}
+
+function printTable(report: StatusReport, io: CommandIo): void {
+	io.stdout.write(`${report.namespace}/${report.virtualService}  context ${report.context}  resourceVersion ${report.resourceVersion ?? '?'}\n`);
+	io.stdout.write(report.prometheus.error === undefined
+		? `prometheus ${report.prometheus.source ?? '?'}  window ${report.prometheus.window ?? '?'}\n`
+		: `prometheus unavailable: ${report.prometheus.error}\n`);
+	for (const route of report.routes) {
+		io.stdout.write(`\nroute ${route.name} (${route.match})${route.editable ? '' : `  read-only: ${route.readOnlyReason ?? ''}`}\n`);
+		io.stdout.write(`  ${'VERSION'.padEnd(12)}${'WEIGHT'.padStart(7)}${'OBSERVED'.padStart(10)}${'RPS'.padStart(8)}${'OK%'.padStart(8)}${'P50'.padStart(8)}${'P99'.padStart(8)}\n`);
+		for (const destination of route.destinations) {
+			io.stdout.write(`  ${destination.version.padEnd(12)}${String(destination.weight).padStart(7)}${formatShare(destination.observedShare).padStart(10)}`
+				+ `${formatRps(destination.rps ?? undefined).padStart(8)}${formatRatio(destination.successRate).padStart(8)}`
+				+ `${formatMs(destination.p50Ms).padStart(8)}${formatMs(destination.p99Ms).padStart(8)}\n`);
+			if (destination.problem !== undefined) {
+				io.stdout.write(`    ⚠ ${destination.problem}\n`);
+			}
+		}
+	}
+}
+
+/** `meshtop status <vs> [--json]`: weights and current metrics per version of every route; exit 0 even without Prometheus (weights are still true). */
+export async function runStatus(vsName: string, flags: Flags, io: CommandIo): Promise<number> {
+	let session;
+	try {
+		session = await openSession(vsName, {
+			kubeconfig: flags.kubeconfig,
+			context: flags.context,
+			namespace: flags.namespace,
+			prometheus: {url: flags.prometheusUrl, namespace: flags.prometheusNamespace, service: flags.prometheusService},
+		});
+	} catch (error) {
+		io.stderr.write(`meshtop: ${messageOf(error)}\n`);
+		return 1;
+	}
+
+	try {
+		const report: StatusReport = {
+			context: session.target.contextName,
+			namespace: session.namespace,
+			virtualService: session.vs.metadata.name,
+			resourceVersion: session.vs.metadata.resourceVersion,
+			prometheus: {source: undefined, window: undefined, error: undefined},
+			routes: [],
+		};
+		let snapshots: Array<MetricsSnapshot | undefined> = session.routes.map(() => undefined);
+		try {
+			const prometheus = await session.prometheus();
+			report.prometheus.source = prometheus.label;
+			report.prometheus.window = prometheus.window;
+			snapshots = await Promise.all(session.routes.map(async route => route.destinations.length === 0 ? undefined : fetchMetrics(prometheus.client, route.destinations, prometheus.window)));
+		} catch (error) {
+			report.prometheus.error = messageOf(error);
+		}
+
+		report.routes = session.routes.map((route, index) => routeReport(route, snapshots[index]));
+		if (flags.json) {
+			io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+		} else {
+			printTable(report, io);
+		}
+
+		if (report.prometheus.error !== undefined && flags.json) {
+			io.stderr.write(`meshtop: metrics unavailable: ${report.prometheus.error}\n`);
+		}
+
+		return 0;
+	} finally {
+		await session.close();
+	}
+}

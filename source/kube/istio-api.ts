@@ -1,6 +1,7 @@
 import {hostname} from 'node:os';
 import {randomBytes} from 'node:crypto';
 import {ApisApi, CoreV1Api, CustomObjectsApi, type CoreV1Event} from '@kubernetes/client-node';
+import {destinationRuleInfo} from '../domain/destination-rule.js';
 import type {DestinationRuleInfo, JsonPatchOperation, VirtualService} from '../domain/virtual-service.js';
 import type {KubeTarget} from './config.js';
 import {KubeError, toKubeError, type KubeErrorContext} from './errors.js';
@@ -18,27 +19,6 @@ export const destinationRulesResource = `destinationrules.${istioGroup}`;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null;
-}
-
-/** Reduces a DestinationRule object to what the route model needs; tolerates missing fields (a rule being written). */
-export function destinationRuleInfo(object: unknown): DestinationRuleInfo | undefined {
-	const spec = isRecord(object) ? object['spec'] : undefined;
-	if (!isRecord(spec) || typeof spec['host'] !== 'string') {
-		return undefined;
-	}
-
-	const subsets = Array.isArray(spec['subsets']) ? spec['subsets'] : [];
-	return {
-		host: spec['host'],
-		subsets: subsets.filter(subset => isRecord(subset) && typeof subset['name'] === 'string').map(subset => {
-			const record = subset as Record<string, unknown>;
-			const labels = isRecord(record['labels']) ? record['labels'] : {};
-			return {
-				name: record['name'] as string,
-				labels: Object.fromEntries(Object.entries(labels).map(([key, value]) => [key, String(value)])),
-			};
-		}),
-	};
 }
 
 /** A DestinationRule object as [name, info]; undefined when it has no name or host. */

@@ -6,6 +6,24 @@ import type {JsonPatchOperation} from './virtual-service.js';
 
 type Container = Record<string, unknown> | unknown[];
 
+/**
+ * Why a patch did not apply. The API server answers both with 422, but a failed `test` means "someone else changed it"
+ * (re-read and show), while `invalid` means the patch itself is wrong (a bug): callers and the simulated server tell them apart.
+ */
+export class JsonPatchError extends Error {
+	/** The operation's path (or pointer) that failed. */
+	readonly path: string;
+	/** `test-failed`: the document is not what the patch expected; `invalid`: the patch does not fit the document. */
+	readonly reason: 'test-failed' | 'invalid';
+
+	constructor(message: string, path: string, reason: 'test-failed' | 'invalid') {
+		super(message);
+		this.name = 'JsonPatchError';
+		this.path = path;
+		this.reason = reason;
+	}
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -50,7 +68,7 @@ export function parsePointer(pointer: string): string[] {
 	}
 
 	if (!pointer.startsWith('/')) {
-		throw new Error(`invalid JSON pointer "${pointer}": must start with "/"`);
+		throw new JsonPatchError(`invalid JSON pointer "${pointer}": must start with "/"`, pointer, 'invalid');
 	}
 
 	return pointer.slice(1).split('/').map(token => token.replaceAll('~1', '/').replaceAll('~0', '~'));
@@ -67,12 +85,12 @@ function arrayIndex(token: string, length: number, path: string, allowEnd: boole
 	}
 
 	if (!/^(0|[1-9]\d*)$/.test(token)) {
-		throw new Error(`invalid array index "${token}" in ${path}`);
+		throw new JsonPatchError(`invalid array index "${token}" in ${path}`, path, 'invalid');
 	}
 
 	const index = Number(token);
 	if (index > (allowEnd ? length : length - 1)) {
-		throw new Error(`array index ${index} out of range in ${path}`);
+		throw new JsonPatchError(`array index ${index} out of range in ${path}`, path, 'invalid');
 	}
 
 	return index;
@@ -84,7 +102,7 @@ function child(container: Container, token: string, path: string): unknown {
 	}
 
 	if (!Object.hasOwn(container, token)) {
-		throw new Error(`path ${path} does not exist`);
+		throw new JsonPatchError(`path ${path} does not exist`, path, 'invalid');
 	}
 
 	return container[token];
@@ -94,7 +112,7 @@ function resolve(document: unknown, tokens: readonly string[], path: string): un
 	let current = document;
 	for (const token of tokens) {
 		if (!Array.isArray(current) && !isRecord(current)) {
-			throw new Error(`path ${path} does not exist`);
+			throw new JsonPatchError(`path ${path} does not exist`, path, 'invalid');
 		}
 
 		current = child(current, token, path);
@@ -107,11 +125,11 @@ function parentOf(document: unknown, tokens: readonly string[], path: string): {
 	const last = tokens.at(-1);
 	const parent = resolve(document, tokens.slice(0, -1), path);
 	if (last === undefined || (!Array.isArray(parent) && !isRecord(parent))) {
-		throw new Error(`path ${path} does not exist`);
+		throw new JsonPatchError(`path ${path} does not exist`, path, 'invalid');
 	}
 
 	if (last === '__proto__') {
-		throw new Error(`refusing to write __proto__ at ${path}`);
+		throw new JsonPatchError(`refusing to write __proto__ at ${path}`, path, 'invalid');
 	}
 
 	return {parent, last};
@@ -123,6 +141,11 @@ function describe(value: unknown): string {
 
 function applyOne(document: unknown, operation: JsonPatchOperation): unknown {
 	const {op, path} = operation;
+	if (!['test', 'add', 'replace', 'remove'].includes(op)) {
+		// Operations arrive untyped from the wire (the simulated server): move/copy are not supported.
+		throw new JsonPatchError(`unsupported operation ${JSON.stringify(op)} at ${path}`, path, 'invalid');
+	}
+
 	const tokens = parsePointer(path);
 	if (op === 'test') {
 		let found: unknown;
@@ -133,19 +156,19 @@ function applyOne(document: unknown, operation: JsonPatchOperation): unknown {
 		}
 
 		if (found === undefined || !jsonEqual(found, operation.value)) {
-			throw new Error(`test failed at ${path}: expected ${describe(operation.value)}, found ${describe(found)}`);
+			throw new JsonPatchError(`test failed at ${path}: expected ${describe(operation.value)}, found ${describe(found)}`, path, 'test-failed');
 		}
 
 		return document;
 	}
 
 	if ((op === 'add' || op === 'replace') && operation.value === undefined) {
-		throw new Error(`${op} at ${path} has no value`);
+		throw new JsonPatchError(`${op} at ${path} has no value`, path, 'invalid');
 	}
 
 	if (tokens.length === 0) {
 		if (op === 'remove') {
-			throw new Error('cannot remove the whole document');
+			throw new JsonPatchError('cannot remove the whole document', path, 'invalid');
 		}
 
 		return cloneJson(operation.value);
@@ -166,7 +189,7 @@ function applyOne(document: unknown, operation: JsonPatchOperation): unknown {
 	}
 
 	if (op !== 'add' && !Object.hasOwn(parent, last)) {
-		throw new Error(`path ${path} does not exist`);
+		throw new JsonPatchError(`path ${path} does not exist`, path, 'invalid');
 	}
 
 	if (op === 'remove') {

@@ -1,7 +1,8 @@
 import {describe, test} from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {applyJsonPatch, cloneJson, escapePointerToken, jsonEqual, parsePointer} from '../../source/domain/json-patch.js';
+import {applyJsonPatch, cloneJson, escapePointerToken, JsonPatchError, jsonEqual, parsePointer} from '../../source/domain/json-patch.js';
+import type {JsonPatchOperation} from '../../source/domain/virtual-service.js';
 
 describe('applyJsonPatch (RFC 6902 examples)', () => {
 	test('add to an object, into an array at an index and at the end', () => {
@@ -50,6 +51,24 @@ describe('applyJsonPatch (RFC 6902 examples)', () => {
 		assert.throws(() => applyJsonPatch({a: 1}, [{op: 'add', path: 'a', value: 2}]), /must start with/);
 		assert.throws(() => applyJsonPatch({a: 1}, [{op: 'add', path: '/__proto__', value: {polluted: true}}]), /__proto__/);
 		assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+	});
+
+	test('errors say whether a test failed (a conflict) or the patch is invalid', () => {
+		const failed = (operations: JsonPatchOperation[]): JsonPatchError => {
+			try {
+				applyJsonPatch({a: [1]}, operations);
+			} catch (error) {
+				assert.ok(error instanceof JsonPatchError);
+				return error;
+			}
+
+			assert.fail('the patch applied');
+		};
+
+		assert.deepEqual({...failed([{op: 'test', path: '/a/0', value: 2}])}, {name: 'JsonPatchError', path: '/a/0', reason: 'test-failed'});
+		assert.equal(failed([{op: 'remove', path: '/b'}]).reason, 'invalid');
+		const move = {op: 'move', path: '/b'} as unknown as JsonPatchOperation;
+		assert.match(failed([move]).message, /unsupported operation "move"/);
 	});
 
 	test('all or nothing: the input is untouched when a later operation fails', () => {

@@ -60,6 +60,14 @@ function loadFile(file: string): KubeConfig {
 }
 
 /**
+ * client-node 2.x refuses http:// servers unless skipTLSVerify is set, although there is no TLS to verify;
+ * kubectl talks plain HTTP to them (kubectl proxy, local test servers), so meshtop does too.
+ */
+function plainHttpAllowed(cluster: Cluster): Cluster {
+	return cluster.server.startsWith('http://') && !cluster.skipTLSVerify ? {...cluster, skipTLSVerify: true} : cluster;
+}
+
+/**
  * kubectl's merge: the first file to define a cluster, user or context name wins,
  * and current-context comes from the first file that sets one.
  * (client-node's own merge throws on duplicate names and lets later files win.)
@@ -72,7 +80,7 @@ function merge(configs: KubeConfig[]): KubeConfig {
 	for (const config of configs) {
 		for (const cluster of config.clusters ?? []) {
 			if (!clusters.has(cluster.name)) {
-				clusters.set(cluster.name, cluster);
+				clusters.set(cluster.name, plainHttpAllowed(cluster));
 			}
 		}
 

@@ -125,8 +125,13 @@ function parseStatus(body: unknown): StatusBody | undefined {
 		status.reason = value['reason'];
 	}
 
-	if (typeof value['message'] === 'string') {
-		status.message = value['message'];
+	// Patch failures say what went wrong in details.causes (the top-level message is generic), as a real API server does.
+	const details = value['details'];
+	const causes = isRecord(details) && Array.isArray(details['causes']) ? details['causes'] : [];
+	const causeMessages = causes.flatMap(cause => isRecord(cause) && typeof cause['message'] === 'string' ? [cause['message']] : []);
+	const parts = [...(typeof value['message'] === 'string' ? [value['message']] : []), ...causeMessages];
+	if (parts.length > 0) {
+		status.message = parts.join(': ');
 	}
 
 	return status;

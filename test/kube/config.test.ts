@@ -87,6 +87,11 @@ describe('loadKubeTarget', () => {
 		assert.equal(loadKubeTarget({namespace: 'istio-system', env}).namespace, 'istio-system');
 	});
 
+	test('plain http:// servers are usable (client-node 2.x otherwise refuses them); https keeps TLS verification', () => {
+		assert.equal(loadKubeTarget({kubeconfig: first, env: {}}).kc.getCurrentCluster()?.skipTLSVerify, true);
+		assert.equal(loadKubeTarget({kubeconfig: second, env: {}}).kc.getCurrentCluster()?.skipTLSVerify, false);
+	});
+
 	test('falls back to ~/.kube/config under HOME', () => {
 		const home = path.join(dir, 'home');
 		kubeconfig('home/.kube/config', {clusters: [['h', 'http://127.0.0.1:1']], users: ['me'], contexts: [{name: 'home', cluster: 'h', user: 'me'}], current: 'home'});

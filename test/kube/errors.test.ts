@@ -57,6 +57,20 @@ describe('toKubeError', () => {
 		const failedTest = toKubeError(apiException(422, {reason: 'Invalid', message: 'the server rejected our request due to an error in our request: testing value /metadata/resourceVersion failed: test failed'}), patchContext);
 		assert.equal(failedTest.kind, 'conflict');
 		assert.equal(failedTest.status, 422);
+		// A real API server puts the JSON Patch error in details.causes under a generic message.
+		const inCauses = toKubeError(apiException(422, {
+			reason: 'Invalid',
+			message: 'the server rejected our request due to an error in our request',
+			details: {causes: [{reason: 'UnexpectedServerResponse', message: 'testing value /metadata/resourceVersion failed: test failed'}]},
+		}), patchContext);
+		assert.equal(inCauses.kind, 'conflict');
+		const missingKey = toKubeError(apiException(422, {
+			reason: 'Invalid',
+			message: 'the server rejected our request due to an error in our request',
+			details: {causes: [{reason: 'UnexpectedServerResponse', message: 'replace operation does not apply: doc is missing key: /spec/http/0/route/0/weight: missing value'}]},
+		}), patchContext);
+		assert.equal(missingKey.kind, 'invalid');
+		assert.match(missingKey.message, /doc is missing key: \/spec\/http\/0\/route\/0\/weight/);
 		const invalid = toKubeError(apiException(422, {
 			reason: 'Invalid',
 			message: 'VirtualService.networking.istio.io "reviews" is invalid: spec.http[0].route[0].weight: Invalid value: -5',

@@ -1,0 +1,102 @@
+/**
+ * `meshtop history <vs>`: the changes meshtop made to a VirtualService, from the local trail, oldest first.
+ * It reads the kubeconfig only to know which cluster and namespace are meant; it does not call the API server.
+ */
+import {loadKubeTarget} from '../kube/config.js';
+import {HistoryFile, historyFilePath, type ChangeRecord} from '../trail/history-file.js';
+import {describeWeightChange} from '../trail/record.js';
+import type {CommandOutput} from './shift-output.js';
+
+/** Usage of the command. */
+export const historyUsage = `Usage: meshtop history <virtualservice> [-n NAMESPACE] [--context NAME] [--json]
+Lists the weight changes meshtop made (console, set, shift, undo) to the VirtualService in this context and namespace,
+oldest first, from the local history file ($MESHTOP_HISTORY, else $XDG_STATE_HOME/meshtop/history.jsonl).`;
+
+/** Options of {@link runHistory}. */
+export interface HistoryOptions {
+	/** VirtualService name. */
+	vs: string;
+	/** `--kubeconfig`. */
+	kubeconfig?: string;
+	/** `--context`. */
+	context?: string;
+	/** `-n/--namespace`. */
+	namespace?: string;
+	/** `--json`: one record per line, exactly as stored. */
+	json?: boolean;
+	/** History file path (default: MESHTOP_HISTORY, XDG state dir). */
+	historyFile?: string;
+	/** Environment (default process.env). */
+	env?: NodeJS.ProcessEnv;
+}
+
+function messageOf(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+/** Formats records as an aligned table: TIME USER SOURCE ROUTE CHANGE RESOURCEVERSION NOTE. */
+export function historyTable(records: readonly ChangeRecord[]): string {
+	const header = ['TIME', 'USER', 'SOURCE', 'ROUTE', 'CHANGE', 'RESOURCEVERSION', 'NOTE'];
+	const rows = records.map(record => [
+		record.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+		record.user,
+		record.source,
+		record.route,
+		describeWeightChange(record.before, record.after),
+		`${record.resourceVersionBefore || '?'}→${record.resourceVersionAfter || '?'}`,
+		record.note ?? '',
+	]);
+	const widths = header.map((title, column) => Math.max(title.length, ...rows.map(row => (row[column] ?? '').length)));
+	return [header, ...rows]
+		.map(row => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd())
+		.join('\n');
+}
+
+/** Prints the history; exit 0 (an empty history is not an error), 1 when the kubeconfig or the file cannot be read. */
+export async function runHistory(options: HistoryOptions, io: CommandOutput): Promise<number> {
+	let context: string;
+	let namespace: string;
+	try {
+		const target = loadKubeTarget({
+			...(options.kubeconfig === undefined ? {} : {kubeconfig: options.kubeconfig}),
+			...(options.context === undefined ? {} : {context: options.context}),
+			...(options.namespace === undefined ? {} : {namespace: options.namespace}),
+			...(options.env === undefined ? {} : {env: options.env}),
+		});
+		context = target.contextName;
+		namespace = target.namespace;
+	} catch (error) {
+		io.stderr.write(`meshtop history: ${messageOf(error)}\n`);
+		return 1;
+	}
+
+	const file = new HistoryFile(historyFilePath({...(options.historyFile === undefined ? {} : {path: options.historyFile}), ...(options.env === undefined ? {} : {env: options.env})}));
+	let records: ChangeRecord[];
+	let skipped: number;
+	try {
+		({records, skipped} = await file.read({vs: options.vs, namespace, context}));
+	} catch (error) {
+		io.stderr.write(`meshtop history: cannot read ${file.path}: ${messageOf(error)}\n`);
+		return 1;
+	}
+
+	if (skipped > 0) {
+		io.stderr.write(`warning: ${skipped} unreadable line(s) in ${file.path} skipped\n`);
+	}
+
+	if (options.json === true) {
+		for (const record of records) {
+			io.stdout.write(`${JSON.stringify(record)}\n`);
+		}
+
+		return 0;
+	}
+
+	if (records.length === 0) {
+		io.stdout.write(`no changes recorded for VirtualService ${options.vs} in namespace ${namespace} (context ${context}) in ${file.path}\n`);
+		return 0;
+	}
+
+	io.stdout.write(`${historyTable(records)}\n`);
+	return 0;
+}

@@ -1,0 +1,271 @@
+/**
+ * `meshtop shift <vs> --to v3`: a progressive migration run unattended, with metric gates between steps.
+ * Exit codes: 0 the target reached its final weight; 1 stopped by a gate or a failed write (paused or rolled back);
+ * 2 bad usage; 130 interrupted (SIGINT), the last written split left in place.
+ */
+import {gitOpsOwner} from '../domain/virtual-service.js';
+import {createPlan, parseGate, weightsAt, type Gate, type RolloutEvent, type RolloutPlan, type RolloutState} from '../domain/rollout.js';
+import {HistoryFile, historyFilePath} from '../trail/history-file.js';
+import {weightsOfRoute, writeSplit} from '../trail/write-split.js';
+import {connect, type ConnectOptions} from './connect.js';
+import {parseDuration} from './flags.js';
+import {RolloutDriver} from './rollout-driver.js';
+import {
+	clockTime, describePlan, formatGates, formatSplit, gateJson, weightsByKey, type CommandOutput,
+} from './shift-output.js';
+
+/** Usage of the command, for `meshtop shift --help` and usage errors. */
+export const shiftUsage = `Usage: meshtop shift <virtualservice> --to VERSION [--step N | --steps 5,10,25,50,100] [--every 30s]
+       [--gate success>=99.5 --gate p99<=500ms --gate min-rps=1] [--on-fail pause|rollback] [--route NAME] [--json]
+Moves traffic to VERSION step by step; before each next step the gates are checked on VERSION's metrics over the
+last interval. A failing gate pauses (leaves the split, exit 1) or rolls back to the starting split (exit 1).
+Ctrl-C stops after the write in flight and leaves the last written split (exit 130).`;
+
+/** Options of {@link runShift}; flags as the CLI parses them. */
+export interface ShiftOptions extends Omit<ConnectOptions, 'vs' | 'prometheus'> {
+	/** VirtualService name. */
+	vs: string;
+	/** `--to`: the version to migrate to. */
+	to: string;
+	/** `--step`: equal increments (default 10 when no --steps). */
+	step?: number;
+	/** `--steps`: "5,10,25,50,100" or the numbers. */
+	steps?: string | readonly number[];
+	/** `--every`: hold per step, "30s" or milliseconds (default 30s). */
+	every?: string | number;
+	/** `--gate`, repeatable. */
+	gates?: readonly string[];
+	/** `--on-fail` (default pause). */
+	onFail?: string;
+	/** `--json`: one JSON event per line instead of text. */
+	json?: boolean;
+	/** History file path (default: MESHTOP_HISTORY, XDG state dir). */
+	historyFile?: string;
+	/** Aborted on SIGINT: the command stops after the write in flight. */
+	signal?: AbortSignal;
+}
+
+interface ParsedShift {
+	gates: Gate[];
+	steps?: number[];
+	intervalMs: number;
+	every: string;
+	onFail: 'pause' | 'rollback';
+}
+
+function parseSteps(steps: string | readonly number[]): number[] {
+	if (typeof steps !== 'string') {
+		return [...steps];
+	}
+
+	return steps.split(',').map(part => part.trim()).filter(part => part !== '').map(part => {
+		const text = part.replace(/%$/, '');
+		if (!/^\d+$/.test(text)) {
+			throw new Error(`--steps: "${part}" is not an integer percentage (e.g. --steps 5,10,25,50,100)`);
+		}
+
+		return Number(text);
+	});
+}
+
+function parseShift(options: ShiftOptions): ParsedShift {
+	const every = options.every ?? '30s';
+	const intervalMs = typeof every === 'number' ? every : parseDuration(every);
+	const onFail = options.onFail ?? 'pause';
+	if (onFail !== 'pause' && onFail !== 'rollback') {
+		throw new Error(`--on-fail must be pause or rollback (got "${onFail}")`);
+	}
+
+	return {
+		gates: (options.gates ?? []).map(text => parseGate(text)),
+		...(options.steps === undefined || options.steps === '' ? {} : {steps: parseSteps(options.steps)}),
+		intervalMs,
+		every: typeof every === 'number' ? `${every}ms` : every,
+		onFail,
+	};
+}
+
+function messageOf(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+/** Runs a shift to completion; resolves with the exit code. */
+export async function runShift(options: ShiftOptions, io: CommandOutput): Promise<number> {
+	const emit = (json: Record<string, unknown>, text: string) => {
+		io.stdout.write(options.json === true ? `${JSON.stringify({...json, time: new Date().toISOString()})}\n` : `${text}\n`);
+	};
+
+	const warn = (message: string) => {
+		if (options.json === true) {
+			emit({event: 'warning', message}, '');
+		} else {
+			io.stderr.write(`warning: ${message}\n`);
+		}
+	};
+
+	let parsed: ParsedShift;
+	try {
+		parsed = parseShift(options);
+	} catch (error) {
+		io.stderr.write(`meshtop shift: ${messageOf(error)}\n${shiftUsage}\n`);
+		return 2;
+	}
+
+	if (options.signal?.aborted === true) {
+		io.stderr.write('meshtop shift: interrupted before starting; nothing was written\n');
+		return 130;
+	}
+
+	let connection;
+	try {
+		connection = await connect({...options, prometheus: parsed.gates.length > 0 ? 'required' : 'optional'});
+	} catch (error) {
+		io.stderr.write(`meshtop shift: ${messageOf(error)}\n`);
+		return 1;
+	}
+
+	try {
+		return await runPlan(options, parsed, connection, io, emit, warn);
+	} finally {
+		await connection.close();
+	}
+}
+
+type Emit = (json: Record<string, unknown>, text: string) => void;
+
+async function runPlan(
+	options: ShiftOptions,
+	parsed: ParsedShift,
+	connection: Awaited<ReturnType<typeof connect>>,
+	io: CommandOutput,
+	emit: Emit,
+	warn: (message: string) => void,
+): Promise<number> {
+	const {route} = connection;
+	if (!route.editable) {
+		io.stderr.write(`meshtop shift: route ${route.name} of ${options.vs} is read-only: ${route.readOnlyReason ?? route.kind}\n`);
+		return 1;
+	}
+
+	let plan: RolloutPlan;
+	try {
+		const start = weightsOfRoute(route);
+		const keys = route.destinations.map(destination => destination.key);
+		plan = createPlan({
+			keys,
+			weights: keys.map(key => start[key] ?? 0),
+			target: options.to,
+			...(options.step === undefined ? {} : {step: options.step}),
+			...(parsed.steps === undefined ? {} : {steps: parsed.steps}),
+			intervalMs: parsed.intervalMs,
+			gates: parsed.gates,
+			onFail: parsed.onFail,
+		});
+	} catch (error) {
+		io.stderr.write(`meshtop shift: ${messageOf(error)}\n`);
+		return 2;
+	}
+
+	const owner = gitOpsOwner(connection.vs);
+	if (owner !== undefined) {
+		warn(owner.detail);
+	}
+
+	const {target} = connection;
+	const where = `${options.vs} ${route.name} (namespace ${connection.namespace}, context ${target.contextName})`;
+	emit(
+		{event: 'plan', vs: options.vs, namespace: connection.namespace, context: target.contextName, route: route.name, target: options.to, steps: plan.steps, intervalMs: plan.intervalMs, gates: plan.gates.map(gate => gate.text), onFail: plan.onFail, start: weightsByKey(plan, plan.start), prometheus: connection.prometheus?.via ?? null},
+		`shift ${where}: ${describePlan(plan, parsed.every)}`,
+	);
+	if (connection.prometheus === undefined && connection.prometheusError !== undefined) {
+		warn(`no metrics (${connection.prometheusError}); without gates the plan advances on time alone`);
+	}
+
+	const historyFile = new HistoryFile(historyFilePath({...(options.historyFile === undefined ? {} : {path: options.historyFile}), ...(options.env === undefined ? {} : {env: options.env})}));
+	const writer = {user: target.user, context: target.contextName, namespace: connection.namespace};
+	let lastGates: RolloutState['gates'] | undefined;
+	const driver = new RolloutDriver({
+		plan,
+		async apply(weights, position) {
+			const rollingBack = driver.state.phase === 'rolling-back';
+			const note = rollingBack ? `shift rollback to ${position === 0 ? 'the start split' : `step ${position}/${plan.steps.length}`}` : `shift step ${position}/${plan.steps.length}`;
+			const result = await writeSplit({api: connection.api, historyFile, writer, vs: connection.vs, route: connection.route, weights: weightsByKey(plan, weights), source: 'shift', note});
+			connection.update(result.vs);
+			for (const warning of result.warnings) {
+				warn(warning);
+			}
+		},
+		fetchMetrics: async () => connection.fetchMetrics(),
+		onUpdate(state, event, previous) {
+			report(plan, state, event, previous, emit, lastGates);
+			if (event.type === 'metrics') {
+				lastGates = state.gates;
+			}
+
+			// Headless, nobody is there to resume: a pause ends the run with the split left as it is.
+			if (state.phase === 'paused' && previous.phase !== 'paused') {
+				void driver.stop();
+			}
+		},
+	});
+	const onAbort = () => {
+		void driver.stop();
+	};
+
+	options.signal?.addEventListener('abort', onAbort, {once: true});
+	try {
+		driver.start();
+		const final = await driver.done;
+		return conclude(plan, final, options.signal?.aborted === true, emit);
+	} finally {
+		options.signal?.removeEventListener('abort', onAbort);
+		await driver.stop();
+	}
+}
+
+function report(plan: RolloutPlan, state: RolloutState, event: RolloutEvent, previous: RolloutState, emit: Emit, lastGates: RolloutState['gates'] | undefined): void {
+	const of = plan.steps.length;
+	if (event.type === 'applied') {
+		const weights = weightsAt(plan, event.position);
+		const rollingBack = previous.phase === 'rolling-back' || state.phase === 'rolling-back' || state.phase === 'rolled-back';
+		const label = rollingBack ? `rollback ${event.position}/${of}` : `step ${event.position}/${of}`;
+		emit(
+			{event: rollingBack ? 'rollback-step' : 'step', step: event.position, of, weights: weightsByKey(plan, weights), gates: (lastGates ?? []).map(result => gateJson(result))},
+			`${clockTime(event.now)} ${label}  ${formatSplit(plan, weights)}  ${formatGates(plan, rollingBack ? undefined : lastGates)}`,
+		);
+		return;
+	}
+
+	if (event.type === 'metrics' && state.failedGates !== undefined && previous.failedGates === undefined) {
+		emit(
+			{event: 'gate-failed', step: state.position, of, gates: state.gates.map(result => gateJson(result)), failed: state.failedGates.map(result => result.gate.text)},
+			`${clockTime(event.now)} gate failed at step ${state.position}/${of}  ${formatGates(plan, state.gates)}`,
+		);
+	}
+}
+
+function conclude(plan: RolloutPlan, final: RolloutState, interrupted: boolean, emit: Emit): number {
+	const weights = weightsAt(plan, final.position);
+	const split = formatSplit(plan, weights);
+	const json = {weights: weightsByKey(plan, weights), step: final.position, of: plan.steps.length};
+	if (final.phase === 'completed') {
+		emit({event: 'completed', ...json}, `done: ${split}${final.reason === undefined ? '' : ` (${final.reason})`}`);
+		return 0;
+	}
+
+	if (final.phase === 'rolled-back') {
+		emit({event: 'rolled-back', ...json, reason: final.reason ?? null}, `rolled back to the start split ${split}: ${final.reason ?? 'rollback'}`);
+		return 1;
+	}
+
+	if (interrupted) {
+		emit({event: 'interrupted', ...json}, `interrupted: left the last written split ${split} (step ${final.position}/${plan.steps.length}); run the same shift again to continue, or meshtop undo to step back`);
+		return 130;
+	}
+
+	emit(
+		{event: 'paused', ...json, reason: final.reason ?? null, failed: (final.failedGates ?? []).map(result => result.gate.text), error: final.error ?? null},
+		`stopped at step ${final.position}/${plan.steps.length}, split left at ${split}: ${final.reason ?? 'paused'}`,
+	);
+	return 1;
+}

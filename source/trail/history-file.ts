@@ -1,0 +1,166 @@
+/**
+ * The local change trail: one JSON object per line, appended, never rewritten.
+ * It outlives the cluster's Events (which expire after an hour by default) and is what `history` and `undo` read.
+ */
+import {appendFile, mkdir, readFile} from 'node:fs/promises';
+import {homedir} from 'node:os';
+import path from 'node:path';
+
+/** Which write path made a change. */
+export type ChangeSource = 'console' | 'set' | 'shift' | 'undo';
+
+/** One weight change meshtop made, as stored in the history file. */
+export interface ChangeRecord {
+	/** When the write was acknowledged, ISO 8601. */
+	time: string;
+	/** Kubeconfig user that made the write. */
+	user: string;
+	/** Kubeconfig context (which cluster). */
+	context: string;
+	/** Namespace of the VirtualService. */
+	namespace: string;
+	/** VirtualService name. */
+	vs: string;
+	/** Route name as shown, e.g. "http[0]". */
+	route: string;
+	/** Weights by version key before the write. */
+	before: Record<string, number>;
+	/** Weights by version key after the write. */
+	after: Record<string, number>;
+	/** resourceVersion the write was tested against ('' when unknown). */
+	resourceVersionBefore: string;
+	/** resourceVersion the write produced: `undo` only reverts while the VirtualService still has it. */
+	resourceVersionAfter: string;
+	/** Which write path. */
+	source: ChangeSource;
+	/** Free text: a plan step, why the Event is missing, what an undo reverted. */
+	note?: string;
+}
+
+/** Options of {@link historyFilePath}. */
+export interface HistoryPathOptions {
+	/** An explicit path (a `--history` option) wins over everything. */
+	path?: string;
+	/** Environment to read MESHTOP_HISTORY, XDG_STATE_HOME and HOME from (default process.env). */
+	env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Where the history lives: the explicit path, else $MESHTOP_HISTORY, else $XDG_STATE_HOME/meshtop/history.jsonl,
+ * else ~/.local/state/meshtop/history.jsonl (the XDG base directory default for state that should persist but is not config).
+ */
+export function historyFilePath(options: HistoryPathOptions = {}): string {
+	const env = options.env ?? process.env;
+	if (options.path !== undefined && options.path !== '') {
+		return options.path;
+	}
+
+	const override = env['MESHTOP_HISTORY'];
+	if (override !== undefined && override !== '') {
+		return override;
+	}
+
+	const stateHome = env['XDG_STATE_HOME'];
+	// The XDG spec says relative values are invalid and must be ignored.
+	if (stateHome !== undefined && path.isAbsolute(stateHome)) {
+		return path.join(stateHome, 'meshtop', 'history.jsonl');
+	}
+
+	return path.join(env['HOME'] ?? homedir(), '.local', 'state', 'meshtop', 'history.jsonl');
+}
+
+/** Which records to read; every given field must match. */
+export interface HistoryFilter {
+	/** VirtualService name. */
+	vs?: string;
+	/** Namespace. */
+	namespace?: string;
+	/** Kubeconfig context: the same name in another cluster is another object. */
+	context?: string;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isWeights(value: unknown): value is Record<string, number> {
+	return isRecord(value) && Object.values(value).every(weight => typeof weight === 'number');
+}
+
+function asChangeRecord(value: unknown): ChangeRecord | undefined {
+	if (!isRecord(value)) {
+		return undefined;
+	}
+
+	const strings = ['time', 'user', 'context', 'namespace', 'vs', 'route', 'resourceVersionBefore', 'resourceVersionAfter', 'source'];
+	if (!strings.every(key => typeof value[key] === 'string') || !isWeights(value['before']) || !isWeights(value['after'])) {
+		return undefined;
+	}
+
+	return value as unknown as ChangeRecord;
+}
+
+/** The history file: append one record per line, read them back filtered. */
+export class HistoryFile {
+	/** Absolute or relative path of the JSONL file. */
+	readonly path: string;
+
+	/** Opens nothing yet: the file and its folder are created by the first append. */
+	constructor(filePath: string) {
+		this.path = filePath;
+	}
+
+	/**
+	 * Appends one record as one line with a single write: with O_APPEND, concurrent meshtop processes
+	 * (a console and a pipeline) cannot interleave parts of their lines.
+	 */
+	async append(record: ChangeRecord): Promise<void> {
+		await mkdir(path.dirname(this.path), {recursive: true});
+		await appendFile(this.path, `${JSON.stringify(record)}\n`, {encoding: 'utf8', mode: 0o600});
+	}
+
+	/**
+	 * Records matching the filter, oldest first. A missing file is an empty history; lines that are not
+	 * records (a line cut short by a crash, a hand edit) are skipped and counted, never fatal.
+	 */
+	async read(filter: HistoryFilter = {}): Promise<{records: ChangeRecord[]; skipped: number}> {
+		let text: string;
+		try {
+			text = await readFile(this.path, 'utf8');
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+				return {records: [], skipped: 0};
+			}
+
+			throw error;
+		}
+
+		const records: ChangeRecord[] = [];
+		let skipped = 0;
+		for (const line of text.split('\n')) {
+			if (line.trim() === '') {
+				continue;
+			}
+
+			let record: ChangeRecord | undefined;
+			try {
+				record = asChangeRecord(JSON.parse(line));
+			} catch {
+				record = undefined;
+			}
+
+			if (record === undefined) {
+				skipped++;
+				continue;
+			}
+
+			if ((filter.vs === undefined || record.vs === filter.vs)
+				&& (filter.namespace === undefined || record.namespace === filter.namespace)
+				&& (filter.context === undefined || record.context === filter.context)) {
+				records.push(record);
+			}
+		}
+
+		return {records, skipped};
+	}
+}

@@ -133,9 +133,15 @@ export class IstioApi {
 		const version = await this.version();
 		const context = {verb: 'patch', resource: virtualServicesResource, namespace, name};
 		// The generated client picks application/json-patch+json, its first content type, for an array body.
-		const object = await this.call(context, async () => this.custom.patchNamespacedCustomObject({
-			group: istioGroup, version, namespace, plural: 'virtualservices', name, body: operations, fieldManager: 'meshtop',
-		}) as Promise<unknown>);
+		let object: unknown;
+		try {
+			object = await this.call(context, async () => this.custom.patchNamespacedCustomObject({
+				group: istioGroup, version, namespace, plural: 'virtualservices', name, body: operations, fieldManager: 'meshtop',
+			}) as Promise<unknown>);
+		} catch (error) {
+			throw await this.explainPatchFailure(error, namespace, name, operations);
+		}
+
 		return this.expectVirtualService(object, version, context);
 	}
 
@@ -193,6 +199,33 @@ export class IstioApi {
 		}
 
 		return chosen;
+	}
+
+	/**
+	 * A real API server answers a failed JSON Patch `test` with a bare 422 "the server rejected our request"
+	 * (the reason is dropped), indistinguishable from a malformed patch. When the patch tested the resourceVersion,
+	 * one read tells them apart: a different resourceVersion now means someone else changed the object.
+	 */
+	private async explainPatchFailure(error: unknown, namespace: string, name: string, operations: readonly JsonPatchOperation[]): Promise<unknown> {
+		const tested = operations.find(operation => operation.op === 'test' && operation.path === '/metadata/resourceVersion')?.value;
+		if (!(error instanceof KubeError) || error.kind !== 'invalid' || error.status !== 422 || typeof tested !== 'string') {
+			return error;
+		}
+
+		let current: VirtualService;
+		try {
+			current = await this.getVirtualService(namespace, name);
+		} catch {
+			return error;
+		}
+
+		if (current.metadata.resourceVersion === tested) {
+			return error;
+		}
+
+		return new KubeError('conflict', `conflict: ${virtualServicesResource} "${name}" in namespace ${namespace} was changed by someone else since it was read (resourceVersion ${tested} is now ${current.metadata.resourceVersion ?? 'unknown'}); re-read it and retry`, {
+			status: 422, verb: 'patch', resource: virtualServicesResource, cause: error,
+		});
 	}
 
 	private expectVirtualService(object: unknown, version: string, context: KubeErrorContext): VirtualService {

@@ -12,8 +12,8 @@ export interface SimKubeconfigOptions {
 	user?: string;
 }
 
-/** The bearer token the sim's user presents; the sim accepts any token, it only has to look real to clients. */
-export const simToken = 'meshtop-sim-token';
+/** Prefix of the bearer token the sim's user presents; the server reads the user name after it (for Forbidden messages) and accepts any token. */
+export const simTokenPrefix = 'meshtop-sim:';
 
 /** A kubeconfig YAML for the sim: cluster 'meshtop-sim', context `contextName` (default 'meshtop-sim'), user (default 'sim-admin', token auth), namespace (default 'bookinfo'). */
 export function simKubeconfig(options: SimKubeconfigOptions): string {
@@ -24,7 +24,7 @@ export function simKubeconfig(options: SimKubeconfigOptions): string {
 		apiVersion: 'v1',
 		kind: 'Config',
 		clusters: [{name: 'meshtop-sim', cluster: {server: options.server}}],
-		users: [{name: user, user: {token: simToken}}],
+		users: [{name: user, user: {token: `${simTokenPrefix}${user}`}}],
 		contexts: [{name: contextName, context: {cluster: 'meshtop-sim', user, namespace}}],
 		'current-context': contextName,
 		preferences: {},

@@ -1,4 +1,16 @@
+import {createServer, STATUS_CODES, type IncomingMessage, type ServerResponse} from 'node:http';
+import type {AddressInfo} from 'node:net';
+import type {Duplex} from 'node:stream';
+import {discoveryDocument} from './discovery.js';
+import {sendJson, sendStatus} from './http-util.js';
+import {openApiDocument} from './openapi.js';
+import {PortForwarder, rejectUpgrade} from './port-forward.js';
+import {isDenied, userFromAuthorization} from './rbac.js';
+import {parseResourcePath, type RequestTarget} from './request-target.js';
+import {handleResourceRequest, requestVerb, type ResourceContext} from './routes-resources.js';
+import {badRequest, forbidden, internalError, notFound, pathNotFound, StatusError} from './status.js';
 import type {ObjectStore} from './store.js';
+import type {WatchHandle} from './watch.js';
 
 /** A simulated RBAC denial: requests matching it get the authorizer's 403. */
 export interface DenyRule {
@@ -6,7 +18,7 @@ export interface DenyRule {
 	verb: string;
 	/** API group ('' = core, '*' = any). */
 	group: string;
-	/** Plural resource name or '*'. */
+	/** Plural resource name (or `pods/portforward`) or '*'. */
 	resource: string;
 	/** Only in this namespace (any when undefined). */
 	namespace?: string;
@@ -23,6 +35,8 @@ export interface ApiServerOptions {
 	port?: number;
 	/** Where a pod's port is forwarded to; undefined = pod has nothing listening (the client gets an error on the error channel). */
 	resolvePortForward?: (namespace: string, pod: string, port: number) => PortForwardTarget | undefined;
+	/** BOOKMARK period for watches with allowWatchBookmarks=true (default 5000 ms; the real server sends them about once a minute). */
+	bookmarkIntervalMs?: number;
 }
 
 /** A running simulated API server. */
@@ -39,7 +53,125 @@ export interface ApiServer {
 	stop(): Promise<void>;
 }
 
+function rbacResource(target: RequestTarget): string {
+	return target.subresource === undefined ? target.resource.plural : `${target.resource.plural}/${target.subresource}`;
+}
+
 /** Starts the simulated Kubernetes API server on 127.0.0.1 (plain HTTP). */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-	throw new Error(`startApiServer: not implemented yet (port ${options.port ?? 0})`);
+	const {store} = options;
+	let denyRules: DenyRule[] = [];
+	const watches = new Set<WatchHandle>();
+	const context: ResourceContext = {store, watches, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000};
+	const forwarder = new PortForwarder();
+	let serverAddress = '127.0.0.1:0';
+
+	const authorize = (request: IncomingMessage, verb: string, target: RequestTarget): void => {
+		const attributes = {verb, group: target.group, resource: rbacResource(target), namespace: target.namespace};
+		if (isDenied(denyRules, attributes)) {
+			throw forbidden({
+				user: userFromAuthorization(request.headers.authorization),
+				verb,
+				group: target.group,
+				plural: attributes.resource,
+				name: target.name,
+				namespace: target.namespace,
+			});
+		}
+	};
+
+	const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+		const url = new URL(request.url ?? '/', 'http://sim.invalid');
+		const {pathname} = url;
+		if (request.method === 'GET' || request.method === 'HEAD') {
+			if (['/healthz', '/readyz', '/livez'].includes(pathname)) {
+				response.writeHead(200, {'Content-Type': 'text/plain; charset=utf-8'});
+				response.end('ok');
+				return;
+			}
+			const document = discoveryDocument(pathname, serverAddress) ?? openApiDocument(pathname);
+			if (document !== undefined) {
+				sendJson(response, 200, document);
+				return;
+			}
+		}
+		const parsed = parseResourcePath(pathname);
+		if (parsed.kind === 'unknown') {
+			// Includes /openapi/v2: kubectl prefers v3 and only falls back to v2 when v3 is missing.
+			throw pathNotFound();
+		}
+		const {target} = parsed;
+		authorize(request, requestVerb(request.method ?? 'GET', target, url.searchParams), target);
+		await handleResourceRequest(context, request, response, target, url.searchParams);
+	};
+
+	const server = createServer((request, response) => {
+		route(request, response).catch((error: unknown) => {
+			const status = error instanceof StatusError ? error.status : internalError(error instanceof Error ? error.message : String(error)).status;
+			sendStatus(response, status);
+		});
+	});
+
+	server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+		socket.on('error', () => {
+			socket.destroy();
+		});
+		try {
+			const url = new URL(request.url ?? '/', 'http://sim.invalid');
+			const parsed = parseResourcePath(url.pathname);
+			const target = parsed.kind === 'resource' ? parsed.target : undefined;
+			if (!target || target.resource.plural !== 'pods' || target.subresource !== 'portforward' || target.namespace === undefined || target.name === undefined) {
+				throw pathNotFound();
+			}
+			for (const verb of ['get', 'create']) {
+				authorize(request, verb, target);
+			}
+			const ports = url.searchParams.getAll('ports').flatMap(value => value.split(','));
+			const port = Number(ports[0]);
+			if (ports.length !== 1 || !Number.isInteger(port) || port < 1 || port > 65_535) {
+				throw badRequest('query parameter "ports" must hold exactly one port number in 1-65535');
+			}
+			if (!store.get('/pods', target.namespace, target.name)) {
+				throw notFound('', 'pods', target.name);
+			}
+			const forward = {namespace: target.namespace, pod: target.name, port, target: options.resolvePortForward?.(target.namespace, target.name, port)};
+			forwarder.handleUpgrade(request, socket, head, forward);
+		} catch (error) {
+			const status = error instanceof StatusError ? error.status : internalError(String(error)).status;
+			rejectUpgrade(socket, status, STATUS_CODES[status.code] ?? 'Error');
+		}
+	});
+
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(options.port ?? 0, '127.0.0.1', () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+	const {port} = server.address() as AddressInfo;
+	serverAddress = `127.0.0.1:${port}`;
+
+	let stopping: Promise<void> | undefined;
+	return {
+		url: `http://127.0.0.1:${port}`,
+		port,
+		store,
+		setDenyRules(rules) {
+			denyRules = [...rules];
+		},
+		stop() {
+			stopping ??= new Promise<void>(resolve => {
+				for (const watch of [...watches]) {
+					watch.close();
+				}
+				forwarder.closeAll();
+				server.close(() => {
+					resolve();
+				});
+				server.closeAllConnections();
+			});
+			return stopping;
+		},
+	};
 }

@@ -33,6 +33,8 @@ export interface FieldError {
 	type: string;
 	/** The offending value (rendered as Go's %#v-ish JSON), if any. */
 	value?: unknown;
+	/** The value exactly as Go prints it, when JSON would differ (e.g. `0x0`). */
+	renderedValue?: string;
 	/** Human explanation (the part after the value). */
 	detail: string;
 }
@@ -153,11 +155,13 @@ export function internalError(message: string): StatusError {
 	return failure(500, 'InternalError', `Internal error occurred: ${message}`, {causes: [{reason: 'UnexpectedServerResponse', message}]});
 }
 
-/** 422 from applying a JSON Patch (e.g. a failed `test`), as the patch handler's `NewGenericServerResponse`. */
-export function patchNotApplicable(message: string): StatusError {
-	return failure(422, 'Invalid', 'the server rejected our request due to an error in our request', {
-		causes: [{reason: 'UnexpectedServerResponse', message}],
-	});
+/**
+ * 422 from applying a JSON Patch (e.g. a failed `test`): the patch handler's
+ * `NewGenericServerResponse(422, ..., isUnexpectedResponse=false)` drops the library's reason
+ * ("testing value /metadata/resourceVersion failed"), so clients only see the generic message.
+ */
+export function patchNotApplicable(): StatusError {
+	return failure(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
 }
 
 function renderValue(value: unknown): string {
@@ -176,13 +180,13 @@ function fieldErrorBody(error: FieldError): string {
 			return `Required value${error.detail === '' ? '' : `: ${error.detail}`}`;
 		}
 		case 'FieldValueNotSupported': {
-			return `Unsupported value: ${renderValue(error.value)}${error.detail === '' ? '' : `: ${error.detail}`}`;
+			return `Unsupported value: ${error.renderedValue ?? renderValue(error.value)}${error.detail === '' ? '' : `: ${error.detail}`}`;
 		}
 		case 'FieldValueForbidden': {
 			return `Forbidden: ${error.detail}`;
 		}
 		default: {
-			return `Invalid value: ${renderValue(error.value)}: ${error.detail}`;
+			return `Invalid value: ${error.renderedValue ?? renderValue(error.value)}: ${error.detail}`;
 		}
 	}
 }

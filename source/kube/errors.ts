@@ -174,6 +174,16 @@ function networkFailure(error: unknown): {code: string; message: string} | undef
 		current = current['cause'];
 	}
 
+	// undici's fetch reports every transport failure as TypeError("fetch failed"), the reason in its cause chain.
+	if (error instanceof TypeError && error.message === 'fetch failed') {
+		let reason: unknown = error.cause;
+		while (reason instanceof Error && reason.cause instanceof Error) {
+			reason = reason.cause;
+		}
+
+		return {code: 'fetch failed', message: reason instanceof Error && reason.message !== '' ? reason.message : error.message};
+	}
+
 	return undefined;
 }
 

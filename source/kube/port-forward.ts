@@ -76,6 +76,8 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 	const core = target.kc.makeApiClient(CoreV1Api);
 	const sockets = new Set<net.Socket>();
 	const webSockets = new Set<ForwardSocket>();
+	// The pod each forwarded connection goes to.
+	const forwardedTo = new Map<net.Socket, string>();
 	const listeners = new Set<(status: PortForwardStatus) => void>();
 	// Connections waiting for the pod to be found again; called on every state change.
 	const waiters = new Set<() => void>();
@@ -87,6 +89,16 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 
 	const setStatus = (next: PortForwardStatus) => {
 		status = next;
+		if (next.state !== 'reconnecting') {
+			// Connections still open to a pod that is gone or replaced are stale (a real pod's streams die with it):
+			// end them so clients reconnect to the current pod instead of talking to a ghost.
+			for (const [socket, pod] of forwardedTo) {
+				if (next.state === 'failed' || pod !== next.pod) {
+					socket.destroy();
+				}
+			}
+		}
+
 		for (const waiter of [...waiters]) {
 			waiter();
 		}
@@ -203,6 +215,7 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 		}
 
 		webSockets.add(ws);
+		forwardedTo.set(socket, pod);
 		ws.on('close', () => {
 			webSockets.delete(ws);
 			// A dropped stream ends this connection; the client opens another one.
@@ -212,6 +225,7 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 			socket.destroy();
 		});
 		socket.on('close', () => {
+			forwardedTo.delete(socket);
 			if (ws.readyState === openState) {
 				ws.close();
 			}

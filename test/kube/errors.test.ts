@@ -107,6 +107,12 @@ describe('toKubeError', () => {
 		assert.match(error.message, new RegExp(`^cannot reach the API server http://127\\.0\\.0\\.1:${port}: connect ECONNREFUSED`));
 	});
 
+	test('undici\'s "fetch failed" without a known code is unreachable with the underlying reason', () => {
+		const error = toKubeError(new TypeError('fetch failed', {cause: new Error('bad port')}), {verb: 'get', resource: 'pods', server: 'http://127.0.0.1:9'});
+		assert.equal(error.kind, 'unreachable');
+		assert.equal(error.message, 'cannot reach the API server http://127.0.0.1:9: bad port');
+	});
+
 	test('a KubeError passes through unchanged, anything else is other', () => {
 		const original = new KubeError('conflict', 'x');
 		assert.equal(toKubeError(original, patchContext), original);

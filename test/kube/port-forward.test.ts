@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import {mkdtempSync, rmSync} from 'node:fs';
+import net from 'node:net';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {after, before, describe, test} from 'node:test';
+import type {Destination} from '../../source/domain/virtual-service.js';
+import {loadKubeTarget, type KubeTarget} from '../../source/kube/config.js';
+import {discoverPrometheus} from '../../source/kube/prometheus-discovery.js';
+import {startPortForward, type PortForwardHandle, type PortForwardStatus} from '../../source/kube/port-forward.js';
+import {PrometheusClient} from '../../source/prometheus/client.js';
+import {fetchMetrics} from '../../source/prometheus/metrics-source.js';
+import {rateWindow} from '../../source/prometheus/queries.js';
+import {startSimCluster, type SimCluster} from '../../source/sim/cluster.js';
+import {waitFor} from '../helpers/wait-for.js';
+
+let cluster: SimCluster;
+let target: KubeTarget;
+const dir = mkdtempSync(path.join(tmpdir(), 'meshtop-port-forward-'));
+
+before(async () => {
+	// CI has the real prometheus binary; 'auto' falls back to the sim's responder elsewhere.
+	cluster = await startSimCluster({prometheus: 'auto', requestsPerSecond: 40});
+	const kubeconfig = path.join(dir, 'kubeconfig');
+	await cluster.writeKubeconfig(kubeconfig);
+	target = loadKubeTarget({kubeconfig, env: {}});
+});
+
+after(async () => {
+	await cluster?.stop();
+	rmSync(dir, {recursive: true, force: true});
+});
+
+async function forwardToPrometheus(t: {after: (fn: () => Promise<void>) => void}, options: {withSelector: boolean}): Promise<PortForwardHandle> {
+	const found = await discoverPrometheus(target, {namespaces: ['istio-system']});
+	assert.ok(found.kind === 'pod');
+	const handle = await startPortForward(target, {namespace: found.namespace, pod: found.pod, port: found.port, ...(options.withSelector ? {selector: found.selector} : {})});
+	t.after(async () => handle.stop());
+	return handle;
+}
+
+let restarts = 0;
+
+/** Replaces the Prometheus pod by one with another name, as a Deployment does after a restart. */
+function restartPrometheusPod(): {oldName: string; newName: string} {
+	restarts++;
+	const [pod] = cluster.store.list('/pods', 'istio-system', 'app.kubernetes.io/name=prometheus');
+	assert.ok(pod);
+	const oldName = pod.metadata.name;
+	const newName = `${oldName.slice(0, -5)}${'zxwvt'.slice(0, restarts)}${'bcdfg'.slice(restarts)}`;
+	cluster.store.delete('/pods', 'istio-system', oldName);
+	const {resourceVersion: _resourceVersion, uid: _uid, creationTimestamp: _created, ...metadata} = pod.metadata;
+	cluster.store.create('/pods', {...pod, metadata: {...metadata, name: newName}});
+	return {oldName, newName};
+}
+
+const reviews = (version: string): Destination => ({key: version, host: 'reviews', subset: version, weight: version === 'v1' ? 100 : 0, metric: {service: 'reviews', namespace: 'bookinfo', version}});
+
+describe('startPortForward to the sim\'s Prometheus', () => {
+	test(`reaches Prometheus (${process.env['CI'] === undefined ? 'auto' : 'CI: real'}) on 127.0.0.1, and its metrics flow`, async t => {
+		const handle = await forwardToPrometheus(t, {withSelector: true});
+		assert.match(handle.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+		assert.equal(handle.status().state, 'ready');
+		const client = new PrometheusClient(handle.url);
+		assert.equal(await client.ready(), true);
+		const window = rateWindow(await client.scrapeInterval());
+		t.diagnostic(`Prometheus mode ${cluster.prometheus.mode} ${cluster.prometheus.version}, rate window ${window}`);
+
+		const samples = await waitFor(async () => {
+			const result = await client.query(`sum by (destination_version) (rate(istio_requests_total{reporter="destination", destination_service_name="reviews"}[${window}]))`);
+			return result.some(sample => sample.metric['destination_version'] === 'v1' && sample.value > 0) && result;
+		}, {timeout: 20_000, interval: 250, message: 'a rate of reviews v1 requests'});
+		assert.ok(samples.length > 0);
+
+		const snapshot = await waitFor(async () => {
+			const metrics = await fetchMetrics(client, [reviews('v1'), reviews('v3')], window);
+			return (metrics.byVersion['v1']?.rps ?? 0) > 0 && metrics;
+		}, {timeout: 20_000, interval: 250, message: 'fetchMetrics rps of v1'});
+		assert.ok((snapshot.byVersion['v1']?.rps ?? 0) > 0);
+		assert.equal(snapshot.byVersion['v1']?.successRate, 1);
+		assert.ok((snapshot.byVersion['v1']?.p99Ms ?? 0) > 0);
+		// All traffic goes to v1 (virtual-service-all-v1): v3 has no requests, so no rates.
+		assert.deepEqual(snapshot.byVersion['v3'], {rps: 0, successRate: null, p50Ms: null, p99Ms: null});
+	});
+
+	test('after the pod is replaced, finds the new one by selector and keeps answering', async t => {
+		const handle = await forwardToPrometheus(t, {withSelector: true});
+		const statuses: PortForwardStatus[] = [];
+		handle.onStatus(status => statuses.push(status));
+		const client = new PrometheusClient(handle.url);
+		assert.equal(await client.ready(), true);
+
+		const {oldName, newName} = restartPrometheusPod();
+		await waitFor(async () => await client.ready() && handle.status().pod === newName, {timeout: 10_000, interval: 100, message: 'answering through the new pod'});
+		assert.deepEqual(handle.status(), {state: 'ready', pod: newName});
+		assert.ok(statuses.some(status => status.state === 'reconnecting'), 'reported the reconnect');
+		assert.notEqual(oldName, newName);
+	});
+
+	test('without a selector, a deleted pod fails the forward', async t => {
+		const handle = await forwardToPrometheus(t, {withSelector: false});
+		const client = new PrometheusClient(handle.url, {timeoutMs: 2000});
+		assert.equal(await client.ready(), true);
+		restartPrometheusPod();
+		await waitFor(async () => !await client.ready() && handle.status().state === 'failed', {timeout: 10_000, interval: 100, message: 'forward failed'});
+		assert.match(handle.status().error ?? '', /not found.*no selector/);
+	});
+
+	test('stop() closes the listener and every open connection', async t => {
+		const handle = await forwardToPrometheus(t, {withSelector: true});
+		const port = Number(new URL(handle.url).port);
+		const socket = net.connect(port, '127.0.0.1');
+		const closed = new Promise<void>(resolve => {
+			socket.on('close', () => {
+				resolve();
+			});
+		});
+		socket.on('error', () => undefined);
+		// One request over a kept-alive connection: the WebSocket behind it is open when the answer arrives.
+		const answered = new Promise<string>(resolve => {
+			socket.once('data', chunk => {
+				resolve(chunk.toString('latin1'));
+			});
+		});
+		socket.write('GET /-/ready HTTP/1.1\r\nHost: prometheus\r\nConnection: keep-alive\r\n\r\n');
+		assert.match(await answered, /^HTTP\/1\.1 200/);
+
+		await handle.stop();
+		await closed;
+		assert.equal(socket.destroyed, true);
+		const refused = await new Promise<string>(resolve => {
+			const again = net.connect(port, '127.0.0.1');
+			again.on('connect', () => {
+				again.destroy();
+				resolve('connected');
+			});
+			again.on('error', (error: NodeJS.ErrnoException) => {
+				resolve(error.code ?? 'error');
+			});
+		});
+		assert.equal(refused, 'ECONNREFUSED');
+	});
+});

@@ -47,15 +47,18 @@ function lastManager(vs: VirtualService): string | undefined {
 	return last === undefined ? undefined : `${last.manager} (${last.operation}${last.time === '' ? '' : ` at ${last.time}`})`;
 }
 
-/** Meshtop changes recorded as Events after `since` that this history file does not know (another machine, another user). */
-async function laterMeshtopEvents(api: Pick<IstioApi, 'listEvents'>, record: ChangeRecord): Promise<string[]> {
+/**
+ * Meshtop changes recorded as Events since `record` that this history file does not know (another machine, another user).
+ * Event times have whole seconds on real clusters, so time alone cannot order changes within a second: Events whose
+ * message is one of our own records are left out.
+ */
+async function laterMeshtopEvents(api: Pick<IstioApi, 'listEvents'>, record: ChangeRecord, known: readonly ChangeRecord[]): Promise<string[]> {
 	try {
 		const events = await api.listEvents(record.namespace, record.vs);
-		// Event times have whole seconds: compare at that precision, and leave out the Event of the record itself.
 		const since = record.time.replace(/\.\d+Z$/, 'Z');
-		const own = changeEventMessage(record);
+		const ours = new Set(known.map(entry => changeEventMessage(entry)));
 		return events
-			.filter(event => event.reason === changeEventReason && event.time.replace(/\.\d+Z$/, 'Z') >= since && event.message !== own)
+			.filter(event => event.reason === changeEventReason && event.time.replace(/\.\d+Z$/, 'Z') >= since && !ours.has(event.message))
 			.map(event => `${event.time} ${event.message}`);
 	} catch {
 		// Events are a hint in the explanation, not a requirement.
@@ -64,7 +67,7 @@ async function laterMeshtopEvents(api: Pick<IstioApi, 'listEvents'>, record: Cha
 }
 
 /** Why undo refuses, in lines for the user. */
-async function explainRefusal(record: ChangeRecord, vs: VirtualService, current: Record<string, number> | undefined, api: Pick<IstioApi, 'listEvents'>): Promise<string[]> {
+async function explainRefusal(records: readonly ChangeRecord[], record: ChangeRecord, vs: VirtualService, current: Record<string, number> | undefined, api: Pick<IstioApi, 'listEvents'>): Promise<string[]> {
 	const lines = [
 		`refusing to undo: ${record.vs} changed since meshtop's last change (${record.source} by ${record.user} at ${record.time}, resourceVersion ${record.resourceVersionAfter || '?'}; now ${vs.metadata.resourceVersion ?? '?'})`,
 	];
@@ -81,7 +84,7 @@ async function explainRefusal(record: ChangeRecord, vs: VirtualService, current:
 		lines.push(`  last written by ${manager}`);
 	}
 
-	for (const event of await laterMeshtopEvents(api, record)) {
+	for (const event of await laterMeshtopEvents(api, record, records)) {
 		lines.push(`  later meshtop change (Event): ${event}`);
 	}
 
@@ -112,7 +115,7 @@ export async function runUndo(options: UndoOptions, io: CommandOutput): Promise<
 		const route = connection.routes.find(candidate => candidate.name === record.route);
 		const current = route === undefined ? undefined : weightsOfRoute(route);
 		if (route === undefined || connection.vs.metadata.resourceVersion !== record.resourceVersionAfter) {
-			const lines = await explainRefusal(record, connection.vs, current, connection.api);
+			const lines = await explainRefusal(records, record, connection.vs, current, connection.api);
 			io.stderr.write(`meshtop undo: ${lines.join('\n')}\n`);
 			return 1;
 		}

@@ -1,0 +1,146 @@
+/** `meshtop history` and `meshtop undo` on the simulated cluster (no Prometheus needed: the built-in responder starts fastest). */
+import assert from 'node:assert/strict';
+import {after, before, beforeEach, describe, it} from 'node:test';
+import {connect} from '../../source/commands/connect.js';
+import {runHistory} from '../../source/commands/history.js';
+import {runUndo} from '../../source/commands/undo.js';
+import {HistoryFile} from '../../source/trail/history-file.js';
+import {changeEventReason} from '../../source/trail/record.js';
+import {writeSplit} from '../../source/trail/write-split.js';
+import {CapturedOutput, startFixture, type SimFixture} from './shift-fixture.js';
+
+describe('meshtop history and undo on the sim', {timeout: 60_000}, () => {
+	let sim: SimFixture;
+	before(async () => {
+		sim = await startFixture({prometheus: 'builtin'});
+	});
+	after(async () => {
+		await sim?.stop();
+	});
+	beforeEach(() => {
+		sim.cluster.apiServer.setDenyRules([]);
+		sim.resetReviews();
+	});
+
+	const common = () => ({vs: 'reviews', namespace: 'bookinfo', kubeconfig: sim.kubeconfig, historyFile: sim.historyFile});
+
+	/** A write through the same path `set` uses. */
+	async function set(weights: Record<string, number>) {
+		const connection = await connect({vs: 'reviews', namespace: 'bookinfo', kubeconfig: sim.kubeconfig});
+		try {
+			return await writeSplit({
+				api: connection.api,
+				historyFile: new HistoryFile(sim.historyFile),
+				writer: {user: connection.target.user, context: connection.target.contextName, namespace: connection.namespace},
+				vs: connection.vs,
+				route: connection.route,
+				weights,
+				source: 'set',
+			});
+		} finally {
+			await connection.close();
+		}
+	}
+
+	it('undo after no other change restores the previous split exactly, and is itself recorded', async () => {
+		assert.deepEqual(await sim.weights(), {v1: 100, v2: 0, v3: 0});
+		await set({v1: 50, v3: 50});
+		assert.deepEqual(await sim.weights(), {v1: 50, v2: 0, v3: 50});
+		const output = new CapturedOutput();
+		const code = await runUndo(common(), output);
+		assert.equal(code, 0, output.err);
+		assert.deepEqual(await sim.weights(), {v1: 100, v2: 0, v3: 0});
+		assert.match(output.out, /^reviews http\[0\]: v1 50→100, v3 50→0 \(reverted the set change of .* by sim-admin\)\n$/);
+		const {records} = await new HistoryFile(sim.historyFile).read({vs: 'reviews'});
+		const last = records.at(-1);
+		assert.equal(last?.source, 'undo');
+		assert.deepEqual(last?.after, records.at(-2)?.before);
+		const events = await sim.api.listEvents('bookinfo', 'reviews');
+		assert.ok(events.some(event => event.reason === changeEventReason && /v1 50→100, v3 50→0 by sim-admin \(undo\)/.test(event.message)));
+	});
+
+	it('undo after an external weight change refuses, explains, and writes nothing', async () => {
+		await set({v1: 50, v3: 50});
+		sim.editReviews(spec => {
+			const route = (spec['http'] as Array<{route: Array<{weight?: number}>}>)[0]!.route;
+			route[0]!.weight = 80;
+			route[1]!.weight = 20;
+		});
+		const before = await sim.api.getVirtualService('bookinfo', 'reviews');
+		const output = new CapturedOutput();
+		const code = await runUndo(common(), output);
+		assert.equal(code, 1);
+		assert.match(output.err, /refusing to undo: reviews changed since meshtop's last change \(set by sim-admin at .*, resourceVersion \d+; now \d+\)/);
+		assert.match(output.err, /weights of http\[0\] changed since: v1 50→80, v3 50→20 \(now v1 80, v3 20, v2 0\)/);
+		assert.match(output.err, /nothing was written/);
+		assert.doesNotMatch(output.err, /later meshtop change/, 'our own earlier changes are not reported as someone else\'s');
+		const after = await sim.api.getVirtualService('bookinfo', 'reviews');
+		assert.equal(after.metadata.resourceVersion, before.metadata.resourceVersion);
+	});
+
+	it('undo after an edit elsewhere in the VirtualService refuses too', async () => {
+		await set({v1: 50, v3: 50});
+		sim.editReviews(spec => {
+			(spec['http'] as Array<Record<string, unknown>>)[0]!['timeout'] = '5s';
+		});
+		const output = new CapturedOutput();
+		assert.equal(await runUndo(common(), output), 1);
+		assert.match(output.err, /weights of http\[0\] are still as meshtop left them \(v1 50, v3 50, v2 0\), but another part of the VirtualService was edited/);
+		assert.deepEqual(await sim.weights(), {v1: 50, v2: 0, v3: 50});
+	});
+
+	it('undo without a recorded change says there is nothing to undo', async () => {
+		const output = new CapturedOutput();
+		assert.equal(await runUndo({...common(), vs: 'ratings'}, output), 1);
+		assert.match(output.err, /no change by meshtop recorded for ratings in namespace bookinfo \(context meshtop-sim\).*nothing to undo/);
+	});
+
+	it('warns before writing to a VirtualService Argo CD manages', async () => {
+		const annotate = (annotations: Record<string, string> | undefined) => {
+			const current = sim.cluster.store.get('networking.istio.io/virtualservices', 'bookinfo', 'reviews')!;
+			const metadata = {...current.metadata};
+			if (annotations === undefined) {
+				delete metadata.annotations;
+			} else {
+				metadata.annotations = annotations;
+			}
+
+			sim.cluster.store.update('networking.istio.io/virtualservices', {...current, metadata});
+		};
+
+		annotate({'argocd.argoproj.io/tracking-id': 'bookinfo-app:networking.istio.io/VirtualService:bookinfo/reviews'});
+		try {
+			await set({v1: 50, v3: 50});
+			const output = new CapturedOutput();
+			assert.equal(await runUndo(common(), output), 0, output.err);
+			assert.match(output.err, /^warning: Argo CD application bookinfo-app manages this VirtualService: its next sync or self-heal reverts weights/);
+		} finally {
+			annotate(undefined);
+		}
+	});
+
+	it('a forbidden Event does not fail the write; the history notes it', async () => {
+		sim.cluster.apiServer.setDenyRules([{verb: 'create', group: '', resource: 'events'}]);
+		const result = await set({v1: 90, v3: 10});
+		assert.deepEqual(await sim.weights(), {v1: 90, v2: 0, v3: 10});
+		assert.match(result.warnings.join('\n'), /no Event recorded on reviews: .*forbidden/i);
+		assert.match(result.record.note ?? '', /^no Event: /);
+	});
+
+	it('history lists the changes as a table and as JSON', async () => {
+		const table = new CapturedOutput();
+		assert.equal(await runHistory(common(), table), 0, table.err);
+		const lines = table.lines;
+		assert.match(lines[0] ?? '', /^TIME +USER +SOURCE +ROUTE +CHANGE +RESOURCEVERSION +NOTE$/);
+		const {records} = await new HistoryFile(sim.historyFile).read({vs: 'reviews'});
+		assert.equal(lines.length, records.length + 1);
+		assert.match(lines[1] ?? '', /sim-admin +set +http\[0\] +v1 100→50, v3 0→50 +\d+→\d+/);
+		assert.ok(lines.some(line => /undo +http\[0\] +v1 50→100, v3 50→0 .*reverts set change of/.test(line)));
+		const json = new CapturedOutput();
+		assert.equal(await runHistory({...common(), json: true}, json), 0);
+		assert.deepEqual(json.lines.map(line => JSON.parse(line) as unknown), records);
+		const empty = new CapturedOutput();
+		assert.equal(await runHistory({...common(), vs: 'ratings'}, empty), 0);
+		assert.match(empty.out, /^no changes recorded for VirtualService ratings in namespace bookinfo \(context meshtop-sim\)/);
+	});
+});

@@ -16,6 +16,14 @@ export interface RequestTarget {
 	watchPath: boolean;
 }
 
+/** Subresources the sim serves; any other is an unknown path, as on the real server. */
+function servesSubresource(resource: ServedResource, subresource: string): boolean {
+	if (subresource === 'status') {
+		return resource.custom || ['namespaces', 'pods', 'services'].includes(resource.plural);
+	}
+	return subresource === 'portforward' && resource.plural === 'pods';
+}
+
 /** Result of parsing: a target, or why the path is not a served resource. */
 export type ParsedTarget = {kind: 'resource'; target: RequestTarget} | {kind: 'unknown'};
 
@@ -68,6 +76,9 @@ export function parseResourcePath(pathname: string): ParsedTarget {
 		target.name = rest[1];
 	}
 	if (rest[2] !== undefined) {
+		if (!servesSubresource(resource, rest[2])) {
+			return {kind: 'unknown'};
+		}
 		target.subresource = rest[2];
 	}
 	return {kind: 'resource', target};

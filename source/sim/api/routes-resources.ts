@@ -284,8 +284,11 @@ function removeCollection(context: ResourceContext, response: ServerResponse, ta
 /** Serves one request on a resource URL (everything but port-forward, which is an upgrade). */
 export async function handleResourceRequest(context: ResourceContext, request: IncomingMessage, response: ServerResponse, target: RequestTarget, query: URLSearchParams): Promise<void> {
 	const verb = requestVerb(request.method ?? 'GET', target, query);
-	if (target.subresource !== undefined && !(target.subresource === 'status' && target.resource.custom && ['get', 'update', 'patch'].includes(verb))) {
-		throw notFound(target.group, `${target.resource.plural}/${target.subresource}`, target.name ?? '');
+	if (target.subresource === 'portforward') {
+		throw badRequest('Upgrade request required');
+	}
+	if (target.subresource === 'status' && !['get', 'update', 'patch'].includes(verb)) {
+		throw methodNotSupported(target.group, `${target.resource.plural}/status`, verb);
 	}
 	switch (verb) {
 		case 'get': {

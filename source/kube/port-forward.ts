@@ -1,10 +1,11 @@
 import net from 'node:net';
 import {PassThrough, Writable} from 'node:stream';
-import {CoreV1Api, PortForward, type V1Pod} from '@kubernetes/client-node';
+import {CoreV1Api, PortForward} from '@kubernetes/client-node';
 // Not re-exported by the package index; needed to give PortForward streams of its own (see makePortForward).
 import {WebSocketHandler} from '@kubernetes/client-node/dist/web-socket-handler.js';
 import type {KubeTarget} from './config.js';
 import {KubeError, toKubeError} from './errors.js';
+import {findServingPod} from './pods.js';
 
 /** State of a port-forward: 'reconnecting' while the pod is being found again, 'failed' when it cannot be. */
 export type PortForwardState = 'ready' | 'reconnecting' | 'failed';
@@ -54,12 +55,6 @@ interface ForwardSocket {
 const openState = 1;
 const initialBackoff = 250;
 const maxBackoff = 10_000;
-
-function isReady(pod: V1Pod): boolean {
-	return pod.metadata?.deletionTimestamp === undefined
-		&& pod.status?.phase === 'Running'
-		&& (pod.status.conditions ?? []).some(condition => condition.type === 'Ready' && condition.status === 'True');
-}
 
 /**
  * client-node's default handler ends process.stdout when the server sends a v5 close frame for channel 1;
@@ -113,20 +108,6 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 		timer = setTimeout(resolve, ms);
 	});
 
-	/** The pod to use now, or undefined while there is none (with the reason). */
-	const findPod = async (): Promise<{pod?: string; reason: string}> => {
-		if (where.selector === undefined) {
-			const pod = await core.readNamespacedPod({name: where.pod, namespace: where.namespace});
-			return isReady(pod) ? {pod: where.pod, reason: ''} : {reason: `pod ${where.pod} is ${pod.status?.phase ?? 'Unknown'}, not Ready`};
-		}
-
-		const pods = await core.listNamespacedPod({namespace: where.namespace, labelSelector: where.selector});
-		const ready = pods.items.find(pod => isReady(pod));
-		return ready?.metadata?.name === undefined
-			? {reason: `no Running+Ready pod ${where.selector} in namespace ${where.namespace}`}
-			: {pod: ready.metadata.name, reason: ''};
-	};
-
 	const resolvePod = async (cause: string) => {
 		if (resolving || stopped) {
 			return;
@@ -138,7 +119,7 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 		while (!stopped) {
 			try {
 				// eslint-disable-next-line no-await-in-loop
-				const found = await findPod();
+				const found = await findServingPod(core, where);
 				if (stopped) {
 					break;
 				}

@@ -1,6 +1,7 @@
 import {CoreV1Api, type V1Pod, type V1Service} from '@kubernetes/client-node';
 import type {KubeTarget} from './config.js';
 import {KubeError, toKubeError, type KubeErrorContext} from './errors.js';
+import {describePod, isRunningAndReady} from './pods.js';
 
 /** Where Prometheus is: a URL the user gave, or a pod to port-forward to (selector re-finds it after a restart). */
 export type PrometheusLocation =
@@ -22,17 +23,6 @@ const prometheusPort = 9090;
 
 /** Pod labels of Istio's Prometheus addon: app.kubernetes.io/name since Istio 1.21, app before. */
 const podSelectors = ['app.kubernetes.io/name=prometheus', 'app=prometheus'];
-
-function isRunningAndReady(pod: V1Pod): boolean {
-	return pod.metadata?.deletionTimestamp === undefined
-		&& pod.status?.phase === 'Running'
-		&& (pod.status.conditions ?? []).some(condition => condition.type === 'Ready' && condition.status === 'True');
-}
-
-function describePod(pod: V1Pod): string {
-	const ready = (pod.status?.conditions ?? []).some(condition => condition.type === 'Ready' && condition.status === 'True');
-	return `${pod.metadata?.name ?? '?'} ${pod.status?.phase ?? 'Unknown'}${ready ? '' : ', not Ready'}`;
-}
 
 /** The container port behind the Service's 9090: a number, or a port name resolved in the pod. */
 function targetPortOf(service: V1Service | undefined, pod: V1Pod): number {

@@ -118,6 +118,21 @@ describe('meshtop shift on the sim', {timeout: 120_000}, () => {
 		}
 	});
 
+	it('an external edit mid-plan stops the plan without overwriting it', async () => {
+		sim.resetReviews();
+		const output = new CapturedOutput();
+		const running = runShift(options({every: '1s', gates: []}), output);
+		await waitFor(() => output.lines.some(line => line.includes('step 1/4')), {timeout: 10_000, message: 'step 1 written'});
+		sim.editReviews(spec => {
+			const route = (spec['http'] as Array<{route: Array<{weight?: number}>}>)[0]!.route;
+			route[0]!.weight = 90;
+			route[1]!.weight = 10;
+		});
+		assert.equal(await running, 1, output.out + output.err);
+		assert.deepEqual(await sim.weights(), {v1: 90, v3: 10, v2: 0}, 'the other writer\'s split stays');
+		assert.match(output.lines.at(-1) ?? '', /^stopped at step 1\/4, split left at v1 75 → v3 25: write failed: .*(conflict|changed|modified)/i);
+	});
+
 	it('SIGINT mid-plan (AbortSignal): exit 130, a valid split that is the last recorded one, a complete history, JSON events', async () => {
 		sim.cluster.mesh.clearFault('reviews', 'v3');
 		sim.resetReviews();

@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process';
-import {constants} from 'node:fs';
+import {constants, rmSync} from 'node:fs';
 import {access, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
@@ -83,8 +83,10 @@ async function launch(options: RealPrometheusOptions, directory: string, port: n
 		stderrTail.push(...chunk.split('\n').filter(line => line !== ''));
 		stderrTail.splice(0, Math.max(0, stderrTail.length - 20));
 	});
+	// Exit handlers must be synchronous: kill, then remove the directory as best we can.
 	const killOnExit = () => {
 		child.kill('SIGKILL');
+		rmSync(directory, {recursive: true, force: true});
 	};
 
 	process.once('exit', killOnExit);

@@ -238,6 +238,13 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 
 				// ws rejects with an ErrorEvent (not an Error) whose message says e.g. "Unexpected server response: 404".
 				const message = typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
+				if (/Unexpected server response: (401|403)\b/.test(message)) {
+					// Another pod would be refused too: RBAC must change first, retrying cannot help.
+					const denied = toKubeError({code: message.includes('401') ? 401 : 403}, {verb: 'create', resource: 'pods/portforward', namespace: where.namespace, server: target.server, user: target.user});
+					setStatus({state: 'failed', pod, error: denied.message});
+					break;
+				}
+
 				// Only the first failure for the current pod starts a search; concurrent connections just wait for it.
 				if (status.state === 'ready' && status.pod === pod) {
 					void resolvePod(`port-forward to ${where.namespace}/${pod}:${where.port} failed: ${message}`);

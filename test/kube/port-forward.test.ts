@@ -106,6 +106,16 @@ describe('startPortForward to the sim\'s Prometheus', () => {
 		assert.match(handle.status().error ?? '', /not found.*no selector/);
 	});
 
+	test('a port-forward denied by RBAC fails with a forbidden message', async t => {
+		cluster.apiServer.setDenyRules([{verb: 'create', group: '', resource: 'pods/portforward', namespace: 'istio-system'}]);
+		t.after(() => {
+			cluster.apiServer.setDenyRules([]);
+		});
+		const handle = await forwardToPrometheus(t, {withSelector: true});
+		assert.equal(await new PrometheusClient(handle.url, {timeoutMs: 2000}).ready(), false);
+		assert.deepEqual(handle.status(), {state: 'failed', pod: handle.status().pod, error: 'forbidden: cannot create pods/portforward in namespace istio-system (user sim-admin)'});
+	});
+
 	test('stop() closes the listener and every open connection', async t => {
 		const handle = await forwardToPrometheus(t, {withSelector: true});
 		const port = Number(new URL(handle.url).port);

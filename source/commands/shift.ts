@@ -212,11 +212,24 @@ async function runPlan(
 		void driver.stop();
 	};
 
+	// A function, not a narrowed property: the signal changes while we await.
+	const aborted = () => options.signal?.aborted === true;
+	if (aborted()) {
+		emit({event: 'interrupted', weights: weightsByKey(plan, plan.start), step: 0, of: plan.steps.length}, 'interrupted before the first step; nothing was written');
+		return 130;
+	}
+
 	options.signal?.addEventListener('abort', onAbort, {once: true});
 	try {
 		driver.start();
 		const final = await driver.done;
-		return conclude(plan, final, options.signal?.aborted === true, emit);
+		let actual: Record<string, number> | undefined;
+		if (final.phase === 'paused' && final.error !== undefined) {
+			// After a failed write the cluster may hold someone else's split: report what is there, not what the plan wrote last.
+			actual = await connection.reload().then(() => weightsOfRoute(connection.route), () => undefined);
+		}
+
+		return conclude(plan, final, aborted(), emit, actual);
 	} finally {
 		options.signal?.removeEventListener('abort', onAbort);
 		await driver.stop();
@@ -244,8 +257,8 @@ function report(plan: RolloutPlan, state: RolloutState, event: RolloutEvent, pre
 	}
 }
 
-function conclude(plan: RolloutPlan, final: RolloutState, interrupted: boolean, emit: Emit): number {
-	const weights = weightsAt(plan, final.position);
+function conclude(plan: RolloutPlan, final: RolloutState, interrupted: boolean, emit: Emit, actual?: Record<string, number>): number {
+	const weights = actual === undefined ? weightsAt(plan, final.position) : plan.keys.map(key => actual[key] ?? 0);
 	const split = formatSplit(plan, weights);
 	const json = {weights: weightsByKey(plan, weights), step: final.position, of: plan.steps.length};
 	if (final.phase === 'completed') {
@@ -265,7 +278,9 @@ function conclude(plan: RolloutPlan, final: RolloutState, interrupted: boolean, 
 
 	emit(
 		{event: 'paused', ...json, reason: final.reason ?? null, failed: (final.failedGates ?? []).map(result => result.gate.text), error: final.error ?? null},
-		`stopped at step ${final.position}/${plan.steps.length}, split left at ${split}: ${final.reason ?? 'paused'}`,
+		actual === undefined
+			? `stopped at step ${final.position}/${plan.steps.length}, split left at ${split}: ${final.reason ?? 'paused'}`
+			: `stopped after step ${final.position}/${plan.steps.length}: ${final.reason ?? 'paused'}; the VirtualService now has ${split}`,
 	);
 	return 1;
 }

@@ -199,7 +199,9 @@ export function App({store, controller}: AppProps) {
 	}
 
 	const footerLines = columns >= 110 ? 1 : 2;
-	const bodyRows = rows - 2 - 1 - footerLines - 1;
+	// Header, the blank line under it, notice and footer; the frame stays one row short of the terminal so
+	// the cursor line after it never scrolls the screen.
+	const bodyRows = rows - 1 - (2 + 1 + 1 + footerLines);
 	const notice = state.notice ?? (state.metricsError === undefined ? undefined : {level: 'warn' as const, text: `Prometheus: ${state.metricsError}`});
 	return (
 		<Box flexDirection="column" width={columns} height={rows - 1} overflow="hidden">

@@ -17,6 +17,7 @@ export function chartLines(series: SeriesSet, keys: readonly string[], width: nu
 
 	const plotted = asciichart.plot(data, {
 		height: Math.max(1, height - 1),
+		min: 0,
 		colors: color ? keys.map((_, index) => ansiColor(index)) : undefined,
 		format: (value: number) => value.toFixed(1).padStart(7) + ' ',
 	});

@@ -17,9 +17,9 @@ const statusColor: Record<FeedStatus, string> = {
 function Status({label, status, detail}: {label: string; status: FeedStatus; detail?: string}) {
 	const color = useColor();
 	return (
-		<Text>
+		<>
 			{label} <Text color={color ? statusColor[status] : undefined}>●</Text> {status}{detail === undefined ? '' : ` ${detail}`}
-		</Text>
+		</>
 	);
 }
 
@@ -31,21 +31,22 @@ export function Header({state, now}: {state: AppState; now: number}) {
 	const age = state.metrics === undefined ? undefined : formatAge(now - state.metrics.at);
 	return (
 		<Box flexDirection="column">
-			<Box columnGap={2} flexWrap="wrap">
-				<Text bold>meshtop</Text>
-				<Text>ctx <Text bold>{state.connection.contextName}</Text></Text>
-				<Text>ns <Text bold>{state.connection.namespace}</Text></Text>
-				<Text>vs <Text bold>{state.vsName ?? '-'}</Text></Text>
-				{route === undefined ? null : (
-					<Text>route <Text bold>{route.name}</Text> ({route.match}) {routeIndex}/{routes.length}</Text>
-				)}
+			<Text wrap="truncate">
 				{state.readOnly ? <Text inverse> READ-ONLY </Text> : null}
-			</Box>
-			<Box columnGap={2} flexWrap="wrap">
+				{state.readOnly ? ' ' : ''}
+				<Text bold>meshtop</Text>
+				{'  ctx '}<Text bold>{state.connection.contextName}</Text>
+				{'  ns '}<Text bold>{state.connection.namespace}</Text>
+				{'  vs '}<Text bold>{state.vsName ?? '-'}</Text>
+				{route === undefined ? null : <>{'  route '}<Text bold>{route.name}</Text> ({route.match}) {routeIndex}/{routes.length}</>}
+			</Text>
+			<Text wrap="truncate">
 				<Status label="kube" status={state.kubeStatus} />
+				{'  '}
 				<Status label="prometheus" status={state.metricsStatus} detail={age === undefined ? undefined : `data ${age} · window ${state.metrics?.window ?? '?'}`} />
+				{'  '}
 				<Text dimColor>{state.prometheusLabel}</Text>
-			</Box>
+			</Text>
 		</Box>
 	);
 }

@@ -20,7 +20,8 @@ const fixedWidth = Object.values(fixed).reduce((sum, width) => sum + width, 0);
 /** Splits the terminal width between the columns; the trend column goes first when space is short. */
 export function tableLayout(columns: number, versionWidth: number): TableLayout {
 	const version = Math.min(Math.max(versionWidth, 7), 16) + 1;
-	const free = columns - fixedWidth - version - 1;
+	// Separators: one space after the bar, one before the trend, one extra before OBSERVED.
+	const free = columns - fixedWidth - version - 3;
 	const bar = Math.max(4, Math.min(20, Math.floor(free / 2)));
 	const trend = Math.max(0, Math.min(60, free - bar - 1));
 	return {version, bar, trend: trend >= 5 ? trend : 0};

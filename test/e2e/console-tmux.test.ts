@@ -1,0 +1,123 @@
+import {after, before, describe, test} from 'node:test';
+import assert from 'node:assert/strict';
+import {execFileSync, spawnSync} from 'node:child_process';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {startSimCluster, type SimCluster} from '../../source/sim/cluster.js';
+import {istioDataDir, readIstioYaml} from '../../source/sim/istio-data.js';
+import {hasTmux, TmuxTerminal} from '../helpers/tmux.js';
+
+const cliPath = fileURLToPath(new URL('../../cli.js', import.meta.url));
+const hasKubectl = spawnSync('kubectl', ['version', '--client'], {stdio: 'ignore'}).status === 0;
+const skip = !hasTmux() ? 'tmux is not installed' : !hasKubectl ? 'kubectl is not installed' : false;
+
+/** The row of a version on the console screen. */
+function row(screen: string, version: string): string | undefined {
+	return screen.split('\n').find(line => new RegExp(`^[ ▸] ${version} `).test(line));
+}
+
+/** Configured weight and observed share (%) of a version row, when its numbers are on screen. */
+function numbers(screen: string, version: string): {weight: number; observed: number | undefined} | undefined {
+	const line = row(screen, version);
+	const match = line === undefined ? null : /^[ ▸] \S+\s+[█░]+\s+(\d+)\s+(?:→ \d+\s+)?(\d+\.\d|-)%?/.exec(line);
+	if (match === null) {
+		return undefined;
+	}
+
+	return {weight: Number(match[1]), observed: match[2] === '-' ? undefined : Number(match[2])};
+}
+
+describe('the console in a real terminal (tmux) against the simulated cluster', {skip}, () => {
+	let cluster: SimCluster;
+	let dir: string;
+	let kubeconfig: string;
+	const terminals: TmuxTerminal[] = [];
+
+	const kubectl = (...args: string[]): string => execFileSync('kubectl', ['--kubeconfig', kubeconfig, '-n', 'bookinfo', ...args], {encoding: 'utf8', env: {...process.env, HOME: dir}});
+
+	const open = (columns: number, rows: number, ...args: string[]): TmuxTerminal => {
+		const terminal = TmuxTerminal.start([process.execPath, cliPath, '--kubeconfig', kubeconfig, '-n', 'bookinfo', ...args], {
+			columns,
+			rows,
+			// A person's SSH session: not CI, a normal TERM; NO_COLOR keeps capture-pane text plain.
+			env: {CI: undefined, TERM: 'xterm-256color', NO_COLOR: '1', HOME: dir},
+		});
+		terminals.push(terminal);
+		return terminal;
+	};
+
+	before(async () => {
+		dir = mkdtempSync(path.join(tmpdir(), 'meshtop-e2e-'));
+		kubeconfig = path.join(dir, 'kubeconfig.yaml');
+		cluster = await startSimCluster({prometheus: 'auto'});
+		await cluster.writeKubeconfig(kubeconfig);
+	});
+
+	after(async () => {
+		for (const terminal of terminals) {
+			terminal.kill();
+		}
+
+		await cluster?.stop();
+		rmSync(dir, {recursive: true, force: true});
+	});
+
+	test('80×24: → on v3 five times at step 10, Enter twice → the cluster holds the Istio 50/50 sample and v3 gets ~half the traffic', async () => {
+		kubectl('apply', '-f', path.join(istioDataDir, 'bookinfo/virtual-service-all-v1.yaml'));
+		const terminal = open(80, 24, 'reviews');
+		let screen = await terminal.waitForScreen(text => numbers(text, 'v1')?.weight === 100 && row(text, 'v3') !== undefined, 15_000, 'reviews rows');
+		assert.ok(terminal.alternateScreen(), 'the console runs in the alternate screen');
+		for (const line of screen.split('\n')) {
+			assert.ok(line.length <= 80, `line wider than the terminal: ${line}`);
+		}
+
+		terminal.keys('Down', 'Down');
+		for (let press = 0; press < 5; press++) {
+			terminal.keys('Right');
+		}
+
+		screen = await terminal.waitForScreen(text => /→ 50/.test(row(text, 'v3') ?? ''), 5000, 'v3 staged at 50');
+		assert.match(row(screen, 'v1') ?? '', /100\s+→ 50/);
+		terminal.keys('Enter');
+		await terminal.waitForScreen(text => /Apply to bookinfo\/reviews/.test(text), 5000, 'the diff');
+		terminal.keys('Enter');
+		await terminal.waitForScreen(text => /Applied: /.test(text), 10_000, 'the write acknowledged');
+
+		const live = JSON.parse(kubectl('get', 'virtualservice', 'reviews', '-o', 'json')) as {spec: unknown};
+		const expected = readIstioYaml('bookinfo/virtual-service-reviews-50-v3.yaml')[0]!;
+		assert.deepEqual(live.spec, expected['spec'], 'the VirtualService equals virtual-service-reviews-50-v3.yaml (semantically)');
+
+		screen = await terminal.waitForScreen(text => {
+			const v3 = numbers(text, 'v3');
+			return v3?.weight === 50 && v3.observed !== undefined && v3.observed >= 35 && v3.observed <= 65;
+		}, 45_000, 'v3 observed share converging to ~50%');
+		assert.equal(numbers(screen, 'v1')?.weight, 50);
+
+		terminal.keys('q');
+		await terminal.waitForScreen(() => terminal.exit().dead, 5000, 'meshtop to exit');
+		assert.equal(terminal.exit().status, 0);
+		assert.ok(!terminal.alternateScreen(), 'the terminal is back on the main screen');
+	});
+
+	test('200×50: a kubectl apply made elsewhere shows on the console (v1 0 / v3 100)', async () => {
+		kubectl('apply', '-f', path.join(istioDataDir, 'bookinfo/virtual-service-all-v1.yaml'));
+		const terminal = open(200, 50, 'reviews');
+		let screen = await terminal.waitForScreen(text => numbers(text, 'v1')?.weight === 100, 15_000, 'reviews all on v1');
+		assert.match(screen, /requests\/s per version/, 'a tall terminal has room for the chart');
+		kubectl('apply', '-f', path.join(istioDataDir, 'bookinfo/virtual-service-reviews-v3.yaml'));
+		screen = await terminal.waitForScreen(text => numbers(text, 'v1')?.weight === 0 && numbers(text, 'v3')?.weight === 100, 5000, 'v1 0 / v3 100');
+		assert.match(screen, /changed elsewhere/);
+		terminal.keys('C-c');
+		await terminal.waitForScreen(() => terminal.exit().dead, 5000, 'meshtop to exit on Ctrl-C');
+		assert.ok(!terminal.alternateScreen());
+	});
+
+	test('without a TTY the console refuses with a message naming the headless commands', () => {
+		const result = spawnSync(process.execPath, [cliPath, '--kubeconfig', kubeconfig, '-n', 'bookinfo', 'reviews'], {encoding: 'utf8', input: '', env: {...process.env, HOME: dir}});
+		assert.equal(result.status, 2);
+		assert.match(result.stderr, /needs an interactive terminal/);
+		assert.match(result.stderr, /meshtop status <virtualservice> --json/);
+	});
+});

@@ -1,0 +1,69 @@
+import {execFileSync, spawnSync} from 'node:child_process';
+import {waitFor} from './wait-for.js';
+
+/** Whether tmux is installed (end-to-end tests skip with a reason otherwise). */
+export function hasTmux(): boolean {
+	return spawnSync('tmux', ['-V'], {stdio: 'ignore'}).status === 0;
+}
+
+function quote(argument: string): string {
+	return `'${argument.replaceAll('\'', '\'\\\'\'')}'`;
+}
+
+/**
+ * A real terminal: one tmux server on a private socket running one command in a window of a fixed size.
+ * Keys go in with send-keys, the screen comes out with capture-pane, as a person would see it.
+ */
+export class TmuxTerminal {
+	private constructor(private readonly socket: string, readonly columns: number, readonly rows: number) {}
+
+	/** Starts `command` (argv) in a detached session of `columns`×`rows`; the pane stays after the command exits so its status can be read. */
+	static start(command: readonly string[], options: {columns: number; rows: number; env?: Record<string, string | undefined>; cwd?: string}): TmuxTerminal {
+		const socket = `meshtop-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+		const assignments = Object.entries(options.env ?? {}).map(([key, value]) => value === undefined ? `-u ${key}` : `${key}=${quote(value)}`);
+		const shell = `env ${assignments.join(' ')} ${command.map(quote).join(' ')}`;
+		execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'meshtop', '-x', String(options.columns), '-y', String(options.rows), ...(options.cwd === undefined ? [] : ['-c', options.cwd]), shell]);
+		execFileSync('tmux', ['-L', socket, 'set-option', '-t', 'meshtop', 'remain-on-exit', 'on']);
+		return new TmuxTerminal(socket, options.columns, options.rows);
+	}
+
+	/** The visible screen as text, one line per row. */
+	screen(): string {
+		return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p', '-t', 'meshtop'], {encoding: 'utf8'});
+	}
+
+	/** Sends keys in tmux's names (Up, Down, Right, Enter, Escape, q, C-c). */
+	keys(...names: string[]): void {
+		execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', 'meshtop', ...names]);
+	}
+
+	/** Waits until the screen satisfies `probe`; the last screen is in the failure message. */
+	async waitForScreen(probe: (screen: string) => boolean, timeout = 15_000, what = 'screen'): Promise<string> {
+		let last = '';
+		try {
+			return await waitFor(() => {
+				last = this.screen();
+				return probe(last) ? last : undefined;
+			}, {timeout, interval: 100, message: what});
+		} catch (error) {
+			throw new Error(`${(error as Error).message}\n--- last screen ---\n${last}`);
+		}
+	}
+
+	/** Whether the command has exited, and its exit status. */
+	exit(): {dead: boolean; status: number | undefined} {
+		const out = execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '-t', 'meshtop', '#{pane_dead} #{pane_dead_status}'], {encoding: 'utf8'}).trim();
+		const [dead, status] = out.split(' ');
+		return {dead: dead === '1', status: status === undefined || status === '' ? undefined : Number(status)};
+	}
+
+	/** Whether the terminal is in the alternate screen (a full-screen program is showing). */
+	alternateScreen(): boolean {
+		return execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '-t', 'meshtop', '#{alternate_on}'], {encoding: 'utf8'}).trim() === '1';
+	}
+
+	/** Ends the tmux server and whatever still runs in it. */
+	kill(): void {
+		spawnSync('tmux', ['-L', this.socket, 'kill-server'], {stdio: 'ignore'});
+	}
+}

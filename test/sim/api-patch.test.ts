@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import fc from 'fast-check';
 import {applyJsonPatch, applyMergePatch, decodeJsonPatch, jsonEqual, PatchApplyError, PatchDecodeError} from '../../source/sim/api/patch.js';
+import {applyStrategicMergePatch} from '../../source/sim/api/strategic-merge.js';
 
 const document = {
 	metadata: {name: 'reviews', resourceVersion: '7'},
@@ -105,5 +106,35 @@ describe('JSON Merge Patch (RFC 7386)', () => {
 		const target = {metadata: {labels: {a: '1'}}};
 		applyMergePatch(target, {metadata: {labels: {a: null, b: '2'}}});
 		assert.deepEqual(target, {metadata: {labels: {a: '1'}}});
+	});
+});
+
+describe('strategic merge patch (core kinds)', () => {
+	const service = {
+		metadata: {name: 'web', labels: {app: 'web', tier: 'front'}, finalizers: ['a', 'b']},
+		spec: {selector: {app: 'web'}, ports: [{name: 'http', port: 80, targetPort: 8080}, {name: 'metrics', port: 9090}]},
+	};
+
+	test('lists with a merge key merge by it; $patch: delete removes an element', () => {
+		const result = applyStrategicMergePatch(service, {
+			spec: {ports: [{port: 80, targetPort: 8081}, {port: 9090, $patch: 'delete'}, {port: 443, name: 'https'}]},
+		});
+		assert.deepEqual((result as typeof service).spec.ports, [{name: 'http', port: 80, targetPort: 8081}, {port: 443, name: 'https'}]);
+	});
+
+	test('null deletes keys, $deleteFromPrimitiveList and $retainKeys prune, $patch: replace replaces', () => {
+		const result = applyStrategicMergePatch(service, {
+			metadata: {labels: {tier: null}, '$deleteFromPrimitiveList/finalizers': ['a']},
+			spec: {$retainKeys: ['ports'], ports: [{port: 80, name: 'http'}]},
+		}) as typeof service;
+		assert.deepEqual(result.metadata, {name: 'web', labels: {app: 'web'}, finalizers: ['b']});
+		assert.deepEqual(Object.keys(result.spec), ['ports']);
+		const replaced = applyStrategicMergePatch(service, {spec: {$patch: 'replace', selector: {app: 'other'}}}) as typeof service;
+		assert.deepEqual(replaced.spec, {selector: {app: 'other'}});
+	});
+
+	test('lists without a known merge key are replaced, directives never leak into the result', () => {
+		const result = applyStrategicMergePatch({spec: {hosts: ['a', 'b']}}, {spec: {hosts: ['c'], '$setElementOrder/hosts': ['c']}});
+		assert.deepEqual(result, {spec: {hosts: ['c']}});
 	});
 });

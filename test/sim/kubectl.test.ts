@@ -163,6 +163,21 @@ describe('real kubectl against the simulated API server', {skip}, () => {
 		assert.equal(route?.destination.subset, 'v2');
 	});
 
+	test('kubectl apply on a core Service: create, then a strategic merge patch that replaces a port', async () => {
+		const servicePath = path.join(directory, 'service.yaml');
+		const manifest = (port: number) => ['apiVersion: v1', 'kind: Service', 'metadata:', '  name: web', 'spec:', '  selector: {app: web}', '  ports:', `  - port: ${port}`, '    targetPort: 8080', ''].join('\n');
+		writeFileSync(servicePath, manifest(80));
+		const created = await kubectl('apply', '-f', servicePath);
+		assert.equal(created.code, 0, created.stderr);
+		writeFileSync(servicePath, manifest(81));
+		const patched = await kubectl('apply', '-f', servicePath);
+		assert.equal(patched.code, 0, patched.stderr);
+		const ports = (store.get('/services', 'bookinfo', 'web')?.spec as {ports: Array<{port: number}>}).ports;
+		assert.deepEqual(ports.map(port => port.port), [81]);
+		const listed = await kubectl('get', 'svc', 'web');
+		assert.match(listed.stdout, /^web\s+ClusterIP\s+10\.96\.\d+\.\d+\s+<none>\s+81\/TCP\s+\d+s$/m);
+	});
+
 	test('a denied verb prints kubectl\'s Forbidden error', async t => {
 		server.setDenyRules([{verb: 'patch', group: 'networking.istio.io', resource: 'virtualservices'}]);
 		t.after(() => {

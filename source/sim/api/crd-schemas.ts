@@ -1,4 +1,6 @@
-import {readIstioYaml} from '../istio-data.js';
+import {readFileSync} from 'node:fs';
+import {parse} from 'yaml';
+import {istioDataDir} from '../istio-data.js';
 
 /** A JSON schema node of a CRD's `openAPIV3Schema` (structural schema with Kubernetes extensions). */
 export type SchemaNode = {
@@ -19,36 +21,44 @@ type CrdDocument = {
 	};
 };
 
-let schemas: Map<string, SchemaNode> | undefined;
+const schemas = new Map<string, SchemaNode>();
+const loadedKinds = new Set<string>();
+let crdTexts: string[] | undefined;
 
 function schemaKey(group: string, kind: string, version: string): string {
 	return `${group}/${version}/${kind}`;
 }
 
-/** Parses the shipped CRD file once (it is large) and indexes every version's schema. */
-function loadSchemas(): Map<string, SchemaNode> {
-	if (!schemas) {
-		schemas = new Map();
-		for (const document of readIstioYaml('crds/networking-crds.yaml') as CrdDocument[]) {
-			if (document.kind !== 'CustomResourceDefinition') {
-				continue;
-			}
-			const group = document.spec?.group ?? '';
-			const kind = document.spec?.names?.kind ?? '';
-			for (const version of document.spec?.versions ?? []) {
-				const schema = version.schema?.openAPIV3Schema;
-				if (schema && version.name) {
-					schemas.set(schemaKey(group, kind, version.name), schema);
-				}
+/**
+ * Parses the shipped CRD of one kind, once. The file is large (555 KB of YAML), so it is split into its
+ * documents as text first and only the wanted CRD is parsed: parsing YAML costs far more than reading it.
+ */
+function loadKind(group: string, kind: string): void {
+	const key = `${group}/${kind}`;
+	if (loadedKinds.has(key)) {
+		return;
+	}
+	loadedKinds.add(key);
+	crdTexts ??= readFileSync(`${istioDataDir}crds/networking-crds.yaml`, 'utf8').split(/^---[ \t]*$/m);
+	const marker = new RegExp(`^\\s+kind: ${kind}$`, 'm');
+	for (const text of crdTexts.filter(candidate => marker.test(candidate))) {
+		const document = parse(text) as CrdDocument | null;
+		if (document?.kind !== 'CustomResourceDefinition' || document.spec?.group !== group || document.spec.names?.kind !== kind) {
+			continue;
+		}
+		for (const version of document.spec.versions ?? []) {
+			const schema = version.schema?.openAPIV3Schema;
+			if (schema && version.name) {
+				schemas.set(schemaKey(group, kind, version.name), schema);
 			}
 		}
 	}
-	return schemas;
 }
 
 /** The `openAPIV3Schema` of a CRD version from data/istio/crds, or undefined when none is shipped. */
 export function crdSchema(group: string, kind: string, version: string): SchemaNode | undefined {
-	return loadSchemas().get(schemaKey(group, kind, version));
+	loadKind(group, kind);
+	return schemas.get(schemaKey(group, kind, version));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

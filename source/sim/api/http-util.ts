@@ -1,4 +1,5 @@
 import type {IncomingMessage, ServerResponse} from 'node:http';
+import {parse} from 'yaml';
 import {badRequest, type KubeStatus} from './status.js';
 
 /** Largest request body accepted (the real server's limit is 3 MiB). */
@@ -26,6 +27,16 @@ export function parseJsonBody(text: string, what = 'the request body'): unknown 
 	} catch (error) {
 		const reason = error instanceof Error ? error.message : String(error);
 		throw badRequest(`error decoding ${what}: ${reason}`);
+	}
+}
+
+/** Parses a YAML request body (the server accepts application/yaml for writes). */
+export function parseYamlBody(text: string): unknown {
+	try {
+		return parse(text) as unknown;
+	} catch (error) {
+		const reason = error instanceof Error ? error.message : String(error);
+		throw badRequest(`error decoding the request body: ${reason}`);
 	}
 }
 

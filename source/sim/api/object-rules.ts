@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto';
 import type {RequestTarget} from './request-target.js';
 import type {ServedResource} from './resources.js';
 import {badRequest, invalid, notFound} from './status.js';
@@ -62,6 +63,12 @@ export function requireNamespace(store: ObjectStore, target: RequestTarget): voi
 	}
 }
 
+/** A stable address in the default service CIDR (10.96.0.0/12), derived from the service's name. */
+function clusterIpFor(key: string): string {
+	const digest = createHash('sha256').update(key).digest();
+	return `10.96.${digest[0] ?? 0}.${Math.max(1, digest[1] ?? 1)}`;
+}
+
 /** Fields the server fills in on create for the core kinds the sim serves. */
 export function applyDefaults(resource: ServedResource, object: KubeObject): void {
 	if (resource.group !== '') {
@@ -75,6 +82,13 @@ export function applyDefaults(resource: ServedResource, object: KubeObject): voi
 		const spec = (isRecord(object.spec) ? object.spec : {}) as Record<string, unknown>;
 		spec.type ??= 'ClusterIP';
 		spec.sessionAffinity ??= 'None';
+		spec.clusterIP ??= clusterIpFor(`${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+		if (Array.isArray(spec.ports)) {
+			for (const port of spec.ports as Array<Record<string, unknown>>) {
+				port.protocol ??= 'TCP';
+				port.targetPort ??= port.port;
+			}
+		}
 		object.spec = spec;
 	}
 }

@@ -1,5 +1,5 @@
 import type {IncomingMessage, ServerResponse} from 'node:http';
-import {contentType, parseJsonBody, readBody, sendJson, wantsTable} from './http-util.js';
+import {contentType, parseJsonBody, parseYamlBody, readBody, sendJson, wantsTable} from './http-util.js';
 import {
 	apiVersionOf,
 	applyDefaults,
@@ -15,6 +15,7 @@ import {
 } from './object-rules.js';
 import {applyJsonPatch, applyMergePatch, decodeJsonPatch, PatchApplyError, PatchDecodeError} from './patch.js';
 import type {RequestTarget} from './request-target.js';
+import {applyStrategicMergePatch} from './strategic-merge.js';
 import {resourceKey} from './resources.js';
 import {matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector} from './selectors.js';
 import {alreadyExists, badRequest, conflict, methodNotSupported, notFound, patchNotApplicable, unsupportedMediaType} from './status.js';
@@ -145,8 +146,16 @@ function watch(context: ResourceContext, request: IncomingMessage, response: Ser
 	context.watches.add(handle);
 }
 
+/** Body media types for create/update; protobuf is refused with 415, which makes client-go fall back to JSON. */
+const objectMediaTypes = ['application/json', 'application/yaml'];
+
 async function readObject(request: IncomingMessage, target: RequestTarget): Promise<KubeObject> {
-	const object = asKubeObject(parseJsonBody(await readBody(request)), target);
+	const type = contentType(request);
+	if (type !== '' && !objectMediaTypes.includes(type)) {
+		throw unsupportedMediaType(objectMediaTypes);
+	}
+	const text = await readBody(request);
+	const object = asKubeObject(type === 'application/yaml' ? parseYamlBody(text) : parseJsonBody(text), target);
 	ensureNamespace(object, target);
 	return object;
 }
@@ -222,8 +231,7 @@ function patchedObject(type: string, body: string, existing: KubeObject, target:
 			return applyMergePatch(document, parseJsonBody(body, 'patch'));
 		}
 		case 'application/strategic-merge-patch+json': {
-			// Approximation: the sim's core kinds have no list merge keys that matter to meshtop.
-			return applyMergePatch(document, parseJsonBody(body, 'patch'));
+			return applyStrategicMergePatch(document, parseJsonBody(body, 'patch'));
 		}
 		default: {
 			throw new Error(`unreachable patch type ${type}`);

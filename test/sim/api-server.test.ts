@@ -199,6 +199,28 @@ describe('simulated API server over HTTP', () => {
 		assert.equal(store.get(vsKey, 'bookinfo', 'extra'), undefined);
 	});
 
+	test('status subresource: main writes keep status, /status writes change only status', async () => {
+		const current = store.get(vsKey, 'bookinfo', 'details');
+		assert.ok(current);
+		const viaStatus = await call(server, 'PUT', `${vsPath}/details/status`, {...current, spec: {hosts: ['ignored']}, status: {observedGeneration: 1}});
+		assert.equal(viaStatus.status, 200);
+		assert.deepEqual(viaStatus.body.status, {observedGeneration: 1});
+		assert.deepEqual((viaStatus.body.spec as {hosts: string[]}).hosts, ['details']);
+		const viaMain = await call(server, 'PATCH', `${vsPath}/details`, {status: {observedGeneration: 99}, metadata: {labels: {k: 'v'}}}, 'application/merge-patch+json');
+		assert.deepEqual(viaMain.body.status, {observedGeneration: 1});
+		assert.equal((viaMain.body.metadata as {labels: Record<string, string>}).labels.k, 'v');
+	});
+
+	test('deletecollection honours the label selector', async () => {
+		for (const name of ['tmp-a', 'tmp-b', 'keep']) {
+			store.create('/pods', {apiVersion: 'v1', kind: 'Pod', metadata: {name, namespace: 'bookinfo', labels: {batch: name === 'keep' ? 'no' : 'yes'}}});
+		}
+		const reply = await call(server, 'DELETE', '/api/v1/namespaces/bookinfo/pods?labelSelector=batch%3Dyes');
+		assert.deepEqual((reply.body.items as KubeObject[]).map(item => item.metadata.name), ['tmp-a', 'tmp-b']);
+		assert.deepEqual(store.list('/pods', 'bookinfo', 'batch').map(pod => pod.metadata.name), ['keep']);
+		store.delete('/pods', 'bookinfo', 'keep');
+	});
+
 	test('label selectors: =, ==, !=, in, notin, exists, !exists', async () => {
 		for (const [name, labels] of [['a', {app: 'reviews', version: 'v1'}], ['b', {app: 'reviews', version: 'v2'}], ['c', {app: 'ratings'}]] as const) {
 			store.create('/pods', {apiVersion: 'v1', kind: 'Pod', metadata: {name, namespace: 'bookinfo', labels}});

@@ -3,6 +3,7 @@ import {describe, it} from 'node:test';
 import {ObjectStore, type KubeObject} from '../../source/sim/api/store.js';
 import {seedBookinfo} from '../../source/sim/bookinfo.js';
 import {readIstioYaml} from '../../source/sim/istio-data.js';
+import {runControlCommand} from '../../source/sim/mesh/control.js';
 import {formatFault, parseFaultFlag} from '../../source/sim/mesh/faults.js';
 import {createMesh, type Mesh} from '../../source/sim/mesh/mesh.js';
 import type {RequestRecord} from '../../source/sim/mesh/request-record.js';
@@ -114,6 +115,51 @@ describe('mesh faults', () => {
 		const v3Served = servedBy(records, 'v3').count;
 		assert.ok(v3Served > 0);
 		assert.equal(records.filter(record => record.service.name === 'ratings').length, 0);
+		mesh.stop();
+	});
+});
+
+describe('sim control commands', () => {
+	it('sets, lists and clears faults, changes the rate, and reports stats', () => {
+		const {mesh} = fiftyFiftyMesh();
+		assert.deepEqual(runControlCommand('faults', mesh), {text: 'no faults', error: false, quit: false});
+		assert.equal(runControlCommand('fault reviews:v3:errors=100%', mesh).text, 'fault set: reviews:v3:errors=100%');
+		assert.equal(runControlCommand('fault ratings:v1:latency=+5ms', mesh).error, false);
+		assert.equal(runControlCommand('faults', mesh).text, 'reviews:v3:errors=100%\nratings:v1:latency=+5ms');
+		mesh.sendRequests(200);
+		const stats = runControlCommand('stats', mesh).text;
+		const v3 = /^reviews v3: (\d+) requests, (\d+) 5xx$/m.exec(stats);
+		assert.ok(v3 && Number(v3[1]) > 0 && v3[1] === v3[2], stats);
+		assert.match(stats, /^reviews v1: \d+ requests, 0 5xx$/m);
+		assert.equal(runControlCommand('clear reviews:v3', mesh).text, 'fault cleared: reviews:v3');
+		assert.deepEqual(runControlCommand('clear reviews:v3', mesh), {text: 'error: no fault on reviews:v3', error: true, quit: false});
+		assert.equal(runControlCommand('clear all', mesh).text, 'cleared 1 fault(s)');
+		assert.deepEqual(mesh.faults(), []);
+		mesh.stop();
+	});
+
+	it('reports bad input as errors and recognises quit', () => {
+		const {mesh} = fiftyFiftyMesh();
+		for (const line of ['fault reviews', 'clear reviews', 'rps', 'rps -1', 'rps many', 'launch']) {
+			const reply = runControlCommand(line, mesh);
+			assert.equal(reply.error, true, line);
+			assert.match(reply.text, /^error: /, line);
+		}
+
+		assert.equal(runControlCommand('quit', mesh).quit, true);
+		assert.equal(runControlCommand('  ', mesh).text, '');
+		mesh.stop();
+	});
+
+	it('rps changes the load generator\'s rate', () => {
+		const store = new ObjectStore();
+		seedBookinfo(store);
+		let now = 0;
+		const mesh = createMesh({store, clock: {now: () => now, setInterval: () => 1, clearInterval: () => undefined}});
+		mesh.start();
+		assert.equal(runControlCommand('rps 7', mesh).text, 'entry rate: 7 req/s');
+		now += 2000;
+		assert.equal(mesh.tick(), 14);
 		mesh.stop();
 	});
 });

@@ -95,6 +95,32 @@ describe('mesh routing by the live VirtualService', () => {
 		mesh.stop();
 	});
 
+	it('evaluates uri and sourceLabels matches, and answers 404 NR when no route matches', () => {
+		const store = bookinfoStore();
+		const routeTo = (subset: string) => [{destination: {host: 'reviews', subset}}];
+		store.create(virtualServices, {
+			...reviewsVirtualService([]),
+			spec: {hosts: ['reviews'], http: [
+				{match: [{sourceLabels: {app: 'details'}}], route: routeTo('v1')},
+				{match: [{uri: {prefix: '/ratings'}}], route: routeTo('v2')},
+				{match: [{uri: {regex: '/REVIEWS/[0-9]+'}, ignoreUriCase: true, sourceLabels: {app: 'productpage'}}], route: routeTo('v3')},
+			]},
+		}, {replace: true});
+		const {mesh, records} = recordingMesh(store);
+		assert.deepEqual(reviewsShares(mesh, 100), {v3: 1});
+
+		store.create(virtualServices, {
+			...reviewsVirtualService([]),
+			spec: {hosts: ['reviews'], http: [{match: [{uri: {exact: '/other'}}], route: routeTo('v1')}]},
+		}, {replace: true});
+		const from = records.length;
+		mesh.sendRequests(10);
+		const unmatched = records.slice(from).filter(record => record.service.name === 'reviews');
+		assert.equal(unmatched.length, 10);
+		assert.ok(unmatched.every(record => record.responseCode === 404 && record.responseFlags === 'NR' && !record.destination));
+		mesh.stop();
+	});
+
 	it('answers 503 NR from the caller when the subset is missing from the DestinationRule', () => {
 		const store = bookinfoStore();
 		store.create(virtualServices, reviewsVirtualService([

@@ -1,14 +1,9 @@
 import type {Endpoint, EndpointIndex, ServiceEndpoints} from './endpoints.js';
 import {asArray, asRecord, asString, asStringMap, identityOf, matchesLabels, qualifyHost} from './kube-objects.js';
 import type {Random} from './rng.js';
+import {compileRouteMatch, type RequestContext} from './route-match.js';
 
-/** What the simulated request carries that a VirtualService match can look at. */
-export interface RequestContext {
-	/** The calling pod; undefined for traffic entering through the ingress gateway. */
-	caller?: Endpoint;
-	/** Request path; the generator uses Bookinfo's real paths. */
-	path: string;
-}
+export type {RequestContext} from './route-match.js';
 
 /** Where Envoy sent one request, or why it could not. */
 export type RouteOutcome =
@@ -87,7 +82,7 @@ export function compileRoutingTable(inputs: RoutingInputs): RoutingTable {
 			return {weight, target: resolveTarget(host, asString(target?.['subset']))};
 		});
 		return {
-			matches: compileMatch(route['match']),
+			matches: compileRouteMatch(route['match']),
 			destinations: compiledDestinations,
 			totalWeight: compiledDestinations.reduce((sum, destination) => sum + destination.weight, 0),
 		};
@@ -224,93 +219,4 @@ function indexDestinationRules(objects: readonly unknown[]): Map<string, Map<str
 
 function compareAge(a: {createdAt: string; namespace: string; name: string}, b: {createdAt: string; namespace: string; name: string}): number {
 	return a.createdAt.localeCompare(b.createdAt) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
-}
-
-/** A route without match conditions matches everything; otherwise any one of its match blocks must fit. */
-function compileMatch(value: unknown): (context: RequestContext) => boolean {
-	const blocks = asArray(value).map(block => asRecord(block) ?? {});
-	if (blocks.length === 0) {
-		return () => true;
-	}
-
-	const predicates = blocks.map(block => compileMatchBlock(block));
-	return context => predicates.some(predicate => predicate(context));
-}
-
-function compileMatchBlock(block: Record<string, unknown>): (context: RequestContext) => boolean {
-	const conditions: Array<(context: RequestContext) => boolean> = [];
-	const ignoreCase = block['ignoreUriCase'] === true;
-	for (const [key, condition] of Object.entries(block)) {
-		switch (key) {
-			case 'name':
-			case 'ignoreUriCase':
-			case 'withoutHeaders': {
-				// The generator sends no custom headers, so withoutHeaders always holds.
-				break;
-			}
-
-			case 'uri': {
-				const matches = compileStringMatch(condition, ignoreCase);
-				conditions.push(context => matches(context.path));
-				break;
-			}
-
-			case 'method': {
-				const matches = compileStringMatch(condition, false);
-				conditions.push(() => matches('GET'));
-				break;
-			}
-
-			case 'sourceLabels': {
-				const selector = asStringMap(condition);
-				conditions.push(context => matchesLabels(selector, context.caller?.labels ?? {}));
-				break;
-			}
-
-			case 'sourceNamespace': {
-				conditions.push(context => context.caller?.namespace === condition);
-				break;
-			}
-
-			case 'gateways': {
-				const gateways = asArray(condition);
-				conditions.push(() => gateways.includes('mesh'));
-				break;
-			}
-
-			default: {
-				// headers (e.g. Bookinfo's end-user: jason), queryParams, authority...: the generator never sends them.
-				conditions.push(() => false);
-			}
-		}
-	}
-
-	return context => conditions.every(condition => condition(context));
-}
-
-function compileStringMatch(value: unknown, ignoreCase: boolean): (text: string) => boolean {
-	const match = asRecord(value) ?? {};
-	const fold = (text: string) => (ignoreCase ? text.toLowerCase() : text);
-	const exact = asString(match['exact']);
-	if (exact !== undefined) {
-		return text => fold(text) === fold(exact);
-	}
-
-	const prefix = asString(match['prefix']);
-	if (prefix !== undefined) {
-		return text => fold(text).startsWith(fold(prefix));
-	}
-
-	const regex = asString(match['regex']);
-	if (regex !== undefined) {
-		try {
-			// Istio regexes are RE2 and must match the whole string.
-			const pattern = new RegExp(`^(?:${regex})$`, ignoreCase ? 'i' : '');
-			return text => pattern.test(text);
-		} catch {
-			return () => false;
-		}
-	}
-
-	return () => true;
 }

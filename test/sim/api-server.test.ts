@@ -315,6 +315,25 @@ describe('simulated API server over HTTP', () => {
 		}
 	});
 
+	test('a labelled watch sees an object entering the selection as ADDED and leaving it as DELETED', async () => {
+		const from = store.resourceVersion;
+		const watch = openWatch(server, `/api/v1/namespaces/bookinfo/pods?watch=true&labelSelector=app%3Dprometheus&resourceVersion=${from}`);
+		try {
+			store.create('/pods', {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'prom-0', namespace: 'bookinfo', labels: {app: 'other'}}});
+			const pod = store.get('/pods', 'bookinfo', 'prom-0');
+			assert.ok(pod);
+			const labelled = store.update('/pods', {...pod, metadata: {...pod.metadata, labels: {app: 'prometheus'}}});
+			const ready = store.update('/pods', {...labelled, status: {phase: 'Running'}});
+			store.update('/pods', {...ready, metadata: {...ready.metadata, labels: {app: 'gone'}}});
+			store.delete('/pods', 'bookinfo', 'prom-0');
+			await waitFor(() => watch.events.length >= 3, {message: 'three events'});
+			assert.deepEqual(watch.events.map(event => event.type), ['ADDED', 'MODIFIED', 'DELETED']);
+		} finally {
+			watch.close();
+			await watch.done;
+		}
+	});
+
 	test('watch without resourceVersion starts with ADDED for current objects; timeoutSeconds ends it', async () => {
 		const watch = openWatch(server, '/apis/networking.istio.io/v1beta1/namespaces/bookinfo/destinationrules?watch=1&timeoutSeconds=1');
 		await watch.done;

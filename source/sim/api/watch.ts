@@ -7,7 +7,7 @@ export interface WatchOptions {
 	response: ServerResponse;
 	/** Store resource key the watch follows. */
 	resource: string;
-	/** Which events the client asked for (namespace, label and field selectors). */
+	/** Which objects the client asked for (namespace, label and field selectors). */
 	filter: (object: KubeObject) => boolean;
 	/** Renders an object in the requested version / as a Table row. */
 	render: (object: KubeObject) => unknown;
@@ -62,9 +62,29 @@ export function startWatch(options: WatchOptions): WatchHandle {
 		}
 	};
 
+	// Objects currently inside the selection, so that an object entering or leaving it (a label change)
+	// is seen as ADDED or DELETED, as the real server's filtered watch reports it.
+	const inside = new Set<string>(store.list(options.resource).filter(object => options.filter(object)).map(object => object.metadata.uid ?? ''));
 	const deliver = (event: StoreEvent): void => {
-		if (event.resource === options.resource && options.filter(event.object)) {
-			write(event.type, options.render(event.object));
+		if (event.resource !== options.resource) {
+			return;
+		}
+		const uid = event.object.metadata.uid ?? '';
+		const was = inside.has(uid);
+		const now = event.type !== 'DELETED' && options.filter(event.object);
+		if (now) {
+			inside.add(uid);
+		} else {
+			inside.delete(uid);
+		}
+		if (event.type === 'DELETED') {
+			if (was || options.filter(event.object)) {
+				write('DELETED', options.render(event.object));
+			}
+		} else if (now) {
+			write(event.type === 'MODIFIED' && was ? 'MODIFIED' : 'ADDED', options.render(event.object));
+		} else if (was) {
+			write('DELETED', options.render(event.object));
 		}
 	};
 

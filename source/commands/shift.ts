@@ -17,7 +17,7 @@ import {
 /** Usage of the command, for `meshtop shift --help` and usage errors. */
 export const shiftUsage = `Usage: meshtop shift <virtualservice> --to VERSION [--step N | --steps 5,10,25,50,100] [--every 30s]
        [--gate success>=99.5 --gate p99<=500ms --gate min-rps=1] [--on-fail pause|rollback] [--route NAME] [--json]
-Moves traffic to VERSION step by step; before each next step the gates are checked on VERSION's metrics over the
+Moves traffic to VERSION step by step (default --step 10); before each next step the gates are checked on VERSION's metrics over the
 last interval. A failing gate pauses (leaves the split, exit 1) or rolls back to the starting split (exit 1).
 Ctrl-C stops after the write in flight and leaves the last written split (exit 130).`;
 

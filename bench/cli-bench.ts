@@ -1,0 +1,187 @@
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {performance} from 'node:perf_hooks';
+import process from 'node:process';
+import {fileURLToPath} from 'node:url';
+import {startSimCluster, type SimCluster} from '../source/sim/cluster.js';
+import {loadKubeTarget} from '../source/kube/config.js';
+import {IstioApi} from '../source/kube/istio-api.js';
+import {failedRow, type Row} from './report.js';
+import {spawnInPty, type PtyProcess} from './pty-process.js';
+import {sampleProcess} from './proc-stats.js';
+import {formatBytes, formatMs, pause, summarize} from './stats.js';
+import type {VirtualScreen} from './virtual-screen.js';
+
+/** DESIGN.md budgets for the real process. */
+const budget = {firstFrameMs: 300, idleCpuPercent: 1, rssMegabytes: 80, watchMs: 1000};
+
+/** Options of {@link runCliBench}. */
+export interface CliBenchOptions {
+	/** Seconds of idle sampling at the default 1 s refresh (at least 10). */
+	idleSeconds: number;
+	/** VirtualService edits made "elsewhere" while the console watches. */
+	watchEdits: number;
+}
+
+/** The CLI entry point next to this file in dist/ (dist/bench/ → dist/cli.js). */
+const cliPath = fileURLToPath(new URL('../cli.js', import.meta.url));
+
+/** The environment of an SSH session: a real TERM, no CI markers (Ink turns interactivity off in CI). */
+function terminalEnv(historyFile: string): NodeJS.ProcessEnv {
+	const env: NodeJS.ProcessEnv = {...process.env, TERM: 'xterm-256color', MESHTOP_HISTORY: historyFile};
+	for (const name of Object.keys(env)) {
+		if (name === 'CI' || name === 'CONTINUOUS_INTEGRATION' || name.startsWith('CI_')) {
+			delete env[name];
+		}
+	}
+
+	delete env['NO_COLOR'];
+	return env;
+}
+
+/** The weight shown in the row of `version`, if the row is on screen. */
+function weightOnScreen(screen: VirtualScreen, version: string): number | undefined {
+	const pattern = new RegExp(`^[ ▸] ${version} +[█░]+ +(\\d+)\\b`);
+	for (const line of screen.lines()) {
+		const match = pattern.exec(line);
+		if (match !== null) {
+			return Number.parseInt(match[1]!, 10);
+		}
+	}
+
+	return undefined;
+}
+
+const megabyte = 1024 * 1024;
+
+/** First frame, steady state, idle CPU, memory and watch latency of one CLI process. */
+async function measureCli(cluster: SimCluster, kubeconfig: string, historyFile: string, options: CliBenchOptions): Promise<Row[]> {
+	const rows: Row[] = [];
+	const pty = spawnInPty([process.execPath, cliPath, 'reviews', '-n', 'bookinfo', '--kubeconfig', kubeconfig], {
+		columns: 80,
+		rows: 24,
+		env: terminalEnv(historyFile),
+	});
+	try {
+		try {
+			const firstFrame = pty.waitForOutput(output => output.includes('meshtop'), 10_000, 'the first frame ("meshtop" in the header)');
+			const versionRows = pty.waitForScreen(screen => weightOnScreen(screen, 'v1') !== undefined, 15_000, 'the version rows of reviews');
+			// Awaited in turn: if the first rejects, the second must not become an unhandled rejection.
+			versionRows.catch(() => undefined);
+			const firstFrameMs = (await firstFrame) - pty.spawnedAt;
+			const rowsMs = (await versionRows) - pty.spawnedAt;
+			rows.push(
+				{measurement: 'first frame: spawn -> "meshtop" on the terminal', value: formatMs(firstFrameMs), target: `<= ${budget.firstFrameMs} ms`, ok: firstFrameMs <= budget.firstFrameMs},
+				{measurement: '  spawn -> version rows on screen (watch delivered)', value: formatMs(rowsMs), target: '-', ok: undefined},
+			);
+		} catch (error) {
+			rows.push(failedRow('first frame', `<= ${budget.firstFrameMs} ms`, error));
+			return rows;
+		}
+
+		try {
+			const pid = await pty.programPid(5000);
+			await pty.waitForScreen(screen => screen.text().includes('prometheus ● live'), 20_000, 'Prometheus live in the header');
+			// A few refreshes so the port-forward, the chart and the caches are in their steady state.
+			await pause(3000);
+			const prometheus = cluster.prometheus.mode === 'prometheus' ? `Prometheus ${cluster.prometheus.version}` : 'built-in Prometheus responder';
+			rows.push(...await measureIdle(pty, pid, options.idleSeconds, prometheus));
+		} catch (error) {
+			rows.push(failedRow('idle CPU at 1 s refresh, RSS', `<= ${budget.idleCpuPercent}%, <= ${budget.rssMegabytes} MB`, error));
+		}
+
+		rows.push(await measureWatch(pty, kubeconfig, options.watchEdits));
+	} finally {
+		const quitAt = performance.now();
+		const exitCode = await pty.stop('q', 5000);
+		rows.push({
+			measurement: '  q -> process exited',
+			value: exitCode === 0 ? `exit 0 in ${formatMs(performance.now() - quitAt)}` : `exit ${String(exitCode)} (did not quit cleanly; killed) ${pty.errors().trim()}`,
+			target: 'exit 0',
+			ok: exitCode === 0,
+		});
+	}
+
+	return rows;
+}
+
+/** CPU % of one core, RSS and output bytes over `seconds` with nobody typing. */
+async function measureIdle(pty: PtyProcess, pid: number, seconds: number, prometheus: string): Promise<Row[]> {
+	const before = sampleProcess(pid);
+	const bytesBefore = pty.bytes();
+	const startedAt = performance.now();
+	await pause(seconds * 1000);
+	const after = sampleProcess(pid);
+	const wallSeconds = (performance.now() - startedAt) / 1000;
+	const cpuPercent = (100 * (after.cpuSeconds - before.cpuSeconds)) / wallSeconds;
+	const bytesPerRefresh = (pty.bytes() - bytesBefore) / wallSeconds;
+	return [
+		{
+			measurement: `idle CPU at 1 s refresh (${Math.round(wallSeconds)} s, ${prometheus})`,
+			value: `${cpuPercent.toFixed(2)}% of a core`,
+			target: `<= ${budget.idleCpuPercent}%`,
+			ok: cpuPercent <= budget.idleCpuPercent,
+		},
+		{
+			measurement: 'RSS after idle / peak (VmRSS / VmHWM)',
+			value: `${(after.rssBytes / megabyte).toFixed(1)} MB / ${(after.peakRssBytes / megabyte).toFixed(1)} MB`,
+			target: `<= ${budget.rssMegabytes} MB`,
+			ok: after.peakRssBytes <= budget.rssMegabytes * megabyte,
+		},
+		{measurement: '  real CLI output per 1 s refresh (pty bytes / s idle)', value: formatBytes(bytesPerRefresh), target: '-', ok: undefined},
+	];
+}
+
+/**
+ * Someone else edits reviews through the API (as kubectl would); the time from sending the patch to the new v3 weight
+ * in the console's row on screen.
+ */
+async function measureWatch(pty: PtyProcess, kubeconfig: string, edits: number): Promise<Row> {
+	const label = 'change made elsewhere -> on screen (API patch -> row)';
+	const target = `<= ${budget.watchMs} ms`;
+	try {
+		const api = new IstioApi(loadKubeTarget({kubeconfig, namespace: 'bookinfo'}));
+		// The first call discovers the API version; that is the bench's own start-up, not the console's latency.
+		await api.getVirtualService('bookinfo', 'reviews');
+		const latencies: number[] = [];
+		for (let index = 0; index < edits; index++) {
+			const v3 = 10 + (10 * (index % 8));
+			const shown = pty.waitForScreen(screen => weightOnScreen(screen, 'v3') === v3, 5000, `v3 at ${v3} on screen`);
+			shown.catch(() => undefined);
+			const sent = performance.now();
+			await api.patchVirtualService('bookinfo', 'reviews', [{
+				op: 'replace',
+				path: '/spec/http/0/route',
+				value: [{destination: {host: 'reviews', subset: 'v1'}, weight: 100 - v3}, {destination: {host: 'reviews', subset: 'v3'}, weight: v3}],
+			}]);
+			latencies.push((await shown) - sent);
+			await pause(300);
+		}
+
+		const summary = summarize(latencies);
+		return {measurement: `${label}: p50 / max (n=${summary.count})`, value: `${formatMs(summary.p50)} / ${formatMs(summary.max)}`, target, ok: summary.max <= budget.watchMs};
+	} catch (error) {
+		return failedRow(label, target, error);
+	}
+}
+
+/**
+ * The real CLI (`node dist/cli.js reviews -n bookinfo`) in an 80×24 pseudo-terminal against the sim (with the real
+ * Prometheus when the binary is on PATH): first frame, idle CPU and memory at the default 1 s refresh, watch latency.
+ */
+export async function runCliBench(options: CliBenchOptions): Promise<Row[]> {
+	const dir = await mkdtemp(path.join(tmpdir(), 'meshtop-bench-cli-'));
+	let cluster: SimCluster | undefined;
+	try {
+		cluster = await startSimCluster();
+		const kubeconfig = path.join(dir, 'kubeconfig.yaml');
+		await cluster.writeKubeconfig(kubeconfig);
+		return await measureCli(cluster, kubeconfig, path.join(dir, 'history.jsonl'), options);
+	} catch (error) {
+		return [failedRow('real CLI in a pty (first frame, idle CPU, RSS, watch)', '-', error)];
+	} finally {
+		await cluster?.stop();
+		await rm(dir, {recursive: true, force: true});
+	}
+}

@@ -76,7 +76,12 @@ async function launch(options: RealPrometheusOptions, directory: string, port: n
 		'--storage.tsdb.retention.time=1h',
 		`--web.listen-address=127.0.0.1:${port}`,
 		'--log.level=warn',
-	], {stdio: ['ignore', 'ignore', 'pipe']});
+	], {
+		// Its own process group: a Ctrl-C in the terminal reaches the sim, which then stops Prometheus in order,
+		// instead of killing Prometheus first and making its exit look like a crash.
+		detached: true,
+		stdio: ['ignore', 'ignore', 'pipe'],
+	});
 	const stderrTail: string[] = [];
 	child.stderr.setEncoding('utf8');
 	child.stderr.on('data', (chunk: string) => {

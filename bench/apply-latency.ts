@@ -10,7 +10,7 @@ import {consoleTrail} from '../source/commands/console-trail.js';
 import {createStore} from '../source/state/store.js';
 import {initialState} from '../source/state/app-state.js';
 import {ConsoleController} from '../source/state/controller.js';
-import {currentRoute} from '../source/state/selectors.js';
+import {currentRoute, selectedIndex} from '../source/state/selectors.js';
 import {waitFor} from '../test/helpers/wait-for.js';
 import {failedRow, type Row} from './report.js';
 import {formatMs, pause, summarize} from './stats.js';
@@ -60,7 +60,7 @@ export async function measureApplies(iterations: number): Promise<ApplyTimings> 
 			const timings: ApplyTimings = {acknowledged: [], withTrail: [], failed: 0};
 			for (let index = 0; index < iterations; index++) {
 				// Rows follow the route's order: once written, v3 moves up from the DestinationRule's subsets.
-				store.dispatch({type: 'select', delta: (v3Row() ?? 0) - store.getState().selected});
+				store.dispatch({type: 'select', delta: (v3Row() ?? 0) - selectedIndex(store.getState())});
 				store.dispatch({type: 'shift', direction: index % 2 === 0 ? 1 : -1});
 				store.dispatch({type: 'review'});
 				if (store.getState().overlay !== 'confirm') {

@@ -7,11 +7,8 @@ import type {MetricsSnapshot} from '../domain/metrics.js';
 import {routesOf, type DestinationRuleInfo, type Route, type VirtualService} from '../domain/virtual-service.js';
 import {loadKubeTarget, type KubeTarget} from '../kube/config.js';
 import {IstioApi} from '../kube/istio-api.js';
-import {startPortForward, type PortForwardHandle} from '../kube/port-forward.js';
-import {discoverPrometheus} from '../kube/prometheus-discovery.js';
-import {PrometheusClient} from '../prometheus/client.js';
+import {connectPrometheus, type PrometheusConnection} from '../app/prometheus-connection.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
-import {rateWindow} from '../prometheus/queries.js';
 
 /** Connection flags, as kubectl spells them, plus what the command needs. */
 export interface ConnectOptions {
@@ -38,18 +35,6 @@ export interface ConnectOptions {
 	prometheus?: 'required' | 'optional' | 'none';
 	/** Environment for KUBECONFIG/HOME (default process.env). */
 	env?: NodeJS.ProcessEnv;
-}
-
-/** Prometheus as connected: the client, the rate window derived from its scrape interval, and the forward if any. */
-export interface PrometheusConnection {
-	/** HTTP API client. */
-	client: PrometheusClient;
-	/** rate() window, 4 × the scrape interval (Grafana's $__rate_interval rule). */
-	window: string;
-	/** Where queries go (a local port-forward URL or --prometheus-url). */
-	url: string;
-	/** How it was found, for messages: "--prometheus-url" or "pod istio-system/prometheus-0 via port-forward". */
-	via: string;
 }
 
 /** An open connection to one VirtualService. */
@@ -107,27 +92,10 @@ function messageOf(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
 }
 
-async function connectPrometheus(target: KubeTarget, namespace: string, options: ConnectOptions, owned: Array<() => Promise<void>>): Promise<PrometheusConnection> {
-	const location = await discoverPrometheus(target, {
-		...(options.prometheusUrl === undefined ? {} : {url: options.prometheusUrl}),
-		namespaces: options.prometheusNamespace === undefined || options.prometheusNamespace === '' ? ['istio-system', namespace] : [options.prometheusNamespace],
-		...(options.prometheusService === undefined ? {} : {service: options.prometheusService}),
-	});
-	let url: string;
-	let via: string;
-	if (location.kind === 'url') {
-		url = location.url;
-		via = '--prometheus-url';
-	} else {
-		const forward: PortForwardHandle = await startPortForward(target, location);
-		owned.push(async () => forward.stop());
-		url = forward.url;
-		via = `pod ${location.namespace}/${location.pod} via port-forward`;
-	}
-
-	const client = new PrometheusClient(url);
-	const window = rateWindow(await client.scrapeInterval());
-	return {client, window, url, via};
+async function openPrometheus(target: KubeTarget, namespace: string, options: ConnectOptions, owned: Array<() => Promise<void>>): Promise<PrometheusConnection> {
+	const connection = await connectPrometheus(target, {url: options.prometheusUrl, namespace: options.prometheusNamespace === '' ? undefined : options.prometheusNamespace, service: options.prometheusService}, namespace);
+	owned.push(async () => connection.close());
+	return connection;
 }
 
 /** Opens everything a headless command needs; on failure, closes what was opened and rethrows. */
@@ -152,7 +120,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
 		let prometheusError: string | undefined;
 		if ((options.prometheus ?? 'none') !== 'none') {
 			try {
-				prometheus = await connectPrometheus(target, namespace, options, owned);
+				prometheus = await openPrometheus(target, namespace, options, owned);
 			} catch (error) {
 				if (options.prometheus === 'required') {
 					throw error;

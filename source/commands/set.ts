@@ -1,8 +1,9 @@
 import {parseAssignments} from '../domain/weights.js';
-import {gitOpsOwner, weightPatch} from '../domain/virtual-service.js';
-import {openSession, pickRoute, weightsOf} from '../app/session.js';
+import {gitOpsOwner} from '../domain/virtual-service.js';
+import {HistoryFile, historyFilePath} from '../trail/history-file.js';
 import {describeWeightChange} from '../trail/record.js';
-import {recordWrite} from '../app/record-write.js';
+import {writeSplit} from '../trail/write-split.js';
+import {connect, type Connection} from './connect.js';
 import type {CommandIo} from './dispatch.js';
 import type {Flags} from './flags.js';
 
@@ -11,7 +12,7 @@ function messageOf(error: unknown): string {
 }
 
 /**
- * `meshtop set <vs> v1=50 v3=50 [--route NAME]`: one conflict-safe JSON Patch of the weights.
+ * `meshtop set <vs> v1=50 v3=50 [--route NAME]`: one conflict-safe JSON Patch of the weights, recorded in the trail.
  * Versions are validated against the route (and its DestinationRule subsets); a concurrent change makes it refuse, never overwrite.
  */
 export async function runSet(vsName: string, assignments: readonly string[], flags: Flags, io: CommandIo): Promise<number> {
@@ -20,26 +21,16 @@ export async function runSet(vsName: string, assignments: readonly string[], fla
 		return 2;
 	}
 
-	let session;
+	let connection: Connection;
 	try {
-		session = await openSession(vsName, {
-			kubeconfig: flags.kubeconfig,
-			context: flags.context,
-			namespace: flags.namespace,
-			prometheus: {url: flags.prometheusUrl, namespace: flags.prometheusNamespace, service: flags.prometheusService},
-		});
+		connection = await connect({vs: vsName, kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace, route: flags.route});
 	} catch (error) {
 		io.stderr.write(`meshtop: ${messageOf(error)}\n`);
 		return 1;
 	}
 
 	try {
-		const route = pickRoute(session.routes, flags.route);
-		if (route === undefined) {
-			io.stderr.write(`meshtop: ${flags.route === undefined ? `${vsName} has no routes` : `no route "${flags.route}" in ${vsName}; routes: ${session.routes.map(candidate => candidate.name).join(', ')}`}\n`);
-			return 2;
-		}
-
+		const {route, vs} = connection;
 		if (!route.editable) {
 			io.stderr.write(`meshtop: route ${route.name} of ${vsName} is read-only: ${route.readOnlyReason ?? 'not a weighted http route'}\n`);
 			return 2;
@@ -51,40 +42,37 @@ export async function runSet(vsName: string, assignments: readonly string[], fla
 			return 2;
 		}
 
-		const before = weightsOf(route);
-		const owner = gitOpsOwner(session.vs);
+		const owner = gitOpsOwner(vs);
 		if (owner !== undefined) {
 			io.stderr.write(`meshtop: warning: ${vsName} is managed by ${owner.tool} (${owner.detail}); a sync may revert this change.\n`);
 		}
 
-		const resourceVersionBefore = session.vs.metadata.resourceVersion;
-		let updated;
+		let result;
 		try {
-			updated = await session.api.patchVirtualService(session.namespace, vsName, weightPatch(session.vs, route, parsed.weights));
+			result = await writeSplit({
+				api: connection.api,
+				historyFile: new HistoryFile(historyFilePath()),
+				writer: {user: connection.target.user, context: connection.target.contextName, namespace: connection.namespace},
+				vs,
+				route,
+				weights: parsed.weights,
+				source: 'set',
+			});
 		} catch (error) {
-			const conflict = (error as {kind?: string}).kind === 'conflict';
-			io.stderr.write(conflict
-				? `meshtop: ${vsName} changed while it was being written (resourceVersion ${resourceVersionBefore ?? '?'}); nothing was written. Check \`meshtop status ${vsName}\` and run set again.\n`
+			io.stderr.write((error as {kind?: string}).kind === 'conflict'
+				? `meshtop: ${vsName} changed while it was being written (resourceVersion ${vs.metadata.resourceVersion ?? '?'}); nothing was written. Check \`meshtop status ${vsName}\` and run set again.\n`
 				: `meshtop: ${messageOf(error)}\n`);
 			return 1;
 		}
 
-		io.stdout.write(`${session.namespace}/${vsName} ${route.name}: ${describeWeightChange(before, parsed.weights)} (resourceVersion ${resourceVersionBefore ?? '?'} → ${updated.metadata.resourceVersion ?? '?'})\n`);
-		const warning = await recordWrite(session.target, {
-			vs: {name: vsName, namespace: session.namespace, uid: typeof updated.metadata['uid'] === 'string' ? updated.metadata['uid'] : undefined},
-			route: route.name,
-			before,
-			after: parsed.weights,
-			resourceVersionBefore,
-			resourceVersionAfter: updated.metadata.resourceVersion,
-			source: 'set',
-		});
-		if (warning !== undefined) {
+		const {record} = result;
+		io.stdout.write(`${connection.namespace}/${vsName} ${route.name}: ${describeWeightChange(record.before, record.after)} (resourceVersion ${record.resourceVersionBefore} → ${record.resourceVersionAfter})\n`);
+		for (const warning of result.warnings) {
 			io.stderr.write(`meshtop: warning: ${warning}\n`);
 		}
 
 		return 0;
 	} finally {
-		await session.close();
+		await connection.close();
 	}
 }

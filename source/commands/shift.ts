@@ -6,7 +6,8 @@
 import {gitOpsOwner} from '../domain/virtual-service.js';
 import {createPlan, parseGate, weightsAt, type Gate, type RolloutEvent, type RolloutPlan, type RolloutState} from '../domain/rollout.js';
 import {HistoryFile, historyFilePath} from '../trail/history-file.js';
-import {weightsOfRoute, writeSplit} from '../trail/write-split.js';
+import {writeSplit} from '../trail/write-split.js';
+import {routeWeights} from '../domain/virtual-service.js';
 import {connect, type ConnectOptions} from './connect.js';
 import {parseDuration} from './flags.js';
 import {RolloutDriver} from './rollout-driver.js';
@@ -149,7 +150,7 @@ async function runPlan(
 
 	let plan: RolloutPlan;
 	try {
-		const start = weightsOfRoute(route);
+		const start = routeWeights(route);
 		const keys = route.destinations.map(destination => destination.key);
 		plan = createPlan({
 			keys,
@@ -174,7 +175,7 @@ async function runPlan(
 	const {target} = connection;
 	const where = `${options.vs} ${route.name} (namespace ${connection.namespace}, context ${target.contextName})`;
 	emit(
-		{event: 'plan', vs: options.vs, namespace: connection.namespace, context: target.contextName, route: route.name, target: options.to, steps: plan.steps, intervalMs: plan.intervalMs, gates: plan.gates.map(gate => gate.text), onFail: plan.onFail, start: weightsByKey(plan, plan.start), prometheus: connection.prometheus?.via ?? null},
+		{event: 'plan', vs: options.vs, namespace: connection.namespace, context: target.contextName, route: route.name, target: options.to, steps: plan.steps, intervalMs: plan.intervalMs, gates: plan.gates.map(gate => gate.text), onFail: plan.onFail, start: weightsByKey(plan, plan.start), prometheus: connection.prometheus?.label ?? null},
 		`shift ${where}: ${describePlan(plan, parsed.every)}`,
 	);
 	if (connection.prometheus === undefined && connection.prometheusError !== undefined) {
@@ -226,7 +227,7 @@ async function runPlan(
 		let actual: Record<string, number> | undefined;
 		if (final.phase === 'paused' && final.error !== undefined) {
 			// After a failed write the cluster may hold someone else's split: report what is there, not what the plan wrote last.
-			actual = await connection.reload().then(() => weightsOfRoute(connection.route), () => undefined);
+			actual = await connection.reload().then(() => routeWeights(connection.route), () => undefined);
 		}
 
 		return conclude(plan, final, aborted(), emit, actual);

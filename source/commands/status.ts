@@ -1,6 +1,6 @@
 import {observedShares, type MetricsSnapshot} from '../domain/metrics.js';
 import type {Route} from '../domain/virtual-service.js';
-import {openSession} from '../app/session.js';
+import {connect, type Connection} from './connect.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
 import {formatMs, formatRatio, formatRps, formatShare} from '../ui/format.js';
 import type {CommandIo} from './dispatch.js';
@@ -83,13 +83,17 @@ function printTable(report: StatusReport, io: CommandIo): void {
 
 /** `meshtop status <vs> [--json]`: weights and current metrics per version of every route; exit 0 even without Prometheus (weights are still true). */
 export async function runStatus(vsName: string, flags: Flags, io: CommandIo): Promise<number> {
-	let session;
+	let connection: Connection;
 	try {
-		session = await openSession(vsName, {
+		connection = await connect({
+			vs: vsName,
 			kubeconfig: flags.kubeconfig,
 			context: flags.context,
 			namespace: flags.namespace,
-			prometheus: {url: flags.prometheusUrl, namespace: flags.prometheusNamespace, service: flags.prometheusService},
+			prometheusUrl: flags.prometheusUrl,
+			prometheusNamespace: flags.prometheusNamespace,
+			prometheusService: flags.prometheusService,
+			prometheus: 'optional',
 		});
 	} catch (error) {
 		io.stderr.write(`meshtop: ${messageOf(error)}\n`);
@@ -97,37 +101,36 @@ export async function runStatus(vsName: string, flags: Flags, io: CommandIo): Pr
 	}
 
 	try {
+		const {prometheus} = connection;
 		const report: StatusReport = {
-			context: session.target.contextName,
-			namespace: session.namespace,
-			virtualService: session.vs.metadata.name,
-			resourceVersion: session.vs.metadata.resourceVersion,
-			prometheus: {source: undefined, window: undefined, error: undefined},
+			context: connection.target.contextName,
+			namespace: connection.namespace,
+			virtualService: connection.vs.metadata.name,
+			resourceVersion: connection.vs.metadata.resourceVersion,
+			prometheus: {source: prometheus?.label, window: prometheus?.window, error: connection.prometheusError},
 			routes: [],
 		};
-		let snapshots: Array<MetricsSnapshot | undefined> = session.routes.map(() => undefined);
-		try {
-			const prometheus = await session.prometheus();
-			report.prometheus.source = prometheus.label;
-			report.prometheus.window = prometheus.window;
-			snapshots = await Promise.all(session.routes.map(async route => route.destinations.length === 0 ? undefined : fetchMetrics(prometheus.client, route.destinations, prometheus.window)));
-		} catch (error) {
-			report.prometheus.error = messageOf(error);
+		let snapshots: Array<MetricsSnapshot | undefined> = connection.routes.map(() => undefined);
+		if (prometheus !== undefined) {
+			try {
+				snapshots = await Promise.all(connection.routes.map(async route => route.destinations.length === 0 ? undefined : fetchMetrics(prometheus.client, route.destinations, prometheus.window)));
+			} catch (error) {
+				report.prometheus.error = messageOf(error);
+			}
 		}
 
-		report.routes = session.routes.map((route, index) => routeReport(route, snapshots[index]));
+		report.routes = connection.routes.map((route, index) => routeReport(route, snapshots[index]));
 		if (flags.json) {
 			io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+			if (report.prometheus.error !== undefined) {
+				io.stderr.write(`meshtop: metrics unavailable: ${report.prometheus.error}\n`);
+			}
 		} else {
 			printTable(report, io);
 		}
 
-		if (report.prometheus.error !== undefined && flags.json) {
-			io.stderr.write(`meshtop: metrics unavailable: ${report.prometheus.error}\n`);
-		}
-
 		return 0;
 	} finally {
-		await session.close();
+		await connection.close();
 	}
 }

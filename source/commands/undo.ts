@@ -7,7 +7,8 @@ import {gitOpsOwner, type VirtualService} from '../domain/virtual-service.js';
 import type {IstioApi} from '../kube/istio-api.js';
 import {HistoryFile, historyFilePath, type ChangeRecord} from '../trail/history-file.js';
 import {changeEventMessage, changeEventReason, describeWeightChange} from '../trail/record.js';
-import {weightsOfRoute, writeSplit} from '../trail/write-split.js';
+import {writeSplit} from '../trail/write-split.js';
+import {routeWeights} from '../domain/virtual-service.js';
 import {connect, type ConnectOptions} from './connect.js';
 import type {CommandOutput} from './shift-output.js';
 
@@ -113,7 +114,7 @@ export async function runUndo(options: UndoOptions, io: CommandOutput): Promise<
 		}
 
 		const route = connection.routes.find(candidate => candidate.name === record.route);
-		const current = route === undefined ? undefined : weightsOfRoute(route);
+		const current = route === undefined ? undefined : routeWeights(route);
 		if (route === undefined || connection.vs.metadata.resourceVersion !== record.resourceVersionAfter) {
 			const lines = await explainRefusal(records, record, connection.vs, current, connection.api);
 			io.stderr.write(`meshtop undo: ${lines.join('\n')}\n`);

@@ -229,3 +229,8 @@ export function routesOf(vs: VirtualService, destinationRules?: readonly Destina
 
 	return routes;
 }
+
+/** Configured weights of a route by destination key (what a write's `before` is). */
+export function routeWeights(route: Route): Record<string, number> {
+	return Object.fromEntries(route.destinations.map(destination => [destination.key, destination.weight]));
+}

@@ -67,7 +67,7 @@ export interface Route {
 /** RFC 6902 operations. */
 export type JsonPatchOperation = {op: 'test' | 'add' | 'replace' | 'remove'; path: string; value?: unknown};
 
-export {routesOf, resolveHost} from './routes.js';
+export {routesOf, resolveHost, routeWeights} from './routes.js';
 export {validateVirtualService} from './vs-validation.js';
 export {weightPatch} from './weight-patch.js';
 export {applyJsonPatch, JsonPatchError} from './json-patch.js';

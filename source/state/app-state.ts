@@ -54,8 +54,8 @@ export interface AppState {
 	kubeError: string | undefined;
 	/** Route on screen: its key (see routeKey) or its name (--route); undefined = first editable route. */
 	routeKey: string | undefined;
-	/** Index of the selected destination row. */
-	selected: number;
+	/** Key of the selected version: a key, not a row index, because a write can reorder the rows. */
+	selectedKey: string | undefined;
 	step: number;
 	staged: StagedChange | undefined;
 	applying: boolean;
@@ -89,7 +89,7 @@ export function initialState(options: {connection: ConnectionInfo; vsName?: stri
 		kubeStatus: 'connecting',
 		kubeError: undefined,
 		routeKey: options.route,
-		selected: 0,
+		selectedKey: undefined,
 		step: options.step ?? 10,
 		staged: undefined,
 		applying: false,

@@ -1,10 +1,10 @@
 import type {Destination, JsonPatchOperation, VirtualService} from '../domain/virtual-service.js';
-import {weightPatch} from '../domain/virtual-service.js';
+import {routeWeights, weightPatch} from '../domain/virtual-service.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
 import type {AppliedChange, FeedStatus} from './app-state.js';
 import type {Store} from './store.js';
 import type {Action} from './actions.js';
-import {configuredWeights, currentRoute, currentVirtualService, routeKey} from './selectors.js';
+import {currentRoute, currentVirtualService, routeKey} from './selectors.js';
 
 /** A write meshtop made, for the change trail. */
 export interface ConsoleChange {
@@ -133,7 +133,7 @@ export class ConsoleController {
 			return;
 		}
 
-		await this.write(vs, route.name, routeKey(route), configuredWeights(route), staged.weights, 'console');
+		await this.write(vs, route.name, routeKey(route), routeWeights(route), staged.weights, 'console');
 	}
 
 	/** Reverts the last change this console applied, if nothing changed the VirtualService since (`u`). */
@@ -161,7 +161,7 @@ export class ConsoleController {
 			return;
 		}
 
-		await this.write(vs, route.name, last.route, configuredWeights(route), last.before, 'undo');
+		await this.write(vs, route.name, last.route, routeWeights(route), last.before, 'undo');
 	}
 
 	private async write(vs: VirtualService, routeName: string, key: string, before: Record<string, number>, after: Record<string, number>, source: ConsoleChange['source']): Promise<void> {

@@ -1,7 +1,8 @@
 import {nextStep, shiftWeights} from '../domain/weights.js';
+import {routeWeights} from '../domain/virtual-service.js';
 import type {Action} from './actions.js';
 import type {AppState} from './app-state.js';
-import {configuredWeights, currentRoute, currentRoutes, currentVirtualService, pickerMatches, routeKey, stagedWeights} from './selectors.js';
+import {currentRoute, currentRoutes, currentVirtualService, pickerMatches, routeKey, selectedIndex, stagedWeights} from './selectors.js';
 
 /** The console's state machine: pure, the only place state changes. */
 export function reducer(state: AppState, action: Action): AppState {
@@ -11,12 +12,13 @@ export function reducer(state: AppState, action: Action): AppState {
 		}
 
 		case 'select': {
-			const count = currentRoute(state)?.destinations.length ?? 0;
-			if (count === 0) {
+			const destinations = currentRoute(state)?.destinations ?? [];
+			if (destinations.length === 0) {
 				return state;
 			}
 
-			return {...state, selected: (state.selected + action.delta + count) % count};
+			const index = (selectedIndex(state) + action.delta + destinations.length) % destinations.length;
+			return {...state, selectedKey: destinations[index]!.key};
 		}
 
 		case 'shift': {
@@ -115,7 +117,7 @@ export function reducer(state: AppState, action: Action): AppState {
 			const current = currentRoute(state);
 			const index = routes.findIndex(route => route === current);
 			const next = routes[(index + 1) % routes.length]!;
-			return {...state, routeKey: routeKey(next), selected: 0, staged: undefined};
+			return {...state, routeKey: routeKey(next), selectedKey: undefined, staged: undefined};
 		}
 
 		case 'overlay': {
@@ -142,7 +144,7 @@ export function reducer(state: AppState, action: Action): AppState {
 				vsName: action.name,
 				overlay: 'none',
 				routeKey: undefined,
-				selected: 0,
+				selectedKey: undefined,
 				staged: undefined,
 				history: [],
 				metrics: undefined,
@@ -183,7 +185,7 @@ function onFeed(state: AppState, action: Extract<Action, {type: 'feed'}>): AppSt
 	}
 
 	const route = currentRoute(next);
-	const weights = route === undefined ? '' : Object.entries(configuredWeights(route)).map(([key, weight]) => `${key} ${weight}`).join(' / ');
+	const weights = route === undefined ? '' : Object.entries(routeWeights(route)).map(([key, weight]) => `${key} ${weight}`).join(' / ');
 	return {
 		...next,
 		notice: {
@@ -211,9 +213,9 @@ function onShift(state: AppState, direction: 1 | -1): AppState {
 
 	const keys = route.destinations.map(destination => destination.key);
 	const current = stagedWeights(state, route);
-	const shifted = shiftWeights(keys.map(key => current[key] ?? 0), state.selected, direction * state.step);
+	const shifted = shiftWeights(keys.map(key => current[key] ?? 0), selectedIndex(state), direction * state.step);
 	const weights = Object.fromEntries(keys.map((key, index) => [key, shifted[index] ?? 0]));
-	const configured = configuredWeights(route);
+	const configured = routeWeights(route);
 	const unchanged = keys.every(key => weights[key] === configured[key]);
 	return {
 		...state,

@@ -1,4 +1,4 @@
-import {routesOf, type Destination, type Route, type VirtualService} from '../domain/virtual-service.js';
+import {routesOf, routeWeights, type Route, type VirtualService} from '../domain/virtual-service.js';
 import type {AppState} from './app-state.js';
 
 /** Identifies a route across re-reads of its VirtualService. */
@@ -41,23 +41,19 @@ export function currentRoute(state: Pick<AppState, 'vsName' | 'virtualServices' 
 		?? routes[0];
 }
 
-/** Configured weights of a route by destination key. */
-export function configuredWeights(route: Route): Record<string, number> {
-	return Object.fromEntries(route.destinations.map(destination => [destination.key, destination.weight]));
-}
-
 /** Weights to show as "staged": the staged change for this route, else the configured ones. */
 export function stagedWeights(state: Pick<AppState, 'staged'>, route: Route): Record<string, number> {
 	if (state.staged?.route === routeKey(route)) {
 		return state.staged.weights;
 	}
 
-	return configuredWeights(route);
+	return routeWeights(route);
 }
 
-/** The destination of the selected row. */
-export function selectedDestination(state: AppState): Destination | undefined {
-	return currentRoute(state)?.destinations[state.selected];
+/** Row index of the selected version in the route on screen (the first row when none or gone). */
+export function selectedIndex(state: Pick<AppState, 'vsName' | 'virtualServices' | 'destinationRules' | 'routeKey' | 'selectedKey'>): number {
+	const index = currentRoute(state)?.destinations.findIndex(destination => destination.key === state.selectedKey) ?? -1;
+	return Math.max(index, 0);
 }
 
 /** VirtualService names matching the picker query (case-insensitive substring), sorted. */

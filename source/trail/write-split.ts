@@ -2,7 +2,7 @@
  * The headless write path: a conflict-safe weight patch, then the trail. `set`, `shift` and `undo` all write through it,
  * so no write can skip the record.
  */
-import {weightPatch, type Route, type VirtualService} from '../domain/virtual-service.js';
+import {routeWeights, weightPatch, type Route, type VirtualService} from '../domain/virtual-service.js';
 import type {IstioApi} from '../kube/istio-api.js';
 import type {ChangeRecord, ChangeSource, HistoryFile} from './history-file.js';
 import {recordChange} from './record.js';
@@ -49,17 +49,12 @@ export interface WriteSplitResult {
 	warnings: string[];
 }
 
-/** The route's configured weights by key. */
-export function weightsOfRoute(route: Route): Record<string, number> {
-	return Object.fromEntries(route.destinations.map(destination => [destination.key, destination.weight]));
-}
-
 /**
  * Patches the weights (JSON Patch with a resourceVersion test: a concurrent edit fails with KubeError kind 'conflict'
  * and nothing is written), then records the change. Rejects only when the write did not happen.
  */
 export async function writeSplit(options: WriteSplitOptions): Promise<WriteSplitResult> {
-	const before = weightsOfRoute(options.route);
+	const before = routeWeights(options.route);
 	const after = Object.fromEntries(options.route.destinations.map(destination => [destination.key, options.weights[destination.key] ?? 0]));
 	const operations = weightPatch(options.vs, options.route, after);
 	const updated = await options.api.patchVirtualService(options.writer.namespace, options.vs.metadata.name, operations);

@@ -3,7 +3,7 @@ import {Box, Text} from 'ink';
 import type {Route} from '../domain/virtual-service.js';
 import {observedShares} from '../domain/metrics.js';
 import type {AppState} from '../state/app-state.js';
-import {stagedWeights} from '../state/selectors.js';
+import {selectedIndex, stagedWeights} from '../state/selectors.js';
 import {fit, formatMs, formatRatio, formatRps, formatShare, sparkline} from './format.js';
 import {useVersionColor} from './theme.js';
 
@@ -38,6 +38,7 @@ export function VersionTable({state, route, columns}: {state: AppState; route: R
 	const keys = route.destinations.map(destination => destination.key);
 	const layout = tableLayout(columns, Math.max(...keys.map(key => key.length)));
 	const staged = stagedWeights(state, route);
+	const selectedRow = selectedIndex(state);
 	const shares = observedShares(state.metrics, keys);
 	const seriesMax = Math.max(0, ...keys.flatMap(key => state.series.series(key).map(value => value ?? 0)));
 	const header = fit('', fixed.marker) + fit('VERSION', layout.version) + fit('WEIGHT', layout.bar + 1) + fit('', fixed.weight, 'right')
@@ -47,7 +48,7 @@ export function VersionTable({state, route, columns}: {state: AppState; route: R
 		<Box flexDirection="column">
 			<Text bold>{header}</Text>
 			{route.destinations.map((destination, index) => {
-				const selected = index === state.selected;
+				const selected = index === selectedRow;
 				const metrics = state.metrics?.byVersion[destination.key];
 				const stagedWeight = staged[destination.key] ?? destination.weight;
 				const changed = stagedWeight !== destination.weight;

@@ -1,6 +1,7 @@
 import {after, before, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {execFileSync, spawnSync} from 'node:child_process';
+import {execFile, spawn, spawnSync} from 'node:child_process';
+import {promisify} from 'node:util';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -35,7 +36,11 @@ describe('the console in a real terminal (tmux) against the simulated cluster', 
 	let kubeconfig: string;
 	const terminals: TmuxTerminal[] = [];
 
-	const kubectl = (...args: string[]): string => execFileSync('kubectl', ['--kubeconfig', kubeconfig, '-n', 'bookinfo', ...args], {encoding: 'utf8', env: {...process.env, HOME: dir}});
+	// Asynchronous: the simulated API server runs in this process and must keep answering while kubectl waits.
+	const kubectl = async (...args: string[]): Promise<string> => {
+		const {stdout} = await promisify(execFile)('kubectl', ['--kubeconfig', kubeconfig, '-n', 'bookinfo', ...args], {encoding: 'utf8', env: {...process.env, HOME: dir}});
+		return stdout;
+	};
 
 	const open = (columns: number, rows: number, ...args: string[]): TmuxTerminal => {
 		const terminal = TmuxTerminal.start([process.execPath, cliPath, '--kubeconfig', kubeconfig, '-n', 'bookinfo', ...args], {
@@ -65,7 +70,7 @@ describe('the console in a real terminal (tmux) against the simulated cluster', 
 	});
 
 	test('80×24: → on v3 five times at step 10, Enter twice → the cluster holds the Istio 50/50 sample and v3 gets ~half the traffic', async () => {
-		kubectl('apply', '-f', path.join(istioDataDir, 'bookinfo/virtual-service-all-v1.yaml'));
+		await kubectl('apply', '-f', path.join(istioDataDir, 'bookinfo/virtual-service-all-v1.yaml'));
 		const terminal = open(80, 24, 'reviews');
 		let screen = await terminal.waitForScreen(text => numbers(text, 'v1')?.weight === 100 && row(text, 'v3') !== undefined, 15_000, 'reviews rows');
 		assert.ok(terminal.alternateScreen(), 'the console runs in the alternate screen');
@@ -85,7 +90,7 @@ describe('the console in a real terminal (tmux) against the simulated cluster', 
 		terminal.keys('Enter');
 		await terminal.waitForScreen(text => /Applied: /.test(text), 10_000, 'the write acknowledged');
 
-		const live = JSON.parse(kubectl('get', 'virtualservice', 'reviews', '-o', 'json')) as {spec: unknown};
+		const live = JSON.parse(await kubectl('get', 'virtualservice', 'reviews', '-o', 'json')) as {spec: unknown};
 		const expected = readIstioYaml('bookinfo/virtual-service-reviews-50-v3.yaml')[0]!;
 		assert.deepEqual(live.spec, expected['spec'], 'the VirtualService equals virtual-service-reviews-50-v3.yaml (semantically)');
 
@@ -97,16 +102,16 @@ describe('the console in a real terminal (tmux) against the simulated cluster', 
 
 		terminal.keys('q');
 		await terminal.waitForScreen(() => terminal.exit().dead, 5000, 'meshtop to exit');
-		assert.equal(terminal.exit().status, 0);
+		assert.deepEqual(terminal.exit(), {dead: true, status: 0, signal: undefined});
 		assert.ok(!terminal.alternateScreen(), 'the terminal is back on the main screen');
 	});
 
 	test('200×50: a kubectl apply made elsewhere shows on the console (v1 0 / v3 100)', async () => {
-		kubectl('apply', '-f', path.join(istioDataDir, 'bookinfo/virtual-service-all-v1.yaml'));
+		await kubectl('apply', '-f', path.join(istioDataDir, 'bookinfo/virtual-service-all-v1.yaml'));
 		const terminal = open(200, 50, 'reviews');
 		let screen = await terminal.waitForScreen(text => numbers(text, 'v1')?.weight === 100, 15_000, 'reviews all on v1');
 		assert.match(screen, /requests\/s per version/, 'a tall terminal has room for the chart');
-		kubectl('apply', '-f', path.join(istioDataDir, 'bookinfo/virtual-service-reviews-v3.yaml'));
+		await kubectl('apply', '-f', path.join(istioDataDir, 'bookinfo/virtual-service-reviews-v3.yaml'));
 		screen = await terminal.waitForScreen(text => numbers(text, 'v1')?.weight === 0 && numbers(text, 'v3')?.weight === 100, 5000, 'v1 0 / v3 100');
 		assert.match(screen, /changed elsewhere/);
 		terminal.keys('C-c');
@@ -114,10 +119,16 @@ describe('the console in a real terminal (tmux) against the simulated cluster', 
 		assert.ok(!terminal.alternateScreen());
 	});
 
-	test('without a TTY the console refuses with a message naming the headless commands', () => {
-		const result = spawnSync(process.execPath, [cliPath, '--kubeconfig', kubeconfig, '-n', 'bookinfo', 'reviews'], {encoding: 'utf8', input: '', env: {...process.env, HOME: dir}});
-		assert.equal(result.status, 2);
-		assert.match(result.stderr, /needs an interactive terminal/);
-		assert.match(result.stderr, /meshtop status <virtualservice> --json/);
+	test('without a TTY the console refuses with a message naming the headless commands', async () => {
+		const child = spawn(process.execPath, [cliPath, '--kubeconfig', kubeconfig, '-n', 'bookinfo', 'reviews'], {env: {...process.env, HOME: dir}, stdio: ['pipe', 'pipe', 'pipe']});
+		child.stdin.end();
+		let stderr = '';
+		child.stderr.on('data', (chunk: Buffer) => {
+			stderr += chunk.toString();
+		});
+		const status = await new Promise<number | null>(resolve => child.on('close', resolve));
+		assert.equal(status, 2);
+		assert.match(stderr, /needs an interactive terminal/);
+		assert.match(stderr, /meshtop status <virtualservice> --json/);
 	});
 });

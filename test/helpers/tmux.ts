@@ -50,11 +50,12 @@ export class TmuxTerminal {
 		}
 	}
 
-	/** Whether the command has exited, and its exit status. */
-	exit(): {dead: boolean; status: number | undefined} {
-		const out = execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '-t', 'meshtop', '#{pane_dead} #{pane_dead_status}'], {encoding: 'utf8'}).trim();
-		const [dead, status] = out.split(' ');
-		return {dead: dead === '1', status: status === undefined || status === '' ? undefined : Number(status)};
+	/** Whether the command has exited, with its exit status or the signal that ended it. */
+	exit(): {dead: boolean; status: number | undefined; signal: number | undefined} {
+		const out = execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '-t', 'meshtop', '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}'], {encoding: 'utf8'}).trim();
+		const [dead, status, signal] = out.split(':');
+		const number = (text: string | undefined) => (text === undefined || text === '' ? undefined : Number(text));
+		return {dead: dead === '1', status: number(status), signal: number(signal)};
 	}
 
 	/** Whether the terminal is in the alternate screen (a full-screen program is showing). */

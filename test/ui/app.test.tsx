@@ -66,6 +66,7 @@ test('→ on v3 five times with step 10 and Enter twice writes the 50/50 split o
 	const expected = readIstioYaml('bookinfo/virtual-service-reviews-50-v3.yaml')[0]!;
 	assert.deepEqual(services.objects.get('reviews')!.spec, expected['spec']);
 	assert.match(rendered.lastFrame(), /Applied: v1 50 \/ v2 0 \/ v3 50/);
+	assert.match(rowOf(rendered.lastFrame(), 'v3'), /^▸/, 'v3 moved up into the route, and the selection moved with it');
 	assert.equal(services.recorded.length, 1);
 	assert.deepEqual(services.recorded[0]!.after, {v1: 50, v2: 0, v3: 50});
 });

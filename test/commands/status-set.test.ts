@@ -1,0 +1,226 @@
+/**
+ * `meshtop status` and `meshtop set` against the simulated cluster with the real Prometheus (when on PATH): the
+ * status numbers are the point of the first tests, so they come from a real scrape of the mesh's traffic.
+ * Everything is read back through the API server (IstioApi, real kubectl), never from the commands' own output alone.
+ */
+import assert from 'node:assert/strict';
+import {execFile} from 'node:child_process';
+import net from 'node:net';
+import {PassThrough, Readable} from 'node:stream';
+import {promisify} from 'node:util';
+import {after, before, describe, it} from 'node:test';
+import type {CommandIo} from '../../source/commands/dispatch.js';
+import type {Flags} from '../../source/commands/flags.js';
+import {runSet} from '../../source/commands/set.js';
+import {runStatus, type StatusReport} from '../../source/commands/status.js';
+import {readIstioYaml} from '../../source/sim/istio-data.js';
+import {HistoryFile} from '../../source/trail/history-file.js';
+import {changeEventReason} from '../../source/trail/record.js';
+import {waitFor} from '../helpers/wait-for.js';
+import {startFixture, virtualServices, type SimFixture} from './shift-fixture.js';
+
+const run = promisify(execFile);
+
+/** What a command wrote, and a CommandIo to give it. */
+interface Captured {
+	io: CommandIo;
+	out(): string;
+	err(): string;
+}
+
+function capture(): Captured {
+	const stdout = new PassThrough();
+	const stderr = new PassThrough();
+	let out = '';
+	let err = '';
+	stdout.on('data', (chunk: Buffer) => {
+		out += chunk.toString('utf8');
+	});
+	stderr.on('data', (chunk: Buffer) => {
+		err += chunk.toString('utf8');
+	});
+	return {io: {stdout, stderr, stdin: Readable.from([])}, out: () => out, err: () => err};
+}
+
+/** A loopback port with nothing listening: bound, then closed. */
+async function closedPort(): Promise<number> {
+	const server = net.createServer();
+	await new Promise<void>(resolve => {
+		server.listen(0, '127.0.0.1', resolve);
+	});
+	const {port} = server.address() as net.AddressInfo;
+	await new Promise<void>(resolve => {
+		server.close(() => {
+			resolve();
+		});
+	});
+	return port;
+}
+
+describe('meshtop status and set on the sim', {timeout: 60_000}, () => {
+	let sim: SimFixture;
+	let savedHistory: string | undefined;
+
+	const flags = (overrides: Partial<Flags> = {}): Flags => ({
+		kubeconfig: sim.kubeconfig, namespace: 'bookinfo', readOnly: false, refresh: '1s', json: false, every: '30s', onFail: 'pause', ...overrides,
+	});
+
+	async function status(overrides: Partial<Flags> = {}): Promise<{code: number; report: StatusReport; err: string}> {
+		const output = capture();
+		const code = await runStatus('reviews', flags({json: true, ...overrides}), output.io);
+		assert.equal(code, 0, output.err());
+		return {code, report: JSON.parse(output.out()) as StatusReport, err: output.err()};
+	}
+
+	async function set(assignments: string[], overrides: Partial<Flags> = {}, vs = 'reviews'): Promise<{code: number; out: string; err: string}> {
+		const output = capture();
+		const code = await runSet(vs, assignments, flags(overrides), output.io);
+		return {code, out: output.out(), err: output.err()};
+	}
+
+	const storedReviews = () => sim.cluster.store.get(virtualServices, 'bookinfo', 'reviews');
+
+	before(async () => {
+		sim = await startFixture({prometheus: 'auto'});
+		savedHistory = process.env['MESHTOP_HISTORY'];
+		process.env['MESHTOP_HISTORY'] = sim.historyFile;
+	});
+	after(async () => {
+		if (savedHistory === undefined) {
+			delete process.env['MESHTOP_HISTORY'];
+		} else {
+			process.env['MESHTOP_HISTORY'] = savedHistory;
+		}
+
+		await sim?.stop();
+	});
+
+	it('status --json: context, namespace, v1 100 / v2 0 / v3 0 and v1 traffic once Prometheus has scraped it', async () => {
+		const {report} = await waitFor(async () => {
+			const result = await status();
+			const v1 = result.report.routes[0]?.destinations.find(destination => destination.version === 'v1');
+			return (v1?.rps ?? 0) > 0 ? result : undefined;
+		}, {timeout: 20_000, interval: 250, message: 'status reports v1 traffic'});
+		assert.equal(report.context, 'meshtop-sim');
+		assert.equal(report.namespace, 'bookinfo');
+		assert.equal(report.virtualService, 'reviews');
+		assert.equal(report.resourceVersion, storedReviews()?.metadata.resourceVersion);
+		assert.equal(report.prometheus.error, undefined);
+		assert.match(report.prometheus.source ?? '', /^port-forward istio-system\/prometheus-/);
+		const route = report.routes[0];
+		assert.equal(route?.editable, true);
+		assert.deepEqual(route?.destinations.map(destination => [destination.version, destination.weight, destination.subset]), [
+			['v1', 100, 'v1'],
+			['v2', 0, 'v2'],
+			['v3', 0, 'v3'],
+		]);
+		const [v1, v2, v3] = route!.destinations;
+		assert.ok(v1!.rps! > 0, `v1 rps ${String(v1?.rps)}`);
+		// observedShare is a percentage (successRate a ratio): all of reviews' traffic goes to v1.
+		assert.equal(v1?.observedShare, 100);
+		assert.equal(v1?.successRate, 1);
+		assert.ok((v1?.p99Ms ?? 0) > 0);
+		// No traffic reached v2 or v3: no series, so no rate either.
+		assert.ok(v2?.rps === null || v2?.rps === 0, `v2 rps ${String(v2?.rps)}`);
+		assert.ok(v3?.rps === null || v3?.rps === 0, `v3 rps ${String(v3?.rps)}`);
+		assert.deepEqual([v2?.observedShare, v3?.observedShare], [0, 0]);
+	});
+
+	it('status as text: a header and one row per version', async () => {
+		const output = capture();
+		assert.equal(await runStatus('reviews', flags(), output.io), 0, output.err());
+		const lines = output.out().split('\n');
+		assert.match(lines[0] ?? '', /^bookinfo\/reviews {2}context meshtop-sim {2}resourceVersion \d+$/);
+		assert.match(lines[1] ?? '', /^prometheus port-forward istio-system\/prometheus-\S+ → 127\.0\.0\.1:\d+ {2}window \d+s$/);
+		const rows = lines.filter(line => /^ {2}v\d /.test(line));
+		assert.deepEqual(rows.map(row => row.trim().split(/\s+/).slice(0, 2)), [['v1', '100'], ['v2', '0'], ['v3', '0']]);
+		assert.ok(lines.some(line => /^ {2}VERSION +WEIGHT +OBSERVED +RPS +OK% +P50 +P99$/.test(line)), output.out());
+	});
+
+	it('status of an unknown VirtualService: exit 1 naming it as not found', async () => {
+		const output = capture();
+		assert.equal(await runStatus('nope', flags({json: true}), output.io), 1);
+		assert.equal(output.out(), '');
+		assert.match(output.err(), /^meshtop: not found: virtualservices\.networking\.istio\.io "nope" in namespace bookinfo/);
+	});
+
+	it('status with --prometheus-url on a closed port: exit 0, weights present, prometheus.error set', async () => {
+		const port = await closedPort();
+		const {report, err} = await status({prometheusUrl: `http://127.0.0.1:${port}`});
+		assert.ok(report.prometheus.error !== undefined && report.prometheus.error !== '', 'prometheus.error is set');
+		assert.match(report.prometheus.error, new RegExp(`127\\.0\\.0\\.1:${port}|ECONNREFUSED|refused`));
+		assert.deepEqual(report.routes[0]?.destinations.map(destination => [destination.version, destination.weight, destination.rps]), [
+			['v1', 100, null],
+			['v2', 0, null],
+			['v3', 0, null],
+		]);
+		assert.match(err, /metrics unavailable/);
+	});
+
+	it('set v1=50 v3=50: exit 0, the spec equals Istio\'s reviews-50-v3 sample, a history record and an Event', async () => {
+		sim.resetReviews();
+		const before = storedReviews()!;
+		const {code, out, err} = await set(['v1=50', 'v3=50']);
+		assert.equal(code, 0, err);
+		assert.equal(err, '');
+		const after = storedReviews()!;
+		assert.equal(out, `bookinfo/reviews http[0]: v1 100→50, v3 0→50 (resourceVersion ${before.metadata.resourceVersion ?? ''} → ${after.metadata.resourceVersion ?? ''})\n`);
+
+		const {stdout} = await run('kubectl', ['--kubeconfig', sim.kubeconfig, '-n', 'bookinfo', 'get', 'virtualservice', 'reviews', '-o', 'json'], {timeout: 15_000});
+		const read = JSON.parse(stdout) as {spec: unknown; metadata: {resourceVersion: string}};
+		const sample = readIstioYaml('bookinfo/virtual-service-reviews-50-v3.yaml')[0] as {spec: unknown};
+		assert.deepEqual(read.spec, sample.spec);
+		assert.equal(read.metadata.resourceVersion, after.metadata.resourceVersion);
+
+		const {records} = await new HistoryFile(sim.historyFile).read({vs: 'reviews', namespace: 'bookinfo'});
+		const record = records.at(-1);
+		assert.equal(record?.source, 'set');
+		assert.deepEqual(record?.after, {v1: 50, v2: 0, v3: 50});
+		assert.equal(record?.resourceVersionBefore, before.metadata.resourceVersion);
+		assert.equal(record?.resourceVersionAfter, after.metadata.resourceVersion);
+		assert.equal(record?.user, 'sim-admin');
+
+		const events = (await sim.api.listEvents('bookinfo', 'reviews')).filter(event => event.reason === changeEventReason);
+		assert.equal(events.at(-1)?.message, 'reviews http[0]: v1 100→50, v3 0→50 by sim-admin (set)');
+	});
+
+	it('set of an unknown version: exit 2 listing the versions, nothing written', async () => {
+		const before = storedReviews()!.metadata.resourceVersion;
+		const {code, err, out} = await set(['v9=100']);
+		assert.equal(code, 2);
+		assert.equal(out, '');
+		assert.equal(err, 'meshtop: unknown version "v9"; known: v1, v3, v2\n');
+		assert.equal(storedReviews()!.metadata.resourceVersion, before);
+	});
+
+	it('set with weights that do not sum to 100: exit 2, nothing written', async () => {
+		const before = storedReviews()!.metadata.resourceVersion;
+		const {code, err} = await set(['v1=60', 'v3=50']);
+		assert.equal(code, 2);
+		assert.equal(err, 'meshtop: weights must sum to 100 (got 110)\n');
+		assert.equal(storedReviews()!.metadata.resourceVersion, before);
+	});
+
+	it('set --read-only: exit 2, nothing written', async () => {
+		const before = storedReviews()!.metadata.resourceVersion;
+		const {code, err} = await set(['v1=100'], {readOnly: true});
+		assert.equal(code, 2);
+		assert.match(err, /--read-only/);
+		assert.equal(storedReviews()!.metadata.resourceVersion, before);
+	});
+
+	it('set refused by RBAC (patch denied): exit 1 naming the verb and resource, stored object unchanged', async () => {
+		const before = storedReviews()!;
+		sim.cluster.apiServer.setDenyRules([{verb: 'patch', group: 'networking.istio.io', resource: 'virtualservices'}]);
+		try {
+			const {code, err, out} = await set(['v1=100']);
+			assert.equal(code, 1);
+			assert.equal(out, '');
+			assert.match(err, /^meshtop: forbidden: cannot patch virtualservices\.networking\.istio\.io in namespace bookinfo \(user sim-admin\)\n$/);
+		} finally {
+			sim.cluster.apiServer.setDenyRules([]);
+		}
+
+		assert.deepEqual(storedReviews(), before);
+	});
+});

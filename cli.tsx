@@ -4,6 +4,10 @@ import meow from 'meow';
 import {helpText, flagSpec} from './source/commands/flags.js';
 import {runCommand} from './source/commands/dispatch.js';
 
+// React and Ink load later (commands are imported lazily): make them use their production builds, which do
+// a fraction of the development build's work per frame, unless the user asked otherwise.
+process.env['NODE_ENV'] ??= 'production';
+
 const cli = meow(helpText, {
 	importMeta: import.meta,
 	flags: flagSpec,

@@ -1,5 +1,6 @@
 import React from 'react';
 import {render, type Instance} from 'ink';
+import {consoleRenderOptions} from '../source/commands/console.js';
 import type {DestinationRuleInfo, VirtualService} from '../source/domain/virtual-service.js';
 import {App} from '../source/ui/App.js';
 import {ColorContext} from '../source/ui/theme.js';
@@ -14,7 +15,7 @@ import {FakeTerminalInput, FakeTerminalOutput} from './fake-terminal.js';
  * Ink options of `meshtop <vs>` (source/commands/console.tsx), except patchConsole: patching the bench's own console
  * changes nothing in the frames and would swallow the bench's error output.
  */
-export const cliRenderOptions = {alternateScreen: true, incrementalRendering: true, interactive: true, exitOnCtrlC: false, patchConsole: false} as const;
+export const cliRenderOptions = {...consoleRenderOptions, patchConsole: false} as const;
 
 /** What the console runs on. */
 export interface ConsoleBenchOptions {

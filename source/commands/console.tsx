@@ -1,21 +1,32 @@
 import process from 'node:process';
 import React from 'react';
 import {render} from 'ink';
-import {loadKubeTarget, type KubeTarget} from '../kube/config.js';
-import {createConsoleServices} from '../app/console-services.js';
+import type {KubeTarget} from '../kube/config.js';
+import {lazyConsoleServices} from '../app/lazy-services.js';
 import {createStore} from '../state/store.js';
 import {initialState} from '../state/app-state.js';
 import {ConsoleController} from '../state/controller.js';
 import {App} from '../ui/App.js';
 import {ColorContext} from '../ui/theme.js';
 import {stepSizes} from '../domain/weights.js';
-import {parseDuration, type Flags} from './flags.js';
+import {parseDuration} from '../domain/duration.js';
+import type {Flags} from './flags.js';
 import type {CommandIo} from './dispatch.js';
-import {consoleTrail} from './console-trail.js';
 
 /** Message for a console started without a terminal (pipes, cron, CI). */
 export const noTtyMessage = 'meshtop: the console needs an interactive terminal (stdin and stdout must be a TTY).\n'
 	+ 'For scripts use:  meshtop status <virtualservice> --json   or   meshtop set <virtualservice> v1=50 v3=50\n';
+
+/** How the console draws: alternate screen, only changed lines, keys handled by the keymap (Ctrl-C included). */
+export const consoleRenderOptions = {
+	alternateScreen: true,
+	incrementalRendering: true,
+	interactive: true,
+	exitOnCtrlC: false,
+	patchConsole: true,
+	// Above Ink's default 30: a key pressed right after a refresh frame is not held back by the throttle.
+	maxFps: 60,
+} as const;
 
 /** Options a caller (demo, tests) can add to the flags. */
 export interface ConsoleOptions {
@@ -23,9 +34,14 @@ export interface ConsoleOptions {
 	target?: KubeTarget;
 }
 
+function messageOf(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
 /**
  * Opens the console on a VirtualService (or the picker) and returns its exit code when the user quits.
- * The terminal is always restored: on quit, SIGINT/SIGTERM/SIGHUP and on a crash.
+ * The first frame is drawn before the Kubernetes client is loaded. The terminal is always restored: on quit,
+ * SIGINT/SIGTERM/SIGHUP and on a crash; a connection error is printed again after the screen is restored.
  */
 export async function runConsole(vsName: string | undefined, flags: Flags, io: CommandIo, options: ConsoleOptions = {}): Promise<number> {
 	const stdin = io.stdin as NodeJS.ReadStream;
@@ -42,34 +58,46 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 	}
 
 	let refreshMs: number;
-	let target: KubeTarget;
 	try {
 		refreshMs = parseDuration(flags.refresh);
-		target = options.target ?? loadKubeTarget({kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace});
 	} catch (error) {
-		io.stderr.write(`meshtop: ${error instanceof Error ? error.message : String(error)}\n`);
-		return 1;
+		io.stderr.write(`meshtop: --refresh: ${messageOf(error)}\n`);
+		return 2;
 	}
 
-	const services = createConsoleServices(target, {
-		prometheus: {url: flags.prometheusUrl, namespace: flags.prometheusNamespace, service: flags.prometheusService},
-		recordChange: consoleTrail(target),
-	});
 	const store = createStore(initialState({
-		connection: {contextName: target.contextName, namespace: target.namespace, user: target.user, server: target.server},
+		connection: {contextName: flags.context ?? '…', namespace: flags.namespace ?? '…', user: '', server: ''},
 		vsName,
 		readOnly: flags.readOnly,
 		step,
 		route: flags.route,
 	}));
-
+	let loadError: string | undefined;
+	const services = lazyConsoleServices(async () => {
+		try {
+			const [{loadKubeTarget}, {createConsoleServices}, {consoleTrail}] = await Promise.all([
+				import('../kube/config.js'),
+				import('../app/console-services.js'),
+				import('./console-trail.js'),
+			]);
+			const target = options.target ?? loadKubeTarget({kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace});
+			store.dispatch({type: 'connected', connection: {contextName: target.contextName, namespace: target.namespace, user: target.user, server: target.server}});
+			return createConsoleServices(target, {
+				prometheus: {url: flags.prometheusUrl, namespace: flags.prometheusNamespace, service: flags.prometheusService},
+				recordChange: consoleTrail(target),
+			});
+		} catch (error) {
+			loadError = messageOf(error);
+			throw error;
+		}
+	});
 	const controller = new ConsoleController(store, services, {refreshMs});
 	const color = process.env['NO_COLOR'] === undefined || process.env['NO_COLOR'] === '';
 	const instance = render(
 		<ColorContext.Provider value={color}>
 			<App store={store} controller={controller} />
 		</ColorContext.Provider>,
-		{stdout, stdin, stderr: io.stderr as NodeJS.WriteStream, alternateScreen: true, incrementalRendering: true, interactive: true, exitOnCtrlC: false, patchConsole: true},
+		{stdout, stdin, stderr: io.stderr as NodeJS.WriteStream, ...consoleRenderOptions},
 	);
 
 	let crash: unknown;
@@ -104,6 +132,11 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 
 	if (crash !== undefined) {
 		io.stderr.write(`meshtop crashed: ${crash instanceof Error ? crash.stack ?? crash.message : String(crash)}\n`);
+		return 1;
+	}
+
+	if (loadError !== undefined) {
+		io.stderr.write(`meshtop: ${loadError}\n`);
 		return 1;
 	}
 

@@ -4,13 +4,13 @@
  * 2 bad usage; 130 interrupted (SIGINT), the last written split left in place.
  */
 import {gitOpsOwner} from '../domain/virtual-service.js';
-import {createPlan, parseGate, weightsAt, type Gate, type RolloutEvent, type RolloutPlan, type RolloutState} from '../domain/rollout.js';
+import {createPlan, parseGate, parseStepList, weightsAt, type Gate, type RolloutEvent, type RolloutPlan, type RolloutState} from '../domain/rollout.js';
 import {HistoryFile, historyFilePath} from '../trail/history-file.js';
 import {writeSplit} from '../trail/write-split.js';
 import {routeWeights} from '../domain/virtual-service.js';
 import {connect, type ConnectOptions} from './connect.js';
-import {parseDuration} from './flags.js';
-import {RolloutDriver} from './rollout-driver.js';
+import {parseDuration} from '../domain/duration.js';
+import {RolloutDriver} from '../app/rollout-driver.js';
 import {
 	clockTime, describePlan, formatGates, formatSplit, gateJson, weightsByKey, type CommandOutput,
 } from './shift-output.js';
@@ -54,21 +54,6 @@ interface ParsedShift {
 	onFail: 'pause' | 'rollback';
 }
 
-function parseSteps(steps: string | readonly number[]): number[] {
-	if (typeof steps !== 'string') {
-		return [...steps];
-	}
-
-	return steps.split(',').map(part => part.trim()).filter(part => part !== '').map(part => {
-		const text = part.replace(/%$/, '');
-		if (!/^\d+$/.test(text)) {
-			throw new Error(`--steps: "${part}" is not an integer percentage (e.g. --steps 5,10,25,50,100)`);
-		}
-
-		return Number(text);
-	});
-}
-
 function parseShift(options: ShiftOptions): ParsedShift {
 	const every = options.every ?? '30s';
 	const intervalMs = typeof every === 'number' ? every : parseDuration(every);
@@ -79,7 +64,7 @@ function parseShift(options: ShiftOptions): ParsedShift {
 
 	return {
 		gates: (options.gates ?? []).map(text => parseGate(text)),
-		...(options.steps === undefined || options.steps === '' ? {} : {steps: parseSteps(options.steps)}),
+		...(options.steps === undefined || options.steps === '' ? {} : {steps: typeof options.steps === 'string' ? parseStepList(options.steps, '--steps') : [...options.steps]}),
 		intervalMs,
 		every: typeof every === 'number' ? `${every}ms` : every,
 		onFail,

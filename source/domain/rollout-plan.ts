@@ -66,6 +66,18 @@ export function planSteps(options: PlanStepsOptions): number[] {
 	return from >= to ? [] : [...ladder, to];
 }
 
+/** Parses a ladder like "5,10,25,50,100" (a trailing % is allowed); throws with an example on bad input, naming it `label`. */
+export function parseStepList(text: string, label = 'steps'): number[] {
+	return text.split(',').map(part => part.trim()).filter(part => part !== '').map(part => {
+		const value = part.replace(/%$/, '');
+		if (!/^\d+$/.test(value)) {
+			throw new Error(`${label}: "${part}" is not an integer percentage (e.g. 5,10,25,50,100)`);
+		}
+
+		return Number(value);
+	});
+}
+
 /** What a failing gate does: hold the current split for a human, or return to the start split at once. */
 export type OnFail = 'pause' | 'rollback';
 

@@ -9,7 +9,7 @@ import {weightsAt, type RollbackMode, type RolloutPlan} from './rollout-plan.js'
 
 export {evaluateGates, formatGateResult, formatGateValue, parseGate} from './rollout-gates.js';
 export type {Gate, GateComparator, GateMetric, GateResult} from './rollout-gates.js';
-export {createPlan, planSteps, weightsAt} from './rollout-plan.js';
+export {createPlan, parseStepList, planSteps, weightsAt} from './rollout-plan.js';
 export type {CreatePlanOptions, OnFail, PlanStepsOptions, RollbackMode, RolloutPlan} from './rollout-plan.js';
 
 /** Where a plan is in its life; 'completed' and 'rolled-back' are final. */

@@ -1,9 +1,11 @@
 import type {DestinationRuleInfo, VirtualService} from '../domain/virtual-service.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
-import type {AppliedChange, FeedStatus, Notice, Overlay} from './app-state.js';
+import type {AppliedChange, ConnectionInfo, FeedStatus, Notice, Overlay} from './app-state.js';
 
 /** Every way the console's state can change. The reducer is the only consumer. */
 export type Action =
+	/** The kubeconfig was loaded: where the console is connected. */
+	| {type: 'connected'; connection: ConnectionInfo}
 	/** The VirtualService watch delivered the namespace's current objects or a status change. */
 	| {type: 'feed'; items?: ReadonlyMap<string, VirtualService>; destinationRules?: readonly DestinationRuleInfo[]; status: FeedStatus; error?: string}
 	/** ↑↓: move the row selection. */

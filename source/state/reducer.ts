@@ -7,6 +7,10 @@ import {currentRoute, currentRoutes, currentVirtualService, pickerMatches, route
 /** The console's state machine: pure, the only place state changes. */
 export function reducer(state: AppState, action: Action): AppState {
 	switch (action.type) {
+		case 'connected': {
+			return {...state, connection: action.connection};
+		}
+
 		case 'feed': {
 			return onFeed(state, action);
 		}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {RolloutDriver, type DriverClock} from '../../source/commands/rollout-driver.js';
+import {RolloutDriver, type DriverClock} from '../../source/app/rollout-driver.js';
 import type {MetricsSnapshot, VersionMetrics} from '../../source/domain/metrics.js';
 import {createPlan, parseGate, type RolloutState} from '../../source/domain/rollout.js';
 import {waitFor} from '../helpers/wait-for.js';

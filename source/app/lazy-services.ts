@@ -1,0 +1,73 @@
+import type {ConsoleServices} from '../state/controller.js';
+
+/** Console services that are still loading, plus their owner's close(). */
+export interface LazyConsoleServices extends ConsoleServices {
+	/** Closes the loaded services (port-forward); waits for a load in progress. */
+	close(): Promise<void>;
+}
+
+function messageOf(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Services whose adapters load in the background: the first frame is drawn before the Kubernetes client is imported
+ * (that import is most of meshtop's start-up time). A failed load (no kubeconfig, bad context) is shown as the
+ * watch's error, so the console can say what is wrong instead of dying before it drew anything.
+ */
+export function lazyConsoleServices(load: () => Promise<ConsoleServices & {close(): Promise<void>}>): LazyConsoleServices {
+	const loading = load();
+	// A rejection is reported through watch(); keep Node from calling it unhandled meanwhile.
+	loading.catch(() => undefined);
+	return {
+		watch(listener) {
+			let stop: (() => void) | undefined;
+			let stopped = false;
+			loading.then(services => {
+				if (!stopped) {
+					stop = services.watch(listener);
+				}
+			}, (error: unknown) => {
+				if (!stopped) {
+					listener({type: 'feed', status: 'error', error: messageOf(error)});
+				}
+			});
+			return () => {
+				stopped = true;
+				stop?.();
+			};
+		},
+		patch: async (name, operations) => (await loading).patch(name, operations),
+		async get(name) {
+			const services = await loading;
+			if (services.get === undefined) {
+				throw new Error('re-reading is not supported');
+			}
+
+			return services.get(name);
+		},
+		fetchMetrics: async destinations => (await loading).fetchMetrics(destinations),
+		watchPrometheus(listener) {
+			let stop: (() => void) | undefined;
+			let stopped = false;
+			loading.then(services => {
+				if (!stopped) {
+					stop = services.watchPrometheus?.(listener);
+				}
+			}, (error: unknown) => {
+				if (!stopped) {
+					listener({label: 'not connected', status: 'error', error: messageOf(error)});
+				}
+			});
+			return () => {
+				stopped = true;
+				stop?.();
+			};
+		},
+		recordChange: async change => (await loading).recordChange?.(change),
+		async close() {
+			const services = await loading.catch(() => undefined);
+			await services?.close();
+		},
+	};
+}

@@ -164,8 +164,11 @@ describe('fields meshtop does not edit survive set and a console apply', {timeou
 		const controller = new ConsoleController(store, services, {refreshMs: 1000});
 		try {
 			controller.start();
-			await waitFor(() => store.getState().virtualServices.get('reviews-rich')?.metadata.resourceVersion === afterSet.metadata['resourceVersion'], {message: 'the watch delivered the object set wrote'});
-			assert.equal(currentRoute(store.getState())?.name, 'default');
+			// 'live' once the DestinationRules are listed too (they make v3 a row even before it is in the route).
+			await waitFor(() => store.getState().kubeStatus === 'live' && store.getState().virtualServices.get('reviews-rich')?.metadata.resourceVersion === afterSet.metadata['resourceVersion'], {message: 'the watch delivered the object set wrote'});
+			const route = currentRoute(store.getState());
+			assert.equal(route?.name, 'default');
+			assert.deepEqual(route?.destinations.map(destination => destination.key), ['v1', 'v2', 'v3']);
 			while (store.getState().selectedKey !== 'v3') {
 				store.dispatch({type: 'select', delta: 1});
 			}

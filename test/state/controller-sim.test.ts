@@ -32,10 +32,12 @@ interface PatchCall {
 }
 
 /** A running console without the UI: the store the UI would read, the controller, and the patches it sent. */
-interface Console {
+interface Session {
 	store: Store;
 	controller: ConsoleController;
 	patches: PatchCall[];
+	/** Names the controller re-read with services.get (after a refused write). */
+	reads: string[];
 	state(): AppState;
 }
 
@@ -59,11 +61,12 @@ describe('ConsoleController against the sim', {timeout: 60_000}, () => {
 	let savedHistory: string | undefined;
 
 	/** Starts a console on reviews (stopped in the test's cleanup) and waits until the watch has delivered the current object. */
-	async function openConsole(t: TestContext, prometheus: PrometheusOptions = {url: sim.cluster.prometheus.url}): Promise<Console> {
+	async function openConsole(t: TestContext, prometheus: PrometheusOptions = {url: sim.cluster.prometheus.url}): Promise<Session> {
 		const target = loadKubeTarget({kubeconfig: sim.kubeconfig, namespace: 'bookinfo'});
 		const services = createConsoleServices(target, {prometheus, recordChange: consoleTrail(target)});
 		const patches: PatchCall[] = [];
-		// Records what reached the API server; everything else is the real adapter.
+		const reads: string[] = [];
+		// Records the writes and re-reads sent to the API server; everything else is the real adapter.
 		const spied: ConsoleServices = {
 			...services,
 			async patch(name, operations) {
@@ -77,6 +80,10 @@ describe('ConsoleController against the sim', {timeout: 60_000}, () => {
 					throw error;
 				}
 			},
+			async get(name) {
+				reads.push(name);
+				return services.get!(name);
+			},
 		};
 		const store = createStore(initialState({
 			connection: {contextName: target.contextName, namespace: target.namespace, user: target.user, server: target.server},
@@ -89,28 +96,29 @@ describe('ConsoleController against the sim', {timeout: 60_000}, () => {
 		});
 		controller.start();
 		const current = stored().metadata.resourceVersion;
-		await waitFor(() => currentVirtualService(store.getState())?.metadata.resourceVersion === current, {message: `the watch delivered reviews at resourceVersion ${current ?? '?'}`});
-		return {store, controller, patches, state: () => store.getState()};
+		// 'live' once both lists are in: the VirtualServices can arrive before the DestinationRules that add v2 and v3.
+		await waitFor(() => store.getState().kubeStatus === 'live' && currentVirtualService(store.getState())?.metadata.resourceVersion === current, {message: `the watch delivered reviews at resourceVersion ${current ?? '?'} and the DestinationRules`});
+		return {store, controller, patches, reads, state: () => store.getState()};
 	}
 
 	const stored = () => sim.cluster.store.get(virtualServices, 'bookinfo', 'reviews')!;
 
 	/** Weights of the route on screen, as the console shows them. */
-	const shownWeights = (console: Console) => {
-		const route = currentRoute(console.state());
+	const shownWeights = (session: Session) => {
+		const route = currentRoute(session.state());
 		return route === undefined ? undefined : routeWeights(route);
 	};
 
 	/** Selects `key` (↑↓) and presses → `presses` times. */
-	function stage(console: Console, key: string, presses: number): void {
-		const keys = currentRoute(console.state())?.destinations.map(destination => destination.key) ?? [];
+	function stage(session: Session, key: string, presses: number): void {
+		const keys = currentRoute(session.state())?.destinations.map(destination => destination.key) ?? [];
 		assert.ok(keys.includes(key), `${key} is among ${keys.join(', ')}`);
-		while (console.state().selectedKey !== key) {
-			console.store.dispatch({type: 'select', delta: 1});
+		while (session.state().selectedKey !== key) {
+			session.store.dispatch({type: 'select', delta: 1});
 		}
 
 		for (let press = 0; press < presses; press++) {
-			console.store.dispatch({type: 'shift', direction: 1});
+			session.store.dispatch({type: 'shift', direction: 1});
 		}
 	}
 
@@ -138,86 +146,88 @@ describe('ConsoleController against the sim', {timeout: 60_000}, () => {
 	});
 
 	it('(a) changes made elsewhere reach the store: through the store, and through real kubectl', async t => {
-		const console = await openConsole(t);
-		assert.deepEqual(shownWeights(console), {v1: 100, v2: 0, v3: 0});
+		const session = await openConsole(t);
+		assert.deepEqual(shownWeights(session), {v1: 100, v2: 0, v3: 0});
 
 		sim.editReviews(externalSplit(70, 30));
-		await waitFor(() => console.state().virtualServices.get('reviews')?.metadata.resourceVersion === stored().metadata.resourceVersion, {message: 'store edit delivered'});
-		assert.deepEqual(shownWeights(console), {v1: 70, v2: 30, v3: 0});
-		assert.equal(console.state().notice?.text, 'reviews changed elsewhere: now v1 70 / v2 30 / v3 0.');
+		await waitFor(() => session.state().virtualServices.get('reviews')?.metadata.resourceVersion === stored().metadata.resourceVersion, {message: 'store edit delivered'});
+		assert.deepEqual(shownWeights(session), {v1: 70, v2: 30, v3: 0});
+		assert.equal(session.state().notice?.text, 'reviews changed elsewhere: now v1 70 / v2 30 / v3 0.');
 
 		const patch = JSON.stringify([{op: 'replace', path: '/spec/http/0/route/0/weight', value: 40}, {op: 'replace', path: '/spec/http/0/route/1/weight', value: 60}]);
 		await run('kubectl', ['--kubeconfig', sim.kubeconfig, '-n', 'bookinfo', 'patch', 'virtualservice', 'reviews', '--type=json', '-p', patch], {
 			timeout: 15_000, env: {PATH: process.env['PATH'], HOME: path.dirname(sim.historyFile), KUBECONFIG: ''},
 		});
 		const written = stored().metadata.resourceVersion;
-		await waitFor(() => console.state().virtualServices.get('reviews')?.metadata.resourceVersion === written, {message: 'kubectl patch delivered'});
-		assert.deepEqual(shownWeights(console), {v1: 40, v2: 60, v3: 0});
-		assert.equal(console.patches.length, 0, 'the console wrote nothing');
+		await waitFor(() => session.state().virtualServices.get('reviews')?.metadata.resourceVersion === written, {message: 'kubectl patch delivered'});
+		assert.deepEqual(shownWeights(session), {v1: 40, v2: 60, v3: 0});
+		assert.equal(session.patches.length, 0, 'the console wrote nothing');
 	});
 
 	it('(b) a change delivered by the watch after staging: apply refuses with "Conflict" and sends nothing', async t => {
-		const console = await openConsole(t);
-		stage(console, 'v3', 1);
-		assert.deepEqual(console.state().staged?.weights, {v1: 90, v2: 0, v3: 10});
+		const session = await openConsole(t);
+		stage(session, 'v3', 1);
+		assert.deepEqual(session.state().staged?.weights, {v1: 90, v2: 0, v3: 10});
 
 		sim.editReviews(externalSplit(60, 40));
 		const external = stored();
-		await waitFor(() => currentVirtualService(console.state())?.metadata.resourceVersion === external.metadata.resourceVersion, {message: 'external change delivered'});
-		assert.match(console.state().notice?.text ?? '', /changed elsewhere.*will be refused as a conflict/);
+		await waitFor(() => currentVirtualService(session.state())?.metadata.resourceVersion === external.metadata.resourceVersion, {message: 'external change delivered'});
+		assert.match(session.state().notice?.text ?? '', /changed elsewhere.*will be refused as a conflict/);
 
-		await console.controller.apply();
-		assert.match(console.state().notice?.text ?? '', /^Conflict: reviews was changed by someone else/);
-		assert.equal(console.state().notice?.level, 'error');
-		assert.equal(console.state().staged, undefined, 'the stale staged split is dropped');
-		assert.equal(console.patches.length, 0, 'no request reached the API server');
+		await session.controller.apply();
+		assert.match(session.state().notice?.text ?? '', /^Conflict: reviews was changed by someone else/);
+		assert.equal(session.state().notice?.level, 'error');
+		assert.equal(session.state().staged, undefined, 'the stale staged split is dropped');
+		assert.equal(session.patches.length, 0, 'no request reached the API server');
+		assert.deepEqual(session.reads, [], 'nothing to re-read: the watch already delivered the change');
 		assert.deepEqual(stored(), external, 'the external edit is intact, nothing written');
-		assert.deepEqual(shownWeights(console), {v1: 60, v2: 40, v3: 0});
+		assert.deepEqual(shownWeights(session), {v1: 60, v2: 40, v3: 0});
 	});
 
 	it('(c) a change racing the apply (not yet delivered): the API server refuses the patch, the console re-reads, "Conflict"', async t => {
-		const console = await openConsole(t);
-		stage(console, 'v3', 2);
-		const stagedAgainst = console.state().staged?.resourceVersion;
+		const session = await openConsole(t);
+		stage(session, 'v3', 2);
+		const stagedAgainst = session.state().staged?.resourceVersion;
 		assert.equal(stagedAgainst, stored().metadata.resourceVersion);
 
 		// Same tick: the external write lands in the cluster, and apply() starts before any watch event can be read.
 		const current = stored();
 		const external = sim.cluster.store.update(virtualServices, {...current, spec: {hosts: ['reviews'], http: [{route: [{destination: {host: 'reviews', subset: 'v1'}, weight: 55}, {destination: {host: 'reviews', subset: 'v2'}, weight: 45}]}]}});
-		const applying = console.controller.apply();
-		assert.equal(currentVirtualService(console.state())?.metadata.resourceVersion, stagedAgainst, 'the console had not seen the external change when it applied');
+		const applying = session.controller.apply();
+		assert.equal(currentVirtualService(session.state())?.metadata.resourceVersion, stagedAgainst, 'the console had not seen the external change when it applied');
 		await applying;
 
-		assert.equal(console.patches.length, 1, 'the patch was sent');
-		assert.equal(console.patches[0]?.operations[0]?.op, 'test');
-		assert.deepEqual(console.patches[0]?.operations[0], {op: 'test', path: '/metadata/resourceVersion', value: stagedAgainst});
-		assert.equal(console.patches[0]?.error?.kind, 'conflict');
-		assert.equal(console.patches[0]?.error?.status, 422, 'refused by the API server on the resourceVersion test');
-		assert.match(console.state().notice?.text ?? '', /^Conflict: reviews was changed by someone else/);
-		assert.equal(console.state().applying, false);
-		assert.equal(console.state().staged, undefined);
+		assert.equal(session.patches.length, 1, 'the patch was sent');
+		assert.equal(session.patches[0]?.operations[0]?.op, 'test');
+		assert.deepEqual(session.patches[0]?.operations[0], {op: 'test', path: '/metadata/resourceVersion', value: stagedAgainst});
+		assert.equal(session.patches[0]?.error?.kind, 'conflict');
+		assert.equal(session.patches[0]?.error?.status, 422, 'refused by the API server on the resourceVersion test');
+		assert.deepEqual(session.reads, ['reviews'], 'the refused write made the console re-read the object');
+		assert.match(session.state().notice?.text ?? '', /^Conflict: reviews was changed by someone else/);
+		assert.equal(session.state().applying, false);
+		assert.equal(session.state().staged, undefined);
 		assert.deepEqual(stored(), external, 'the external change is intact');
-		assert.equal(currentVirtualService(console.state())?.metadata.resourceVersion, external.metadata.resourceVersion, 'the console shows what won');
-		assert.deepEqual(shownWeights(console), {v1: 55, v2: 45, v3: 0});
+		assert.equal(currentVirtualService(session.state())?.metadata.resourceVersion, external.metadata.resourceVersion, 'the console shows what won');
+		assert.deepEqual(shownWeights(session), {v1: 55, v2: 45, v3: 0});
 	});
 
 	it('(d) undo after apply restores the split exactly', async t => {
 		sim.editReviews(externalSplit(80, 20));
-		const console = await openConsole(t);
-		const before = shownWeights(console);
+		const session = await openConsole(t);
+		const before = shownWeights(session);
 		assert.deepEqual(before, {v1: 80, v2: 20, v3: 0});
-		stage(console, 'v3', 3);
-		await console.controller.apply();
-		assert.match(console.state().notice?.text ?? '', /^Applied: v1 56 \/ v2 14 \/ v3 30/);
+		stage(session, 'v3', 3);
+		await session.controller.apply();
+		assert.match(session.state().notice?.text ?? '', /^Applied: v1 56 \/ v2 14 \/ v3 30/);
 		assert.deepEqual(await sim.weights(), {v1: 56, v2: 14, v3: 30});
-		assert.equal(console.state().history.length, 1);
+		assert.equal(session.state().history.length, 1);
 
-		await console.controller.undo();
-		assert.match(console.state().notice?.text ?? '', /^Undone: v1 80 \/ v2 20 \/ v3 0/);
+		await session.controller.undo();
+		assert.match(session.state().notice?.text ?? '', /^Undone: v1 80 \/ v2 20 \/ v3 0/);
 		assert.deepEqual(await sim.weights(), before);
-		assert.deepEqual(shownWeights(console), before);
-		assert.equal(console.state().history.length, 0);
-		assert.deepEqual(console.patches.map(call => call.error), [undefined, undefined]);
+		assert.deepEqual(shownWeights(session), before);
+		assert.equal(session.state().history.length, 0);
+		assert.deepEqual(session.patches.map(call => call.error), [undefined, undefined]);
 		// v3 stays in the route at weight 0: the undo writes weights only, never removes a destination.
 		const route = (stored()['spec'] as {http: Array<{route: Array<{destination: {subset: string}; weight: number}>}>}).http[0]!.route;
 		assert.deepEqual(route.map(entry => [entry.destination.subset, entry.weight]), [['v1', 80], ['v2', 20], ['v3', 0]]);
@@ -225,25 +235,25 @@ describe('ConsoleController against the sim', {timeout: 60_000}, () => {
 
 	it('(e) Prometheus down: metrics status "error" with a message, the rows still come from the watch', async t => {
 		const port = await closedPort();
-		const console = await openConsole(t, {url: `http://127.0.0.1:${port}`});
-		await waitFor(() => console.state().metricsStatus === 'error' && console.state().metricsError !== undefined, {message: 'metrics error reported'});
-		assert.match(console.state().metricsError ?? '', new RegExp(`127\\.0\\.0\\.1:${port}|ECONNREFUSED|refused`));
-		assert.equal(console.state().metrics, undefined);
-		assert.equal(console.state().kubeStatus, 'live');
-		assert.deepEqual(currentRoute(console.state())?.destinations.map(destination => [destination.key, destination.weight]), [['v1', 100], ['v2', 0], ['v3', 0]]);
+		const session = await openConsole(t, {url: `http://127.0.0.1:${port}`});
+		await waitFor(() => session.state().metricsStatus === 'error' && session.state().metricsError !== undefined, {message: 'metrics error reported'});
+		assert.match(session.state().metricsError ?? '', new RegExp(`^Prometheus at http://127\\.0\\.0\\.1:${port} is unreachable`));
+		assert.equal(session.state().metrics, undefined);
+		assert.equal(session.state().kubeStatus, 'live');
+		assert.deepEqual(currentRoute(session.state())?.destinations.map(destination => [destination.key, destination.weight]), [['v1', 100], ['v2', 0], ['v3', 0]]);
 
 		sim.editReviews(externalSplit(50, 50));
-		await waitFor(() => shownWeights(console)?.['v2'] === 50, {message: 'the watch still delivers without Prometheus'});
-		assert.equal(console.state().metricsStatus, 'error');
+		await waitFor(() => shownWeights(session)?.['v2'] === 50, {message: 'the watch still delivers without Prometheus'});
+		assert.equal(session.state().metricsStatus, 'error');
 	});
 
 	it('(f) an applied change appends a "console" record to the history file and an Event', async t => {
 		const history = new HistoryFile(sim.historyFile);
 		const seen = (await history.read()).records.length;
-		const console = await openConsole(t);
+		const session = await openConsole(t);
 		const before = stored().metadata.resourceVersion;
-		stage(console, 'v2', 1);
-		await console.controller.apply();
+		stage(session, 'v2', 1);
+		await session.controller.apply();
 		const after = stored().metadata.resourceVersion;
 		assert.notEqual(after, before);
 
@@ -262,6 +272,6 @@ describe('ConsoleController against the sim', {timeout: 60_000}, () => {
 		assert.equal(record?.resourceVersionAfter, after);
 		const events = (await sim.api.listEvents('bookinfo', 'reviews')).filter(event => event.reason === changeEventReason);
 		assert.equal(events.at(-1)?.message, 'reviews http[0]: v1 100→90, v2 0→10 by sim-admin (console)');
-		assert.equal(console.state().notice?.level, 'info', 'no trail warning');
+		assert.equal(session.state().notice?.level, 'info', 'no trail warning');
 	});
 });

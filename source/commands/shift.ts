@@ -10,7 +10,7 @@ import {writeSplit} from '../trail/write-split.js';
 import {routeWeights} from '../domain/virtual-service.js';
 import {connect, type ConnectOptions} from './connect.js';
 import {parseDuration} from '../domain/duration.js';
-import {RolloutDriver} from '../app/rollout-driver.js';
+import {RolloutDriver} from '../state/rollout-driver.js';
 import {
 	clockTime, describePlan, formatGates, formatSplit, gateJson, weightsByKey, type CommandOutput,
 } from './shift-output.js';

@@ -215,6 +215,13 @@ export function rolloutReducer(state: RolloutState, event: RolloutEvent): Rollou
 		}
 
 		case 'promote': {
+			if (state.position >= lastPosition(state) && state.goal === null) {
+				// Already at the final split: nothing left to write, promoting ends the plan.
+				const done: RolloutState = {...state, now: event.now, phase: 'completed', promoted: true, reason: `${targetKey(state.plan)} promoted at ${state.plan.steps.at(-1) ?? 100}%`};
+				delete done.failedGates;
+				return done;
+			}
+
 			const next: RolloutState = {...state, now: event.now, phase: 'running', promoted: true, goal: lastPosition(state), reason: 'promoted by the user'};
 			delete next.failedGates;
 			return next;

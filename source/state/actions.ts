@@ -1,6 +1,8 @@
 import type {DestinationRuleInfo, VirtualService} from '../domain/virtual-service.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
+import type {RollbackMode, RolloutState} from '../domain/rollout.js';
 import type {AppliedChange, ConnectionInfo, FeedStatus, Notice, Overlay} from './app-state.js';
+import type {PlanFormEdit} from './plan-form.js';
 
 /** Every way the console's state can change. The reducer is the only consumer. */
 export type Action =
@@ -31,4 +33,16 @@ export type Action =
 	| {type: 'pickerMove'; delta: number}
 	/** Choose a VirtualService to show (picker Enter). */
 	| {type: 'pick'; name: string}
-	| {type: 'notice'; notice: Notice | undefined};
+	| {type: 'notice'; notice: Notice | undefined}
+	/** p: open the plan dialog. */
+	| {type: 'planOpen'}
+	| {type: 'planEdit'; edit: PlanFormEdit}
+	/** The dialog's choices do not make a plan. */
+	| {type: 'planInvalid'; error: string}
+	| {type: 'planStarted'; rollback: RollbackMode}
+	/** The plan's state after every step, measurement, pause or rollback. */
+	| {type: 'rollout'; rollout: RolloutState}
+	/** A plan step is being written: the watch event of this write is not "a change made elsewhere". */
+	| {type: 'writing'}
+	/** A plan step's write ended: the VirtualService as it left it, or undefined when it failed. */
+	| {type: 'written'; vs: VirtualService | undefined};

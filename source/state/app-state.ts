@@ -1,6 +1,8 @@
 import type {DestinationRuleInfo, VirtualService} from '../domain/virtual-service.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
 import {SeriesSet} from '../domain/series.js';
+import type {RollbackMode, RolloutState} from '../domain/rollout.js';
+import type {PlanForm} from './plan-form.js';
 
 /** Where meshtop is connected, for the header. */
 export interface ConnectionInfo {
@@ -39,7 +41,7 @@ export interface Notice {
 }
 
 /** Which layer has the keyboard. */
-export type Overlay = 'none' | 'help' | 'picker' | 'confirm';
+export type Overlay = 'none' | 'help' | 'picker' | 'confirm' | 'plan';
 
 /** Everything the console shows; changed only by the reducer. */
 export interface AppState {
@@ -73,6 +75,17 @@ export interface AppState {
 	overlay: Overlay;
 	pickerQuery: string;
 	pickerSelected: number;
+	/** The plan dialog while it is open (or was last used). */
+	planForm: PlanForm | undefined;
+	/** The progressive migration started from the console, while it runs and after it ended. */
+	rollout: RolloutState | undefined;
+	/** What `r` does during the plan. */
+	rollbackMode: RollbackMode;
+}
+
+/** Whether a plan is driving the weights (manual staging is off meanwhile). */
+export function planActive(state: Pick<AppState, 'rollout'>): boolean {
+	return state.rollout !== undefined && state.rollout.phase !== 'completed' && state.rollout.phase !== 'rolled-back';
 }
 
 /** Samples kept per version: 2 minutes at the default 1 s refresh, wider than any chart. */
@@ -104,5 +117,8 @@ export function initialState(options: {connection: ConnectionInfo; vsName?: stri
 		overlay: options.vsName === undefined ? 'picker' : 'none',
 		pickerQuery: '',
 		pickerSelected: 0,
+		planForm: undefined,
+		rollout: undefined,
+		rollbackMode: 'immediate',
 	};
 }

@@ -1,7 +1,9 @@
 import type {Destination, JsonPatchOperation, VirtualService} from '../domain/virtual-service.js';
-import {routeWeights, weightPatch} from '../domain/virtual-service.js';
+import {routesOf, routeWeights, weightPatch} from '../domain/virtual-service.js';
+import {RolloutDriver, type DriverClock} from './rollout-driver.js';
+import {planFromForm} from './plan-form.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
-import type {AppliedChange, FeedStatus} from './app-state.js';
+import {planActive, type AppliedChange, type FeedStatus} from './app-state.js';
 import type {Store} from './store.js';
 import type {Action} from './actions.js';
 import {currentRoute, currentVirtualService, routeKey} from './selectors.js';
@@ -17,6 +19,8 @@ export interface ConsoleChange {
 	resourceVersionBefore: string | undefined;
 	resourceVersionAfter: string | undefined;
 	source: 'console' | 'undo';
+	/** E.g. "plan step 2/4", for the record and the Event. */
+	note?: string;
 }
 
 /** The I/O the console needs, injected so the UI runs against the cluster, the sim or fakes alike. */
@@ -39,6 +43,8 @@ export interface ConsoleServices {
 export interface ControllerOptions {
 	/** Metrics refresh period in milliseconds. */
 	refreshMs: number;
+	/** Clock of the plan's driver (tests drive time; default the system clock). */
+	planClock?: DriverClock;
 }
 
 function messageOf(error: unknown): string {
@@ -58,6 +64,7 @@ export class ConsoleController {
 	private timer: NodeJS.Timeout | undefined;
 	private fetching = false;
 	private lastDestinations = '';
+	private driver: RolloutDriver | undefined;
 
 	/** Creates a controller over a store and the services; nothing runs until start(). */
 	constructor(private readonly store: Store, private readonly services: ConsoleServices, private readonly options: ControllerOptions) {}
@@ -89,6 +96,9 @@ export class ConsoleController {
 
 	/** Stops every feed and timer this controller started. */
 	stop(): void {
+		// The plan stops after a write in flight, which is recorded: the cluster keeps a split that was written.
+		void this.driver?.stop();
+		this.driver = undefined;
 		clearInterval(this.timer);
 		this.timer = undefined;
 		for (const stop of this.stops.splice(0)) {
@@ -108,6 +118,10 @@ export class ConsoleController {
 			const snapshot = await this.services.fetchMetrics(destinations);
 			if (this.timer !== undefined) {
 				this.store.dispatch({type: 'metrics', snapshot});
+				// The plan shows its gates on the same numbers as the table.
+				if (this.driver !== undefined && !this.driver.finished) {
+					this.driver.observe(snapshot);
+				}
 			}
 		} catch (error) {
 			if (this.timer !== undefined) {
@@ -162,6 +176,98 @@ export class ConsoleController {
 		}
 
 		await this.write(vs, route.name, last.route, routeWeights(route), last.before, 'undo');
+	}
+
+	/** Starts the plan of the dialog (its Enter): one owned driver, writing through the same conflict-safe patch. */
+	startPlan(): void {
+		const state = this.store.getState();
+		const route = currentRoute(state);
+		const vs = currentVirtualService(state);
+		if (state.readOnly || state.planForm === undefined || route === undefined || vs === undefined || planActive(state)) {
+			return;
+		}
+
+		const parsed = planFromForm(state.planForm, route);
+		if (!parsed.ok) {
+			this.store.dispatch({type: 'planInvalid', error: parsed.error});
+			return;
+		}
+
+		const {plan} = parsed;
+		const key = routeKey(route);
+		// The plan writes against the object it last wrote: an edit made elsewhere meanwhile is a conflict that pauses it.
+		let planVs = vs;
+		const driver = new RolloutDriver({
+			plan,
+			...(this.options.planClock === undefined ? {} : {clock: this.options.planClock}),
+			apply: async (weights, position) => {
+				const planRoute = routesOf(planVs, this.store.getState().destinationRules).find(candidate => routeKey(candidate) === key);
+				if (planRoute === undefined) {
+					throw new Error(`route ${key} is gone from ${planVs.metadata.name}`);
+				}
+
+				const after = Object.fromEntries(plan.keys.map((name, index) => [name, weights[index] ?? 0]));
+				const before = routeWeights(planRoute);
+				let updated: VirtualService;
+				this.store.dispatch({type: 'writing'});
+				try {
+					updated = await this.services.patch(planVs.metadata.name, weightPatch(planVs, planRoute, after));
+				} catch (error) {
+					this.store.dispatch({type: 'written', vs: undefined});
+					throw new Error(isConflict(error) ? `${planVs.metadata.name} was changed elsewhere; the plan wrote nothing (${messageOf(error)})` : messageOf(error));
+				}
+
+				const rollingBack = driver.state.phase === 'rolling-back';
+				const note = rollingBack ? `plan rollback to ${position === 0 ? 'the start split' : `step ${position}/${plan.steps.length}`}` : `plan step ${position}/${plan.steps.length}`;
+				const resourceVersionBefore = planVs.metadata.resourceVersion;
+				planVs = updated;
+				this.store.dispatch({type: 'written', vs: updated});
+				const warning = await this.services.recordChange?.({
+					vs: updated.metadata.name,
+					uid: typeof updated.metadata['uid'] === 'string' ? updated.metadata['uid'] : undefined,
+					route: planRoute.name,
+					before,
+					after,
+					resourceVersionBefore,
+					resourceVersionAfter: updated.metadata.resourceVersion,
+					source: 'console',
+					note,
+				}).catch((error: unknown) => `not recorded in the trail: ${messageOf(error)}`);
+				if (warning !== undefined) {
+					this.store.dispatch({type: 'notice', notice: {level: 'warn', text: warning}});
+				}
+			},
+			fetchMetrics: async () => {
+				const destinations = routesOf(planVs, this.store.getState().destinationRules).find(candidate => routeKey(candidate) === key)?.destinations ?? route.destinations;
+				return this.services.fetchMetrics(destinations);
+			},
+			onUpdate: rollout => {
+				this.store.dispatch({type: 'rollout', rollout});
+			},
+		});
+		this.driver = driver;
+		this.store.dispatch({type: 'planStarted', rollback: parsed.rollback});
+		driver.start();
+	}
+
+	/** Space: pause a running plan, resume a paused one. */
+	togglePlan(): void {
+		const phase = this.store.getState().rollout?.phase;
+		if (phase === 'paused') {
+			this.driver?.resume();
+		} else if (phase === 'running' || phase === 'rolling-back') {
+			this.driver?.pause();
+		}
+	}
+
+	/** r: back to the plan's start split, the way the dialog chose. */
+	rollbackPlan(): void {
+		this.driver?.rollback(this.store.getState().rollbackMode);
+	}
+
+	/** P: the target's final weight now. */
+	promotePlan(): void {
+		this.driver?.promote();
 	}
 
 	private async write(vs: VirtualService, routeName: string, key: string, before: Record<string, number>, after: Record<string, number>, source: ConsoleChange['source']): Promise<void> {

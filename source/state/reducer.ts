@@ -1,7 +1,9 @@
 import {nextStep, shiftWeights} from '../domain/weights.js';
 import {routeWeights} from '../domain/virtual-service.js';
 import type {Action} from './actions.js';
-import type {AppState} from './app-state.js';
+import {planActive, type AppState, type Notice} from './app-state.js';
+import type {RolloutState} from '../domain/rollout.js';
+import {editPlanForm, initialPlanForm} from './plan-form.js';
 import {currentRoute, currentRoutes, currentVirtualService, pickerMatches, routeKey, selectedIndex, stagedWeights} from './selectors.js';
 
 /** The console's state machine: pure, the only place state changes. */
@@ -160,6 +162,92 @@ export function reducer(state: AppState, action: Action): AppState {
 		case 'notice': {
 			return {...state, notice: action.notice};
 		}
+
+		case 'planOpen': {
+			return onPlanOpen(state);
+		}
+
+		case 'planEdit': {
+			if (state.planForm === undefined) {
+				return state;
+			}
+
+			const keys = currentRoute(state)?.destinations.map(destination => destination.key) ?? [];
+			return {...state, planForm: editPlanForm(state.planForm, action.edit.kind === 'cycle' ? {...action.edit, keys} : action.edit)};
+		}
+
+		case 'planInvalid': {
+			return state.planForm === undefined ? state : {...state, planForm: {...state.planForm, error: action.error}};
+		}
+
+		case 'planStarted': {
+			return {...state, overlay: 'none', staged: undefined, rollbackMode: action.rollback, notice: {level: 'info', text: 'Plan started: Space pauses, r rolls back, P promotes.'}};
+		}
+
+		case 'rollout': {
+			return {...state, rollout: action.rollout, notice: rolloutNotice(state, action.rollout) ?? state.notice};
+		}
+
+		case 'writing': {
+			return {...state, applying: true};
+		}
+
+		case 'written': {
+			if (action.vs === undefined) {
+				return {...state, applying: false};
+			}
+
+			const virtualServices = new Map(state.virtualServices);
+			virtualServices.set(action.vs.metadata.name, action.vs);
+			return {...state, virtualServices, applying: false};
+		}
+	}
+}
+
+function onPlanOpen(state: AppState): AppState {
+	const route = currentRoute(state);
+	if (planActive(state)) {
+		return {...state, notice: {level: 'info', text: 'A plan is running: Space pauses/resumes, r rolls back, P promotes.'}};
+	}
+
+	if (route === undefined) {
+		return state;
+	}
+
+	if (!route.editable) {
+		return {...state, notice: {level: 'warn', text: `Route ${route.name} is read-only: ${route.readOnlyReason ?? 'not a weighted http route'}.`}};
+	}
+
+	return {...state, overlay: 'plan', planForm: initialPlanForm(route, state.selectedKey)};
+}
+
+function rolloutNotice(state: AppState, rollout: RolloutState): Notice | undefined {
+	const before = state.rollout;
+	if (before?.phase === rollout.phase && before.error === rollout.error) {
+		return undefined;
+	}
+
+	const target = rollout.plan.keys[rollout.plan.target] ?? '';
+	switch (rollout.phase) {
+		case 'completed': {
+			return {level: 'info', text: `Plan completed: ${rollout.reason ?? `${target} at its final weight`}.`};
+		}
+
+		case 'rolled-back': {
+			return {level: 'warn', text: `Plan rolled back to the start split: ${rollout.reason ?? ''}`};
+		}
+
+		case 'paused': {
+			return {level: rollout.failedGates === undefined && rollout.error === undefined ? 'info' : 'warn', text: `Plan paused: ${rollout.error ?? rollout.reason ?? ''}. Space resumes, r rolls back.`};
+		}
+
+		case 'rolling-back': {
+			return {level: 'warn', text: `Plan rolling back: ${rollout.reason ?? ''}`};
+		}
+
+		case 'running': {
+			return before?.phase === 'paused' ? {level: 'info', text: 'Plan resumed.'} : undefined;
+		}
 	}
 }
 
@@ -204,6 +292,10 @@ function onFeed(state: AppState, action: Extract<Action, {type: 'feed'}>): AppSt
 function onShift(state: AppState, direction: 1 | -1): AppState {
 	if (state.applying) {
 		return state;
+	}
+
+	if (planActive(state)) {
+		return {...state, notice: {level: 'info', text: 'A plan is driving the weights: Space pauses it, r rolls back, P promotes.'}};
 	}
 
 	const route = currentRoute(state);

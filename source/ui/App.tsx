@@ -2,7 +2,7 @@ import React, {useEffect, useSyncExternalStore} from 'react';
 import {Box, Text, useApp, useInput, useWindowSize, type Key} from 'ink';
 import type {ConsoleController} from '../state/controller.js';
 import type {Store} from '../state/store.js';
-import type {AppState} from '../state/app-state.js';
+import {planActive, type AppState} from '../state/app-state.js';
 import {currentRoute, currentVirtualService, pickerMatches, stagedWeights} from '../state/selectors.js';
 import {commandFor, type CommandId, type Scope} from './keymap.js';
 import {Header} from './Header.js';
@@ -12,6 +12,8 @@ import {Footer} from './Footer.js';
 import {HelpOverlay} from './HelpOverlay.js';
 import {ConfirmDialog} from './ConfirmDialog.js';
 import {Picker} from './Picker.js';
+import {PlanDialog} from './PlanDialog.js';
+import {RolloutPanel} from './RolloutPanel.js';
 
 /** Smallest terminal the console draws in; below it says so instead of drawing garbage. */
 export const minimumSize = {columns: 60, rows: 15};
@@ -21,6 +23,8 @@ export interface AppProps {
 	store: Store;
 	/** Started on mount and stopped on unmount: the console owns the feeds while it is on screen. */
 	controller: ConsoleController;
+	/** Clock for data age and the plan's countdown (tests pass the plan's fake clock). */
+	now?: () => number;
 }
 
 function scopeOf(state: AppState): Scope {
@@ -99,6 +103,62 @@ function run(command: CommandId, store: Store, controller: ConsoleController, ex
 			exit();
 			break;
 		}
+
+		case 'plan-open': {
+			dispatch({type: 'planOpen'});
+			break;
+		}
+
+		case 'plan-toggle': {
+			controller.togglePlan();
+			break;
+		}
+
+		case 'plan-rollback': {
+			controller.rollbackPlan();
+			break;
+		}
+
+		case 'plan-promote': {
+			controller.promotePlan();
+			break;
+		}
+
+		case 'plan-start': {
+			controller.startPlan();
+			break;
+		}
+
+		case 'plan-next-field': {
+			dispatch({type: 'planEdit', edit: {kind: 'move', delta: 1}});
+			break;
+		}
+
+		case 'plan-previous-field': {
+			dispatch({type: 'planEdit', edit: {kind: 'move', delta: -1}});
+			break;
+		}
+
+		case 'plan-choice-left': {
+			dispatch({type: 'planEdit', edit: {kind: 'cycle', delta: -1, keys: []}});
+			break;
+		}
+
+		case 'plan-choice-right': {
+			dispatch({type: 'planEdit', edit: {kind: 'cycle', delta: 1, keys: []}});
+			break;
+		}
+	}
+}
+
+/** Keys of the plan dialog that are not commands: text for its fields. */
+function planInput(input: string, key: Key, store: Store, exit: () => void): void {
+	if (key.ctrl && input === 'c') {
+		exit();
+	} else if (key.backspace || key.delete) {
+		store.dispatch({type: 'planEdit', edit: {kind: 'backspace'}});
+	} else if (input.length > 0 && !key.ctrl && !key.meta && /^[\w.,%<>=!\- ]+$/.test(input)) {
+		store.dispatch({type: 'planEdit', edit: {kind: 'type', text: input}});
 	}
 }
 
@@ -124,7 +184,7 @@ function pickerInput(input: string, key: Key, store: Store, exit: () => void): v
 	}
 }
 
-function Body({state, columns, rows}: {state: AppState; columns: number; rows: number}) {
+function Body({state, columns, rows, now}: {state: AppState; columns: number; rows: number; now: number}) {
 	const vs = currentVirtualService(state);
 	const route = currentRoute(state);
 	if (state.overlay === 'picker') {
@@ -148,13 +208,23 @@ function Body({state, columns, rows}: {state: AppState; columns: number; rows: n
 		return <ConfirmDialog vs={vs} route={route} weights={stagedWeights(state, route)} />;
 	}
 
+	if (state.overlay === 'plan' && state.planForm !== undefined) {
+		return <PlanDialog form={state.planForm} route={route} />;
+	}
+
 	const keys = route.destinations.map(destination => destination.key);
 	const problems = route.destinations.filter(destination => destination.problem !== undefined).length;
-	const chartHeight = rows - (2 + keys.length + problems + (route.editable ? 0 : 1));
+	const panel = state.rollout === undefined ? 0 : 3;
+	const chartHeight = rows - (2 + keys.length + problems + (route.editable ? 0 : 1) + panel);
 	return (
 		<Box flexDirection="column">
 			{route.editable ? null : <Text color="yellow">read-only route: {route.readOnlyReason ?? ''}</Text>}
 			<VersionTable state={state} route={route} columns={columns} />
+			{state.rollout === undefined ? null : (
+				<Box marginTop={1}>
+					<RolloutPanel rollout={state.rollout} now={now} columns={columns} />
+				</Box>
+			)}
 			{chartHeight >= 5 ? (
 				<Box marginTop={1}>
 					<Chart series={state.series} seriesVersion={state.seriesVersion} keys={keys} width={columns} height={chartHeight - 1} />
@@ -165,7 +235,7 @@ function Body({state, columns, rows}: {state: AppState; columns: number; rows: n
 }
 
 /** The meshtop console: header, versions, chart, notice and keys, sized to the terminal. */
-export function App({store, controller}: AppProps) {
+export function App({store, controller, now = Date.now}: AppProps) {
 	const state = useSyncExternalStore(store.subscribe, store.getState);
 	const {columns, rows} = useWindowSize();
 	const {exit} = useApp();
@@ -183,9 +253,11 @@ export function App({store, controller}: AppProps) {
 			return;
 		}
 
-		const command = commandFor(input, key, scopeOf(current), current.readOnly);
+		const command = commandFor(input, key, scopeOf(current), current.readOnly, planActive(current));
 		if (command !== undefined) {
 			run(command, store, controller, exit);
+		} else if (current.overlay === 'plan') {
+			planInput(input, key, store, exit);
 		}
 	});
 
@@ -205,12 +277,12 @@ export function App({store, controller}: AppProps) {
 	const notice = state.notice ?? (state.metricsError === undefined ? undefined : {level: 'warn' as const, text: `Prometheus: ${state.metricsError}`});
 	return (
 		<Box flexDirection="column" width={columns} height={rows - 1} overflow="hidden">
-			<Header state={state} now={Date.now()} />
+			<Header state={state} now={now()} />
 			<Box flexDirection="column" height={bodyRows} marginTop={1} overflow="hidden">
-				<Body state={state} columns={columns} rows={bodyRows} />
+				<Body state={state} columns={columns} rows={bodyRows} now={now()} />
 			</Box>
 			<Text wrap="truncate" color={notice?.level === 'error' ? 'red' : notice?.level === 'warn' ? 'yellow' : undefined}>{notice?.text ?? ' '}</Text>
-			<Footer scope={scopeOf(state)} readOnly={state.readOnly} step={state.step} />
+			<Footer scope={scopeOf(state)} readOnly={state.readOnly} planRunning={planActive(state)} step={state.step} />
 		</Box>
 	);
 }

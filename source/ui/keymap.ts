@@ -3,10 +3,12 @@ import type {Key} from 'ink';
 /** Every command of the console. */
 export type CommandId =
 	| 'select-up' | 'select-down' | 'shift-left' | 'shift-right' | 'step-down' | 'step-up'
-	| 'review' | 'confirm' | 'discard' | 'undo' | 'next-route' | 'picker' | 'help' | 'quit';
+	| 'review' | 'confirm' | 'discard' | 'undo' | 'next-route' | 'picker' | 'help' | 'quit'
+	| 'plan-open' | 'plan-toggle' | 'plan-rollback' | 'plan-promote'
+	| 'plan-start' | 'plan-next-field' | 'plan-previous-field' | 'plan-choice-left' | 'plan-choice-right';
 
 /** Which layer a command belongs to; only the layer on top receives keys. */
-export type Scope = 'main' | 'confirm' | 'help' | 'picker';
+export type Scope = 'main' | 'confirm' | 'help' | 'picker' | 'plan';
 
 /** A key: a named special key, or a printable character. */
 export type Binding = {special: 'up' | 'down' | 'left' | 'right' | 'return' | 'escape' | 'tab'; label: string} | {input: string; ctrl?: boolean; label: string};
@@ -24,6 +26,10 @@ export interface Command {
 	dangerous?: boolean;
 	/** Shown in the footer (the rest only in help). */
 	footer?: boolean;
+	/** Commands of one group share a help line (↑↓ select, ←→ shift). */
+	group?: string;
+	/** Only while a plan runs ('plan'), or only while none does ('no-plan': manual changes would fight the plan). */
+	requires?: 'plan' | 'no-plan';
 }
 
 const up = {special: 'up', label: '↑'} as const;
@@ -31,25 +37,37 @@ const down = {special: 'down', label: '↓'} as const;
 
 /** The console's key bindings (k9s / vim habits). */
 export const commands: readonly Command[] = [
-	{id: 'select-up', scopes: ['main'], bindings: [up, {input: 'k', label: 'k'}], label: 'select', description: 'select the previous version', footer: true},
-	{id: 'select-down', scopes: ['main'], bindings: [down, {input: 'j', label: 'j'}], label: 'select', description: 'select the next version'},
-	{id: 'shift-right', scopes: ['main'], bindings: [{special: 'right', label: '→'}, {input: 'l', label: 'l'}], label: 'more', description: 'stage: move `step` points of traffic to the selected version', dangerous: true, footer: true},
-	{id: 'shift-left', scopes: ['main'], bindings: [{special: 'left', label: '←'}, {input: 'h', label: 'h'}], label: 'less', description: 'stage: move `step` points of traffic away from the selected version', dangerous: true, footer: true},
-	{id: 'step-down', scopes: ['main'], bindings: [{input: '[', label: '['}], label: 'step', description: 'smaller step (1, 5, 10, 25)', dangerous: true},
-	{id: 'step-up', scopes: ['main'], bindings: [{input: ']', label: ']'}], label: 'step', description: 'larger step (1, 5, 10, 25)', dangerous: true, footer: true},
-	{id: 'review', scopes: ['main'], bindings: [{special: 'return', label: 'Enter'}], label: 'apply', description: 'review the staged change, then confirm to write it', dangerous: true, footer: true},
+	{id: 'select-up', group: 'select', scopes: ['main'], bindings: [up, {input: 'k', label: 'k'}], label: 'select', description: 'select a version', footer: true},
+	{id: 'select-down', group: 'select', scopes: ['main'], bindings: [down, {input: 'j', label: 'j'}], label: 'select', description: 'select the next version'},
+	{id: 'shift-right', group: 'shift', scopes: ['main'], bindings: [{special: 'right', label: '→'}, {input: 'l', label: 'l'}], label: 'more', description: 'stage: move `step` points of traffic to (→) or away from (←) the selected version', dangerous: true, footer: true, requires: 'no-plan'},
+	{id: 'shift-left', group: 'shift', scopes: ['main'], bindings: [{special: 'left', label: '←'}, {input: 'h', label: 'h'}], label: 'less', description: 'stage: move `step` points of traffic away from the selected version', dangerous: true, footer: true, requires: 'no-plan'},
+	{id: 'step-down', group: 'step', scopes: ['main'], bindings: [{input: '[', label: '['}], label: 'step', description: 'step size: 1, 5, 10, 25', dangerous: true, requires: 'no-plan'},
+	{id: 'step-up', group: 'step', scopes: ['main'], bindings: [{input: ']', label: ']'}], label: 'step', description: 'larger step (1, 5, 10, 25)', dangerous: true, footer: true, requires: 'no-plan'},
+	{id: 'review', scopes: ['main'], bindings: [{special: 'return', label: 'Enter'}], label: 'apply', description: 'review the staged change, then confirm to write it', dangerous: true, footer: true, requires: 'no-plan'},
 	{id: 'confirm', scopes: ['confirm'], bindings: [{special: 'return', label: 'Enter'}, {input: 'y', label: 'y'}], label: 'write it', description: 'write the change (conflict-safe JSON Patch)', dangerous: true, footer: true},
-	{id: 'discard', scopes: ['main', 'confirm', 'help', 'picker'], bindings: [{special: 'escape', label: 'Esc'}], label: 'discard', description: 'discard the staged change / close', footer: true},
-	{id: 'undo', scopes: ['main'], bindings: [{input: 'u', label: 'u'}], label: 'undo', description: 'undo the last change applied from this console', dangerous: true, footer: true},
+	{id: 'discard', scopes: ['main', 'confirm', 'help', 'picker', 'plan'], bindings: [{special: 'escape', label: 'Esc'}], label: 'discard', description: 'discard the staged change / close', footer: true},
+	{id: 'undo', scopes: ['main'], bindings: [{input: 'u', label: 'u'}], label: 'undo', description: 'undo the last change applied from this console', dangerous: true, footer: true, requires: 'no-plan'},
 	{id: 'next-route', scopes: ['main'], bindings: [{special: 'tab', label: 'Tab'}], label: 'route', description: 'next route of the VirtualService'},
 	{id: 'picker', scopes: ['main'], bindings: [{input: '/', label: '/'}], label: 'pick VS', description: 'pick another VirtualService', footer: true},
 	{id: 'help', scopes: ['main', 'help'], bindings: [{input: '?', label: '?'}], label: 'help', description: 'show / hide this help', footer: true},
+	{id: 'plan-open', scopes: ['main'], bindings: [{input: 'p', label: 'p'}], label: 'plan', description: 'plan a progressive migration: steps, interval, metric gates', dangerous: true, footer: true, requires: 'no-plan'},
+	{id: 'plan-toggle', scopes: ['main'], bindings: [{input: ' ', label: 'Space'}], label: 'pause/resume', description: 'pause / resume the plan', footer: true, requires: 'plan'},
+	{id: 'plan-rollback', scopes: ['main'], bindings: [{input: 'r', label: 'r'}], label: 'rollback', description: 'roll the plan back to its start split (as chosen: at once or down the steps)', dangerous: true, footer: true, requires: 'plan'},
+	{id: 'plan-promote', scopes: ['main'], bindings: [{input: 'P', label: 'P'}], label: 'promote', description: 'promote: the target version to its final weight now', dangerous: true, footer: true, requires: 'plan'},
+	{id: 'plan-start', scopes: ['plan'], bindings: [{special: 'return', label: 'Enter'}], label: 'start', description: 'start the plan', dangerous: true, footer: true},
+	{id: 'plan-next-field', scopes: ['plan'], bindings: [down, {special: 'tab', label: 'Tab'}], label: 'next field', description: 'next field of the plan', footer: true},
+	{id: 'plan-previous-field', scopes: ['plan'], bindings: [up], label: 'previous field', description: 'previous field of the plan'},
+	{id: 'plan-choice-left', scopes: ['plan'], bindings: [{special: 'left', label: '←'}], label: 'choose', description: 'previous choice (version, on-fail, rollback)'},
+	{id: 'plan-choice-right', scopes: ['plan'], bindings: [{special: 'right', label: '→'}], label: 'choose', description: 'next choice', footer: true},
 	{id: 'quit', scopes: ['main', 'help', 'confirm'], bindings: [{input: 'q', label: 'q'}, {input: 'c', ctrl: true, label: 'Ctrl-C'}], label: 'quit', description: 'quit (the cluster keeps its current weights)', footer: true},
 ];
 
-/** The commands active in a mode: dangerous ones are gone in read-only mode. */
-export function activeCommands(scope: Scope, readOnly: boolean): Command[] {
-	return commands.filter(command => command.scopes.includes(scope) && !(readOnly && command.dangerous));
+/** The commands active in a mode: dangerous ones are gone in read-only mode, plan keys only while a plan runs. */
+export function activeCommands(scope: Scope, readOnly: boolean, planRunning = false): Command[] {
+	return commands.filter(command => command.scopes.includes(scope)
+		&& !(readOnly && command.dangerous)
+		&& !(command.requires === 'plan' && !planRunning)
+		&& !(command.requires === 'no-plan' && planRunning));
 }
 
 function matches(binding: Binding, input: string, key: Key): boolean {
@@ -89,8 +107,8 @@ function matches(binding: Binding, input: string, key: Key): boolean {
 }
 
 /** The command a keypress means in a scope, if any. */
-export function commandFor(input: string, key: Key, scope: Scope, readOnly: boolean): CommandId | undefined {
-	return activeCommands(scope, readOnly).find(command => command.bindings.some(binding => matches(binding, input, key)))?.id;
+export function commandFor(input: string, key: Key, scope: Scope, readOnly: boolean, planRunning = false): CommandId | undefined {
+	return activeCommands(scope, readOnly, planRunning).find(command => command.bindings.some(binding => matches(binding, input, key)))?.id;
 }
 
 /** Key labels of a command joined for display, e.g. "↑/k". */

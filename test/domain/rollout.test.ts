@@ -156,6 +156,20 @@ describe('rolloutReducer', () => {
 		assert.equal(state.phase, 'completed');
 	});
 
+	it('promoting at the final step completes the plan without another write', () => {
+		let state = apply(createRollout(plan(), 0), 0);
+		for (let step = 1; step < 4; step++) {
+			state = rolloutReducer(state, {type: 'metrics', now: step * 5000, snapshot: snapshot(step * 5000, healthy)});
+			state = apply(state, step * 5000);
+		}
+
+		assert.equal(state.position, 4);
+		state = rolloutReducer(state, {type: 'pause', now: 21_000});
+		state = rolloutReducer(state, {type: 'promote', now: 22_000});
+		assert.equal(state.phase, 'completed');
+		assert.deepEqual(nextAction(state, 22_000), {kind: 'done', phase: 'completed'});
+	});
+
 	it('pauses on a failed write and retries it on resume', () => {
 		let state = createRollout(plan(), 0);
 		state = rolloutReducer(state, {type: 'failed', now: 10, position: 1, error: 'conflict'});

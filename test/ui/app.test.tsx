@@ -159,7 +159,7 @@ test('? lists every command of the keymap', async () => {
 	await settle();
 	await rendered.press('?');
 	const frame = rendered.lastFrame();
-	for (const text of ['select the previous version', 'smaller step', 'undo the last change', 'pick another VirtualService', 'quit']) {
+	for (const text of ['↑/k ↓/j +select a version', '\\[ +\\] +step size', 'undo the last change', 'pick another VirtualService', 'p +plan a progressive migration', 'quit']) {
 		assert.match(frame, new RegExp(text));
 	}
 

@@ -1,44 +1,10 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {RolloutDriver, type DriverClock} from '../../source/app/rollout-driver.js';
+import {RolloutDriver} from '../../source/state/rollout-driver.js';
+import {ManualClock} from '../helpers/manual-clock.js';
 import type {MetricsSnapshot, VersionMetrics} from '../../source/domain/metrics.js';
 import {createPlan, parseGate, type RolloutState} from '../../source/domain/rollout.js';
 import {waitFor} from '../helpers/wait-for.js';
-
-/** A clock that only moves when the test says so. */
-class ManualClock implements DriverClock {
-	time = 0;
-	private timers: Array<{at: number; callback: () => void; id: number}> = [];
-	private nextId = 1;
-
-	now(): number {
-		return this.time;
-	}
-
-	setTimeout(callback: () => void, ms: number): unknown {
-		const id = this.nextId++;
-		this.timers.push({at: this.time + ms, callback, id});
-		return id;
-	}
-
-	clearTimeout(handle: unknown): void {
-		this.timers = this.timers.filter(timer => timer.id !== handle);
-	}
-
-	get pending(): number {
-		return this.timers.length;
-	}
-
-	/** Moves to `time`, firing due timers. */
-	advanceTo(time: number): void {
-		this.time = time;
-		const due = this.timers.filter(timer => timer.at <= time);
-		this.timers = this.timers.filter(timer => timer.at > time);
-		for (const timer of due) {
-			timer.callback();
-		}
-	}
-}
 
 const healthy: VersionMetrics = {rps: 10, successRate: 1, p50Ms: 5, p99Ms: 12};
 const failing: VersionMetrics = {rps: 10, successRate: 0.7, p50Ms: 5, p99Ms: 12};

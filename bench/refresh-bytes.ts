@@ -26,8 +26,10 @@ export interface RefreshBytes {
 function snapshots(seed: number): () => MetricsSnapshot {
 	const random = seededRandom(seed);
 	const jitter = (base: number, spread: number) => base + ((random() * 2) - 1) * spread;
+	// Evaluation times one refresh (1 s) apart, as the controller produces them; the bench itself runs faster.
+	let at = Date.now();
 	return () => ({
-		at: Date.now(),
+		at: at += 1000,
 		window: '4s',
 		byVersion: {
 			v1: {rps: jitter(10, 0.6), successRate: 1, p50Ms: jitter(4, 0.5), p99Ms: jitter(24, 3)},
@@ -77,12 +79,21 @@ export async function runRefreshBytesBench(count = 50): Promise<Row[]> {
 		const incrementalMedian = quantile(incremental.perRefresh, 0.5);
 		const fullMedian = quantile(full.perRefresh, 0.5);
 		const ratio = incrementalMedian / fullMedian;
+		const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+		// The chart moves one column per rate window (4 refreshes here): the mean counts those frames too.
+		const meanRatio = mean(incremental.perRefresh) / mean(full.perRefresh);
 		return [
 			{
 				measurement: `${label} (n=${count})`,
 				value: `${formatBytes(incrementalMedian)} vs ${formatBytes(fullMedian)} = ${(ratio * 100).toFixed(0)}%`,
 				target,
 				ok: ratio <= budgetRatio,
+			},
+			{
+				measurement: '  bytes per refresh, mean incl. chart moves, vs full redraw',
+				value: `${formatBytes(mean(incremental.perRefresh))} vs ${formatBytes(mean(full.perRefresh))} = ${(meanRatio * 100).toFixed(0)}%`,
+				target,
+				ok: meanRatio <= budgetRatio,
 			},
 			{
 				// Fewer bytes only count if the screen is still right: replayed on a terminal model, both end identical.

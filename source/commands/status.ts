@@ -22,10 +22,15 @@ export interface StatusReport {
 			version: string;
 			host: string;
 			subset: string | undefined;
+			/** Configured weight, percent (0..100). */
 			weight: number;
+			/** Share of the route's observed requests, percent (0..100), comparable to weight; null without traffic. */
 			observedShare: number | null;
+			/** Requests per second over the rate window. */
 			rps: number | null;
+			/** Non-5xx responses as a ratio (0..1), as Prometheus computes it; null without requests. */
 			successRate: number | null;
+			/** Latency quantiles in milliseconds. */
 			p50Ms: number | null;
 			p99Ms: number | null;
 			problem: string | undefined;

@@ -72,6 +72,8 @@ export interface AppState {
 	/** Request rate history per destination key; mutable ring buffers, `seriesVersion` changes when they do. */
 	series: SeriesSet;
 	seriesVersion: number;
+	/** When the series last took a sample: one sample per rate window (see reducer). */
+	lastSampleAt: number | undefined;
 	overlay: Overlay;
 	pickerQuery: string;
 	pickerSelected: number;
@@ -114,6 +116,7 @@ export function initialState(options: {connection: ConnectionInfo; vsName?: stri
 		prometheusLabel: options.prometheusLabel ?? 'Prometheus',
 		series: new SeriesSet(seriesCapacity),
 		seriesVersion: 0,
+		lastSampleAt: undefined,
 		overlay: options.vsName === undefined ? 'picker' : 'none',
 		pickerQuery: '',
 		pickerSelected: 0,

@@ -1,4 +1,5 @@
 import {nextStep, shiftWeights} from '../domain/weights.js';
+import {parseDuration} from '../domain/duration.js';
 import {routeWeights} from '../domain/virtual-service.js';
 import type {Action} from './actions.js';
 import {planActive, type AppState, type Notice} from './app-state.js';
@@ -90,6 +91,13 @@ export function reducer(state: AppState, action: Action): AppState {
 		}
 
 		case 'metrics': {
+			const next: AppState = {...state, metrics: action.snapshot, metricsStatus: 'live', metricsError: undefined};
+			// A rate is an average over its window, so samples closer than a window apart repeat each other: the
+			// chart takes one per window. It also keeps the screen still between columns, so a refresh redraws numbers only.
+			if (state.lastSampleAt !== undefined && action.snapshot.at - state.lastSampleAt < sampleSpacing(action.snapshot.window)) {
+				return next;
+			}
+
 			const keys = currentRoute(state)?.destinations.map(destination => destination.key) ?? [];
 			const sample: Record<string, number | null> = {};
 			for (const key of keys) {
@@ -97,7 +105,7 @@ export function reducer(state: AppState, action: Action): AppState {
 			}
 
 			state.series.push(sample);
-			return {...state, metrics: action.snapshot, metricsStatus: 'live', metricsError: undefined, seriesVersion: state.seriesVersion + 1};
+			return {...next, seriesVersion: state.seriesVersion + 1, lastSampleAt: action.snapshot.at};
 		}
 
 		case 'metricsFailed': {
@@ -155,6 +163,7 @@ export function reducer(state: AppState, action: Action): AppState {
 				history: [],
 				metrics: undefined,
 				seriesVersion: state.seriesVersion + 1,
+				lastSampleAt: undefined,
 				notice: undefined,
 			};
 		}
@@ -201,6 +210,15 @@ export function reducer(state: AppState, action: Action): AppState {
 			virtualServices.set(action.vs.metadata.name, action.vs);
 			return {...state, virtualServices, applying: false};
 		}
+	}
+}
+
+/** Milliseconds between chart samples for a PromQL rate window like "4s" or "1m" (a little slack for refresh jitter). */
+export function sampleSpacing(window: string): number {
+	try {
+		return parseDuration(window) * 0.9;
+	} catch {
+		return 0;
 	}
 }
 

@@ -227,7 +227,7 @@ function Body({state, columns, rows, now}: {state: AppState; columns: number; ro
 			)}
 			{chartHeight >= 5 ? (
 				<Box marginTop={1}>
-					<Chart series={state.series} seriesVersion={state.seriesVersion} keys={keys} width={columns} height={chartHeight - 1} />
+					<Chart series={state.series} seriesVersion={state.seriesVersion} keys={keys} width={columns} height={chartHeight - 1} window={state.metrics?.window} />
 				</Box>
 			) : null}
 		</Box>

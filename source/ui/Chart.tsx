@@ -25,13 +25,13 @@ export function chartLines(series: SeriesSet, keys: readonly string[], width: nu
 }
 
 /** The multi-series asciichart of requests per second per version. */
-export function Chart({series, seriesVersion, keys, width, height}: {series: SeriesSet; seriesVersion: number; keys: readonly string[]; width: number; height: number}) {
+export function Chart({series, seriesVersion, keys, width, height, window}: {series: SeriesSet; seriesVersion: number; keys: readonly string[]; width: number; height: number; window: string | undefined}) {
 	const color = useColor();
 	// The ring buffers are mutable: seriesVersion says when they changed.
 	const lines = useMemo(() => chartLines(series, keys, width, height, color), [series, seriesVersion, keys.join(','), width, height, color]);
 	return (
 		<Box flexDirection="column" height={height}>
-			<Text dimColor>requests/s per version (last {Math.max(2, width - labelWidth)} refreshes)</Text>
+			<Text dimColor wrap="truncate">requests/s per version, a column per {window ?? 'rate'} window (last {Math.max(2, width - labelWidth)})</Text>
 			{lines.slice(0, height - 1).map((line, index) => <Text key={index} wrap="truncate">{line}</Text>)}
 		</Box>
 	);

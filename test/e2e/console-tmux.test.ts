@@ -101,8 +101,7 @@ describe('the console in a real terminal (tmux) against the simulated cluster', 
 		assert.equal(numbers(screen, 'v1')?.weight, 50);
 
 		terminal.keys('q');
-		await terminal.waitForScreen(() => terminal.exit().dead, 5000, 'meshtop to exit');
-		assert.deepEqual(terminal.exit(), {dead: true, status: 0, signal: undefined});
+		assert.equal(await terminal.waitForExit(), 0);
 		assert.ok(!terminal.alternateScreen(), 'the terminal is back on the main screen');
 	});
 
@@ -115,7 +114,7 @@ describe('the console in a real terminal (tmux) against the simulated cluster', 
 		screen = await terminal.waitForScreen(text => numbers(text, 'v1')?.weight === 0 && numbers(text, 'v3')?.weight === 100, 5000, 'v1 0 / v3 100');
 		assert.match(screen, /changed elsewhere/);
 		terminal.keys('C-c');
-		await terminal.waitForScreen(() => terminal.exit().dead, 5000, 'meshtop to exit on Ctrl-C');
+		assert.equal(await terminal.waitForExit(), 0, 'Ctrl-C quits cleanly');
 		assert.ok(!terminal.alternateScreen());
 	});
 

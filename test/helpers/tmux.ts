@@ -1,6 +1,8 @@
 import {execFileSync, spawnSync} from 'node:child_process';
 import {waitFor} from './wait-for.js';
 
+const exitMarker = 'meshtop-test-exit=';
+
 /** Whether tmux is installed (end-to-end tests skip with a reason otherwise). */
 export function hasTmux(): boolean {
 	return spawnSync('tmux', ['-V'], {stdio: 'ignore'}).status === 0;
@@ -17,13 +19,14 @@ function quote(argument: string): string {
 export class TmuxTerminal {
 	private constructor(private readonly socket: string, readonly columns: number, readonly rows: number) {}
 
-	/** Starts `command` (argv) in a detached session of `columns`×`rows`; the pane stays after the command exits so its status can be read. */
+	/** Starts `command` (argv) in a detached session of `columns`×`rows`; after the command exits, its status stays on screen. */
 	static start(command: readonly string[], options: {columns: number; rows: number; env?: Record<string, string | undefined>; cwd?: string}): TmuxTerminal {
 		const socket = `meshtop-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 		const assignments = Object.entries(options.env ?? {}).map(([key, value]) => value === undefined ? `-u ${key}` : `${key}=${quote(value)}`);
-		const shell = `env ${assignments.join(' ')} ${command.map(quote).join(' ')}`;
+		// The shell waits for the command and prints its status on the (restored) main screen, then idles until kill():
+		// tmux's own pane status is racy (a pane can read as dead before its process is reaped, or lose its last line).
+		const shell = `env ${assignments.join(' ')} ${command.map(quote).join(' ')}; echo "${exitMarker}$?"; exec sleep 3600`;
 		execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'meshtop', '-x', String(options.columns), '-y', String(options.rows), ...(options.cwd === undefined ? [] : ['-c', options.cwd]), shell]);
-		execFileSync('tmux', ['-L', socket, 'set-option', '-t', 'meshtop', 'remain-on-exit', 'on']);
 		return new TmuxTerminal(socket, options.columns, options.rows);
 	}
 
@@ -50,12 +53,10 @@ export class TmuxTerminal {
 		}
 	}
 
-	/** Whether the command has exited, with its exit status or the signal that ended it. */
-	exit(): {dead: boolean; status: number | undefined; signal: number | undefined} {
-		const out = execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '-t', 'meshtop', '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}'], {encoding: 'utf8'}).trim();
-		const [dead, status, signal] = out.split(':');
-		const number = (text: string | undefined) => (text === undefined || text === '' ? undefined : Number(text));
-		return {dead: dead === '1', status: number(status), signal: number(signal)};
+	/** Waits until the command has exited and returns its exit status (128+N after signal N, as the shell reports it). */
+	async waitForExit(timeout = 5000): Promise<number> {
+		const screen = await this.waitForScreen(text => new RegExp(`${exitMarker}\\d+`).test(text), timeout, 'the command to exit');
+		return Number(new RegExp(`${exitMarker}(\\d+)`).exec(screen)![1]);
 	}
 
 	/** Whether the terminal is in the alternate screen (a full-screen program is showing). */

@@ -110,7 +110,9 @@ function describeFailure(failed: readonly GateResult[]): string {
 
 /** Deadline of the current hold, or undefined when nothing is timed (paused, writing, final). */
 export function holdDeadline(state: RolloutState): number | undefined {
-	if (state.goal !== null || isFinal(state.phase) || state.phase === 'paused') {
+	// A goal already reached is no write in flight: the hold runs (otherwise the driver would measure forever).
+	const writing = state.goal !== null && state.goal !== state.position;
+	if (writing || isFinal(state.phase) || state.phase === 'paused') {
 		return undefined;
 	}
 

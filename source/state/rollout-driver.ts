@@ -41,6 +41,9 @@ export interface RolloutDriverOptions {
 	onUpdate?(state: RolloutState, event: RolloutEvent, previous: RolloutState): void;
 }
 
+/** Smallest time between two measurements of the plan's gates. */
+const minimumEvaluationGapMs = 1000;
+
 function messageOf(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
 }
@@ -56,6 +59,7 @@ export class RolloutDriver {
 	private timer: unknown;
 	private busy: Promise<void> | undefined;
 	private stopped = false;
+	private lastEvaluation = Number.NEGATIVE_INFINITY;
 	private resolveDone: ((state: RolloutState) => void) | undefined;
 	/** Resolves with the final state when the plan completes or rolls back, or with the last state after stop(). */
 	readonly done: Promise<RolloutState>;
@@ -180,6 +184,17 @@ export class RolloutDriver {
 				}
 
 				case 'evaluate': {
+					// Never measure in a tight loop, whatever the state machine says: at most one query set per refresh.
+					const earliest = this.lastEvaluation + minimumEvaluationGapMs;
+					if (this.clock.now() < earliest) {
+						this.timer = this.clock.setTimeout(() => {
+							this.timer = undefined;
+							this.kick();
+						}, earliest - this.clock.now());
+						return;
+					}
+
+					this.lastEvaluation = this.clock.now();
 					try {
 						// eslint-disable-next-line no-await-in-loop
 						const snapshot = await this.options.fetchMetrics();

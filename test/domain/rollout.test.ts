@@ -170,6 +170,14 @@ describe('rolloutReducer', () => {
 		assert.deepEqual(nextAction(state, 22_000), {kind: 'done', phase: 'completed'});
 	});
 
+	it('a goal that is already reached holds and decides like no goal (no endless measuring)', () => {
+		const written = apply(createRollout(plan(), 0), 0);
+		const state: RolloutState = {...written, goal: written.position};
+		assert.deepEqual(nextAction(state, 1000), {kind: 'wait', until: 5000});
+		const decided = rolloutReducer(state, {type: 'metrics', now: 5000, snapshot: snapshot(5000, healthy)});
+		assert.equal(decided.goal, 2);
+	});
+
 	it('pauses on a failed write and retries it on resume', () => {
 		let state = createRollout(plan(), 0);
 		state = rolloutReducer(state, {type: 'failed', now: 10, position: 1, error: 'conflict'});

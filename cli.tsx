@@ -1,8 +1,12 @@
 #!/usr/bin/env node
+import module from 'node:module';
 import process from 'node:process';
 import meow from 'meow';
 import {helpText, flagSpec} from './source/commands/flags.js';
 import {runCommand} from './source/commands/dispatch.js';
+
+// Compiled module code is cached on disk (Node ≥ 22.1): start-up is mostly loading Ink, React and client-node.
+module.enableCompileCache?.();
 
 // React and Ink load later (commands are imported lazily): make them use their production builds, which do
 // a fraction of the development build's work per frame, unless the user asked otherwise.
@@ -12,9 +16,14 @@ const cli = meow(helpText, {
 	importMeta: import.meta,
 	flags: flagSpec,
 	allowUnknownFlags: false,
-	// `meshtop set reviews v1=50 v3=50`: positional arguments are the command's.
-	booleanDefault: undefined,
 });
+
+// Ink 8 and client-node 2 need Node 22; on an older runtime say so rather than crash on a missing API.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+	process.stderr.write(`meshtop needs Node.js 22 or newer (this is ${process.version}). In the repository, \`npm start -- …\` runs the pinned runtime.\n`);
+	process.exit(1);
+}
 
 try {
 	process.exitCode = await runCommand(cli.input, cli.flags, {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin});

@@ -150,7 +150,8 @@ export class PrometheusClient {
 		for (let attempt = 0; ; attempt++) {
 			try {
 				// eslint-disable-next-line no-await-in-loop
-				return await this.fetchImpl(url, {signal: AbortSignal.timeout(this.timeoutMs)});
+				// Small answers over loopback (a port-forward): compressing them costs both ends CPU and saves nothing.
+				return await this.fetchImpl(url, {signal: AbortSignal.timeout(this.timeoutMs), headers: {'accept-encoding': 'identity'}});
 			} catch (error) {
 				if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
 					throw new PrometheusError('timeout', `Prometheus at ${this.baseUrl} did not answer in ${formatSeconds(this.timeoutMs)}`, error);

@@ -12,8 +12,7 @@ export async function runSimCommand(flags: Flags, io: CommandIo): Promise<number
 		return 2;
 	}
 
-	// A terminal's stdin is for Ctrl-C; piped stdin carries control lines (fault …, clear …).
-	const control = (io.stdin as NodeJS.ReadStream).isTTY ? undefined : io.stdin;
-	await runSim({port: flags.port, kubeconfigOut: flags.kubeconfigOut, faults, stdout: io.stdout, stderr: io.stderr, stdin: control});
+	// Typed or piped lines control the mesh while it runs (fault …, clear …, rps N, quit).
+	await runSim({port: flags.port, kubeconfigOut: flags.kubeconfigOut, faults, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin});
 	return 0;
 }

@@ -54,7 +54,7 @@ async function mainScreenWithRefresh(presses: number): Promise<Row[]> {
 	const random = seededRandom(7);
 	try {
 		const run = await measureKeypresses(bench.output, bench.input, mainKeys, presses, () => beyondThrottleMs + Math.floor(random() * 40));
-		return latencyRows('  same, 1 s refresh running (Ink 30 fps throttle)', run);
+		return latencyRows('  same, with the 1 s refresh running', run);
 	} finally {
 		await bench.close();
 	}

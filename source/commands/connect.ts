@@ -4,7 +4,7 @@
  * ends with a single close(), whatever failed halfway.
  */
 import type {MetricsSnapshot} from '../domain/metrics.js';
-import {routesOf, type DestinationRuleInfo, type Route, type VirtualService} from '../domain/virtual-service.js';
+import {routesOf, validateVirtualService, type DestinationRuleInfo, type Route, type VirtualService} from '../domain/virtual-service.js';
 import {loadKubeTarget, type KubeTarget} from '../kube/config.js';
 import {IstioApi} from '../kube/istio-api.js';
 import {connectPrometheus, type PrometheusConnection} from '../app/prometheus-connection.js';
@@ -116,6 +116,11 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
 		const api = new IstioApi(target);
 		const {namespace} = target;
 		const [vs, destinationRules] = await Promise.all([api.getVirtualService(namespace, options.vs), api.listDestinationRules(namespace)]);
+		const validation = validateVirtualService(vs);
+		if (!validation.ok) {
+			throw new Error(`VirtualService ${options.vs} is malformed, nothing was done: ${validation.errors.join('; ')}`);
+		}
+
 		let prometheus: PrometheusConnection | undefined;
 		let prometheusError: string | undefined;
 		if ((options.prometheus ?? 'none') !== 'none') {

@@ -24,8 +24,9 @@ export const consoleRenderOptions = {
 	interactive: true,
 	exitOnCtrlC: false,
 	patchConsole: true,
-	// Above Ink's default 30: a key pressed right after a refresh frame is not held back by the throttle.
-	maxFps: 60,
+	// Far above Ink's default 30: a key pressed just after a refresh frame must not wait for the throttle
+	// (meshtop draws a few frames a second, so the cap only ever delays keys).
+	maxFps: 120,
 } as const;
 
 /** Options a caller (demo, tests) can add to the flags. */

@@ -1,4 +1,4 @@
-import {routesOf, routeWeights, type Route, type VirtualService} from '../domain/virtual-service.js';
+import {routesOf, routeWeights, validateVirtualService, type Route, type VirtualService} from '../domain/virtual-service.js';
 import type {AppState} from './app-state.js';
 
 /** Identifies a route across re-reads of its VirtualService. */
@@ -14,11 +14,30 @@ export function currentVirtualService(state: Pick<AppState, 'vsName' | 'virtualS
 // Parsing a VirtualService is cheap but runs on every render and keypress: reuse the result while
 // neither the object nor the DestinationRules changed (both are replaced, never mutated, on change).
 const routeCache = new WeakMap<VirtualService, {rules: unknown; routes: Route[]}>();
+const problemCache = new WeakMap<VirtualService, readonly string[]>();
+
+/** Why the VirtualService on screen cannot be used (malformed spec), or an empty list. */
+export function virtualServiceProblems(state: Pick<AppState, 'vsName' | 'virtualServices'>): readonly string[] {
+	const vs = currentVirtualService(state);
+	if (vs === undefined) {
+		return [];
+	}
+
+	let problems = problemCache.get(vs);
+	if (problems === undefined) {
+		const result = validateVirtualService(vs);
+		problems = result.ok ? [] : result.errors;
+		problemCache.set(vs, problems);
+	}
+
+	return problems;
+}
 
 /** Every route of the VirtualService on screen (empty when there is none). */
 export function currentRoutes(state: Pick<AppState, 'vsName' | 'virtualServices' | 'destinationRules'>): Route[] {
 	const vs = currentVirtualService(state);
-	if (vs === undefined) {
+	// A malformed object has no routes meshtop could reason about, let alone write: it is shown with its problems.
+	if (vs === undefined || virtualServiceProblems(state).length > 0) {
 		return [];
 	}
 

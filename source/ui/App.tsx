@@ -3,7 +3,7 @@ import {Box, Text, useApp, useInput, useWindowSize, type Key} from 'ink';
 import type {ConsoleController} from '../state/controller.js';
 import type {Store} from '../state/store.js';
 import {planActive, type AppState} from '../state/app-state.js';
-import {currentRoute, currentVirtualService, pickerMatches, stagedWeights} from '../state/selectors.js';
+import {currentRoute, currentVirtualService, pickerMatches, stagedWeights, virtualServiceProblems} from '../state/selectors.js';
 import {commandFor, type CommandId, type Scope} from './keymap.js';
 import {Header} from './Header.js';
 import {VersionTable} from './VersionTable.js';
@@ -193,6 +193,17 @@ function Body({state, columns, rows, now}: {state: AppState; columns: number; ro
 
 	if (state.overlay === 'help') {
 		return <HelpOverlay readOnly={state.readOnly} />;
+	}
+
+	const malformed = virtualServiceProblems(state);
+	if (vs !== undefined && malformed.length > 0) {
+		return (
+			<Box flexDirection="column">
+				<Text color="red">VirtualService {vs.metadata.name} is malformed; meshtop shows it and writes nothing to it:</Text>
+				{malformed.slice(0, Math.max(1, rows - 3)).map(problem => <Text key={problem} wrap="truncate">  • {problem}</Text>)}
+				<Text dimColor>Fix it (kubectl edit virtualservice {vs.metadata.name}); the console updates when it changes.</Text>
+			</Box>
+		);
 	}
 
 	if (vs === undefined || route === undefined) {

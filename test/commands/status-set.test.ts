@@ -144,6 +144,26 @@ describe('meshtop status and set on the sim', {timeout: 60_000}, () => {
 		assert.match(output.err(), /^meshtop: not found: virtualservices\.networking\.istio\.io "nope" in namespace bookinfo/);
 	});
 
+	it('a malformed VirtualService (stored without validation, as older CRDs allow): status and set refuse, naming the problem', async () => {
+		const {store} = sim.cluster;
+		const good = store.get(virtualServices, 'bookinfo', 'ratings')!;
+		const broken = structuredClone(good) as typeof good & {spec: {http: Array<{route: Array<Record<string, unknown>>}>}};
+		broken.spec.http[0]!.route[0]!['weight'] = 'fifty';
+		store.update(virtualServices, broken);
+		try {
+			const output = capture();
+			assert.equal(await runStatus('ratings', flags({json: true}), output.io), 1);
+			assert.match(output.err(), /VirtualService ratings is malformed, nothing was done: spec\.http\[0\]\.route\[0\]\.weight must be a non-negative integer \(got "fifty"\)/);
+			const before = store.get(virtualServices, 'bookinfo', 'ratings')!.metadata.resourceVersion;
+			const result = await set(['v1=100'], {}, 'ratings');
+			assert.equal(result.code, 1);
+			assert.match(result.err, /malformed/);
+			assert.equal(store.get(virtualServices, 'bookinfo', 'ratings')!.metadata.resourceVersion, before, 'nothing written');
+		} finally {
+			store.update(virtualServices, {...good, metadata: {...good.metadata, resourceVersion: store.get(virtualServices, 'bookinfo', 'ratings')!.metadata.resourceVersion}});
+		}
+	});
+
 	it('status with --prometheus-url on a closed port: exit 0, weights present, prometheus.error set', async () => {
 		const port = await closedPort();
 		const {report, err} = await status({prometheusUrl: `http://127.0.0.1:${port}`});

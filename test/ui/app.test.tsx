@@ -200,3 +200,27 @@ test('Prometheus failures keep the last numbers, marked stale', async () => {
 	assert.match(rendered.lastFrame(), /did not answer/);
 	assert.match(rowOf(rendered.lastFrame(), 'v1'), /19\.5/);
 });
+
+test('a malformed VirtualService is shown with its problems and nothing can be staged or written', async () => {
+	const {services, rendered} = start();
+	await settle();
+	services.external('reviews', vs => {
+		const route = (vs.spec['http'] as Array<{route: Array<Record<string, unknown>>}>)[0]!;
+		route.route[0]!['weight'] = 'fifty';
+		return vs;
+	});
+	await settle();
+	const frame = rendered.lastFrame();
+	assert.match(frame, /VirtualService reviews is malformed; meshtop shows it and writes nothing to it/);
+	assert.match(frame, /spec\.http\[0\]\.route\[0\]\.weight must be a non-negative integer \(got "fifty"\)/);
+	await rendered.press(keys.right, keys.enter, keys.enter, 'u');
+	await settle();
+	assert.equal(services.patches.length, 0);
+	services.external('reviews', vs => {
+		const route = (vs.spec['http'] as Array<{route: Array<Record<string, unknown>>}>)[0]!;
+		route.route[0]!['weight'] = 100;
+		return vs;
+	});
+	await settle();
+	assert.match(rowOf(rendered.lastFrame(), 'v1'), /100/, 'fixed elsewhere, the console is usable again');
+});

@@ -107,12 +107,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
 	};
 
 	try {
-		const target = loadKubeTarget({
-			...(options.kubeconfig === undefined ? {} : {kubeconfig: options.kubeconfig}),
-			...(options.context === undefined ? {} : {context: options.context}),
-			...(options.namespace === undefined ? {} : {namespace: options.namespace}),
-			...(options.env === undefined ? {} : {env: options.env}),
-		});
+		const target = loadKubeTarget({kubeconfig: options.kubeconfig, context: options.context, namespace: options.namespace, env: options.env});
 		const api = new IstioApi(target);
 		const {namespace} = target;
 		const [vs, destinationRules] = await Promise.all([api.getVirtualService(namespace, options.vs), api.listDestinationRules(namespace)]);

@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import {startSimCluster} from '../sim/cluster.js';
-import {parseFaultFlag, type Fault} from '../sim/mesh/faults.js';
+import {faultsFromFlags} from './sim.js';
 import {loadKubeTarget} from '../kube/config.js';
 import {noTtyMessage, runConsole} from './console.js';
 import type {CommandIo} from './dispatch.js';
@@ -19,11 +19,8 @@ export async function runDemo(flags: Flags, io: CommandIo): Promise<number> {
 		return 2;
 	}
 
-	let faults: Fault[];
-	try {
-		faults = (flags.fault ?? []).map(spec => parseFaultFlag(spec));
-	} catch (error) {
-		io.stderr.write(`meshtop: ${error instanceof Error ? error.message : String(error)}\n`);
+	const faults = faultsFromFlags(flags, io);
+	if (faults === undefined) {
 		return 2;
 	}
 

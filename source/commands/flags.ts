@@ -96,5 +96,17 @@ export interface Flags {
 	port?: number;
 }
 
+/** The connection flags every command passes on (kubectl's, and where Prometheus is). */
+export function connectionFlags(flags: Flags): Pick<Flags, 'kubeconfig' | 'context' | 'namespace' | 'prometheusUrl' | 'prometheusNamespace' | 'prometheusService'> {
+	return {
+		kubeconfig: flags.kubeconfig,
+		context: flags.context,
+		namespace: flags.namespace,
+		prometheusUrl: flags.prometheusUrl,
+		prometheusNamespace: flags.prometheusNamespace,
+		prometheusService: flags.prometheusService,
+	};
+}
+
 /** Durations are parsed like the plan form does. */
 export {parseDuration} from '../domain/duration.js';

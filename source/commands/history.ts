@@ -57,12 +57,7 @@ export async function runHistory(options: HistoryOptions, io: CommandOutput): Pr
 	let context: string;
 	let namespace: string;
 	try {
-		const target = loadKubeTarget({
-			...(options.kubeconfig === undefined ? {} : {kubeconfig: options.kubeconfig}),
-			...(options.context === undefined ? {} : {context: options.context}),
-			...(options.namespace === undefined ? {} : {namespace: options.namespace}),
-			...(options.env === undefined ? {} : {env: options.env}),
-		});
+		const target = loadKubeTarget({kubeconfig: options.kubeconfig, context: options.context, namespace: options.namespace, env: options.env});
 		context = target.contextName;
 		namespace = target.namespace;
 	} catch (error) {

@@ -5,7 +5,7 @@ import {describeWeightChange} from '../trail/record.js';
 import {writeSplit} from '../trail/write-split.js';
 import {connect, type Connection} from './connect.js';
 import type {CommandIo} from './dispatch.js';
-import type {Flags} from './flags.js';
+import {connectionFlags, type Flags} from './flags.js';
 
 function messageOf(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
@@ -23,7 +23,7 @@ export async function runSet(vsName: string, assignments: readonly string[], fla
 
 	let connection: Connection;
 	try {
-		connection = await connect({vs: vsName, kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace, route: flags.route});
+		connection = await connect({vs: vsName, ...connectionFlags(flags), route: flags.route});
 	} catch (error) {
 		io.stderr.write(`meshtop: ${messageOf(error)}\n`);
 		return 1;

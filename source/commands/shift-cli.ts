@@ -1,7 +1,7 @@
 import process from 'node:process';
 import {runShift} from './shift.js';
 import type {CommandIo} from './dispatch.js';
-import type {Flags} from './flags.js';
+import {connectionFlags, type Flags} from './flags.js';
 
 /** `meshtop shift <vs> --to V …`: maps flags to runShift and SIGINT to its abort signal (stop after the write in flight). */
 export async function runShiftCli(vsName: string, flags: Flags, io: CommandIo): Promise<number> {
@@ -33,12 +33,7 @@ export async function runShiftCli(vsName: string, flags: Flags, io: CommandIo): 
 			onFail: flags.onFail,
 			json: flags.json,
 			route: flags.route,
-			kubeconfig: flags.kubeconfig,
-			context: flags.context,
-			namespace: flags.namespace,
-			prometheusUrl: flags.prometheusUrl,
-			prometheusNamespace: flags.prometheusNamespace,
-			prometheusService: flags.prometheusService,
+			...connectionFlags(flags),
 			signal: controller.signal,
 		}, io);
 	} finally {

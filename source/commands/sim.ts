@@ -2,13 +2,20 @@ import {parseFaultFlag, runSim, type Fault} from '../sim/run-sim.js';
 import type {CommandIo} from './dispatch.js';
 import type {Flags} from './flags.js';
 
-/** `meshtop sim [--kubeconfig-out FILE] [--port N] [--fault SPEC]`: the simulated cluster in the foreground. */
-export async function runSimCommand(flags: Flags, io: CommandIo): Promise<number> {
-	let faults: Fault[];
+/** The --fault flags as faults, or undefined after saying which one is wrong (a usage error). */
+export function faultsFromFlags(flags: Flags, io: CommandIo): Fault[] | undefined {
 	try {
-		faults = (flags.fault ?? []).map(spec => parseFaultFlag(spec));
+		return (flags.fault ?? []).map(spec => parseFaultFlag(spec));
 	} catch (error) {
 		io.stderr.write(`meshtop: ${error instanceof Error ? error.message : String(error)}\n`);
+		return undefined;
+	}
+}
+
+/** `meshtop sim [--kubeconfig-out FILE] [--port N] [--fault SPEC]`: the simulated cluster in the foreground. */
+export async function runSimCommand(flags: Flags, io: CommandIo): Promise<number> {
+	const faults = faultsFromFlags(flags, io);
+	if (faults === undefined) {
 		return 2;
 	}
 

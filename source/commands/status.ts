@@ -4,7 +4,7 @@ import {connect, type Connection} from './connect.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
 import {formatMs, formatRatio, formatRps, formatShare} from '../ui/format.js';
 import type {CommandIo} from './dispatch.js';
-import type {Flags} from './flags.js';
+import {connectionFlags, type Flags} from './flags.js';
 
 /** The JSON `meshtop status --json` prints (a stable, documented shape). */
 export interface StatusReport {
@@ -92,12 +92,7 @@ export async function runStatus(vsName: string, flags: Flags, io: CommandIo): Pr
 	try {
 		connection = await connect({
 			vs: vsName,
-			kubeconfig: flags.kubeconfig,
-			context: flags.context,
-			namespace: flags.namespace,
-			prometheusUrl: flags.prometheusUrl,
-			prometheusNamespace: flags.prometheusNamespace,
-			prometheusService: flags.prometheusService,
+			...connectionFlags(flags),
 			prometheus: 'optional',
 		});
 	} catch (error) {

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
-import net from 'node:net';
 import {PassThrough, Readable} from 'node:stream';
 import {promisify} from 'node:util';
 import {after, before, describe, it} from 'node:test';
@@ -17,6 +16,7 @@ import {readIstioYaml} from '../../source/sim/istio-data.js';
 import {HistoryFile} from '../../source/trail/history-file.js';
 import {changeEventReason} from '../../source/trail/record.js';
 import {waitFor} from '../helpers/wait-for.js';
+import {closedPort} from '../helpers/closed-port.js';
 import {startFixture, virtualServices, type SimFixture} from './shift-fixture.js';
 
 const run = promisify(execFile);
@@ -40,21 +40,6 @@ function capture(): Captured {
 		err += chunk.toString('utf8');
 	});
 	return {io: {stdout, stderr, stdin: Readable.from([])}, out: () => out, err: () => err};
-}
-
-/** A loopback port with nothing listening: bound, then closed. */
-async function closedPort(): Promise<number> {
-	const server = net.createServer();
-	await new Promise<void>(resolve => {
-		server.listen(0, '127.0.0.1', resolve);
-	});
-	const {port} = server.address() as net.AddressInfo;
-	await new Promise<void>(resolve => {
-		server.close(() => {
-			resolve();
-		});
-	});
-	return port;
 }
 
 describe('meshtop status and set on the sim', {timeout: 60_000}, () => {

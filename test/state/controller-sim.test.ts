@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import {after, before, beforeEach, describe, it, type TestContext} from 'node:test';
@@ -22,6 +21,7 @@ import {HistoryFile} from '../../source/trail/history-file.js';
 import {changeEventReason} from '../../source/trail/record.js';
 import {startFixture, virtualServices, type SimFixture} from '../commands/shift-fixture.js';
 import {waitFor} from '../helpers/wait-for.js';
+import {closedPort} from '../helpers/closed-port.js';
 
 const run = promisify(execFile);
 
@@ -39,21 +39,6 @@ interface Session {
 	/** Names the controller re-read with services.get (after a refused write). */
 	reads: string[];
 	state(): AppState;
-}
-
-/** A loopback port with nothing listening: bound, then closed. */
-async function closedPort(): Promise<number> {
-	const server = net.createServer();
-	await new Promise<void>(resolve => {
-		server.listen(0, '127.0.0.1', resolve);
-	});
-	const {port} = server.address() as net.AddressInfo;
-	await new Promise<void>(resolve => {
-		server.close(() => {
-			resolve();
-		});
-	});
-	return port;
 }
 
 describe('ConsoleController against the sim', {timeout: 60_000}, () => {

@@ -151,6 +151,25 @@ function run(command: CommandId, store: Store, controller: ConsoleController, ex
 	}
 }
 
+/** A chunk of typed characters as separate key events (Enter, Tab and Backspace included). */
+export function splitTyped(input: string, key: Key): Array<[string, Key]> {
+	return [...input].map(character => {
+		if (character === '\r' || character === '\n') {
+			return ['', {...key, return: true}];
+		}
+
+		if (character === '\t') {
+			return ['', {...key, tab: true}];
+		}
+
+		if (character === '\u007F' || character === '\b') {
+			return ['', {...key, backspace: true}];
+		}
+
+		return [character, {...key, shift: character !== character.toLowerCase()}];
+	});
+}
+
 /** Keys of the plan dialog that are not commands: text for its fields. */
 function planInput(input: string, key: Key, store: Store, exit: () => void): void {
 	if (key.ctrl && input === 'c') {
@@ -258,6 +277,19 @@ export function App({store, controller, now = Date.now}: AppProps) {
 	}, [controller]);
 
 	useInput((input, key) => {
+		// Fast typing and pastes arrive as one chunk ("30s\r", "jjj"): each character is a key of its own.
+		if (input.length > 1 && !key.ctrl && !key.meta) {
+			for (const [character, characterKey] of splitTyped(input, key)) {
+				handleKey(character, characterKey);
+			}
+
+			return;
+		}
+
+		handleKey(input, key);
+	});
+
+	function handleKey(input: string, key: Key): void {
 		const current = store.getState();
 		if (current.overlay === 'picker') {
 			pickerInput(input, key, store, exit);
@@ -270,7 +302,7 @@ export function App({store, controller, now = Date.now}: AppProps) {
 		} else if (current.overlay === 'plan') {
 			planInput(input, key, store, exit);
 		}
-	});
+	}
 
 	if (columns < minimumSize.columns || rows < minimumSize.rows) {
 		return (

@@ -224,3 +224,12 @@ test('a malformed VirtualService is shown with its problems and nothing can be s
 	await settle();
 	assert.match(rowOf(rendered.lastFrame(), 'v1'), /100/, 'fixed elsewhere, the console is usable again');
 });
+
+test('keys arriving in one chunk (fast typing) each count', async () => {
+	const {rendered} = start();
+	await settle();
+	await rendered.press('jj');
+	assert.match(rowOf(rendered.lastFrame(), 'v3'), /^▸/);
+	await rendered.press('ll');
+	assert.match(rowOf(rendered.lastFrame(), 'v3'), /→ 20/);
+});

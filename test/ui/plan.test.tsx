@@ -165,3 +165,14 @@ test('read-only: p is not bound', async () => {
 	assert.doesNotMatch(rendered.lastFrame(), /Progressive migration/);
 	assert.doesNotMatch(rendered.lastFrame(), /p plan/);
 });
+
+test('text typed or pasted in one chunk, Enter included, fills the field and starts the plan', async () => {
+	const {services, rendered} = start();
+	await settle();
+	await rendered.press(keys.down, keys.down, 'p', keys.down, keys.down);
+	await rendered.press(...Array.from({length: 5}, () => keys.backspace));
+	await rendered.press('5s\r');
+	await flush();
+	assert.match(rendered.lastFrame(), /plan → v3 +step 1\/4 \(10%\)/);
+	assert.equal(services.patches.length, 1);
+});

@@ -1,4 +1,3 @@
-import React from 'react';
 import {render, type Instance} from 'ink';
 import {consoleRenderOptions} from '../source/commands/console.js';
 import type {DestinationRuleInfo, VirtualService} from '../source/domain/virtual-service.js';

@@ -1,5 +1,4 @@
 import process from 'node:process';
-import React from 'react';
 import {render} from 'ink';
 import type {KubeTarget} from '../kube/config.js';
 import {lazyConsoleServices} from '../app/lazy-services.js';

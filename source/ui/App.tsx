@@ -1,4 +1,4 @@
-import React, {useEffect, useSyncExternalStore} from 'react';
+import {useEffect, useSyncExternalStore} from 'react';
 import {Box, Text, useApp, useInput, useWindowSize, type Key} from 'ink';
 import type {ConsoleController} from '../state/controller.js';
 import type {Store} from '../state/store.js';

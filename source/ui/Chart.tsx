@@ -1,4 +1,4 @@
-import React, {useMemo} from 'react';
+import {useMemo} from 'react';
 import {Box, Text} from 'ink';
 import asciichart from 'asciichart';
 import type {SeriesSet} from '../domain/series.js';

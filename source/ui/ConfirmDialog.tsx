@@ -1,4 +1,3 @@
-import React from 'react';
 import {Box, Text} from 'ink';
 import {describeChange} from '../domain/diff.js';
 import {gitOpsOwner, type Route, type VirtualService} from '../domain/virtual-service.js';

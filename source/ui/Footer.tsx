@@ -1,4 +1,3 @@
-import React from 'react';
 import {Box, Text} from 'ink';
 import {activeCommands, keysLabel, type Scope} from './keymap.js';
 

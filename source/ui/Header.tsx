@@ -1,4 +1,3 @@
-import React from 'react';
 import {Box, Text} from 'ink';
 import type {AppState, FeedStatus} from '../state/app-state.js';
 import {currentRoute, currentRoutes} from '../state/selectors.js';

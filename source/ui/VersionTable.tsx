@@ -1,4 +1,3 @@
-import React from 'react';
 import {Box, Text} from 'ink';
 import type {Route} from '../domain/virtual-service.js';
 import {observedShares} from '../domain/metrics.js';

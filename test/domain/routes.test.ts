@@ -4,20 +4,15 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {readIstioYaml, istioDataDir} from '../../source/sim/istio-data.js';
 import {
-	destinationRuleInfo, resolveHost, routesOf, validateVirtualService, type DestinationRuleInfo, type Route, type VirtualService,
+	resolveHost, routesOf, validateVirtualService, type Route, type VirtualService,
 } from '../../source/domain/virtual-service.js';
 import {summarizeMatch} from '../../source/domain/route-match.js';
+import {bookinfoRules, bookinfoVs as sharedBookinfoVs} from '../helpers/bookinfo.js';
 
-const rules: DestinationRuleInfo[] = readIstioYaml('bookinfo/destination-rule-all.yaml')
-	.map(object => destinationRuleInfo(object))
-	.filter((info): info is DestinationRuleInfo => info !== undefined);
+const rules = bookinfoRules;
 
-/** The VirtualService named `name` in a Bookinfo fixture file, placed in namespace bookinfo as `kubectl apply -n bookinfo` would. */
 function bookinfoVs(file: string, name = 'reviews'): VirtualService {
-	const object = readIstioYaml(`bookinfo/${file}`).find(document => (document['metadata'] as {name?: string}).name === name);
-	const checked = validateVirtualService(object);
-	assert.ok(checked.ok, `${file}: ${checked.ok ? '' : checked.errors.join('; ')}`);
-	return {...checked.vs, metadata: {...checked.vs.metadata, namespace: 'bookinfo', resourceVersion: '1'}};
+	return sharedBookinfoVs(file, name, '1');
 }
 
 function vs(spec: Record<string, unknown>, metadata: Partial<VirtualService['metadata']> = {}): VirtualService {

@@ -1,21 +1,16 @@
 import {describe, test} from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {readIstioYaml} from '../../source/sim/istio-data.js';
 import {
-	applyJsonPatch, destinationRuleInfo, routesOf, validateVirtualService, weightPatch, type DestinationRuleInfo, type Route, type VirtualService,
+	applyJsonPatch, routesOf, weightPatch, type Route, type VirtualService,
 } from '../../source/domain/virtual-service.js';
 import {normalizeWeights} from '../../source/domain/weights.js';
+import {bookinfoRules, bookinfoVs as sharedBookinfoVs} from '../helpers/bookinfo.js';
 
-const rules: DestinationRuleInfo[] = readIstioYaml('bookinfo/destination-rule-all.yaml')
-	.map(object => destinationRuleInfo(object))
-	.filter((info): info is DestinationRuleInfo => info !== undefined);
+const rules = bookinfoRules;
 
 function bookinfoVs(file: string, name = 'reviews'): VirtualService {
-	const object = readIstioYaml(`bookinfo/${file}`).find(document => (document['metadata'] as {name?: string}).name === name);
-	const checked = validateVirtualService(object);
-	assert.ok(checked.ok);
-	return {...checked.vs, metadata: {...checked.vs.metadata, namespace: 'bookinfo', resourceVersion: '41'}};
+	return sharedBookinfoVs(file, name, '41');
 }
 
 function firstRoute(document: VirtualService, index = 0): Route {

@@ -3,6 +3,7 @@ import type {MetricsSnapshot, VersionMetrics} from '../../source/domain/metrics.
 import type {ConsoleChange, ConsoleServices} from '../../source/state/controller.js';
 import type {Action} from '../../source/state/actions.js';
 import {readIstioYaml} from '../../source/sim/istio-data.js';
+import {bookinfoRules} from './bookinfo.js';
 
 type Feed = (update: Extract<Action, {type: 'feed'}>) => void;
 
@@ -12,11 +13,7 @@ export function bookinfoObjects(vsFile = 'bookinfo/virtual-service-all-v1.yaml')
 		const vs = object as unknown as VirtualService;
 		return {...vs, metadata: {...vs.metadata, namespace: 'bookinfo', resourceVersion: String(100 + index), uid: `uid-${index}`}};
 	});
-	const destinationRules = readIstioYaml('bookinfo/destination-rule-all.yaml').map(object => {
-		const spec = object['spec'] as {host: string; subsets?: Array<{name: string; labels?: Record<string, string>}>};
-		return {host: spec.host, subsets: (spec.subsets ?? []).map(subset => ({name: subset.name, labels: subset.labels ?? {}}))};
-	});
-	return {virtualServices, destinationRules};
+	return {virtualServices, destinationRules: bookinfoRules};
 }
 
 /**

@@ -1,6 +1,5 @@
 import {afterEach, test} from 'node:test';
 import assert from 'node:assert/strict';
-import React from 'react';
 import {App} from '../../source/ui/App.js';
 import {createStore} from '../../source/state/store.js';
 import {initialState} from '../../source/state/app-state.js';

@@ -94,6 +94,12 @@ export class FakeConsoleServices implements ConsoleServices {
 		return this.store(edit(structuredClone(this.objects.get(name)!)));
 	}
 
+	/** Someone else deletes a VirtualService. */
+	remove(name: string): void {
+		this.objects.delete(name);
+		this.emit();
+	}
+
 	private store(vs: VirtualService): VirtualService {
 		const stored = {...vs, metadata: {...vs.metadata, resourceVersion: String(++this.version)}};
 		this.objects.set(vs.metadata.name, stored);

@@ -232,3 +232,15 @@ test('keys arriving in one chunk (fast typing) each count', async () => {
 	await rendered.press('ll');
 	assert.match(rowOf(rendered.lastFrame(), 'v3'), /→ 20/);
 });
+
+test('a VirtualService deleted elsewhere is said so, and its staged change is dropped', async () => {
+	const {services, rendered} = start();
+	await settle();
+	await rendered.press(keys.down, keys.down, keys.right);
+	services.remove('reviews');
+	await settle();
+	assert.match(rendered.lastFrame(), /VirtualService reviews was deleted\. Press \/ to pick another\./);
+	assert.match(rendered.lastFrame(), /VirtualService reviews not found in namespace bookinfo/);
+	await rendered.press(keys.enter, keys.enter);
+	assert.equal(services.patches.length, 0);
+});

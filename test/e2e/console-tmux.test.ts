@@ -118,6 +118,17 @@ describe('the console in a real terminal (tmux) against the simulated cluster', 
 		assert.ok(!terminal.alternateScreen());
 	});
 
+	test('SIGTERM restores the terminal and exits cleanly', async () => {
+		const terminal = open(80, 24, 'reviews');
+		await terminal.waitForScreen(text => numbers(text, 'v1') !== undefined, 15_000, 'reviews rows');
+		assert.ok(terminal.alternateScreen());
+		const shell = terminal.panePid();
+		const meshtop = (await promisify(execFile)('pgrep', ['-P', String(shell)], {encoding: 'utf8'})).stdout.trim().split('\n')[0]!;
+		process.kill(Number(meshtop), 'SIGTERM');
+		assert.equal(await terminal.waitForExit(), 0);
+		assert.ok(!terminal.alternateScreen(), 'the alternate screen is left');
+	});
+
 	test('without a TTY the console refuses with a message naming the headless commands', async () => {
 		const child = spawn(process.execPath, [cliPath, '--kubeconfig', kubeconfig, '-n', 'bookinfo', 'reviews'], {env: {...process.env, HOME: dir}, stdio: ['pipe', 'pipe', 'pipe']});
 		child.stdin.end();

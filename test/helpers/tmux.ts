@@ -59,6 +59,11 @@ export class TmuxTerminal {
 		return Number(new RegExp(`${exitMarker}(\\d+)`).exec(screen)![1]);
 	}
 
+	/** Process id of the pane's shell (the command runs as its child). */
+	panePid(): number {
+		return Number(execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '-t', 'meshtop', '#{pane_pid}'], {encoding: 'utf8'}).trim());
+	}
+
 	/** Whether the terminal is in the alternate screen (a full-screen program is showing). */
 	alternateScreen(): boolean {
 		return execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '-t', 'meshtop', '#{alternate_on}'], {encoding: 'utf8'}).trim() === '1';

@@ -244,3 +244,21 @@ test('a VirtualService deleted elsewhere is said so, and its staged change is dr
 	await rendered.press(keys.enter, keys.enter);
 	assert.equal(services.patches.length, 0);
 });
+
+test('Tab moves to the next route of a VirtualService with header-matched routes', async () => {
+	const {virtualServices, destinationRules} = bookinfoObjects('bookinfo/virtual-service-reviews-test-v2.yaml');
+	const services = new FakeConsoleServices(virtualServices, destinationRules);
+	const store = createStore(initialState({connection, vsName: 'reviews'}));
+	rendered = renderInk(<App store={store} controller={new ConsoleController(store, services, {refreshMs: 60_000})} />, {columns: 100, rows: 30});
+	await settle();
+	assert.match(rendered.lastFrame(), /route http\[0\] \(headers end-user exact jason\) 1\/2/);
+	assert.match(rowOf(rendered.lastFrame(), 'v2'), /100/);
+	await rendered.press(keys.tab);
+	assert.match(rendered.lastFrame(), /route http\[1\] \(default\) 2\/2/);
+	assert.match(rowOf(rendered.lastFrame(), 'v1'), /100/);
+	await rendered.press(keys.down, keys.right, keys.enter, keys.enter);
+	await settle();
+	const http = services.objects.get('reviews')!.spec['http'] as Array<{route: Array<{destination: {subset: string}; weight?: number}>}>;
+	assert.equal(http[0]!.route[0]!.weight, undefined, 'the jason route is untouched');
+	assert.deepEqual(http[1]!.route.map(entry => [entry.destination.subset, entry.weight]), [['v1', 90], ['v2', 10]]);
+});

@@ -4,6 +4,7 @@ import process from 'node:process';
 import meow from 'meow';
 import {helpText, flagSpec} from './source/commands/flags.js';
 import {runCommand} from './source/commands/dispatch.js';
+import {errorMessage} from './source/domain/error-message.js';
 
 // Compiled module code is cached on disk (Node ≥ 22.1): start-up is mostly loading Ink, React and client-node.
 module.enableCompileCache?.();
@@ -28,6 +29,6 @@ if (major < 22) {
 try {
 	process.exitCode = await runCommand(cli.input, cli.flags, {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin});
 } catch (error) {
-	process.stderr.write(`meshtop: ${error instanceof Error ? error.message : String(error)}\n`);
+	process.stderr.write(`meshtop: ${errorMessage(error)}\n`);
 	process.exitCode = 1;
 }

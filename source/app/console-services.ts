@@ -5,15 +5,12 @@ import {fetchMetrics} from '../prometheus/metrics-source.js';
 import type {ConsoleChange, ConsoleServices} from '../state/controller.js';
 import type {FeedStatus} from '../state/app-state.js';
 import {connectPrometheus, type PrometheusConnection, type PrometheusOptions} from './prometheus-connection.js';
+import {errorMessage} from '../domain/error-message.js';
 
 /** Console services over a real (or simulated) cluster, plus their owner's close(). */
 export interface ClusterConsoleServices extends ConsoleServices {
 	/** Stops the port-forward; the watch is stopped by the controller. */
 	close(): Promise<void>;
-}
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -47,7 +44,7 @@ export function createConsoleServices(target: KubeTarget, options: {
 		ready.onStatus(announce);
 		return ready;
 	}, (error: unknown) => {
-		connectError = messageOf(error);
+		connectError = errorMessage(error);
 		announce({label: 'Prometheus not connected', status: 'error', error: connectError});
 		return undefined;
 	});

@@ -1,13 +1,10 @@
 import type {ConsoleServices} from '../state/controller.js';
+import {errorMessage} from '../domain/error-message.js';
 
 /** Console services that are still loading, plus their owner's close(). */
 export interface LazyConsoleServices extends ConsoleServices {
 	/** Closes the loaded services (port-forward); waits for a load in progress. */
 	close(): Promise<void>;
-}
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -29,7 +26,7 @@ export function lazyConsoleServices(load: () => Promise<ConsoleServices & {close
 				}
 			}, (error: unknown) => {
 				if (!stopped) {
-					listener({type: 'feed', status: 'error', error: messageOf(error)});
+					listener({type: 'feed', status: 'error', error: errorMessage(error)});
 				}
 			});
 			return () => {
@@ -56,7 +53,7 @@ export function lazyConsoleServices(load: () => Promise<ConsoleServices & {close
 				}
 			}, (error: unknown) => {
 				if (!stopped) {
-					listener({label: 'not connected', status: 'error', error: messageOf(error)});
+					listener({label: 'not connected', status: 'error', error: errorMessage(error)});
 				}
 			});
 			return () => {

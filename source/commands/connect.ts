@@ -9,6 +9,7 @@ import {loadKubeTarget, type KubeTarget} from '../kube/config.js';
 import {IstioApi} from '../kube/istio-api.js';
 import {connectPrometheus, type PrometheusConnection} from '../app/prometheus-connection.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
+import {errorMessage} from '../domain/error-message.js';
 
 /** Connection flags, as kubectl spells them, plus what the command needs. */
 export interface ConnectOptions {
@@ -88,10 +89,6 @@ export function selectRoute(routes: readonly Route[], name: string | undefined, 
 	return chosen;
 }
 
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
-}
-
 async function openPrometheus(target: KubeTarget, namespace: string, options: ConnectOptions, owned: Array<() => Promise<void>>): Promise<PrometheusConnection> {
 	const connection = await connectPrometheus(target, {url: options.prometheusUrl, namespace: options.prometheusNamespace === '' ? undefined : options.prometheusNamespace, service: options.prometheusService}, namespace);
 	owned.push(async () => connection.close());
@@ -126,7 +123,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
 					throw error;
 				}
 
-				prometheusError = messageOf(error);
+				prometheusError = errorMessage(error);
 			}
 		}
 

@@ -11,6 +11,7 @@ import {stepSizes} from '../domain/weights.js';
 import {parseDuration} from '../domain/duration.js';
 import type {Flags} from './flags.js';
 import type {CommandIo} from './dispatch.js';
+import {errorMessage} from '../domain/error-message.js';
 
 /** Message for a console started without a terminal (pipes, cron, CI). */
 export const noTtyMessage = 'meshtop: the console needs an interactive terminal (stdin and stdout must be a TTY).\n'
@@ -32,10 +33,6 @@ export const consoleRenderOptions = {
 export interface ConsoleOptions {
 	/** Use this target instead of loading the kubeconfig. */
 	target?: KubeTarget;
-}
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -61,7 +58,7 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 	try {
 		refreshMs = parseDuration(flags.refresh);
 	} catch (error) {
-		io.stderr.write(`meshtop: --refresh: ${messageOf(error)}\n`);
+		io.stderr.write(`meshtop: --refresh: ${errorMessage(error)}\n`);
 		return 2;
 	}
 
@@ -87,7 +84,7 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 				recordChange: consoleTrail(target),
 			});
 		} catch (error) {
-			loadError = messageOf(error);
+			loadError = errorMessage(error);
 			throw error;
 		}
 	});

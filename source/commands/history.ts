@@ -6,6 +6,7 @@ import {loadKubeTarget} from '../kube/config.js';
 import {HistoryFile, historyFilePath, type ChangeRecord} from '../trail/history-file.js';
 import {describeWeightChange} from '../trail/record.js';
 import type {CommandOutput} from './shift-output.js';
+import {errorMessage} from '../domain/error-message.js';
 
 /** Usage of the command. */
 export const historyUsage = `Usage: meshtop history <virtualservice> [-n NAMESPACE] [--context NAME] [--json]
@@ -28,10 +29,6 @@ export interface HistoryOptions {
 	historyFile?: string;
 	/** Environment (default process.env). */
 	env?: NodeJS.ProcessEnv;
-}
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
 }
 
 /** Formats records as an aligned table: TIME USER SOURCE ROUTE CHANGE RESOURCEVERSION NOTE. */
@@ -61,7 +58,7 @@ export async function runHistory(options: HistoryOptions, io: CommandOutput): Pr
 		context = target.contextName;
 		namespace = target.namespace;
 	} catch (error) {
-		io.stderr.write(`meshtop history: ${messageOf(error)}\n`);
+		io.stderr.write(`meshtop history: ${errorMessage(error)}\n`);
 		return 1;
 	}
 
@@ -71,7 +68,7 @@ export async function runHistory(options: HistoryOptions, io: CommandOutput): Pr
 	try {
 		({records, skipped} = await file.read({vs: options.vs, namespace, context}));
 	} catch (error) {
-		io.stderr.write(`meshtop history: cannot read ${file.path}: ${messageOf(error)}\n`);
+		io.stderr.write(`meshtop history: cannot read ${file.path}: ${errorMessage(error)}\n`);
 		return 1;
 	}
 

@@ -6,10 +6,7 @@ import {writeSplit} from '../trail/write-split.js';
 import {connect, type Connection} from './connect.js';
 import type {CommandIo} from './dispatch.js';
 import {connectionFlags, type Flags} from './flags.js';
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
-}
+import {errorMessage} from '../domain/error-message.js';
 
 /**
  * `meshtop set <vs> v1=50 v3=50 [--route NAME]`: one conflict-safe JSON Patch of the weights, recorded in the trail.
@@ -25,7 +22,7 @@ export async function runSet(vsName: string, assignments: readonly string[], fla
 	try {
 		connection = await connect({vs: vsName, ...connectionFlags(flags), route: flags.route});
 	} catch (error) {
-		io.stderr.write(`meshtop: ${messageOf(error)}\n`);
+		io.stderr.write(`meshtop: ${errorMessage(error)}\n`);
 		return 1;
 	}
 
@@ -61,7 +58,7 @@ export async function runSet(vsName: string, assignments: readonly string[], fla
 		} catch (error) {
 			io.stderr.write((error as {kind?: string}).kind === 'conflict'
 				? `meshtop: ${vsName} changed while it was being written (resourceVersion ${vs.metadata.resourceVersion ?? '?'}); nothing was written. Check \`meshtop status ${vsName}\` and run set again.\n`
-				: `meshtop: ${messageOf(error)}\n`);
+				: `meshtop: ${errorMessage(error)}\n`);
 			return 1;
 		}
 

@@ -14,6 +14,7 @@ import {RolloutDriver} from '../state/rollout-driver.js';
 import {
 	clockTime, describePlan, formatGates, formatSplit, gateJson, weightsByKey, type CommandOutput,
 } from './shift-output.js';
+import {errorMessage} from '../domain/error-message.js';
 
 /** Usage of the command, for `meshtop shift --help` and usage errors. */
 export const shiftUsage = `Usage: meshtop shift <virtualservice> --to VERSION [--step N | --steps 5,10,25,50,100] [--every 30s]
@@ -71,10 +72,6 @@ function parseShift(options: ShiftOptions): ParsedShift {
 	};
 }
 
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
-}
-
 /** Runs a shift to completion; resolves with the exit code. */
 export async function runShift(options: ShiftOptions, io: CommandOutput): Promise<number> {
 	const emit = (json: Record<string, unknown>, text: string) => {
@@ -93,7 +90,7 @@ export async function runShift(options: ShiftOptions, io: CommandOutput): Promis
 	try {
 		parsed = parseShift(options);
 	} catch (error) {
-		io.stderr.write(`meshtop shift: ${messageOf(error)}\n${shiftUsage}\n`);
+		io.stderr.write(`meshtop shift: ${errorMessage(error)}\n${shiftUsage}\n`);
 		return 2;
 	}
 
@@ -106,7 +103,7 @@ export async function runShift(options: ShiftOptions, io: CommandOutput): Promis
 	try {
 		connection = await connect({...options, prometheus: parsed.gates.length > 0 ? 'required' : 'optional'});
 	} catch (error) {
-		io.stderr.write(`meshtop shift: ${messageOf(error)}\n`);
+		io.stderr.write(`meshtop shift: ${errorMessage(error)}\n`);
 		return 1;
 	}
 
@@ -148,7 +145,7 @@ async function runPlan(
 			onFail: parsed.onFail,
 		});
 	} catch (error) {
-		io.stderr.write(`meshtop shift: ${messageOf(error)}\n`);
+		io.stderr.write(`meshtop shift: ${errorMessage(error)}\n`);
 		return 2;
 	}
 

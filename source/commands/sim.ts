@@ -1,13 +1,14 @@
 import {parseFaultFlag, runSim, type Fault} from '../sim/run-sim.js';
 import type {CommandIo} from './dispatch.js';
 import type {Flags} from './flags.js';
+import {errorMessage} from '../domain/error-message.js';
 
 /** The --fault flags as faults, or undefined after saying which one is wrong (a usage error). */
 export function faultsFromFlags(flags: Flags, io: CommandIo): Fault[] | undefined {
 	try {
 		return (flags.fault ?? []).map(spec => parseFaultFlag(spec));
 	} catch (error) {
-		io.stderr.write(`meshtop: ${error instanceof Error ? error.message : String(error)}\n`);
+		io.stderr.write(`meshtop: ${errorMessage(error)}\n`);
 		return undefined;
 	}
 }

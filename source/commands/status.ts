@@ -5,6 +5,7 @@ import {fetchMetrics} from '../prometheus/metrics-source.js';
 import {formatMs, formatRatio, formatRps, formatShare} from '../ui/format.js';
 import type {CommandIo} from './dispatch.js';
 import {connectionFlags, type Flags} from './flags.js';
+import {errorMessage} from '../domain/error-message.js';
 
 /** The JSON `meshtop status --json` prints (a stable, documented shape). */
 export interface StatusReport {
@@ -36,10 +37,6 @@ export interface StatusReport {
 			problem: string | undefined;
 		}>;
 	}>;
-}
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
 }
 
 function routeReport(route: Route, snapshot: MetricsSnapshot | undefined): StatusReport['routes'][number] {
@@ -96,7 +93,7 @@ export async function runStatus(vsName: string, flags: Flags, io: CommandIo): Pr
 			prometheus: 'optional',
 		});
 	} catch (error) {
-		io.stderr.write(`meshtop: ${messageOf(error)}\n`);
+		io.stderr.write(`meshtop: ${errorMessage(error)}\n`);
 		return 1;
 	}
 
@@ -115,7 +112,7 @@ export async function runStatus(vsName: string, flags: Flags, io: CommandIo): Pr
 			try {
 				snapshots = await Promise.all(connection.routes.map(async route => route.destinations.length === 0 ? undefined : fetchMetrics(prometheus.client, route.destinations, prometheus.window)));
 			} catch (error) {
-				report.prometheus.error = messageOf(error);
+				report.prometheus.error = errorMessage(error);
 			}
 		}
 

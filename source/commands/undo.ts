@@ -11,6 +11,7 @@ import {writeSplit} from '../trail/write-split.js';
 import {routeWeights} from '../domain/virtual-service.js';
 import {connect, type ConnectOptions} from './connect.js';
 import type {CommandOutput} from './shift-output.js';
+import {errorMessage} from '../domain/error-message.js';
 
 /** Usage of the command. */
 export const undoUsage = `Usage: meshtop undo <virtualservice> [-n NAMESPACE] [--context NAME]
@@ -23,10 +24,6 @@ export interface UndoOptions extends Omit<ConnectOptions, 'vs' | 'prometheus' | 
 	vs: string;
 	/** History file path (default: MESHTOP_HISTORY, XDG state dir). */
 	historyFile?: string;
-}
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
 }
 
 function formatWeights(weights: Record<string, number>): string {
@@ -99,7 +96,7 @@ export async function runUndo(options: UndoOptions, io: CommandOutput): Promise<
 	try {
 		connection = await connect({...options, prometheus: 'none'});
 	} catch (error) {
-		io.stderr.write(`meshtop undo: ${messageOf(error)}\n`);
+		io.stderr.write(`meshtop undo: ${errorMessage(error)}\n`);
 		return 1;
 	}
 
@@ -144,7 +141,7 @@ export async function runUndo(options: UndoOptions, io: CommandOutput): Promise<
 		return 0;
 	} catch (error) {
 		const conflict = typeof error === 'object' && error !== null && (error as {kind?: unknown}).kind === 'conflict';
-		io.stderr.write(`meshtop undo: ${conflict ? `${options.vs} changed while undoing; nothing was written: ` : ''}${messageOf(error)}\n`);
+		io.stderr.write(`meshtop undo: ${conflict ? `${options.vs} changed while undoing; nothing was written: ` : ''}${errorMessage(error)}\n`);
 		return 1;
 	} finally {
 		await connection.close();

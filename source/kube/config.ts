@@ -3,6 +3,7 @@ import {homedir} from 'node:os';
 import path from 'node:path';
 import {KubeConfig, type Cluster, type Context, type User} from '@kubernetes/client-node';
 import {KubeError} from './errors.js';
+import {errorMessage} from '../domain/error-message.js';
 
 /** Everything needed to talk to one cluster as one user, resolved once at startup like kubectl does. */
 export interface KubeTarget {
@@ -52,7 +53,7 @@ function loadFile(file: string): KubeConfig {
 	try {
 		kc.loadFromFile(file);
 	} catch (error) {
-		const reason = error instanceof Error ? error.message : String(error);
+		const reason = errorMessage(error);
 		throw new KubeError('invalid', `kubeconfig ${file} cannot be read: ${reason}`, {cause: error});
 	}
 

@@ -1,3 +1,4 @@
+import {errorMessage} from '../domain/error-message.js';
 /** What went wrong, for code that reacts differently per cause (retry, re-read, show a hint). */
 export type KubeErrorKind =
 	| 'no-kubeconfig'
@@ -264,7 +265,7 @@ export function toKubeError(error: unknown, context: KubeErrorContext): KubeErro
 		return new KubeError('unreachable', `cannot reach the API server${server}: ${network.message}`, {verb: context.verb, resource: context.resource, cause: error});
 	}
 
-	const message = error instanceof Error ? error.message : String(error);
+	const message = errorMessage(error);
 	if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
 		const server = context.server === undefined ? '' : ` ${context.server}`;
 		return new KubeError('unreachable', `the API server${server} did not answer (${context.verb} ${context.resource}): ${message}`, {verb: context.verb, resource: context.resource, cause: error});

@@ -1,4 +1,5 @@
 import {parse as parseYaml} from 'yaml';
+import {errorMessage} from '../domain/error-message.js';
 
 /** Why a Prometheus request failed: the UI shows the message, code may retry on 'timeout'/'unreachable'. */
 export type PrometheusErrorKind = 'timeout' | 'unreachable' | 'http' | 'query';
@@ -177,7 +178,7 @@ function formatSeconds(milliseconds: number): string {
 /** undici hides the reason ("connect ECONNREFUSED ...") in the cause of "fetch failed". */
 function networkMessage(error: unknown): string {
 	let current: unknown = error;
-	let message = error instanceof Error ? error.message : String(error);
+	let message = errorMessage(error);
 	for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
 		message = current.message || message;
 		current = current.cause;

@@ -7,6 +7,7 @@ import {planActive, type AppliedChange, type FeedStatus} from './app-state.js';
 import type {Store} from './store.js';
 import type {Action} from './actions.js';
 import {currentRoute, currentVirtualService, routeKey} from './selectors.js';
+import {errorMessage} from '../domain/error-message.js';
 
 /** A write meshtop made, for the change trail. */
 export interface ConsoleChange {
@@ -45,10 +46,6 @@ export interface ControllerOptions {
 	refreshMs: number;
 	/** Clock of the plan's driver (tests drive time; default the system clock). */
 	planClock?: DriverClock;
-}
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
 }
 
 function isConflict(error: unknown): boolean {
@@ -125,7 +122,7 @@ export class ConsoleController {
 			}
 		} catch (error) {
 			if (this.timer !== undefined) {
-				this.store.dispatch({type: 'metricsFailed', error: messageOf(error)});
+				this.store.dispatch({type: 'metricsFailed', error: errorMessage(error)});
 			}
 		} finally {
 			this.fetching = false;
@@ -214,7 +211,7 @@ export class ConsoleController {
 					updated = await this.services.patch(planVs.metadata.name, weightPatch(planVs, planRoute, after));
 				} catch (error) {
 					this.store.dispatch({type: 'written', vs: undefined});
-					throw new Error(isConflict(error) ? `${planVs.metadata.name} was changed elsewhere; the plan wrote nothing (${messageOf(error)})` : messageOf(error));
+					throw new Error(isConflict(error) ? `${planVs.metadata.name} was changed elsewhere; the plan wrote nothing (${errorMessage(error)})` : errorMessage(error));
 				}
 
 				const rollingBack = driver.state.phase === 'rolling-back';
@@ -232,7 +229,7 @@ export class ConsoleController {
 					resourceVersionAfter: updated.metadata.resourceVersion,
 					source: 'console',
 					note,
-				}).catch((error: unknown) => `not recorded in the trail: ${messageOf(error)}`);
+				}).catch((error: unknown) => `not recorded in the trail: ${errorMessage(error)}`);
 				if (warning !== undefined) {
 					this.store.dispatch({type: 'notice', notice: {level: 'warn', text: warning}});
 				}
@@ -280,7 +277,7 @@ export class ConsoleController {
 		try {
 			operations = weightPatch(vs, route, after);
 		} catch (error) {
-			this.store.dispatch({type: 'applyFailed', error: messageOf(error), conflict: false});
+			this.store.dispatch({type: 'applyFailed', error: errorMessage(error), conflict: false});
 			return;
 		}
 
@@ -293,7 +290,7 @@ export class ConsoleController {
 				await this.reread(vs.metadata.name);
 				this.conflict(vs.metadata.name, vs.metadata.resourceVersion);
 			} else {
-				this.store.dispatch({type: 'applyFailed', error: `Write failed, nothing changed: ${messageOf(error)}`, conflict: false});
+				this.store.dispatch({type: 'applyFailed', error: `Write failed, nothing changed: ${errorMessage(error)}`, conflict: false});
 			}
 
 			return;
@@ -310,7 +307,7 @@ export class ConsoleController {
 			resourceVersionBefore: vs.metadata.resourceVersion,
 			resourceVersionAfter: updated.metadata.resourceVersion,
 			source,
-		}).catch((error: unknown) => `Change applied, but not recorded in the trail: ${messageOf(error)}`);
+		}).catch((error: unknown) => `Change applied, but not recorded in the trail: ${errorMessage(error)}`);
 		if (warning !== undefined) {
 			this.store.dispatch({type: 'notice', notice: {level: 'warn', text: warning}});
 		}

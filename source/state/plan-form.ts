@@ -1,6 +1,7 @@
 import {createPlan, parseGate, parseStepList, type OnFail, type RollbackMode, type RolloutPlan} from '../domain/rollout.js';
 import {parseDuration} from '../domain/duration.js';
 import {routeWeights, type Route} from '../domain/virtual-service.js';
+import {errorMessage} from '../domain/error-message.js';
 
 /** The plan dialog (`p`): the same choices as `meshtop shift`, as text the user edits. */
 export interface PlanForm {
@@ -122,6 +123,6 @@ export function planFromForm(form: PlanForm, route: Route): {ok: true; plan: Rol
 
 		return {ok: true, plan, rollback: form.rollback};
 	} catch (error) {
-		return {ok: false, error: error instanceof Error ? error.message : String(error)};
+		return {ok: false, error: errorMessage(error)};
 	}
 }

@@ -7,6 +7,7 @@ import {
 	createRollout, nextAction, rolloutReducer,
 	type RollbackMode, type RolloutEvent, type RolloutPlan, type RolloutState,
 } from '../domain/rollout.js';
+import {errorMessage} from '../domain/error-message.js';
 
 /** Time source and timers, injected so tests (and a paused console) control time. */
 export interface DriverClock {
@@ -43,10 +44,6 @@ export interface RolloutDriverOptions {
 
 /** Smallest time between two measurements of the plan's gates. */
 const minimumEvaluationGapMs = 1000;
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * Owns one plan's loop and its single timer. Writes and measurements are strictly sequential: a user's pause or
@@ -177,7 +174,7 @@ export class RolloutDriver {
 						await this.options.apply(action.weights, action.position);
 						this.dispatch({type: 'applied', now: this.clock.now(), position: action.position});
 					} catch (error) {
-						this.dispatch({type: 'failed', now: this.clock.now(), position: action.position, error: messageOf(error)});
+						this.dispatch({type: 'failed', now: this.clock.now(), position: action.position, error: errorMessage(error)});
 					}
 
 					break;
@@ -200,7 +197,7 @@ export class RolloutDriver {
 						const snapshot = await this.options.fetchMetrics();
 						this.dispatch({type: 'metrics', now: this.clock.now(), snapshot});
 					} catch (error) {
-						this.dispatch({type: 'metrics', now: this.clock.now(), error: messageOf(error)});
+						this.dispatch({type: 'metrics', now: this.clock.now(), error: errorMessage(error)});
 					}
 
 					break;

@@ -4,6 +4,7 @@
  */
 import type {IstioApi} from '../kube/istio-api.js';
 import type {ChangeRecord, HistoryFile} from './history-file.js';
+import {errorMessage} from '../domain/error-message.js';
 
 /** Reason of the Events meshtop creates; `kubectl get events --field-selector reason=MeshtopWeightChange` finds them. */
 export const changeEventReason = 'MeshtopWeightChange';
@@ -49,10 +50,6 @@ export function changeEventMessage(record: ChangeRecord): string {
 	return `${record.vs} ${record.route}: ${describeWeightChange(record.before, record.after)} by ${record.user} (${record.source})${note}`;
 }
 
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * Records a change that has been written. Never throws: a missing Event (403 on events is common for people allowed
  * to patch VirtualServices) or an unwritable history file must not make a successful write look failed.
@@ -72,7 +69,7 @@ export async function recordChange(record: ChangeRecord, dependencies: RecordDep
 		});
 	} catch (error) {
 		event = false;
-		const why = messageOf(error);
+		const why = errorMessage(error);
 		warnings.push(`change applied, but no Event recorded on ${record.vs}: ${why}`);
 		stored = {...record, note: [record.note, `no Event: ${why}`].filter(part => part !== undefined).join('; ')};
 	}
@@ -82,7 +79,7 @@ export async function recordChange(record: ChangeRecord, dependencies: RecordDep
 		await dependencies.historyFile.append(stored);
 	} catch (error) {
 		history = false;
-		warnings.push(`change applied, but not written to the history file: ${messageOf(error)}`);
+		warnings.push(`change applied, but not written to the history file: ${errorMessage(error)}`);
 	}
 
 	return {record: stored, event, history, warnings};

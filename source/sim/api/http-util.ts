@@ -1,6 +1,7 @@
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import {parse} from 'yaml';
 import {badRequest, type KubeStatus} from './status.js';
+import {errorMessage} from '../../domain/error-message.js';
 
 /** Largest request body accepted (the real server's limit is 3 MiB). */
 const maxBodyBytes = 3 * 1024 * 1024;
@@ -25,7 +26,7 @@ export function parseJsonBody(text: string, what = 'the request body'): unknown 
 	try {
 		return JSON.parse(text) as unknown;
 	} catch (error) {
-		const reason = error instanceof Error ? error.message : String(error);
+		const reason = errorMessage(error);
 		throw badRequest(`error decoding ${what}: ${reason}`);
 	}
 }
@@ -35,7 +36,7 @@ export function parseYamlBody(text: string): unknown {
 	try {
 		return parse(text) as unknown;
 	} catch (error) {
-		const reason = error instanceof Error ? error.message : String(error);
+		const reason = errorMessage(error);
 		throw badRequest(`error decoding the request body: ${reason}`);
 	}
 }

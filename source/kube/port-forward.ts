@@ -4,8 +4,9 @@ import {CoreV1Api, PortForward} from '@kubernetes/client-node';
 // Not re-exported by the package index; needed to give PortForward streams of its own (see makePortForward).
 import {WebSocketHandler} from '@kubernetes/client-node/dist/web-socket-handler.js';
 import type {KubeTarget} from './config.js';
-import {KubeError, toKubeError} from './errors.js';
+import {toKubeError} from './errors.js';
 import {findServingPod} from './pods.js';
+import {listenOnLoopback} from '../net/listen.js';
 
 /** State of a port-forward: 'reconnecting' while the pod is being found again, 'failed' when it cannot be. */
 export type PortForwardState = 'ready' | 'reconnecting' | 'failed';
@@ -258,21 +259,10 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 	const server = net.createServer(socket => {
 		void accept(socket);
 	});
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			server.off('error', reject);
-			resolve();
-		});
-	});
-	const address = server.address();
-	if (address === null || typeof address === 'string') {
-		server.close();
-		throw new KubeError('other', 'port-forward: the local server has no TCP address');
-	}
+	const port = await listenOnLoopback(server);
 
 	return {
-		url: `http://127.0.0.1:${address.port}`,
+		url: `http://127.0.0.1:${port}`,
 		status: () => status,
 		onStatus(listener) {
 			listeners.add(listener);

@@ -1,5 +1,4 @@
 import {createServer, STATUS_CODES, type IncomingMessage, type ServerResponse} from 'node:http';
-import type {AddressInfo} from 'node:net';
 import type {Duplex} from 'node:stream';
 import {discoveryDocument} from './discovery.js';
 import {sendJson, sendStatus} from './http-util.js';
@@ -11,6 +10,8 @@ import {handleResourceRequest, requestVerb, type ResourceContext} from './routes
 import {badRequest, forbidden, internalError, notFound, pathNotFound, StatusError} from './status.js';
 import type {ObjectStore} from './store.js';
 import type {WatchHandle} from './watch.js';
+import {errorMessage} from '../../domain/error-message.js';
+import {listenOnLoopback} from '../../net/listen.js';
 
 /** A simulated RBAC denial: requests matching it get the authorizer's 403. */
 export interface DenyRule {
@@ -107,7 +108,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
 	const server = createServer((request, response) => {
 		route(request, response).catch((error: unknown) => {
-			const status = error instanceof StatusError ? error.status : internalError(error instanceof Error ? error.message : String(error)).status;
+			const status = error instanceof StatusError ? error.status : internalError(errorMessage(error)).status;
 			sendStatus(response, status);
 		});
 	});
@@ -142,14 +143,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 		}
 	});
 
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(options.port ?? 0, '127.0.0.1', () => {
-			server.off('error', reject);
-			resolve();
-		});
-	});
-	const {port} = server.address() as AddressInfo;
+	const port = await listenOnLoopback(server, options.port ?? 0);
 	serverAddress = `127.0.0.1:${port}`;
 
 	let stopping: Promise<void> | undefined;

@@ -1,6 +1,6 @@
 import {createServer} from 'node:http';
-import type {AddressInfo} from 'node:net';
 import type {Registry} from 'prom-client';
+import {listenOnLoopback} from '../../net/listen.js';
 
 /** A running /metrics endpoint. */
 export interface MetricsServer {
@@ -33,14 +33,7 @@ export async function startMetricsServer(registry: Registry, options: {port?: nu
 			},
 		);
 	});
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(options.port ?? 0, '127.0.0.1', () => {
-			server.off('error', reject);
-			resolve();
-		});
-	});
-	const {port} = server.address() as AddressInfo;
+	const port = await listenOnLoopback(server, options.port ?? 0);
 	let stopped: Promise<void> | undefined;
 	return {
 		url: `http://127.0.0.1:${port}/metrics`,

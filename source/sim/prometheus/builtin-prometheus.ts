@@ -1,10 +1,10 @@
 import {createServer} from 'node:http';
-import type {AddressInfo} from 'node:net';
 import type {Sample} from '../metrics/istio-metrics.js';
 import {prometheusConfigYaml} from './config.js';
 import type {PrometheusInstance} from './prometheus-instance.js';
 import {handleQueryApi} from './query-api.js';
 import {SampleHistory} from './sample-history.js';
+import {listenOnLoopback} from '../../net/listen.js';
 
 /** Version the built-in responder reports, so meshtop (and its user) can tell it is not a real Prometheus. */
 export const builtinVersion = 'builtin-sim';
@@ -56,13 +56,7 @@ export async function startBuiltinPrometheus(options: BuiltinPrometheusOptions):
 			}
 		});
 	});
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(options.port ?? 0, '127.0.0.1', () => {
-			server.off('error', reject);
-			resolve();
-		});
-	});
+	const port = await listenOnLoopback(server, options.port ?? 0);
 
 	let scraping: Promise<void> | undefined;
 	const scrapeNow = async (): Promise<void> => {
@@ -86,7 +80,6 @@ export async function startBuiltinPrometheus(options: BuiltinPrometheusOptions):
 		timer.unref();
 	}
 
-	const {port} = server.address() as AddressInfo;
 	let stopped: Promise<void> | undefined;
 	return {
 		mode: 'builtin',

@@ -21,6 +21,7 @@ import {currentRoute} from '../../source/state/selectors.js';
 import {createStore} from '../../source/state/store.js';
 import {HistoryFile} from '../../source/trail/history-file.js';
 import {waitFor} from '../helpers/wait-for.js';
+import {setEnv} from '../helpers/env.js';
 
 type Json = null | boolean | number | string | Json[] | {[key: string]: Json};
 type RouteEntry = {destination: {host: string; subset?: string; port?: {number: number}}; weight?: number};
@@ -103,7 +104,7 @@ describe('fields meshtop does not edit survive set and a console apply', {timeou
 	let cluster: SimCluster;
 	let directory: string;
 	let kubeconfig: string;
-	let savedHistory: string | undefined;
+	let restoreHistory = (): void => undefined;
 
 	async function request(method: string, url: string, body?: unknown): Promise<RichObject> {
 		const response = await fetch(`${cluster.server}${url}`, {
@@ -121,16 +122,10 @@ describe('fields meshtop does not edit survive set and a console apply', {timeou
 		cluster = await startSimCluster({prometheus: 'builtin', requestsPerSecond: 5});
 		kubeconfig = path.join(directory, 'kubeconfig');
 		await cluster.writeKubeconfig(kubeconfig);
-		savedHistory = process.env['MESHTOP_HISTORY'];
-		process.env['MESHTOP_HISTORY'] = path.join(directory, 'history.jsonl');
+		restoreHistory = setEnv('MESHTOP_HISTORY', path.join(directory, 'history.jsonl'));
 	});
 	after(async () => {
-		if (savedHistory === undefined) {
-			delete process.env['MESHTOP_HISTORY'];
-		} else {
-			process.env['MESHTOP_HISTORY'] = savedHistory;
-		}
-
+		restoreHistory();
 		await cluster?.stop();
 		await rm(directory, {recursive: true, force: true});
 	});

@@ -18,6 +18,7 @@ import {changeEventReason} from '../../source/trail/record.js';
 import {waitFor} from '../helpers/wait-for.js';
 import {closedPort} from '../helpers/closed-port.js';
 import {startFixture, virtualServices, type SimFixture} from './shift-fixture.js';
+import {setEnv} from '../helpers/env.js';
 
 const run = promisify(execFile);
 
@@ -44,7 +45,7 @@ function capture(): Captured {
 
 describe('meshtop status and set on the sim', {timeout: 60_000}, () => {
 	let sim: SimFixture;
-	let savedHistory: string | undefined;
+	let restoreHistory = (): void => undefined;
 
 	const flags = (overrides: Partial<Flags> = {}): Flags => ({
 		kubeconfig: sim.kubeconfig, namespace: 'bookinfo', readOnly: false, refresh: '1s', json: false, every: '30s', onFail: 'pause', ...overrides,
@@ -67,16 +68,10 @@ describe('meshtop status and set on the sim', {timeout: 60_000}, () => {
 
 	before(async () => {
 		sim = await startFixture({prometheus: 'auto'});
-		savedHistory = process.env['MESHTOP_HISTORY'];
-		process.env['MESHTOP_HISTORY'] = sim.historyFile;
+		restoreHistory = setEnv('MESHTOP_HISTORY', sim.historyFile);
 	});
 	after(async () => {
-		if (savedHistory === undefined) {
-			delete process.env['MESHTOP_HISTORY'];
-		} else {
-			process.env['MESHTOP_HISTORY'] = savedHistory;
-		}
-
+		restoreHistory();
 		await sim?.stop();
 	});
 

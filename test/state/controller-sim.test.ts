@@ -22,6 +22,7 @@ import {changeEventReason} from '../../source/trail/record.js';
 import {startFixture, virtualServices, type SimFixture} from '../commands/shift-fixture.js';
 import {waitFor} from '../helpers/wait-for.js';
 import {closedPort} from '../helpers/closed-port.js';
+import {setEnv} from '../helpers/env.js';
 
 const run = promisify(execFile);
 
@@ -43,7 +44,7 @@ interface Session {
 
 describe('ConsoleController against the sim', {timeout: 60_000}, () => {
 	let sim: SimFixture;
-	let savedHistory: string | undefined;
+	let restoreHistory = (): void => undefined;
 
 	/** Starts a console on reviews (stopped in the test's cleanup) and waits until the watch has delivered the current object. */
 	async function openConsole(t: TestContext, prometheus: PrometheusOptions = {url: sim.cluster.prometheus.url}): Promise<Session> {
@@ -114,16 +115,10 @@ describe('ConsoleController against the sim', {timeout: 60_000}, () => {
 
 	before(async () => {
 		sim = await startFixture({prometheus: 'builtin', requestsPerSecond: 5});
-		savedHistory = process.env['MESHTOP_HISTORY'];
-		process.env['MESHTOP_HISTORY'] = sim.historyFile;
+		restoreHistory = setEnv('MESHTOP_HISTORY', sim.historyFile);
 	});
 	after(async () => {
-		if (savedHistory === undefined) {
-			delete process.env['MESHTOP_HISTORY'];
-		} else {
-			process.env['MESHTOP_HISTORY'] = savedHistory;
-		}
-
+		restoreHistory();
 		await sim?.stop();
 	});
 	beforeEach(() => {

@@ -4,7 +4,7 @@ import process from 'node:process';
 import meow from 'meow';
 import {helpText, flagSpec} from './source/commands/flags.js';
 import {runCommand} from './source/commands/dispatch.js';
-import {errorMessage} from './source/domain/error-message.js';
+import {errorMessage} from './source/util/error-message.js';
 
 // Compiled module code is cached on disk (Node ≥ 22.1): start-up is mostly loading Ink, React and client-node.
 module.enableCompileCache?.();

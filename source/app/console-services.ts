@@ -5,7 +5,7 @@ import {fetchMetrics} from '../prometheus/metrics-source.js';
 import type {ConsoleChange, ConsoleServices} from '../state/controller.js';
 import type {FeedStatus} from '../state/app-state.js';
 import {connectPrometheus, type PrometheusConnection, type PrometheusOptions} from './prometheus-connection.js';
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 
 /** Console services over a real (or simulated) cluster, plus their owner's close(). */
 export interface ClusterConsoleServices extends ConsoleServices {

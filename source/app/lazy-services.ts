@@ -1,5 +1,5 @@
 import type {ConsoleServices} from '../state/controller.js';
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 
 /** Console services that are still loading, plus their owner's close(). */
 export interface LazyConsoleServices extends ConsoleServices {

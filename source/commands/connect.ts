@@ -9,7 +9,7 @@ import {loadKubeTarget, type KubeTarget} from '../kube/config.js';
 import {IstioApi} from '../kube/istio-api.js';
 import {connectPrometheus, type PrometheusConnection} from '../app/prometheus-connection.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 
 /** Connection flags, as kubectl spells them, plus what the command needs. */
 export interface ConnectOptions {

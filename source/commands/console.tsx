@@ -11,7 +11,7 @@ import {stepSizes} from '../domain/weights.js';
 import {parseDuration} from '../domain/duration.js';
 import type {Flags} from './flags.js';
 import type {CommandIo} from './dispatch.js';
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 
 /** Message for a console started without a terminal (pipes, cron, CI). */
 export const noTtyMessage = 'meshtop: the console needs an interactive terminal (stdin and stdout must be a TTY).\n'

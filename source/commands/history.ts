@@ -6,7 +6,7 @@ import {loadKubeTarget} from '../kube/config.js';
 import {HistoryFile, historyFilePath, type ChangeRecord} from '../trail/history-file.js';
 import {describeWeightChange} from '../trail/record.js';
 import type {CommandOutput} from './shift-output.js';
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 
 /** Usage of the command. */
 export const historyUsage = `Usage: meshtop history <virtualservice> [-n NAMESPACE] [--context NAME] [--json]

@@ -6,7 +6,7 @@ import {writeSplit} from '../trail/write-split.js';
 import {connect, type Connection} from './connect.js';
 import type {CommandIo} from './dispatch.js';
 import {connectionFlags, type Flags} from './flags.js';
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 
 /**
  * `meshtop set <vs> v1=50 v3=50 [--route NAME]`: one conflict-safe JSON Patch of the weights, recorded in the trail.

@@ -10,11 +10,11 @@ import {writeSplit} from '../trail/write-split.js';
 import {routeWeights} from '../domain/virtual-service.js';
 import {connect, type ConnectOptions} from './connect.js';
 import {parseDuration} from '../domain/duration.js';
-import {RolloutDriver} from '../state/rollout-driver.js';
+import {RolloutDriver} from '../rollout/rollout-driver.js';
 import {
 	clockTime, describePlan, formatGates, formatSplit, gateJson, weightsByKey, type CommandOutput,
 } from './shift-output.js';
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 
 /** Usage of the command, for `meshtop shift --help` and usage errors. */
 export const shiftUsage = `Usage: meshtop shift <virtualservice> --to VERSION [--step N | --steps 5,10,25,50,100] [--every 30s]

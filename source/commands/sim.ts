@@ -1,7 +1,7 @@
 import {parseFaultFlag, runSim, type Fault} from '../sim/run-sim.js';
 import type {CommandIo} from './dispatch.js';
 import type {Flags} from './flags.js';
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 
 /** The --fault flags as faults, or undefined after saying which one is wrong (a usage error). */
 export function faultsFromFlags(flags: Flags, io: CommandIo): Fault[] | undefined {

@@ -2,10 +2,10 @@ import {observedShares, type MetricsSnapshot} from '../domain/metrics.js';
 import type {Route} from '../domain/virtual-service.js';
 import {connect, type Connection} from './connect.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
-import {formatMs, formatRatio, formatRps, formatShare} from '../ui/format.js';
+import {formatMs, formatRatio, formatRps, formatShare} from '../util/format.js';
 import type {CommandIo} from './dispatch.js';
 import {connectionFlags, type Flags} from './flags.js';
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 
 /** The JSON `meshtop status --json` prints (a stable, documented shape). */
 export interface StatusReport {

@@ -11,7 +11,7 @@ import {writeSplit} from '../trail/write-split.js';
 import {routeWeights} from '../domain/virtual-service.js';
 import {connect, type ConnectOptions} from './connect.js';
 import type {CommandOutput} from './shift-output.js';
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 
 /** Usage of the command. */
 export const undoUsage = `Usage: meshtop undo <virtualservice> [-n NAMESPACE] [--context NAME]

@@ -3,7 +3,7 @@ import {homedir} from 'node:os';
 import path from 'node:path';
 import {KubeConfig, type Cluster, type Context, type User} from '@kubernetes/client-node';
 import {KubeError} from './errors.js';
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 
 /** Everything needed to talk to one cluster as one user, resolved once at startup like kubectl does. */
 export interface KubeTarget {

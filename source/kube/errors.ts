@@ -1,4 +1,4 @@
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 /** What went wrong, for code that reacts differently per cause (retry, re-read, show a hint). */
 export type KubeErrorKind =
 	| 'no-kubeconfig'

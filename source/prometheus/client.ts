@@ -1,5 +1,5 @@
 import {parse as parseYaml} from 'yaml';
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 
 /** Why a Prometheus request failed: the UI shows the message, code may retry on 'timeout'/'unreachable'. */
 export type PrometheusErrorKind = 'timeout' | 'unreachable' | 'http' | 'query';

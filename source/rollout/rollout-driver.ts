@@ -7,7 +7,7 @@ import {
 	createRollout, nextAction, rolloutReducer,
 	type RollbackMode, type RolloutEvent, type RolloutPlan, type RolloutState,
 } from '../domain/rollout.js';
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 
 /** Time source and timers, injected so tests (and a paused console) control time. */
 export interface DriverClock {

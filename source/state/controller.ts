@@ -1,13 +1,13 @@
 import type {Destination, JsonPatchOperation, VirtualService} from '../domain/virtual-service.js';
 import {routesOf, routeWeights, weightPatch} from '../domain/virtual-service.js';
-import {RolloutDriver, type DriverClock} from './rollout-driver.js';
+import {RolloutDriver, type DriverClock} from '../rollout/rollout-driver.js';
 import {planFromForm} from './plan-form.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
 import {planActive, type AppliedChange, type FeedStatus} from './app-state.js';
 import type {Store} from './store.js';
 import type {Action} from './actions.js';
 import {currentRoute, currentVirtualService, routeKey} from './selectors.js';
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 
 /** A write meshtop made, for the change trail. */
 export interface ConsoleChange {

@@ -1,7 +1,7 @@
 import {createPlan, parseGate, parseStepList, type OnFail, type RollbackMode, type RolloutPlan} from '../domain/rollout.js';
 import {parseDuration} from '../domain/duration.js';
 import {routeWeights, type Route} from '../domain/virtual-service.js';
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 
 /** The plan dialog (`p`): the same choices as `meshtop shift`, as text the user edits. */
 export interface PlanForm {

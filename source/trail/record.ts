@@ -4,7 +4,7 @@
  */
 import type {IstioApi} from '../kube/istio-api.js';
 import type {ChangeRecord, HistoryFile} from './history-file.js';
-import {errorMessage} from '../domain/error-message.js';
+import {errorMessage} from '../util/error-message.js';
 
 /** Reason of the Events meshtop creates; `kubectl get events --field-selector reason=MeshtopWeightChange` finds them. */
 export const changeEventReason = 'MeshtopWeightChange';

@@ -1,7 +1,7 @@
 import {Box, Text} from 'ink';
 import type {AppState, FeedStatus} from '../state/app-state.js';
 import {currentRoute, currentRoutes} from '../state/selectors.js';
-import {formatAge} from './format.js';
+import {formatAge} from '../util/format.js';
 import {useColor} from './theme.js';
 
 const statusColor: Record<FeedStatus, string> = {

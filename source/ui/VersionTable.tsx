@@ -3,7 +3,7 @@ import type {Route} from '../domain/virtual-service.js';
 import {observedShares} from '../domain/metrics.js';
 import type {AppState} from '../state/app-state.js';
 import {selectedIndex, stagedWeights} from '../state/selectors.js';
-import {fit, formatMs, formatRatio, formatRps, formatShare, sparkline} from './format.js';
+import {fit, formatMs, formatRatio, formatRps, formatShare, sparkline} from '../util/format.js';
 import {useVersionColor} from './theme.js';
 
 /** Column widths of the table; the weight bar and the trend take what is left. */

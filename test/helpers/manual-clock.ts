@@ -1,4 +1,4 @@
-import type {DriverClock} from '../../source/state/rollout-driver.js';
+import type {DriverClock} from '../../source/rollout/rollout-driver.js';
 
 /** A clock that only moves when the test says so. */
 export class ManualClock implements DriverClock {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {RolloutDriver} from '../../source/state/rollout-driver.js';
+import {RolloutDriver} from '../../source/rollout/rollout-driver.js';
 import {ManualClock} from '../helpers/manual-clock.js';
 import type {MetricsSnapshot, VersionMetrics} from '../../source/domain/metrics.js';
 import {createPlan, parseGate, type RolloutState} from '../../source/domain/rollout.js';

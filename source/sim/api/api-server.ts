@@ -10,7 +10,7 @@ import {handleResourceRequest, requestVerb, type ResourceContext} from './routes
 import {badRequest, forbidden, internalError, notFound, pathNotFound, StatusError} from './status.js';
 import type {ObjectStore} from './store.js';
 import type {WatchHandle} from './watch.js';
-import {errorMessage} from '../../domain/error-message.js';
+import {errorMessage} from '../../util/error-message.js';
 import {listenOnLoopback} from '../../net/listen.js';
 
 /** A simulated RBAC denial: requests matching it get the authorizer's 403. */

@@ -1,7 +1,7 @@
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import {parse} from 'yaml';
 import {badRequest, type KubeStatus} from './status.js';
-import {errorMessage} from '../../domain/error-message.js';
+import {errorMessage} from '../../util/error-message.js';
 
 /** Largest request body accepted (the real server's limit is 3 MiB). */
 const maxBodyBytes = 3 * 1024 * 1024;

@@ -3,10 +3,8 @@
  * (a broken rule must not hide the VirtualService; its subsets just do not count).
  */
 import type {DestinationRuleInfo} from './virtual-service.js';
+import {isRecord} from '../util/guards.js';
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Host and subsets of a DestinationRule object; undefined when it has no `spec.host`. Subsets without a name are skipped. */
 export function destinationRuleInfo(object: unknown): DestinationRuleInfo | undefined {

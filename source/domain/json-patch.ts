@@ -3,6 +3,7 @@
  * so a patch is checked by the same rules the Kubernetes API server applies.
  */
 import type {JsonPatchOperation} from './virtual-service.js';
+import {isRecord} from '../util/guards.js';
 
 type Container = Record<string, unknown> | unknown[];
 
@@ -24,9 +25,6 @@ export class JsonPatchError extends Error {
 	}
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Deep copy of a JSON value; functions and class instances are not expected in API objects. */
 export function cloneJson<T>(value: T): T {

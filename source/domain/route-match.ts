@@ -1,10 +1,8 @@
+import {isRecord} from '../util/guards.js';
 /**
  * One-line summaries of Istio match blocks, so the user can tell several http routes apart ("which one gets jason?").
  */
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** `{exact: "jason"}` → "exact jason"; an empty StringMatch (header present) → "present". */
 function stringMatch(value: unknown): string {

@@ -4,10 +4,8 @@
 import type {Destination, DestinationRuleInfo, Route, VirtualService} from './virtual-service.js';
 import {summarizeMatch} from './route-match.js';
 import {normalizeWeights} from './weights.js';
+import {isRecord} from '../util/guards.js';
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Resolves a destination host like Istio: a short name (no dots) is a Service in `namespace` (the VirtualService's, not the

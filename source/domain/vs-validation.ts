@@ -3,10 +3,8 @@
  * and the user gets a message naming the exact field instead of a crash.
  */
 import type {VirtualService} from './virtual-service.js';
+import {isRecord} from '../util/guards.js';
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function got(value: unknown): string {
 	if (value === undefined) {

@@ -4,10 +4,8 @@
  */
 import type {JsonPatchOperation, Route, VirtualService} from './virtual-service.js';
 import {cloneJson} from './json-patch.js';
+import {isRecord} from '../util/guards.js';
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function checkWeights(route: Route, weights: Readonly<Record<string, number>>): void {
 	const keys = new Set(route.destinations.map(destination => destination.key));

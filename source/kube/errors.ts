@@ -1,4 +1,5 @@
 import {errorMessage} from '../util/error-message.js';
+import {isObject} from '../util/guards.js';
 /** What went wrong, for code that reacts differently per cause (retry, re-read, show a hint). */
 export type KubeErrorKind =
 	| 'no-kubeconfig'
@@ -98,9 +99,6 @@ const networkCodes = new Set([
 	'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null;
-}
 
 /** Reads a Status from an ApiException body (a JSON string in client-node 2.x) or an object. */
 function parseStatus(body: unknown): StatusBody | undefined {
@@ -113,7 +111,7 @@ function parseStatus(body: unknown): StatusBody | undefined {
 		}
 	}
 
-	if (!isRecord(value)) {
+	if (!isObject(value)) {
 		return undefined;
 	}
 
@@ -128,8 +126,8 @@ function parseStatus(body: unknown): StatusBody | undefined {
 
 	// Patch failures say what went wrong in details.causes (the top-level message is generic), as a real API server does.
 	const details = value['details'];
-	const causes = isRecord(details) && Array.isArray(details['causes']) ? details['causes'] : [];
-	const causeMessages = causes.flatMap(cause => isRecord(cause) && typeof cause['message'] === 'string' ? [cause['message']] : []);
+	const causes = isObject(details) && Array.isArray(details['causes']) ? details['causes'] : [];
+	const causeMessages = causes.flatMap(cause => isObject(cause) && typeof cause['message'] === 'string' ? [cause['message']] : []);
 	const parts = [...(typeof value['message'] === 'string' ? [value['message']] : []), ...causeMessages];
 	if (parts.length > 0) {
 		status.message = parts.join(': ');
@@ -140,7 +138,7 @@ function parseStatus(body: unknown): StatusBody | undefined {
 
 /** Finds an HTTP status and a Status body on the error shapes client-node produces. */
 function httpFailure(error: unknown): {status: number; body?: StatusBody} | undefined {
-	if (!isRecord(error)) {
+	if (!isObject(error)) {
 		return undefined;
 	}
 
@@ -159,7 +157,7 @@ function httpFailure(error: unknown): {status: number; body?: StatusBody} | unde
 /** Finds a network error code (ECONNREFUSED, ...) on an error or its causes (undici wraps them in "fetch failed"). */
 function networkFailure(error: unknown): {code: string; message: string} | undefined {
 	let current: unknown = error;
-	for (let depth = 0; depth < 5 && isRecord(current); depth++) {
+	for (let depth = 0; depth < 5 && isObject(current); depth++) {
 		const code = current['code'];
 		if (typeof code === 'string' && networkCodes.has(code)) {
 			const message = typeof current['message'] === 'string' && current['message'] !== '' ? current['message'] : code;

@@ -5,6 +5,7 @@ import {destinationRuleInfo} from '../domain/destination-rule.js';
 import type {DestinationRuleInfo, JsonPatchOperation, VirtualService} from '../domain/virtual-service.js';
 import type {KubeTarget} from './config.js';
 import {KubeError, toKubeError, type KubeErrorContext} from './errors.js';
+import {isObject} from '../util/guards.js';
 
 /** The Istio networking API group. */
 export const istioGroup = 'networking.istio.io';
@@ -17,21 +18,18 @@ export const virtualServicesResource = `virtualservices.${istioGroup}`;
 /** Resource name of DestinationRules as errors and RBAC spell it. */
 export const destinationRulesResource = `destinationrules.${istioGroup}`;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null;
-}
 
 /** A DestinationRule object as [name, info]; undefined when it has no name or host. */
 export function destinationRuleEntry(object: unknown): [string, DestinationRuleInfo] | undefined {
-	const metadata = isRecord(object) ? object['metadata'] : undefined;
-	const name = isRecord(metadata) ? metadata['name'] : undefined;
+	const metadata = isObject(object) ? object['metadata'] : undefined;
+	const name = isObject(metadata) ? metadata['name'] : undefined;
 	const info = destinationRuleInfo(object);
 	return typeof name === 'string' && info !== undefined ? [name, info] : undefined;
 }
 
 /** Checks the shape enough that the rest of the app can rely on metadata.name and spec. */
 export function asVirtualService(object: unknown, apiVersion: string): VirtualService | undefined {
-	if (!isRecord(object) || !isRecord(object['metadata']) || typeof object['metadata']['name'] !== 'string') {
+	if (!isObject(object) || !isObject(object['metadata']) || typeof object['metadata']['name'] !== 'string') {
 		return undefined;
 	}
 
@@ -41,7 +39,7 @@ export function asVirtualService(object: unknown, apiVersion: string): VirtualSe
 		apiVersion: typeof object['apiVersion'] === 'string' ? object['apiVersion'] : `${istioGroup}/${apiVersion}`,
 		kind: typeof object['kind'] === 'string' ? object['kind'] : 'VirtualService',
 		metadata: object['metadata'] as VirtualService['metadata'],
-		spec: isRecord(object['spec']) ? object['spec'] : {},
+		spec: isObject(object['spec']) ? object['spec'] : {},
 	};
 }
 
@@ -83,8 +81,8 @@ export class IstioApi {
 		const version = await this.version();
 		const list = await this.call({verb: 'list', resource: virtualServicesResource, namespace}, async () =>
 			this.custom.listNamespacedCustomObject({group: istioGroup, version, namespace, plural: 'virtualservices'}) as Promise<unknown>);
-		const items = isRecord(list) && Array.isArray(list['items']) ? list['items'] : [];
-		const metadata = isRecord(list) && isRecord(list['metadata']) ? list['metadata'] : {};
+		const items = isObject(list) && Array.isArray(list['items']) ? list['items'] : [];
+		const metadata = isObject(list) && isObject(list['metadata']) ? list['metadata'] : {};
 		return {
 			items: items.flatMap(item => asVirtualService(item, version) ?? []),
 			resourceVersion: typeof metadata['resourceVersion'] === 'string' ? metadata['resourceVersion'] : '',
@@ -111,8 +109,8 @@ export class IstioApi {
 		const version = await this.version();
 		const list = await this.call({verb: 'list', resource: destinationRulesResource, namespace}, async () =>
 			this.custom.listNamespacedCustomObject({group: istioGroup, version, namespace, plural: 'destinationrules'}) as Promise<unknown>);
-		const items = isRecord(list) && Array.isArray(list['items']) ? list['items'] : [];
-		const metadata = isRecord(list) && isRecord(list['metadata']) ? list['metadata'] : {};
+		const items = isObject(list) && Array.isArray(list['items']) ? list['items'] : [];
+		const metadata = isObject(list) && isObject(list['metadata']) ? list['metadata'] : {};
 		return {
 			items: items.flatMap((item): Array<[string, DestinationRuleInfo]> => {
 				const entry = destinationRuleEntry(item);

@@ -1,5 +1,6 @@
 import {parse as parseYaml} from 'yaml';
 import {errorMessage} from '../util/error-message.js';
+import {isObject} from '../util/guards.js';
 
 /** Why a Prometheus request failed: the UI shows the message, code may retry on 'timeout'/'unreachable'. */
 export type PrometheusErrorKind = 'timeout' | 'unreachable' | 'http' | 'query';
@@ -38,9 +39,6 @@ const networkRetries = 2;
 /** Prometheus' own default (`global.scrape_interval`). */
 const defaultScrapeInterval = 15;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null;
-}
 
 /** Parses a Prometheus duration ("15s", "1m30s", "500ms") into seconds; undefined if malformed. */
 export function parsePrometheusDuration(text: string): number | undefined {
@@ -88,8 +86,8 @@ export class PrometheusClient {
 			throw new PrometheusError('query', `Prometheus at ${this.baseUrl} returned a ${String(resultType)} for an instant query, expected a vector`);
 		}
 
-		return result.filter(item => isRecord(item)).map(item => ({
-			metric: isRecord(item['metric']) ? Object.fromEntries(Object.entries(item['metric']).map(([key, value]) => [key, String(value)])) : {},
+		return result.filter(item => isObject(item)).map(item => ({
+			metric: isObject(item['metric']) ? Object.fromEntries(Object.entries(item['metric']).map(([key, value]) => [key, String(value)])) : {},
 			value: sampleValue(item['value']),
 		}));
 	}
@@ -109,8 +107,8 @@ export class PrometheusClient {
 			throw new PrometheusError('query', `Prometheus at ${this.baseUrl} returned a configuration that is not YAML`, error);
 		}
 
-		const global = isRecord(config) ? config['global'] : undefined;
-		const interval = isRecord(global) ? global['scrape_interval'] : undefined;
+		const global = isObject(config) ? config['global'] : undefined;
+		const interval = isObject(global) ? global['scrape_interval'] : undefined;
 		const seconds = typeof interval === 'string' ? parsePrometheusDuration(interval) : undefined;
 		return seconds !== undefined && seconds > 0 ? seconds : defaultScrapeInterval;
 	}
@@ -136,11 +134,11 @@ export class PrometheusClient {
 			throw new PrometheusError('http', `Prometheus at ${this.baseUrl} answered HTTP ${response.status} without JSON`, error);
 		}
 
-		if (isRecord(body) && body['status'] === 'success' && isRecord(body['data'])) {
+		if (isObject(body) && body['status'] === 'success' && isObject(body['data'])) {
 			return body['data'];
 		}
 
-		const detail = isRecord(body) && typeof body['error'] === 'string'
+		const detail = isObject(body) && typeof body['error'] === 'string'
 			? `${typeof body['errorType'] === 'string' ? `${body['errorType']}: ` : ''}${body['error']}`
 			: `HTTP ${response.status}`;
 		throw new PrometheusError(response.status >= 400 && response.status < 500 ? 'query' : 'http', `Prometheus at ${this.baseUrl} refused the request: ${detail}`);

@@ -8,25 +8,7 @@ import {
 	type RollbackMode, type RolloutEvent, type RolloutPlan, type RolloutState,
 } from '../domain/rollout.js';
 import {errorMessage} from '../util/error-message.js';
-
-/** Time source and timers, injected so tests (and a paused console) control time. */
-export interface DriverClock {
-	/** Epoch milliseconds. */
-	now(): number;
-	/** Schedules `callback` after `ms`; returns a handle for clearTimeout. */
-	setTimeout(callback: () => void, ms: number): unknown;
-	/** Cancels a scheduled callback. */
-	clearTimeout(handle: unknown): void;
-}
-
-/** The real clock. */
-export const systemDriverClock: DriverClock = {
-	now: () => Date.now(),
-	setTimeout: (callback, ms) => setTimeout(callback, ms),
-	clearTimeout(handle) {
-		clearTimeout(handle as NodeJS.Timeout);
-	},
-};
+import {systemClock, type Clock} from '../util/clock.js';
 
 /** What the driver needs from the outside world. */
 export interface RolloutDriverOptions {
@@ -37,7 +19,7 @@ export interface RolloutDriverOptions {
 	/** One metrics refresh for the route's versions (the same path as the console: one query per metric). */
 	fetchMetrics(): Promise<MetricsSnapshot>;
 	/** Default: the system clock. */
-	clock?: DriverClock;
+	clock?: Clock;
 	/** Called after every event with the new and previous state (progress output, the console's store). */
 	onUpdate?(state: RolloutState, event: RolloutEvent, previous: RolloutState): void;
 }
@@ -52,7 +34,7 @@ const minimumEvaluationGapMs = 1000;
  */
 export class RolloutDriver {
 	private current: RolloutState | undefined;
-	private readonly clock: DriverClock;
+	private readonly clock: Clock;
 	private timer: unknown;
 	private busy: Promise<void> | undefined;
 	private stopped = false;
@@ -63,7 +45,7 @@ export class RolloutDriver {
 
 	/** Prepares the driver; nothing happens before start(). */
 	constructor(private readonly options: RolloutDriverOptions) {
-		this.clock = options.clock ?? systemDriverClock;
+		this.clock = options.clock ?? systemClock;
 		this.done = new Promise(resolve => {
 			this.resolveDone = resolve;
 		});

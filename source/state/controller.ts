@@ -1,6 +1,7 @@
 import type {Destination, JsonPatchOperation, VirtualService} from '../domain/virtual-service.js';
 import {routesOf, routeWeights, weightPatch} from '../domain/virtual-service.js';
-import {RolloutDriver, type DriverClock} from '../rollout/rollout-driver.js';
+import {RolloutDriver} from '../rollout/rollout-driver.js';
+import type {Clock} from '../util/clock.js';
 import {planFromForm} from './plan-form.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
 import {planActive, type AppliedChange, type FeedStatus} from './app-state.js';
@@ -45,7 +46,7 @@ export interface ControllerOptions {
 	/** Metrics refresh period in milliseconds. */
 	refreshMs: number;
 	/** Clock of the plan's driver (tests drive time; default the system clock). */
-	planClock?: DriverClock;
+	planClock?: Clock;
 }
 
 function isConflict(error: unknown): boolean {

@@ -5,6 +5,7 @@
 import {appendFile, mkdir, readFile} from 'node:fs/promises';
 import {homedir} from 'node:os';
 import path from 'node:path';
+import {isRecord} from '../util/guards.js';
 
 /** Which write path made a change. */
 export type ChangeSource = 'console' | 'set' | 'shift' | 'undo';
@@ -79,9 +80,6 @@ export interface HistoryFilter {
 	context?: string;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isWeights(value: unknown): value is Record<string, number> {
 	return isRecord(value) && Object.values(value).every(weight => typeof weight === 'number');

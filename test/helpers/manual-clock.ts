@@ -1,7 +1,7 @@
-import type {DriverClock} from '../../source/rollout/rollout-driver.js';
+import type {Clock} from '../../source/util/clock.js';
 
 /** A clock that only moves when the test says so. */
-export class ManualClock implements DriverClock {
+export class ManualClock implements Clock {
 	time = 0;
 	private timers: Array<{at: number; callback: () => void; id: number}> = [];
 	private nextId = 1;

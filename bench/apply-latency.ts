@@ -6,7 +6,6 @@ import process from 'node:process';
 import {startSimCluster} from '../source/sim/cluster.js';
 import {loadKubeTarget} from '../source/kube/config.js';
 import {createConsoleServices} from '../source/app/console-services.js';
-import {consoleTrail} from '../source/commands/console-trail.js';
 import {createStore} from '../source/state/store.js';
 import {initialState} from '../source/state/app-state.js';
 import {ConsoleController} from '../source/state/controller.js';
@@ -42,7 +41,7 @@ export async function measureApplies(iterations: number): Promise<ApplyTimings> 
 		const kubeconfig = path.join(dir, 'kubeconfig.yaml');
 		await cluster.writeKubeconfig(kubeconfig);
 		const target = loadKubeTarget({kubeconfig, namespace: 'bookinfo'});
-		const services = createConsoleServices(target, {prometheus: {url: cluster.prometheus.url}, recordChange: consoleTrail(target)});
+		const services = createConsoleServices(target, {prometheus: {url: cluster.prometheus.url}});
 		const store = createStore(initialState({
 			connection: {contextName: target.contextName, namespace: target.namespace, user: target.user, server: target.server},
 			vsName: 'reviews',
@@ -60,9 +59,9 @@ export async function measureApplies(iterations: number): Promise<ApplyTimings> 
 			const timings: ApplyTimings = {acknowledged: [], withTrail: [], failed: 0};
 			for (let index = 0; index < iterations; index++) {
 				// Rows follow the route's order: once written, v3 moves up from the DestinationRule's subsets.
-				store.dispatch({type: 'select', delta: (v3Row() ?? 0) - selectedIndex(store.getState())});
-				store.dispatch({type: 'shift', direction: index % 2 === 0 ? 1 : -1});
-				store.dispatch({type: 'review'});
+				store.dispatch({type: 'selectionMoved', delta: (v3Row() ?? 0) - selectedIndex(store.getState())});
+				store.dispatch({type: 'weightsStaged', direction: index % 2 === 0 ? 1 : -1});
+				store.dispatch({type: 'reviewOpened'});
 				if (store.getState().overlay !== 'confirm') {
 					throw new Error(`nothing staged at iteration ${index}: ${store.getState().notice?.text ?? ''}`);
 				}
@@ -85,7 +84,7 @@ export async function measureApplies(iterations: number): Promise<ApplyTimings> 
 				const done = performance.now();
 				if (acknowledgedAt === undefined) {
 					timings.failed++;
-					store.dispatch({type: 'discard'});
+					store.dispatch({type: 'dismissed'});
 				} else {
 					timings.acknowledged.push(acknowledgedAt - sent);
 					timings.withTrail.push(done - sent);
@@ -97,7 +96,7 @@ export async function measureApplies(iterations: number): Promise<ApplyTimings> 
 
 			return timings;
 		} finally {
-			controller.stop();
+			await controller.stop();
 			await services.close();
 		}
 	} finally {

@@ -2,7 +2,7 @@ import {render, type Instance} from 'ink';
 import {consoleRenderOptions} from '../source/commands/console.js';
 import type {DestinationRuleInfo, VirtualService} from '../source/domain/virtual-service.js';
 import {App} from '../source/ui/App.js';
-import {ColorContext} from '../source/ui/theme.js';
+import {ThemeContext, colorTheme} from '../source/ui/theme.js';
 import {createStore, type Store} from '../source/state/store.js';
 import {initialState} from '../source/state/app-state.js';
 import {ConsoleController} from '../source/state/controller.js';
@@ -54,9 +54,9 @@ export async function startConsoleBench(options: ConsoleBenchOptions): Promise<C
 	const store = createStore(initialState({connection, vsName: options.vsName}));
 	const controller = new ConsoleController(store, services, {refreshMs: options.refreshMs});
 	const instance: Instance = render(
-		<ColorContext.Provider value>
+		<ThemeContext.Provider value={colorTheme}>
 			<App store={store} controller={controller} />
-		</ColorContext.Provider>,
+		</ThemeContext.Provider>,
 		{
 			...cliRenderOptions,
 			incrementalRendering: options.incrementalRendering ?? cliRenderOptions.incrementalRendering,

@@ -49,14 +49,14 @@ export async function measureRefreshBytes(incrementalRendering: boolean, count: 
 	try {
 		const next = snapshots(42);
 		for (let index = 0; index < warmupRefreshes; index++) {
-			bench.store.dispatch({type: 'metrics', snapshot: next()});
+			bench.store.dispatch({type: 'metricsReceived', snapshot: next()});
 		}
 
 		await pause(beyondThrottleMs);
 		const perRefresh: number[] = [];
 		for (let index = 0; index < count; index++) {
 			const frame = bench.output.nextFrame(1000);
-			bench.store.dispatch({type: 'metrics', snapshot: next()});
+			bench.store.dispatch({type: 'metricsReceived', snapshot: next()});
 			perRefresh.push((await frame).bytes);
 			await pause(beyondThrottleMs);
 		}

@@ -2,8 +2,10 @@ import type {KubeTarget} from '../kube/config.js';
 import {IstioApi} from '../kube/istio-api.js';
 import {watchVirtualServices} from '../kube/watch-virtual-services.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
-import type {ConsoleChange, ConsoleServices} from '../state/controller.js';
-import type {FeedStatus} from '../state/app-state.js';
+import type {ConsoleServices, PrometheusStatus} from '../ports/console-services.js';
+import {HistoryFile, historyFilePath} from '../trail/history-file.js';
+import {createTrail} from '../trail/record.js';
+import {createSplitWriter, type SplitStore} from '../write/split-writer.js';
 import {connectPrometheus, type PrometheusConnection, type PrometheusOptions} from './prometheus-connection.js';
 import {errorMessage} from '../util/error-message.js';
 
@@ -19,15 +21,18 @@ export interface ClusterConsoleServices extends ConsoleServices {
  */
 export function createConsoleServices(target: KubeTarget, options: {
 	prometheus: PrometheusOptions;
-	recordChange?: (change: ConsoleChange) => Promise<string | undefined>;
+	/** The trail's history file (default: $MESHTOP_HISTORY, else the XDG state directory). */
+	historyFile?: string;
+	/** Where writes go (default the cluster's API; tests wrap it to see every request). */
+	store?: SplitStore;
 }): ClusterConsoleServices {
 	const api = new IstioApi(target);
 	const namespace = target.namespace;
 	let connection: PrometheusConnection | undefined;
 	let connectError: string | undefined;
 	let closed = false;
-	const statusListeners = new Set<(status: {label: string; status: FeedStatus; error?: string}) => void>();
-	const announce = (status: {label: string; status: FeedStatus; error?: string}) => {
+	const statusListeners = new Set<(status: PrometheusStatus) => void>();
+	const announce = (status: PrometheusStatus) => {
 		for (const listener of statusListeners) {
 			listener(status);
 		}
@@ -53,15 +58,19 @@ export function createConsoleServices(target: KubeTarget, options: {
 		watch(listener) {
 			const feed = watchVirtualServices(api, target, namespace);
 			const unsubscribe = feed.subscribe(state => {
-				listener({type: 'feed', items: state.items, destinationRules: state.destinationRules, status: state.status, error: state.error?.message});
+				listener({items: state.items, destinationRules: state.destinationRules, status: state.status, ...(state.error === undefined ? {} : {error: state.error.message})});
 			});
 			return () => {
 				unsubscribe();
 				feed.stop();
 			};
 		},
-		patch: async (name, operations) => api.patchVirtualService(namespace, name, operations),
-		get: async name => api.getVirtualService(namespace, name),
+		// Every console write (apply, undo, rollout steps) goes through the one write service, into the trail.
+		writer: createSplitWriter({
+			store: options.store ?? api,
+			trail: createTrail({api, historyFile: new HistoryFile(historyFilePath(options.historyFile === undefined ? {} : {path: options.historyFile}))}),
+			writer: {user: target.user, context: target.contextName, namespace},
+		}),
 		async fetchMetrics(destinations) {
 			const ready = connection ?? await connecting;
 			if (ready === undefined) {
@@ -77,7 +86,6 @@ export function createConsoleServices(target: KubeTarget, options: {
 				: {label: connection.label, status: 'live'});
 			return () => statusListeners.delete(listener);
 		},
-		recordChange: options.recordChange,
 		async close() {
 			closed = true;
 			statusListeners.clear();

@@ -1,4 +1,4 @@
-import type {ConsoleServices} from '../state/controller.js';
+import type {ConsoleServices} from '../ports/console-services.js';
 import {errorMessage} from '../util/error-message.js';
 
 /** Console services that are still loading, plus their owner's close(). */
@@ -26,7 +26,7 @@ export function lazyConsoleServices(load: () => Promise<ConsoleServices & {close
 				}
 			}, (error: unknown) => {
 				if (!stopped) {
-					listener({type: 'feed', status: 'error', error: errorMessage(error)});
+					listener({status: 'error', error: errorMessage(error)});
 				}
 			});
 			return () => {
@@ -34,14 +34,14 @@ export function lazyConsoleServices(load: () => Promise<ConsoleServices & {close
 				stop?.();
 			};
 		},
-		patch: async (name, operations) => (await loading).patch(name, operations),
-		async get(name) {
-			const services = await loading;
-			if (services.get === undefined) {
-				throw new Error('re-reading is not supported');
-			}
-
-			return services.get(name);
+		writer: {
+			async write(request) {
+				try {
+					return await (await loading).writer.write(request);
+				} catch (error) {
+					return {kind: 'failed', message: errorMessage(error), error};
+				}
+			},
 		},
 		fetchMetrics: async destinations => (await loading).fetchMetrics(destinations),
 		watchPrometheus(listener) {
@@ -61,7 +61,6 @@ export function lazyConsoleServices(load: () => Promise<ConsoleServices & {close
 				stop?.();
 			};
 		},
-		recordChange: async change => (await loading).recordChange?.(change),
 		async close() {
 			const services = await loading.catch(() => undefined);
 			await services?.close();

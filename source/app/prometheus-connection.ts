@@ -3,7 +3,7 @@ import {discoverPrometheus} from '../kube/prometheus-discovery.js';
 import {startPortForward, type PortForwardHandle} from '../kube/port-forward.js';
 import {PrometheusClient} from '../prometheus/client.js';
 import {rateWindow} from '../prometheus/queries.js';
-import type {FeedStatus} from '../state/app-state.js';
+import type {FeedStatus, PrometheusStatus} from '../ports/console-services.js';
 
 /** How to find Prometheus (the --prometheus-* flags). */
 export interface PrometheusOptions {
@@ -20,7 +20,7 @@ export interface PrometheusConnection {
 	/** Where it is, for people: "port-forward istio-system/prometheus-… → 127.0.0.1:41234" or the URL. */
 	label: string;
 	/** Connection changes of the port-forward (reconnects after a pod restart); returns its stop. */
-	onStatus(listener: (status: {label: string; status: FeedStatus; error?: string}) => void): () => void;
+	onStatus(listener: (status: PrometheusStatus) => void): () => void;
 	/** Closes the port-forward, if any. */
 	close(): Promise<void>;
 }

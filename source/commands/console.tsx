@@ -6,7 +6,7 @@ import {createStore} from '../state/store.js';
 import {initialState} from '../state/app-state.js';
 import {ConsoleController} from '../state/controller.js';
 import {App} from '../ui/App.js';
-import {ColorContext} from '../ui/theme.js';
+import {ThemeContext, themeFor, wantsColor} from '../ui/theme.js';
 import {stepSizes} from '../domain/weights.js';
 import {parseDuration} from '../domain/duration.js';
 import type {Flags} from './flags.js';
@@ -33,6 +33,8 @@ export const consoleRenderOptions = {
 export interface ConsoleOptions {
 	/** Use this target instead of loading the kubeconfig. */
 	target?: KubeTarget;
+	/** The trail's history file (default: $MESHTOP_HISTORY, else the XDG state directory). */
+	historyFile?: string;
 }
 
 /**
@@ -72,16 +74,15 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 	let loadError: string | undefined;
 	const services = lazyConsoleServices(async () => {
 		try {
-			const [{loadKubeTarget}, {createConsoleServices}, {consoleTrail}] = await Promise.all([
+			const [{loadKubeTarget}, {createConsoleServices}] = await Promise.all([
 				import('../kube/config.js'),
 				import('../app/console-services.js'),
-				import('./console-trail.js'),
 			]);
 			const target = options.target ?? loadKubeTarget({kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace});
 			store.dispatch({type: 'connected', connection: {contextName: target.contextName, namespace: target.namespace, user: target.user, server: target.server}});
 			return createConsoleServices(target, {
 				prometheus: {url: flags.prometheusUrl, namespace: flags.prometheusNamespace, service: flags.prometheusService},
-				recordChange: consoleTrail(target),
+				...(options.historyFile === undefined ? {} : {historyFile: options.historyFile}),
 			});
 		} catch (error) {
 			loadError = errorMessage(error);
@@ -89,11 +90,11 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 		}
 	});
 	const controller = new ConsoleController(store, services, {refreshMs});
-	const color = process.env['NO_COLOR'] === undefined || process.env['NO_COLOR'] === '';
+	const theme = themeFor(wantsColor(process.env, flags.color));
 	const instance = render(
-		<ColorContext.Provider value={color}>
+		<ThemeContext.Provider value={theme}>
 			<App store={store} controller={controller} />
-		</ColorContext.Provider>,
+		</ThemeContext.Provider>,
 		{stdout, stdin, stderr: io.stderr as NodeJS.WriteStream, ...consoleRenderOptions},
 	);
 
@@ -123,7 +124,7 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 
 		process.off('uncaughtException', onCrash);
 		process.off('unhandledRejection', onCrash);
-		controller.stop();
+		await controller.stop();
 		await services.close();
 	}
 

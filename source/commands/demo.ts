@@ -1,8 +1,7 @@
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import process from 'node:process';
-import {startSimCluster} from '../sim/cluster.js';
+import {startSimCluster, type SimCluster} from '../sim/cluster.js';
 import {faultsFromFlags} from './sim.js';
 import {loadKubeTarget} from '../kube/config.js';
 import {noTtyMessage, runConsole} from './console.js';
@@ -25,23 +24,18 @@ export async function runDemo(flags: Flags, io: CommandIo): Promise<number> {
 	}
 
 	io.stderr.write('meshtop demo: starting the simulated Bookinfo cluster…\n');
+	// Everything the demo creates is released in `finally`, whichever step fails: the directory, then the cluster.
 	const dir = await mkdtemp(path.join(tmpdir(), 'meshtop-demo-'));
-	const cluster = await startSimCluster({faults, port: flags.port});
-	const previousHistory = process.env['MESHTOP_HISTORY'];
-	process.env['MESHTOP_HISTORY'] = path.join(dir, 'history.jsonl');
+	let cluster: SimCluster | undefined;
 	try {
+		cluster = await startSimCluster({faults, port: flags.port});
 		const kubeconfig = path.join(dir, 'kubeconfig.yaml');
 		await cluster.writeKubeconfig(kubeconfig);
 		const target = loadKubeTarget({kubeconfig, namespace: 'bookinfo'});
-		return await runConsole('reviews', {...flags, namespace: 'bookinfo'}, io, {target});
+		// The demo's writes go to a history file of its own, given as an argument (not through the environment).
+		return await runConsole('reviews', {...flags, namespace: 'bookinfo'}, io, {target, historyFile: path.join(dir, 'history.jsonl')});
 	} finally {
-		if (previousHistory === undefined) {
-			delete process.env['MESHTOP_HISTORY'];
-		} else {
-			process.env['MESHTOP_HISTORY'] = previousHistory;
-		}
-
-		await cluster.stop();
+		await cluster?.stop();
 		await rm(dir, {recursive: true, force: true});
 	}
 }

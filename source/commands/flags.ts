@@ -26,6 +26,7 @@ export const helpText = `
     --step N                   initial step in points: 1, 5, 10 or 25 (default 10)
     --refresh DURATION         metrics refresh period (default 1s)
     --route NAME               route to show/edit (name, or http[0] style)
+    --no-color                 no colours (also NO_COLOR=1 or TERM=dumb)
 
   Headless
     --json                     machine-readable output (status, shift, history)
@@ -41,7 +42,7 @@ export const helpText = `
     --kubeconfig-out FILE      sim: where to write the kubeconfig
     --port N                   sim: API server port (default: a free one)
 
-  Environment: KUBECONFIG, NO_COLOR.
+  Environment: KUBECONFIG, NO_COLOR, TERM.
 
   Examples
     $ meshtop demo
@@ -71,6 +72,7 @@ export const flagSpec = {
 	fault: {type: 'string', isMultiple: true},
 	kubeconfigOut: {type: 'string'},
 	port: {type: 'number'},
+	color: {type: 'boolean', default: true},
 } satisfies AnyFlags;
 
 /** Parsed flags, as the commands see them. */
@@ -94,6 +96,8 @@ export interface Flags {
 	fault?: string[];
 	kubeconfigOut?: string;
 	port?: number;
+	/** false with --no-color. */
+	color?: boolean;
 }
 
 /** The connection flags every command passes on (kubectl's, and where Prometheus is). */

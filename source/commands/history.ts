@@ -3,7 +3,8 @@
  * It reads the kubeconfig only to know which cluster and namespace are meant; it does not call the API server.
  */
 import {loadKubeTarget} from '../kube/config.js';
-import {HistoryFile, historyFilePath, type ChangeRecord} from '../trail/history-file.js';
+import {HistoryFile, historyFilePath} from '../trail/history-file.js';
+import type {WeightChange} from '../domain/weight-change.js';
 import {describeWeightChange} from '../trail/record.js';
 import type {CommandOutput} from './shift-output.js';
 import {errorMessage} from '../util/error-message.js';
@@ -32,7 +33,7 @@ export interface HistoryOptions {
 }
 
 /** Formats records as an aligned table: TIME USER SOURCE ROUTE CHANGE RESOURCEVERSION NOTE. */
-export function historyTable(records: readonly ChangeRecord[]): string {
+export function historyTable(records: readonly WeightChange[]): string {
 	const header = ['TIME', 'USER', 'SOURCE', 'ROUTE', 'CHANGE', 'RESOURCEVERSION', 'NOTE'];
 	const rows = records.map(record => [
 		record.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
@@ -63,7 +64,7 @@ export async function runHistory(options: HistoryOptions, io: CommandOutput): Pr
 	}
 
 	const file = new HistoryFile(historyFilePath({...(options.historyFile === undefined ? {} : {path: options.historyFile}), ...(options.env === undefined ? {} : {env: options.env})}));
-	let records: ChangeRecord[];
+	let records: WeightChange[];
 	let skipped: number;
 	try {
 		({records, skipped} = await file.read({vs: options.vs, namespace, context}));

@@ -2,7 +2,7 @@ import {parseAssignments} from '../domain/weights.js';
 import {gitOpsOwner} from '../domain/virtual-service.js';
 import {HistoryFile, historyFilePath} from '../trail/history-file.js';
 import {describeWeightChange} from '../trail/record.js';
-import {writeSplit} from '../trail/write-split.js';
+import {connectionWriter} from '../write/split-writer.js';
 import {connect, type Connection} from './connect.js';
 import type {CommandIo} from './dispatch.js';
 import {connectionFlags, type Flags} from './flags.js';
@@ -44,25 +44,20 @@ export async function runSet(vsName: string, assignments: readonly string[], fla
 			io.stderr.write(`meshtop: warning: ${vsName} is managed by ${owner.tool} (${owner.detail}); a sync may revert this change.\n`);
 		}
 
-		let result;
-		try {
-			result = await writeSplit({
-				api: connection.api,
-				historyFile: new HistoryFile(historyFilePath()),
-				writer: {user: connection.target.user, context: connection.target.contextName, namespace: connection.namespace},
-				vs,
-				route,
-				weights: parsed.weights,
-				source: 'set',
-			});
-		} catch (error) {
-			io.stderr.write((error as {kind?: string}).kind === 'conflict'
+		const writer = connectionWriter({
+			api: connection.api,
+			historyFile: new HistoryFile(historyFilePath()),
+			writer: {user: connection.target.user, context: connection.target.contextName, namespace: connection.namespace},
+		});
+		const result = await writer.write({vs, route, change: {weights: parsed.weights}, reason: {source: 'set'}});
+		if (result.kind !== 'written') {
+			io.stderr.write(result.kind === 'conflict'
 				? `meshtop: ${vsName} changed while it was being written (resourceVersion ${vs.metadata.resourceVersion ?? '?'}); nothing was written. Check \`meshtop status ${vsName}\` and run set again.\n`
-				: `meshtop: ${errorMessage(error)}\n`);
+				: `meshtop: ${result.message}\n`);
 			return 1;
 		}
 
-		const {record} = result;
+		const record = result.change;
 		io.stdout.write(`${connection.namespace}/${vsName} ${route.name}: ${describeWeightChange(record.before, record.after)} (resourceVersion ${record.resourceVersionBefore} → ${record.resourceVersionAfter})\n`);
 		for (const warning of result.warnings) {
 			io.stderr.write(`meshtop: warning: ${warning}\n`);

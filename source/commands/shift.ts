@@ -6,7 +6,7 @@
 import {gitOpsOwner} from '../domain/virtual-service.js';
 import {createPlan, parseGate, parseStepList, weightsAt, type Gate, type RolloutEvent, type RolloutPlan, type RolloutState} from '../domain/rollout.js';
 import {HistoryFile, historyFilePath} from '../trail/history-file.js';
-import {writeSplit} from '../trail/write-split.js';
+import {connectionWriter} from '../write/split-writer.js';
 import {routeWeights} from '../domain/virtual-service.js';
 import {connect, type ConnectOptions} from './connect.js';
 import {parseDuration} from '../domain/duration.js';
@@ -165,14 +165,18 @@ async function runPlan(
 	}
 
 	const historyFile = new HistoryFile(historyFilePath({...(options.historyFile === undefined ? {} : {path: options.historyFile}), ...(options.env === undefined ? {} : {env: options.env})}));
-	const writer = {user: target.user, context: target.contextName, namespace: connection.namespace};
+	const writer = connectionWriter({api: connection.api, historyFile, writer: {user: target.user, context: target.contextName, namespace: connection.namespace}});
 	let lastGates: RolloutState['gates'] | undefined;
 	const driver = new RolloutDriver({
 		plan,
 		async apply(weights, position) {
 			const rollingBack = driver.state.phase === 'rolling-back';
 			const note = rollingBack ? `shift rollback to ${position === 0 ? 'the start split' : `step ${position}/${plan.steps.length}`}` : `shift step ${position}/${plan.steps.length}`;
-			const result = await writeSplit({api: connection.api, historyFile, writer, vs: connection.vs, route: connection.route, weights: weightsByKey(plan, weights), source: 'shift', note});
+			const result = await writer.write({vs: connection.vs, route: connection.route, change: {weights: weightsByKey(plan, weights)}, reason: {source: 'shift', note}});
+			if (result.kind !== 'written') {
+				throw new Error(result.message);
+			}
+
 			connection.update(result.vs);
 			for (const warning of result.warnings) {
 				warn(warning);

@@ -5,9 +5,10 @@
  */
 import {gitOpsOwner, type VirtualService} from '../domain/virtual-service.js';
 import type {IstioApi} from '../kube/istio-api.js';
-import {HistoryFile, historyFilePath, type ChangeRecord} from '../trail/history-file.js';
+import {HistoryFile, historyFilePath} from '../trail/history-file.js';
+import type {WeightChange} from '../domain/weight-change.js';
 import {changeEventMessage, changeEventReason, describeWeightChange} from '../trail/record.js';
-import {writeSplit} from '../trail/write-split.js';
+import {connectionWriter} from '../write/split-writer.js';
 import {routeWeights} from '../domain/virtual-service.js';
 import {connect, type ConnectOptions} from './connect.js';
 import type {CommandOutput} from './shift-output.js';
@@ -50,7 +51,7 @@ function lastManager(vs: VirtualService): string | undefined {
  * Event times have whole seconds on real clusters, so time alone cannot order changes within a second: Events whose
  * message is one of our own records are left out.
  */
-async function laterMeshtopEvents(api: Pick<IstioApi, 'listEvents'>, record: ChangeRecord, known: readonly ChangeRecord[]): Promise<string[]> {
+async function laterMeshtopEvents(api: Pick<IstioApi, 'listEvents'>, record: WeightChange, known: readonly WeightChange[]): Promise<string[]> {
 	try {
 		const events = await api.listEvents(record.namespace, record.vs);
 		const since = record.time.replace(/\.\d+Z$/, 'Z');
@@ -65,7 +66,7 @@ async function laterMeshtopEvents(api: Pick<IstioApi, 'listEvents'>, record: Cha
 }
 
 /** Why undo refuses, in lines for the user. */
-async function explainRefusal(records: readonly ChangeRecord[], record: ChangeRecord, vs: VirtualService, current: Record<string, number> | undefined, api: Pick<IstioApi, 'listEvents'>): Promise<string[]> {
+async function explainRefusal(records: readonly WeightChange[], record: WeightChange, vs: VirtualService, current: Record<string, number> | undefined, api: Pick<IstioApi, 'listEvents'>): Promise<string[]> {
 	const lines = [
 		`refusing to undo: ${record.vs} changed since meshtop's last change (${record.source} by ${record.user} at ${record.time}, resourceVersion ${record.resourceVersionAfter || '?'}; now ${vs.metadata.resourceVersion ?? '?'})`,
 	];
@@ -123,25 +124,27 @@ export async function runUndo(options: UndoOptions, io: CommandOutput): Promise<
 			io.stderr.write(`warning: ${owner.detail}\n`);
 		}
 
-		const result = await writeSplit({
-			api: connection.api,
-			historyFile: file,
-			writer: {user: target.user, context: target.contextName, namespace: connection.namespace},
+		const writer = connectionWriter({api: connection.api, historyFile: file, writer: {user: target.user, context: target.contextName, namespace: connection.namespace}});
+		const result = await writer.write({
 			vs: connection.vs,
 			route,
-			weights: record.before,
-			source: 'undo',
-			note: `reverts ${record.source} change of ${record.time}`,
+			// Records written before meshtop kept the inverse patch are undone by their weights.
+			change: record.undo === undefined ? {weights: record.before} : {undo: record.undo, weights: record.before},
+			reason: {source: 'undo', note: `reverts ${record.source} change of ${record.time}`},
 		});
+		if (result.kind !== 'written') {
+			io.stderr.write(`meshtop undo: ${result.kind === 'conflict' ? `${options.vs} changed while undoing; nothing was written: ` : ''}${result.message}\n`);
+			return 1;
+		}
+
 		for (const warning of result.warnings) {
 			io.stderr.write(`warning: ${warning}\n`);
 		}
 
-		io.stdout.write(`${options.vs} ${route.name}: ${describeWeightChange(result.record.before, result.record.after)} (reverted the ${record.source} change of ${record.time} by ${record.user})\n`);
+		io.stdout.write(`${options.vs} ${route.name}: ${describeWeightChange(result.change.before, result.change.after)} (reverted the ${record.source} change of ${record.time} by ${record.user})\n`);
 		return 0;
 	} catch (error) {
-		const conflict = typeof error === 'object' && error !== null && (error as {kind?: unknown}).kind === 'conflict';
-		io.stderr.write(`meshtop undo: ${conflict ? `${options.vs} changed while undoing; nothing was written: ` : ''}${errorMessage(error)}\n`);
+		io.stderr.write(`meshtop undo: ${errorMessage(error)}\n`);
 		return 1;
 	} finally {
 		await connection.close();

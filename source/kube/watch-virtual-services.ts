@@ -5,7 +5,7 @@ import {asVirtualService, destinationRuleEntry, destinationRulesResource, virtua
 import {startListWatch, type ListWatchHandle, type ListWatchStatus} from './list-watch.js';
 
 /** Connection state of a feed, shown in the header. */
-export type FeedStatus = 'connecting' | 'live' | 'reconnecting' | 'error';
+export type WatchStatus = 'connecting' | 'live' | 'reconnecting' | 'error';
 
 /** What a feed delivers: the current VirtualServices by name, the DestinationRules, and how fresh they are. */
 export interface VirtualServiceFeedState {
@@ -14,7 +14,7 @@ export interface VirtualServiceFeedState {
 	/** Every DestinationRule of the namespace (for routesOf). */
 	destinationRules: readonly DestinationRuleInfo[];
 	/** 'reconnecting'/'error' keep the last good data. */
-	status: FeedStatus;
+	status: WatchStatus;
 	/** Why the feed is not live. */
 	error?: KubeError;
 }
@@ -28,7 +28,7 @@ export interface VirtualServiceFeed {
 }
 
 /** Status of the whole feed from its two watches: the worse one wins, and it is live only once both are. */
-function combine(statuses: ReadonlyArray<ListWatchStatus | 'connecting'>): FeedStatus {
+function combine(statuses: ReadonlyArray<ListWatchStatus | 'connecting'>): WatchStatus {
 	for (const status of ['error', 'reconnecting', 'connecting'] as const) {
 		if (statuses.includes(status)) {
 			return status;

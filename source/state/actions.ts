@@ -1,48 +1,69 @@
-import type {DestinationRuleInfo, VirtualService} from '../domain/virtual-service.js';
+import type {VirtualService} from '../domain/virtual-service.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
 import type {RollbackMode, RolloutState} from '../domain/rollout.js';
-import type {AppliedChange, ConnectionInfo, FeedStatus, Notice, Overlay} from './app-state.js';
+import type {WeightChange} from '../domain/weight-change.js';
+import type {FeedUpdate, PrometheusStatus} from '../ports/console-services.js';
+import type {ConnectionInfo, Notice, Overlay} from './app-state.js';
 import type {PlanFormEdit} from './plan-form.js';
 
-/** Every way the console's state can change. The reducer is the only consumer. */
+/**
+ * Who started a write: the user's Enter on a staged change, `u`, or a step of the running rollout.
+ * The rollout reports its own progress, so its writes change neither the notice nor the undo history.
+ */
+export type WriteOrigin = 'apply' | 'undo' | 'rollout';
+
+/**
+ * Everything that can happen to the console, as past-tense facts; the reducer is the only consumer.
+ * Keys produce the user's facts (the keymap names them), the controller the world's (feeds, writes, metrics).
+ */
 export type Action =
 	/** The kubeconfig was loaded: where the console is connected. */
 	| {type: 'connected'; connection: ConnectionInfo}
 	/** The VirtualService watch delivered the namespace's current objects or a status change. */
-	| {type: 'feed'; items?: ReadonlyMap<string, VirtualService>; destinationRules?: readonly DestinationRuleInfo[]; status: FeedStatus; error?: string}
-	/** ↑↓: move the row selection. */
-	| {type: 'select'; delta: number}
-	/** ←→: stage a shift of `step` points toward (1) or away from (-1) the selected version. */
-	| {type: 'shift'; direction: 1 | -1}
-	/** [ ]: change the step size. */
-	| {type: 'step'; direction: 1 | -1}
-	/** Enter on a staged change: show the diff for confirmation. */
-	| {type: 'review'}
-	/** Esc: leave an overlay, or drop the staged change. */
-	| {type: 'discard'}
-	| {type: 'applyStarted'}
-	| {type: 'applySucceeded'; vs: VirtualService; change: AppliedChange; undo: boolean}
-	| {type: 'applyFailed'; error: string; conflict: boolean}
-	| {type: 'metrics'; snapshot: MetricsSnapshot}
+	| ({type: 'feedUpdated'} & FeedUpdate)
+	/** ↑↓: the row selection moved. */
+	| {type: 'selectionMoved'; delta: number}
+	/** ←→: `step` points were staged toward (1) or away from (-1) the selected version (refused while a rollout runs). */
+	| {type: 'weightsStaged'; direction: 1 | -1}
+	/** [ ]: the step size changed. */
+	| {type: 'stepChanged'; direction: 1 | -1}
+	/** Enter on a staged change: the diff was opened for confirmation. */
+	| {type: 'reviewOpened'}
+	/** Esc: the overlay was closed, or the staged change dropped. */
+	| {type: 'dismissed'}
+	/** A write of the split was sent. */
+	| {type: 'writeStarted'; origin: WriteOrigin}
+	/** The write was acknowledged: the VirtualService as it left it, and the change as recorded. */
+	| {type: 'writeSucceeded'; origin: WriteOrigin; vs: VirtualService; change: WeightChange}
+	/** Someone else changed the VirtualService first: nothing was written; `current` is what won, when re-read. */
+	| {type: 'writeConflicted'; origin: WriteOrigin; message: string; current: VirtualService | undefined}
+	/** The write failed for another reason (refused, invalid, unreachable): nothing was written. */
+	| {type: 'writeFailed'; origin: WriteOrigin; message: string}
+	/** A metrics refresh answered. */
+	| {type: 'metricsReceived'; snapshot: MetricsSnapshot}
+	/** A metrics refresh failed: the last numbers stay, marked stale. */
 	| {type: 'metricsFailed'; error: string}
-	| {type: 'prometheus'; label: string; status: FeedStatus; error?: string}
-	/** Tab: next route of the VirtualService. */
-	| {type: 'nextRoute'}
-	| {type: 'overlay'; overlay: Overlay}
-	| {type: 'pickerQuery'; query: string}
-	| {type: 'pickerMove'; delta: number}
-	/** Choose a VirtualService to show (picker Enter). */
-	| {type: 'pick'; name: string}
-	| {type: 'notice'; notice: Notice | undefined}
-	/** p: open the plan dialog. */
-	| {type: 'planOpen'}
-	| {type: 'planEdit'; edit: PlanFormEdit}
-	/** The dialog's choices do not make a plan. */
-	| {type: 'planInvalid'; error: string}
-	| {type: 'planStarted'; rollback: RollbackMode}
-	/** The plan's state after every step, measurement, pause or rollback. */
-	| {type: 'rollout'; rollout: RolloutState}
-	/** A plan step is being written: the watch event of this write is not "a change made elsewhere". */
-	| {type: 'writing'}
-	/** A plan step's write ended: the VirtualService as it left it, or undefined when it failed. */
-	| {type: 'written'; vs: VirtualService | undefined};
+	/** The Prometheus connection changed (found, port-forward reconnecting, lost). */
+	| ({type: 'prometheusChanged'} & PrometheusStatus)
+	/** Tab: the next route of the VirtualService was chosen. */
+	| {type: 'routeCycled'}
+	/** An overlay (help, picker) was opened or closed. */
+	| {type: 'overlayChanged'; overlay: Overlay}
+	/** The picker's filter text changed. */
+	| {type: 'pickerQueryChanged'; query: string}
+	/** The picker's selection moved. */
+	| {type: 'pickerMoved'; delta: number}
+	/** A VirtualService was chosen in the picker. */
+	| {type: 'virtualServicePicked'; name: string}
+	/** A line of feedback to show (or none). */
+	| {type: 'noticeShown'; notice: Notice | undefined}
+	/** p: the rollout plan dialog was opened. */
+	| {type: 'planDialogOpened'}
+	/** A field of the plan dialog was edited. */
+	| {type: 'planEdited'; edit: PlanFormEdit}
+	/** The dialog's choices do not make a rollout plan. */
+	| {type: 'planRejected'; error: string}
+	/** The rollout of the dialog's plan started. */
+	| {type: 'rolloutStarted'; rollback: RollbackMode}
+	/** The rollout's state after every step, measurement, pause or rollback. */
+	| {type: 'rolloutUpdated'; rollout: RolloutState};

@@ -1,6 +1,8 @@
 import type {DestinationRuleInfo, VirtualService} from '../domain/virtual-service.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
-import {SeriesSet} from '../domain/series.js';
+import {SeriesHistory} from '../domain/series.js';
+import type {WeightChange} from '../domain/weight-change.js';
+import type {FeedStatus} from '../ports/console-services.js';
 import type {RollbackMode, RolloutState} from '../domain/rollout.js';
 import type {PlanForm} from './plan-form.js';
 
@@ -12,9 +14,6 @@ export interface ConnectionInfo {
 	server: string;
 }
 
-/** State of a live data source (VirtualService watch, Prometheus). */
-export type FeedStatus = 'connecting' | 'live' | 'reconnecting' | 'stale' | 'error' | 'disabled';
-
 /** A change staged by the arrow keys, not yet written. */
 export interface StagedChange {
 	/** Route key (see routeKey) the weights belong to. */
@@ -22,15 +21,6 @@ export interface StagedChange {
 	/** Weights keyed by destination key, summing to 100. */
 	weights: Record<string, number>;
 	/** resourceVersion of the VirtualService the change was staged against. */
-	resourceVersion: string | undefined;
-}
-
-/** A change meshtop wrote, kept so that `u` can revert it. */
-export interface AppliedChange {
-	route: string;
-	before: Record<string, number>;
-	after: Record<string, number>;
-	/** resourceVersion the write produced: undo refuses if the VS has moved on since. */
 	resourceVersion: string | undefined;
 }
 
@@ -61,17 +51,16 @@ export interface AppState {
 	step: number;
 	staged: StagedChange | undefined;
 	applying: boolean;
-	/** Applied changes, newest last. */
-	history: readonly AppliedChange[];
+	/** Weight changes written from this console (not by its rollout), newest last: what `u` reverts. */
+	history: readonly WeightChange[];
 	notice: Notice | undefined;
 	metrics: MetricsSnapshot | undefined;
 	metricsStatus: FeedStatus;
 	metricsError: string | undefined;
 	/** Where Prometheus is reached, e.g. "port-forward istio-system/prometheus-7b… → 127.0.0.1:41234". */
 	prometheusLabel: string;
-	/** Request rate history per destination key; mutable ring buffers, `seriesVersion` changes when they do. */
-	series: SeriesSet;
-	seriesVersion: number;
+	/** Request rate history per destination key (a value: a new one per sample). */
+	series: SeriesHistory;
 	/** When the series last took a sample: one sample per rate window (see reducer). */
 	lastSampleAt: number | undefined;
 	overlay: Overlay;
@@ -114,8 +103,7 @@ export function initialState(options: {connection: ConnectionInfo; vsName?: stri
 		metricsStatus: 'connecting',
 		metricsError: undefined,
 		prometheusLabel: options.prometheusLabel ?? 'Prometheus',
-		series: new SeriesSet(seriesCapacity),
-		seriesVersion: 0,
+		series: new SeriesHistory(seriesCapacity),
 		lastSampleAt: undefined,
 		overlay: options.vsName === undefined ? 'picker' : 'none',
 		pickerQuery: '',

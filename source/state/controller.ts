@@ -1,82 +1,56 @@
-import type {Destination, JsonPatchOperation, VirtualService} from '../domain/virtual-service.js';
-import {routesOf, routeWeights, weightPatch} from '../domain/virtual-service.js';
-import {RolloutDriver} from '../rollout/rollout-driver.js';
-import type {Clock} from '../util/clock.js';
-import {planFromForm} from './plan-form.js';
+import {routesOf, type Route, type VirtualService} from '../domain/virtual-service.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
-import {planActive, type AppliedChange, type FeedStatus} from './app-state.js';
-import type {Store} from './store.js';
-import type {Action} from './actions.js';
-import {currentRoute, currentVirtualService, routeKey} from './selectors.js';
+import {RolloutDriver} from '../rollout/rollout-driver.js';
+import type {ConsoleServices} from '../ports/console-services.js';
+import type {SplitChange, WriteOutcome, WriteReason} from '../ports/split-writer.js';
+import {systemClock, type Clock} from '../util/clock.js';
 import {errorMessage} from '../util/error-message.js';
-
-/** A write meshtop made, for the change trail. */
-export interface ConsoleChange {
-	vs: string;
-	/** uid of the VirtualService, so the trail's Event names this very object. */
-	uid: string | undefined;
-	route: string;
-	before: Record<string, number>;
-	after: Record<string, number>;
-	resourceVersionBefore: string | undefined;
-	resourceVersionAfter: string | undefined;
-	source: 'console' | 'undo';
-	/** E.g. "plan step 2/4", for the record and the Event. */
-	note?: string;
-}
-
-/** The I/O the console needs, injected so the UI runs against the cluster, the sim or fakes alike. */
-export interface ConsoleServices {
-	/** Starts the live feed of the namespace's VirtualServices and DestinationRules; returns its stop. */
-	watch(listener: (update: Extract<Action, {type: 'feed'}>) => void): () => void;
-	/** Applies a JSON Patch to a VirtualService; a failed resourceVersion test rejects with an error whose `kind` is 'conflict'. */
-	patch(name: string, operations: JsonPatchOperation[]): Promise<VirtualService>;
-	/** One refresh of metrics for the given destinations (a constant number of queries). */
-	fetchMetrics(destinations: readonly Destination[]): Promise<MetricsSnapshot>;
-	/** Prometheus connection changes (port-forward reconnects); returns its stop. */
-	watchPrometheus?(listener: (status: {label: string; status: FeedStatus; error?: string}) => void): () => void;
-	/** Re-reads one VirtualService (after a conflict, so the screen shows what won). */
-	get?(name: string): Promise<VirtualService>;
-	/** Records a write in the trail; resolves to a warning to show, if any. */
-	recordChange?(change: ConsoleChange): Promise<string | undefined>;
-}
+import {planFromForm} from './plan-form.js';
+import {planActive} from './app-state.js';
+import type {Store} from './store.js';
+import type {Action, WriteOrigin} from './actions.js';
+import {currentRoute, currentRoutes, currentVirtualService, routeKey} from './selectors.js';
 
 /** Options of the controller. */
 export interface ControllerOptions {
 	/** Metrics refresh period in milliseconds. */
 	refreshMs: number;
-	/** Clock of the plan's driver (tests drive time; default the system clock). */
-	planClock?: Clock;
-}
-
-function isConflict(error: unknown): boolean {
-	return typeof error === 'object' && error !== null && (error as {kind?: unknown}).kind === 'conflict';
+	/** Time for the refresh loop and the rollout (tests pass a manual clock; default the system clock). */
+	clock?: Clock;
 }
 
 /**
- * Runs the console's side effects: the watch, the metrics refresh loop and the writes.
- * Components never call adapters; they dispatch, or call apply()/undo() here. Owns its timer and feeds: stop() ends them.
+ * Runs the console's side effects: the watch, the metrics refresh loop and the writes (through the write service).
+ * Components never call adapters; they dispatch, or call apply()/undo() here. It owns its timer, its feeds and the
+ * rollout driver: start() is idempotent, stop() ends them all and resolves once a write in flight has finished.
  */
 export class ConsoleController {
 	private readonly stops: Array<() => void> = [];
-	private timer: NodeJS.Timeout | undefined;
+	private readonly clock: Clock;
+	private running = false;
+	private timer: unknown;
 	private fetching = false;
 	private lastDestinations = '';
 	private driver: RolloutDriver | undefined;
 
 	/** Creates a controller over a store and the services; nothing runs until start(). */
-	constructor(private readonly store: Store, private readonly services: ConsoleServices, private readonly options: ControllerOptions) {}
+	constructor(private readonly store: Store, private readonly services: ConsoleServices, private readonly options: ControllerOptions) {
+		this.clock = options.clock ?? systemClock;
+	}
 
-	/** Starts the VirtualService feed, Prometheus status and the metrics loop. */
+	/** Starts the VirtualService feed, Prometheus status and the metrics loop; a second call does nothing. */
 	start(): void {
-		const dispatch = (action: Action) => {
-			this.store.dispatch(action);
-		};
+		if (this.running) {
+			return;
+		}
 
-		this.stops.push(this.services.watch(dispatch));
+		this.running = true;
+		this.stops.push(this.services.watch(update => {
+			this.dispatch({type: 'feedUpdated', ...update});
+		}));
 		if (this.services.watchPrometheus !== undefined) {
 			this.stops.push(this.services.watchPrometheus(status => {
-				dispatch({type: 'prometheus', ...status});
+				this.dispatch({type: 'prometheusChanged', ...status});
 			}));
 		}
 
@@ -88,20 +62,23 @@ export class ConsoleController {
 				void this.refreshMetrics();
 			}
 		}));
-		this.timer = setInterval(() => void this.refreshMetrics(), this.options.refreshMs);
+		this.schedule();
 		void this.refreshMetrics();
 	}
 
-	/** Stops every feed and timer this controller started. */
-	stop(): void {
-		// The plan stops after a write in flight, which is recorded: the cluster keeps a split that was written.
-		void this.driver?.stop();
-		this.driver = undefined;
-		clearInterval(this.timer);
+	/** Stops every feed, timer and the rollout; resolves after a rollout write in flight has finished and been recorded. */
+	async stop(): Promise<void> {
+		this.running = false;
+		this.clock.clearTimeout(this.timer);
 		this.timer = undefined;
 		for (const stop of this.stops.splice(0)) {
 			stop();
 		}
+
+		// The rollout stops after a write in flight, which is recorded: the cluster keeps a split that was written.
+		const driver = this.driver;
+		this.driver = undefined;
+		await driver?.stop();
 	}
 
 	/** Fetches metrics once for the destinations on screen; skipped while a fetch is in flight. */
@@ -114,16 +91,19 @@ export class ConsoleController {
 		this.fetching = true;
 		try {
 			const snapshot = await this.services.fetchMetrics(destinations);
-			if (this.timer !== undefined) {
-				this.store.dispatch({type: 'metrics', snapshot});
-				// The plan shows its gates on the same numbers as the table.
-				if (this.driver !== undefined && !this.driver.finished) {
-					this.driver.observe(snapshot);
-				}
+			// An answer arriving after stop() must not change a console that is gone.
+			if (!this.running) {
+				return;
+			}
+
+			this.dispatch({type: 'metricsReceived', snapshot});
+			// The rollout shows its gates on the same numbers as the table.
+			if (this.driver !== undefined && !this.driver.finished && this.running) {
+				this.driver.observe(snapshot);
 			}
 		} catch (error) {
-			if (this.timer !== undefined) {
-				this.store.dispatch({type: 'metricsFailed', error: errorMessage(error)});
+			if (this.running) {
+				this.dispatch({type: 'metricsFailed', error: errorMessage(error)});
 			}
 		} finally {
 			this.fetching = false;
@@ -140,15 +120,10 @@ export class ConsoleController {
 			return;
 		}
 
-		if (vs.metadata.resourceVersion !== staged.resourceVersion) {
-			this.conflict(vs.metadata.name, staged.resourceVersion);
-			return;
-		}
-
-		await this.write(vs, route.name, routeKey(route), routeWeights(route), staged.weights, 'console');
+		await this.write('apply', vs, route, {weights: staged.weights}, {source: 'console'}, staged.resourceVersion);
 	}
 
-	/** Reverts the last change this console applied, if nothing changed the VirtualService since (`u`). */
+	/** Reverts the last change this console applied, exactly, if nothing changed the VirtualService since (`u`). */
 	async undo(): Promise<void> {
 		const state = this.store.getState();
 		const last = state.history.at(-1);
@@ -158,25 +133,26 @@ export class ConsoleController {
 		}
 
 		if (last === undefined || vs === undefined) {
-			this.store.dispatch({type: 'notice', notice: {level: 'info', text: 'Nothing to undo in this session.'}});
+			this.notice('info', 'Nothing to undo in this session.');
 			return;
 		}
 
-		if (vs.metadata.resourceVersion !== last.resourceVersion) {
-			this.store.dispatch({type: 'notice', notice: {level: 'warn', text: `Not undoing: ${vs.metadata.name} changed elsewhere since your last change (resourceVersion ${last.resourceVersion ?? '?'} → ${vs.metadata.resourceVersion ?? '?'}).`}});
+		if (vs.metadata.resourceVersion !== last.resourceVersionAfter) {
+			this.notice('warn', `Not undoing: ${vs.metadata.name} changed elsewhere since your last change (resourceVersion ${last.resourceVersionAfter || '?'} → ${vs.metadata.resourceVersion ?? '?'}).`);
 			return;
 		}
 
-		const route = currentRoute({...state, routeKey: last.route});
-		if (route === undefined || routeKey(route) !== last.route) {
-			this.store.dispatch({type: 'notice', notice: {level: 'warn', text: `Not undoing: route ${last.route} no longer exists.`}});
+		const route = currentRoutes(state).find(candidate => candidate.name === last.route);
+		if (route === undefined) {
+			this.notice('warn', `Not undoing: route ${last.route} no longer exists.`);
 			return;
 		}
 
-		await this.write(vs, route.name, last.route, routeWeights(route), last.before, 'undo');
+		const change: SplitChange = last.undo === undefined ? {weights: last.before} : {undo: last.undo, weights: last.before};
+		await this.write('undo', vs, route, change, {source: 'undo', note: `reverts console change of ${last.time}`});
 	}
 
-	/** Starts the plan of the dialog (its Enter): one owned driver, writing through the same conflict-safe patch. */
+	/** Starts the rollout of the plan dialog (its Enter): one owned driver, writing through the same write service. */
 	startPlan(): void {
 		const state = this.store.getState();
 		const route = currentRoute(state);
@@ -187,68 +163,45 @@ export class ConsoleController {
 
 		const parsed = planFromForm(state.planForm, route);
 		if (!parsed.ok) {
-			this.store.dispatch({type: 'planInvalid', error: parsed.error});
+			this.dispatch({type: 'planRejected', error: parsed.error});
 			return;
 		}
 
 		const {plan} = parsed;
 		const key = routeKey(route);
-		// The plan writes against the object it last wrote: an edit made elsewhere meanwhile is a conflict that pauses it.
-		let planVs = vs;
+		// The rollout writes against the object it last wrote: an edit made elsewhere meanwhile is a conflict that pauses it.
+		let rolloutVs = vs;
+		const rolloutRoute = (): Route | undefined => routesOf(rolloutVs, this.store.getState().destinationRules).find(candidate => routeKey(candidate) === key);
 		const driver = new RolloutDriver({
 			plan,
-			...(this.options.planClock === undefined ? {} : {clock: this.options.planClock}),
+			clock: this.clock,
 			apply: async (weights, position) => {
-				const planRoute = routesOf(planVs, this.store.getState().destinationRules).find(candidate => routeKey(candidate) === key);
-				if (planRoute === undefined) {
-					throw new Error(`route ${key} is gone from ${planVs.metadata.name}`);
-				}
-
-				const after = Object.fromEntries(plan.keys.map((name, index) => [name, weights[index] ?? 0]));
-				const before = routeWeights(planRoute);
-				let updated: VirtualService;
-				this.store.dispatch({type: 'writing'});
-				try {
-					updated = await this.services.patch(planVs.metadata.name, weightPatch(planVs, planRoute, after));
-				} catch (error) {
-					this.store.dispatch({type: 'written', vs: undefined});
-					throw new Error(isConflict(error) ? `${planVs.metadata.name} was changed elsewhere; the plan wrote nothing (${errorMessage(error)})` : errorMessage(error));
+				const target = rolloutRoute();
+				if (target === undefined) {
+					throw new Error(`route ${key} is gone from ${rolloutVs.metadata.name}`);
 				}
 
 				const rollingBack = driver.state.phase === 'rolling-back';
 				const note = rollingBack ? `plan rollback to ${position === 0 ? 'the start split' : `step ${position}/${plan.steps.length}`}` : `plan step ${position}/${plan.steps.length}`;
-				const resourceVersionBefore = planVs.metadata.resourceVersion;
-				planVs = updated;
-				this.store.dispatch({type: 'written', vs: updated});
-				const warning = await this.services.recordChange?.({
-					vs: updated.metadata.name,
-					uid: typeof updated.metadata['uid'] === 'string' ? updated.metadata['uid'] : undefined,
-					route: planRoute.name,
-					before,
-					after,
-					resourceVersionBefore,
-					resourceVersionAfter: updated.metadata.resourceVersion,
-					source: 'console',
-					note,
-				}).catch((error: unknown) => `not recorded in the trail: ${errorMessage(error)}`);
-				if (warning !== undefined) {
-					this.store.dispatch({type: 'notice', notice: {level: 'warn', text: warning}});
+				const after = Object.fromEntries(plan.keys.map((name, index) => [name, weights[index] ?? 0]));
+				const outcome = await this.write('rollout', rolloutVs, target, {weights: after}, {source: 'console', note});
+				if (outcome.kind !== 'written') {
+					throw new Error(outcome.kind === 'conflict' ? `${rolloutVs.metadata.name} was changed elsewhere; the plan wrote nothing (${outcome.message})` : outcome.message);
 				}
+
+				rolloutVs = outcome.vs;
 			},
-			fetchMetrics: async () => {
-				const destinations = routesOf(planVs, this.store.getState().destinationRules).find(candidate => routeKey(candidate) === key)?.destinations ?? route.destinations;
-				return this.services.fetchMetrics(destinations);
-			},
+			fetchMetrics: async (): Promise<MetricsSnapshot> => this.services.fetchMetrics(rolloutRoute()?.destinations ?? route.destinations),
 			onUpdate: rollout => {
-				this.store.dispatch({type: 'rollout', rollout});
+				this.dispatch({type: 'rolloutUpdated', rollout});
 			},
 		});
 		this.driver = driver;
-		this.store.dispatch({type: 'planStarted', rollback: parsed.rollback});
+		this.dispatch({type: 'rolloutStarted', rollback: parsed.rollback});
 		driver.start();
 	}
 
-	/** Space: pause a running plan, resume a paused one. */
+	/** Space: pause a running rollout, resume a paused one. */
 	togglePlan(): void {
 		const phase = this.store.getState().rollout?.phase;
 		if (phase === 'paused') {
@@ -268,70 +221,59 @@ export class ConsoleController {
 		this.driver?.promote();
 	}
 
-	private async write(vs: VirtualService, routeName: string, key: string, before: Record<string, number>, after: Record<string, number>, source: ConsoleChange['source']): Promise<void> {
-		const route = currentRoute({...this.store.getState(), routeKey: key});
-		if (route === undefined) {
-			return;
-		}
+	/** Every write of the console: the write service does the patch, the conflict re-read and the trail; this says how it went. */
+	private async write(origin: WriteOrigin, vs: VirtualService, route: Route, change: SplitChange, reason: WriteReason, expectedResourceVersion?: string): Promise<WriteOutcome> {
+		this.dispatch({type: 'writeStarted', origin});
+		const outcome = await this.services.writer.write({vs, route, change, reason, expectedResourceVersion});
+		switch (outcome.kind) {
+			case 'written': {
+				this.dispatch({type: 'writeSucceeded', origin, vs: outcome.vs, change: outcome.change});
+				if (outcome.warnings.length > 0) {
+					this.notice('warn', outcome.warnings.join('; '));
+				}
 
-		let operations: JsonPatchOperation[];
-		try {
-			operations = weightPatch(vs, route, after);
-		} catch (error) {
-			this.store.dispatch({type: 'applyFailed', error: errorMessage(error), conflict: false});
-			return;
-		}
-
-		this.store.dispatch({type: 'applyStarted'});
-		let updated: VirtualService;
-		try {
-			updated = await this.services.patch(vs.metadata.name, operations);
-		} catch (error) {
-			if (isConflict(error)) {
-				await this.reread(vs.metadata.name);
-				this.conflict(vs.metadata.name, vs.metadata.resourceVersion);
-			} else {
-				this.store.dispatch({type: 'applyFailed', error: `Write failed, nothing changed: ${errorMessage(error)}`, conflict: false});
+				break;
 			}
 
-			return;
-		}
-
-		const change: AppliedChange = {route: key, before, after, resourceVersion: updated.metadata.resourceVersion};
-		this.store.dispatch({type: 'applySucceeded', vs: updated, change, undo: source === 'undo'});
-		const warning = await this.services.recordChange?.({
-			vs: vs.metadata.name,
-			uid: typeof vs.metadata['uid'] === 'string' ? vs.metadata['uid'] : undefined,
-			route: routeName,
-			before,
-			after,
-			resourceVersionBefore: vs.metadata.resourceVersion,
-			resourceVersionAfter: updated.metadata.resourceVersion,
-			source,
-		}).catch((error: unknown) => `Change applied, but not recorded in the trail: ${errorMessage(error)}`);
-		if (warning !== undefined) {
-			this.store.dispatch({type: 'notice', notice: {level: 'warn', text: warning}});
-		}
-	}
-
-	private async reread(name: string): Promise<void> {
-		try {
-			const fresh = await this.services.get?.(name);
-			if (fresh !== undefined) {
-				const state = this.store.getState();
-				this.store.dispatch({type: 'feed', items: new Map(state.virtualServices).set(name, fresh), status: state.kubeStatus});
+			case 'conflict': {
+				this.dispatch({
+					type: 'writeConflicted',
+					origin,
+					current: outcome.current,
+					message: `Conflict: ${vs.metadata.name} was changed by someone else since you staged (resourceVersion ${expectedResourceVersion ?? vs.metadata.resourceVersion ?? '?'}). Nothing was written; the screen shows the current weights, stage again.`,
+				});
+				break;
 			}
-		} catch {
-			// The watch delivers the new object shortly anyway.
+
+			case 'invalid': {
+				this.dispatch({type: 'writeFailed', origin, message: outcome.message});
+				break;
+			}
+
+			case 'failed': {
+				this.dispatch({type: 'writeFailed', origin, message: `Write failed, nothing changed: ${outcome.message}`});
+				break;
+			}
 		}
+
+		return outcome;
 	}
 
-	private conflict(name: string, stagedVersion: string | undefined): void {
-		this.store.dispatch({
-			type: 'applyFailed',
-			conflict: true,
-			error: `Conflict: ${name} was changed by someone else since you staged (resourceVersion ${stagedVersion ?? '?'}). Nothing was written; the screen shows the current weights, stage again.`,
-		});
+	private notice(level: 'info' | 'warn', text: string): void {
+		this.dispatch({type: 'noticeShown', notice: {level, text}});
+	}
+
+	private dispatch(action: Action): void {
+		this.store.dispatch(action);
+	}
+
+	private schedule(): void {
+		this.timer = this.clock.setTimeout(() => {
+			if (this.running) {
+				void this.refreshMetrics();
+				this.schedule();
+			}
+		}, this.options.refreshMs);
 	}
 
 	private destinationsKey(): string {

@@ -1,4 +1,4 @@
-import {routesOf, routeWeights, validateVirtualService, type Route, type VirtualService} from '../domain/virtual-service.js';
+import {routesOf, routeWeights, validateVirtualService, type Destination, type Route, type VirtualService} from '../domain/virtual-service.js';
 import type {AppState} from './app-state.js';
 
 /** Identifies a route across re-reads of its VirtualService. */
@@ -33,7 +33,14 @@ export function virtualServiceProblems(state: Pick<AppState, 'vsName' | 'virtual
 	return problems;
 }
 
-/** Every route of the VirtualService on screen (empty when there is none). */
+const versionOrder = new Intl.Collator('en', {numeric: true});
+
+/** Rows stay in one order whatever a write does to the route's list (an added destination goes last there): by name, v2 before v10. */
+function byVersionName(a: Destination, b: Destination): number {
+	return versionOrder.compare(a.key, b.key);
+}
+
+/** Every route of the VirtualService on screen (empty when there is none), versions sorted by name. */
 export function currentRoutes(state: Pick<AppState, 'vsName' | 'virtualServices' | 'destinationRules'>): Route[] {
 	const vs = currentVirtualService(state);
 	// A malformed object has no routes meshtop could reason about, let alone write: it is shown with its problems.
@@ -46,7 +53,7 @@ export function currentRoutes(state: Pick<AppState, 'vsName' | 'virtualServices'
 		return cached.routes;
 	}
 
-	const routes = routesOf(vs, state.destinationRules);
+	const routes = routesOf(vs, state.destinationRules).map(route => ({...route, destinations: [...route.destinations].sort(byVersionName)}));
 	routeCache.set(vs, {rules: state.destinationRules, routes});
 	return routes;
 }

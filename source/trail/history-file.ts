@@ -5,38 +5,9 @@
 import {appendFile, mkdir, readFile} from 'node:fs/promises';
 import {homedir} from 'node:os';
 import path from 'node:path';
+import type {JsonPatchOperation} from '../domain/virtual-service.js';
+import type {WeightChange} from '../domain/weight-change.js';
 import {isRecord} from '../util/guards.js';
-
-/** Which write path made a change. */
-export type ChangeSource = 'console' | 'set' | 'shift' | 'undo';
-
-/** One weight change meshtop made, as stored in the history file. */
-export interface ChangeRecord {
-	/** When the write was acknowledged, ISO 8601. */
-	time: string;
-	/** Kubeconfig user that made the write. */
-	user: string;
-	/** Kubeconfig context (which cluster). */
-	context: string;
-	/** Namespace of the VirtualService. */
-	namespace: string;
-	/** VirtualService name. */
-	vs: string;
-	/** Route name as shown, e.g. "http[0]". */
-	route: string;
-	/** Weights by version key before the write. */
-	before: Record<string, number>;
-	/** Weights by version key after the write. */
-	after: Record<string, number>;
-	/** resourceVersion the write was tested against ('' when unknown). */
-	resourceVersionBefore: string;
-	/** resourceVersion the write produced: `undo` only reverts while the VirtualService still has it. */
-	resourceVersionAfter: string;
-	/** Which write path. */
-	source: ChangeSource;
-	/** Free text: a plan step, why the Event is missing, what an undo reverted. */
-	note?: string;
-}
 
 /** Options of {@link historyFilePath}. */
 export interface HistoryPathOptions {
@@ -85,7 +56,7 @@ function isWeights(value: unknown): value is Record<string, number> {
 	return isRecord(value) && Object.values(value).every(weight => typeof weight === 'number');
 }
 
-function asChangeRecord(value: unknown): ChangeRecord | undefined {
+function asWeightChange(value: unknown): WeightChange | undefined {
 	if (!isRecord(value)) {
 		return undefined;
 	}
@@ -95,7 +66,18 @@ function asChangeRecord(value: unknown): ChangeRecord | undefined {
 		return undefined;
 	}
 
-	return value as unknown as ChangeRecord;
+	if (value['undo'] !== undefined && !isOperations(value['undo'])) {
+		// A damaged inverse is not trusted: undo falls back to writing the recorded weights.
+		const {undo: _ignored, ...rest} = value;
+		return rest as unknown as WeightChange;
+	}
+
+	return value as unknown as WeightChange;
+}
+
+function isOperations(value: unknown): value is JsonPatchOperation[] {
+	return Array.isArray(value) && value.every(operation => isRecord(operation)
+		&& ['test', 'add', 'replace', 'remove'].includes(operation['op'] as string) && typeof operation['path'] === 'string');
 }
 
 /** The history file: append one record per line, read them back filtered. */
@@ -112,7 +94,7 @@ export class HistoryFile {
 	 * Appends one record as one line with a single write: with O_APPEND, concurrent meshtop processes
 	 * (a console and a pipeline) cannot interleave parts of their lines.
 	 */
-	async append(record: ChangeRecord): Promise<void> {
+	async append(record: WeightChange): Promise<void> {
 		await mkdir(path.dirname(this.path), {recursive: true});
 		await appendFile(this.path, `${JSON.stringify(record)}\n`, {encoding: 'utf8', mode: 0o600});
 	}
@@ -121,7 +103,7 @@ export class HistoryFile {
 	 * Records matching the filter, oldest first. A missing file is an empty history; lines that are not
 	 * records (a line cut short by a crash, a hand edit) are skipped and counted, never fatal.
 	 */
-	async read(filter: HistoryFilter = {}): Promise<{records: ChangeRecord[]; skipped: number}> {
+	async read(filter: HistoryFilter = {}): Promise<{records: WeightChange[]; skipped: number}> {
 		let text: string;
 		try {
 			text = await readFile(this.path, 'utf8');
@@ -133,16 +115,16 @@ export class HistoryFile {
 			throw error;
 		}
 
-		const records: ChangeRecord[] = [];
+		const records: WeightChange[] = [];
 		let skipped = 0;
 		for (const line of text.split('\n')) {
 			if (line.trim() === '') {
 				continue;
 			}
 
-			let record: ChangeRecord | undefined;
+			let record: WeightChange | undefined;
 			try {
-				record = asChangeRecord(JSON.parse(line));
+				record = asWeightChange(JSON.parse(line));
 			} catch {
 				record = undefined;
 			}

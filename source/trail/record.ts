@@ -3,7 +3,8 @@
  * as a Kubernetes Event on the VirtualService, to everyone who runs `kubectl get events`.
  */
 import type {IstioApi} from '../kube/istio-api.js';
-import type {ChangeRecord, HistoryFile} from './history-file.js';
+import type {HistoryFile} from './history-file.js';
+import type {WeightChange} from '../domain/weight-change.js';
 import {errorMessage} from '../util/error-message.js';
 
 /** Reason of the Events meshtop creates; `kubectl get events --field-selector reason=MeshtopWeightChange` finds them. */
@@ -22,7 +23,7 @@ export interface RecordDependencies {
 /** What happened to the two copies of a change; warnings are for the user, the write itself already succeeded. */
 export interface RecordOutcome {
 	/** The record as stored (with a note when the Event could not be created). */
-	record: ChangeRecord;
+	record: WeightChange;
 	/** Whether the Event exists. */
 	event: boolean;
 	/** Whether the history line was written. */
@@ -45,9 +46,22 @@ export function describeWeightChange(before: Record<string, number>, after: Reco
 }
 
 /** The Event message: "reviews http[0]: v1 100→50, v3 0→50 by sim-admin (console)". */
-export function changeEventMessage(record: ChangeRecord): string {
+export function changeEventMessage(record: WeightChange): string {
 	const note = record.note === undefined ? '' : `; ${record.note}`;
 	return `${record.vs} ${record.route}: ${describeWeightChange(record.before, record.after)} by ${record.user} (${record.source})${note}`;
+}
+
+/** Where written changes go: the write service records every change through it. */
+export interface ChangeTrail {
+	/** Records a written change (uid ties the Event to this very object); never rejects. */
+	record(record: WeightChange, uid: string | undefined): Promise<{record: WeightChange; warnings: string[]}>;
+}
+
+/** The trail of a connection: Events through `api`, lines in `historyFile`. */
+export function createTrail(dependencies: Omit<RecordDependencies, 'uid'>): ChangeTrail {
+	return {
+		record: async (record, uid) => recordChange(record, {...dependencies, ...(uid === undefined ? {} : {uid})}),
+	};
 }
 
 /**
@@ -55,7 +69,7 @@ export function changeEventMessage(record: ChangeRecord): string {
  * to patch VirtualServices) or an unwritable history file must not make a successful write look failed.
  * The Event goes first so that its failure can be noted in the history line.
  */
-export async function recordChange(record: ChangeRecord, dependencies: RecordDependencies): Promise<RecordOutcome> {
+export async function recordChange(record: WeightChange, dependencies: RecordDependencies): Promise<RecordOutcome> {
 	const warnings: string[] = [];
 	let stored = record;
 	let event = true;

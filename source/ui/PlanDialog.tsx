@@ -1,6 +1,7 @@
 import {Box, Text} from 'ink';
 import type {Route} from '../domain/virtual-service.js';
 import {planFields, type PlanForm} from '../state/plan-form.js';
+import {useTheme} from './theme.js';
 
 function valueOf(form: PlanForm, id: (typeof planFields)[number]['id']): string {
 	return form[id];
@@ -8,11 +9,12 @@ function valueOf(form: PlanForm, id: (typeof planFields)[number]['id']): string 
 
 /** The plan dialog (`p`): every field with its value, the focused one with its hint; Enter starts. */
 export function PlanDialog({form, route}: {form: PlanForm; route: Route}) {
+	const theme = useTheme();
 	const width = Math.max(...planFields.map(field => field.label.length)) + 2;
 	const focused = planFields[form.field];
 	return (
-		<Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1}>
-			<Text bold>Progressive migration on route {route.name} (from {route.destinations.map(destination => `${destination.key} ${destination.weight}`).join(' / ')})</Text>
+		<Box flexDirection="column" borderStyle="round" borderColor={theme.planBorder} paddingX={1}>
+			<Text {...theme.strong}>Progressive migration on route {route.name} (from {route.destinations.map(destination => `${destination.key} ${destination.weight}`).join(' / ')})</Text>
 			{planFields.map((field, index) => {
 				const active = index === form.field;
 				const value = valueOf(form, field.id);
@@ -23,9 +25,9 @@ export function PlanDialog({form, route}: {form: PlanForm; route: Route}) {
 					</Text>
 				);
 			})}
-			<Text dimColor>{focused?.hint ?? ''}</Text>
-			{form.error === undefined ? null : <Text color="red">{form.error}</Text>}
-			<Text><Text bold>Enter</Text> start   <Text bold>↑↓/Tab</Text> field   <Text bold>Esc</Text> cancel</Text>
+			<Text {...theme.muted}>{focused?.hint ?? ''}</Text>
+			{form.error === undefined ? null : <Text {...theme.error}>{form.error}</Text>}
+			<Text><Text {...theme.strong}>Enter</Text> start   <Text {...theme.strong}>↑↓/Tab</Text> field   <Text {...theme.strong}>Esc</Text> cancel</Text>
 		</Box>
 	);
 }

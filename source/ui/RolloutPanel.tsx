@@ -1,13 +1,6 @@
 import {Box, Text} from 'ink';
 import {formatGateResult, rolloutProgress, type RolloutState} from '../domain/rollout.js';
-
-const phaseColor: Record<RolloutState['phase'], string> = {
-	running: 'green',
-	paused: 'yellow',
-	'rolling-back': 'red',
-	completed: 'green',
-	'rolled-back': 'red',
-};
+import {useTheme} from './theme.js';
 
 function progressBar(step: number, count: number, width: number): string {
 	const filled = count === 0 ? width : Math.round((step / count) * width);
@@ -16,6 +9,7 @@ function progressBar(step: number, count: number, width: number): string {
 
 /** The running plan: progress bar, the next step's countdown, and each gate's value next to its threshold. */
 export function RolloutPanel({rollout, now, columns}: {rollout: RolloutState; now: number; columns: number}) {
+	const theme = useTheme();
 	const progress = rolloutProgress(rollout);
 	const target = rollout.plan.keys[rollout.plan.target] ?? '';
 	const countdown = progress.nextAt === undefined ? '' : `next in ${Math.max(0, Math.ceil((progress.nextAt - now) / 1000))}s`;
@@ -26,13 +20,13 @@ export function RolloutPanel({rollout, now, columns}: {rollout: RolloutState; no
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate">
-				<Text bold>plan → {target}</Text>
+				<Text {...theme.strong}>plan → {target}</Text>
 				{`  step ${progress.step}/${progress.stepCount} (${progress.targetWeight}%) `}
-				<Text color={phaseColor[rollout.phase]}>{progressBar(progress.step, progress.stepCount, Math.max(5, Math.min(20, columns - 60)))}</Text>
-				{' '}<Text color={phaseColor[rollout.phase]} bold>{rollout.phase}</Text>
+				<Text {...theme.phase(rollout.phase)}>{progressBar(progress.step, progress.stepCount, Math.max(5, Math.min(20, columns - 60)))}</Text>
+				{' '}<Text {...theme.phase(rollout.phase)} {...theme.strong}>{rollout.phase}</Text>
 				{final ? '' : `  ${countdown}`}
 			</Text>
-			<Text wrap="truncate" color={rollout.failedGates === undefined ? undefined : 'red'}>{gates}</Text>
+			<Text wrap="truncate" {...(rollout.failedGates === undefined ? {} : theme.error)}>{gates}</Text>
 		</Box>
 	);
 }

@@ -4,7 +4,7 @@ import {observedShares} from '../domain/metrics.js';
 import type {AppState} from '../state/app-state.js';
 import {selectedIndex, stagedWeights} from '../state/selectors.js';
 import {fit, formatMs, formatRatio, formatRps, formatShare, sparkline} from '../util/format.js';
-import {useVersionColor} from './theme.js';
+import {useTheme} from './theme.js';
 
 /** Column widths of the table; the weight bar and the trend take what is left. */
 export interface TableLayout {
@@ -33,7 +33,7 @@ function bar(weight: number, width: number): string {
 
 /** A row per version: configured vs staged weight, observed share, rps, success, p99, trend. */
 export function VersionTable({state, route, columns}: {state: AppState; route: Route; columns: number}) {
-	const versionColor = useVersionColor();
+	const theme = useTheme();
 	const keys = route.destinations.map(destination => destination.key);
 	const layout = tableLayout(columns, Math.max(...keys.map(key => key.length)));
 	const staged = stagedWeights(state, route);
@@ -45,31 +45,32 @@ export function VersionTable({state, route, columns}: {state: AppState; route: R
 		+ fit('OK%', fixed.success, 'right') + fit('P99', fixed.p99, 'right') + (layout.trend > 0 ? ' ' + fit('RPS TREND', layout.trend) : '');
 	return (
 		<Box flexDirection="column">
-			<Text bold>{header}</Text>
+			<Text {...theme.strong}>{header}</Text>
 			{route.destinations.map((destination, index) => {
 				const selected = index === selectedRow;
 				const metrics = state.metrics?.byVersion[destination.key];
 				const stagedWeight = staged[destination.key] ?? destination.weight;
 				const changed = stagedWeight !== destination.weight;
-				const color = versionColor(index);
+				const versionStyle = theme.version(index);
+				const failing = metrics?.successRate !== null && metrics?.successRate !== undefined && metrics.successRate < 0.99;
 				return (
 					<Box key={destination.key} flexDirection="column">
 						<Text>
-							<Text bold={selected}>{selected ? '▸ ' : '  '}</Text>
-							<Text color={color} bold={selected}>{fit(destination.key, layout.version)}</Text>
-							<Text color={color}>{bar(changed ? stagedWeight : destination.weight, layout.bar)}</Text>
+							<Text {...(selected ? theme.selected : {})}>{selected ? '▸ ' : '  '}</Text>
+							<Text {...versionStyle} {...(selected ? theme.selected : {})}>{fit(destination.key, layout.version)}</Text>
+							<Text {...versionStyle}>{bar(changed ? stagedWeight : destination.weight, layout.bar)}</Text>
 							{' '}
 							<Text>{fit(String(destination.weight), fixed.weight, 'right')}</Text>
-							<Text bold={changed} color={changed ? 'yellow' : undefined}>{fit(changed ? `→ ${stagedWeight}` : '', fixed.staged, 'right')}</Text>
+							<Text {...(changed ? theme.staged : {})}>{fit(changed ? `→ ${stagedWeight}` : '', fixed.staged, 'right')}</Text>
 							<Text>{fit(formatShare(shares[destination.key]), fixed.observed + 1, 'right')}</Text>
 							<Text>{fit(formatRps(metrics?.rps), fixed.rps, 'right')}</Text>
-							<Text color={metrics?.successRate !== null && metrics?.successRate !== undefined && metrics.successRate < 0.99 ? 'red' : undefined}>
+							<Text {...(failing ? theme.failing : {})}>
 								{fit(formatRatio(metrics?.successRate), fixed.success, 'right')}
 							</Text>
 							<Text>{fit(formatMs(metrics?.p99Ms), fixed.p99, 'right')}</Text>
-							{layout.trend > 0 ? <Text color={color}>{' ' + sparkline(state.series.series(destination.key), layout.trend, seriesMax)}</Text> : null}
+							{layout.trend > 0 ? <Text {...versionStyle}>{' ' + sparkline(state.series.series(destination.key), layout.trend, seriesMax)}</Text> : null}
 						</Text>
-						{destination.problem === undefined ? null : <Text color="red">{'    ⚠ ' + destination.problem}</Text>}
+						{destination.problem === undefined ? null : <Text {...theme.error}>{'    ⚠ ' + destination.problem}</Text>}
 					</Box>
 				);
 			})}

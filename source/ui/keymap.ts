@@ -1,17 +1,30 @@
 import type {Key} from 'ink';
 
+/**
+ * Keys as data: every key of every mode is an entry here (keys, description, mode, dangerous). The dispatcher
+ * (key-actions.ts) maps entries to what they do; the footer and the help overlay are generated from the same entries,
+ * and --read-only removes the dangerous ones, so what the screen says a key does is what it does.
+ */
+
 /** Every command of the console. */
 export type CommandId =
 	| 'select-up' | 'select-down' | 'shift-left' | 'shift-right' | 'step-down' | 'step-up'
 	| 'review' | 'confirm' | 'discard' | 'undo' | 'next-route' | 'picker' | 'help' | 'quit'
 	| 'plan-open' | 'plan-toggle' | 'plan-rollback' | 'plan-promote'
-	| 'plan-start' | 'plan-next-field' | 'plan-previous-field' | 'plan-choice-left' | 'plan-choice-right';
+	| 'plan-start' | 'plan-next-field' | 'plan-previous-field' | 'plan-choice-left' | 'plan-choice-right' | 'plan-erase' | 'plan-type'
+	| 'picker-up' | 'picker-down' | 'picker-open' | 'picker-erase' | 'picker-type';
 
-/** Which layer a command belongs to; only the layer on top receives keys. */
+/** Which layer a command belongs to (the mode); only the layer on top receives keys. */
 export type Scope = 'main' | 'confirm' | 'help' | 'picker' | 'plan';
 
-/** A key: a named special key, or a printable character. */
-export type Binding = {special: 'up' | 'down' | 'left' | 'right' | 'return' | 'escape' | 'tab'; label: string} | {input: string; ctrl?: boolean; label: string};
+/**
+ * A key: a named special key, a character (with Ctrl), or text: any printable character matching `pattern`
+ * (the picker's filter, the plan dialog's fields), handed to the command.
+ */
+export type Binding =
+	| {special: 'up' | 'down' | 'left' | 'right' | 'return' | 'escape' | 'tab' | 'backspace'; label: string}
+	| {input: string; ctrl?: boolean; label: string}
+	| {text: RegExp; label: string};
 
 /** A command as data: the footer and the help overlay are generated from these. */
 export interface Command {
@@ -34,6 +47,8 @@ export interface Command {
 
 const up = {special: 'up', label: '↑'} as const;
 const down = {special: 'down', label: '↓'} as const;
+const ctrlC = {input: 'c', ctrl: true, label: 'Ctrl-C'} as const;
+const backspace = {special: 'backspace', label: 'Backspace'} as const;
 
 /** The console's key bindings (k9s / vim habits). */
 export const commands: readonly Command[] = [
@@ -59,7 +74,16 @@ export const commands: readonly Command[] = [
 	{id: 'plan-previous-field', scopes: ['plan'], bindings: [up], label: 'previous field', description: 'previous field of the plan'},
 	{id: 'plan-choice-left', scopes: ['plan'], bindings: [{special: 'left', label: '←'}], label: 'choose', description: 'previous choice (version, on-fail, rollback)'},
 	{id: 'plan-choice-right', scopes: ['plan'], bindings: [{special: 'right', label: '→'}], label: 'choose', description: 'next choice', footer: true},
-	{id: 'quit', scopes: ['main', 'help', 'confirm'], bindings: [{input: 'q', label: 'q'}, {input: 'c', ctrl: true, label: 'Ctrl-C'}], label: 'quit', description: 'quit (the cluster keeps its current weights)', footer: true},
+	{id: 'quit', scopes: ['main', 'help', 'confirm'], bindings: [{input: 'q', label: 'q'}, ctrlC], label: 'quit', description: 'quit (the cluster keeps its current weights)', footer: true},
+	// In the picker and the plan dialog letters are text: only Ctrl-C quits. Text entries come last, after every named key.
+	{id: 'quit', scopes: ['picker', 'plan'], bindings: [ctrlC], label: 'quit', description: 'quit'},
+	{id: 'plan-erase', scopes: ['plan'], bindings: [backspace], label: 'erase', description: 'erase the last character of the field'},
+	{id: 'plan-type', scopes: ['plan'], bindings: [{text: /^[\w.,%<>=!\- ]+$/, label: 'text'}], label: 'type', description: 'type into the field (steps, hold, gates)'},
+	{id: 'picker-up', scopes: ['picker'], bindings: [up], label: 'up', description: 'previous VirtualService'},
+	{id: 'picker-down', scopes: ['picker'], bindings: [down], label: 'down', description: 'next VirtualService'},
+	{id: 'picker-open', scopes: ['picker'], bindings: [{special: 'return', label: 'Enter'}], label: 'open', description: 'open the selected VirtualService'},
+	{id: 'picker-erase', scopes: ['picker'], bindings: [backspace], label: 'erase', description: 'erase the last character of the filter'},
+	{id: 'picker-type', scopes: ['picker'], bindings: [{text: /^[\w.-]+$/, label: 'text'}], label: 'filter', description: 'type to filter the VirtualServices'},
 ];
 
 /** The commands active in a mode: dangerous ones are gone in read-only mode, plan keys only while a plan runs. */
@@ -100,7 +124,15 @@ function matches(binding: Binding, input: string, key: Key): boolean {
 			case 'tab': {
 				return key.tab && !key.shift;
 			}
+
+			case 'backspace': {
+				return key.backspace || key.delete;
+			}
 		}
+	}
+
+	if ('text' in binding) {
+		return input.length > 0 && !key.ctrl && !key.meta && binding.text.test(input);
 	}
 
 	return input === binding.input && Boolean(binding.ctrl) === key.ctrl;

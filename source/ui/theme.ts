@@ -1,6 +1,54 @@
+/**
+ * The console's one source of colour. Components ask the theme for a role (selected, staged, error, a version's
+ * series…) and spread the style it returns; none of them names a colour. Without colour (NO_COLOR, --no-color,
+ * TERM=dumb) every role that carries meaning falls back to bold or inverse, so selection, staged weights and failures
+ * stay visible.
+ */
 import {createContext, useContext} from 'react';
+import type {FeedStatus} from '../ports/console-services.js';
+import type {RolloutState} from '../domain/rollout.js';
 
-/** Colors for versions, in row order; asciichart and Ink names of the same colors. */
+/** Props of Ink's <Text> that style it. */
+export interface TextStyle {
+	color?: string;
+	bold?: boolean;
+	inverse?: boolean;
+	dimColor?: boolean;
+	underline?: boolean;
+}
+
+/** Roles that have a style; the values are Ink <Text> props. */
+export interface Theme {
+	/** Whether this theme uses colour at all. */
+	readonly color: boolean;
+	/** The marker and name of the selected version row. */
+	readonly selected: TextStyle;
+	/** A staged weight that differs from the configured one. */
+	readonly staged: TextStyle;
+	/** Errors: a failed write, a malformed object, a missing subset. */
+	readonly error: TextStyle;
+	/** Warnings: a read-only route, a change made elsewhere. */
+	readonly warning: TextStyle;
+	/** A metric below its healthy range (success rate under 99%). */
+	readonly failing: TextStyle;
+	/** Headings and key names. */
+	readonly strong: TextStyle;
+	/** Secondary text: hints, labels. */
+	readonly muted: TextStyle;
+	/** The border of the confirmation dialog and of the plan dialog. */
+	readonly confirmBorder: string | undefined;
+	readonly planBorder: string | undefined;
+	/** Style of a version's row name, bar and sparkline (its series colour in the chart). */
+	version(index: number): TextStyle;
+	/** ANSI escape of a version's chart series (asciichart), or undefined without colour. */
+	versionAnsi(index: number): string | undefined;
+	/** The ● of a feed's status in the header. */
+	feed(status: FeedStatus): TextStyle;
+	/** The progress bar and phase of a rollout. */
+	phase(phase: RolloutState['phase']): TextStyle;
+}
+
+/** Versions' colours in row order: Ink names and the same colours as ANSI escapes for asciichart. */
 const palette = [
 	{ink: 'cyan', ansi: '\u001B[36m'},
 	{ink: 'magenta', ansi: '\u001B[35m'},
@@ -10,21 +58,74 @@ const palette = [
 	{ink: 'red', ansi: '\u001B[31m'},
 ] as const;
 
-/** Whether to use color at all (NO_COLOR, https://no-color.org). */
-export const ColorContext = createContext(true);
+const feedColor: Record<FeedStatus, string> = {
+	connecting: 'yellow',
+	live: 'green',
+	reconnecting: 'yellow',
+	stale: 'yellow',
+	error: 'red',
+	disabled: 'gray',
+};
 
-/** Color of the version in row `index`, or undefined without color. */
-export function useVersionColor(): (index: number) => string | undefined {
-	const color = useContext(ColorContext);
-	return index => (color ? palette[index % palette.length]!.ink : undefined);
+const phaseColor: Record<RolloutState['phase'], string> = {
+	running: 'green',
+	paused: 'yellow',
+	'rolling-back': 'red',
+	completed: 'green',
+	'rolled-back': 'red',
+};
+
+/** The colour theme. */
+export const colorTheme: Theme = {
+	color: true,
+	selected: {bold: true},
+	staged: {bold: true, color: 'yellow'},
+	error: {color: 'red'},
+	warning: {color: 'yellow'},
+	failing: {color: 'red'},
+	strong: {bold: true},
+	muted: {dimColor: true},
+	confirmBorder: 'yellow',
+	planBorder: 'cyan',
+	version: index => ({color: palette[index % palette.length]!.ink}),
+	versionAnsi: index => palette[index % palette.length]!.ansi,
+	feed: status => ({color: feedColor[status]}),
+	phase: phase => ({color: phaseColor[phase]}),
+};
+
+/** The theme without colour: meaning carried by bold and inverse. */
+export const monochromeTheme: Theme = {
+	color: false,
+	selected: {bold: true},
+	staged: {bold: true, inverse: true},
+	error: {bold: true},
+	warning: {bold: true},
+	failing: {bold: true, inverse: true},
+	strong: {bold: true},
+	muted: {dimColor: true},
+	confirmBorder: undefined,
+	planBorder: undefined,
+	version: () => ({}),
+	versionAnsi: () => undefined,
+	feed: status => (status === 'live' ? {} : {bold: true}),
+	phase: phase => (phase === 'running' || phase === 'completed' ? {} : {bold: true}),
+};
+
+/** Whether to use colour: not with NO_COLOR set (https://no-color.org), --no-color, or a dumb terminal. */
+export function wantsColor(env: Readonly<Record<string, string | undefined>>, flag: boolean | undefined): boolean {
+	const noColor = env['NO_COLOR'];
+	return flag !== false && (noColor === undefined || noColor === '') && env['TERM'] !== 'dumb';
 }
 
-/** ANSI escape for asciichart's series colors. */
-export function ansiColor(index: number): string {
-	return palette[index % palette.length]!.ansi;
+/** The theme for a choice of colour. */
+export function themeFor(color: boolean): Theme {
+	return color ? colorTheme : monochromeTheme;
 }
 
-/** Whether color is on, for components that style text. */
-export function useColor(): boolean {
-	return useContext(ColorContext);
+/** The theme in use; the colour theme unless a provider says otherwise. */
+export const ThemeContext = createContext<Theme>(colorTheme);
+
+/** The theme components style themselves with. */
+export function useTheme(): Theme {
+	return useContext(ThemeContext);
 }

@@ -6,7 +6,7 @@ import {runHistory} from '../../source/commands/history.js';
 import {runUndo} from '../../source/commands/undo.js';
 import {HistoryFile} from '../../source/trail/history-file.js';
 import {changeEventReason} from '../../source/trail/record.js';
-import {writeSplit} from '../../source/trail/write-split.js';
+import {connectionWriter} from '../../source/write/split-writer.js';
 import {CapturedOutput, startFixture, type SimFixture} from './shift-fixture.js';
 
 describe('meshtop history and undo on the sim', {timeout: 60_000}, () => {
@@ -28,15 +28,14 @@ describe('meshtop history and undo on the sim', {timeout: 60_000}, () => {
 	async function set(weights: Record<string, number>) {
 		const connection = await connect({vs: 'reviews', namespace: 'bookinfo', kubeconfig: sim.kubeconfig});
 		try {
-			return await writeSplit({
+			const writer = connectionWriter({
 				api: connection.api,
 				historyFile: new HistoryFile(sim.historyFile),
 				writer: {user: connection.target.user, context: connection.target.contextName, namespace: connection.namespace},
-				vs: connection.vs,
-				route: connection.route,
-				weights,
-				source: 'set',
 			});
+			const outcome = await writer.write({vs: connection.vs, route: connection.route, change: {weights}, reason: {source: 'set'}});
+			assert.equal(outcome.kind, 'written', outcome.kind === 'written' ? '' : outcome.message);
+			return outcome as Extract<typeof outcome, {kind: 'written'}>;
 		} finally {
 			await connection.close();
 		}
@@ -124,7 +123,7 @@ describe('meshtop history and undo on the sim', {timeout: 60_000}, () => {
 		const result = await set({v1: 90, v3: 10});
 		assert.deepEqual(await sim.weights(), {v1: 90, v2: 0, v3: 10});
 		assert.match(result.warnings.join('\n'), /no Event recorded on reviews: .*forbidden/i);
-		assert.match(result.record.note ?? '', /^no Event: /);
+		assert.match(result.change.note ?? '', /^no Event: /);
 	});
 
 	it('history lists the changes as a table and as JSON', async () => {

@@ -11,7 +11,6 @@ import path from 'node:path';
 import {PassThrough, Readable} from 'node:stream';
 import {after, before, describe, it} from 'node:test';
 import {createConsoleServices, type ClusterConsoleServices} from '../../source/app/console-services.js';
-import {consoleTrail} from '../../source/commands/console-trail.js';
 import {runSet} from '../../source/commands/set.js';
 import {loadKubeTarget} from '../../source/kube/config.js';
 import {startSimCluster, type SimCluster} from '../../source/sim/cluster.js';
@@ -150,7 +149,7 @@ describe('fields meshtop does not edit survive set and a console apply', {timeou
 
 		// 2. The console on the same route: select v3, → one step of 10, apply.
 		const target = loadKubeTarget({kubeconfig, namespace: 'bookinfo'});
-		const services: ClusterConsoleServices = createConsoleServices(target, {prometheus: {url: cluster.prometheus.url}, recordChange: consoleTrail(target)});
+		const services: ClusterConsoleServices = createConsoleServices(target, {prometheus: {url: cluster.prometheus.url}});
 		const store = createStore(initialState({
 			connection: {contextName: target.contextName, namespace: target.namespace, user: target.user, server: target.server},
 			vsName: 'reviews-rich',
@@ -165,15 +164,15 @@ describe('fields meshtop does not edit survive set and a console apply', {timeou
 			assert.equal(route?.name, 'default');
 			assert.deepEqual(route?.destinations.map(destination => destination.key), ['v1', 'v2', 'v3']);
 			while (store.getState().selectedKey !== 'v3') {
-				store.dispatch({type: 'select', delta: 1});
+				store.dispatch({type: 'selectionMoved', delta: 1});
 			}
 
-			store.dispatch({type: 'shift', direction: 1});
+			store.dispatch({type: 'weightsStaged', direction: 1});
 			assert.deepEqual(store.getState().staged?.weights, {v1: 61, v2: 9, v3: 30}, 'the others give 10 points in proportion (61.25 / 8.75, largest remainder)');
 			await controller.apply();
 			assert.match(store.getState().notice?.text ?? '', /^Applied: /);
 		} finally {
-			controller.stop();
+			await controller.stop();
 			await services.close();
 		}
 

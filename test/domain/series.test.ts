@@ -1,64 +1,15 @@
 import {describe, test} from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {RingBuffer, SeriesSet} from '../../source/domain/series.js';
+import {SeriesHistory} from '../../source/domain/series.js';
 
-describe('RingBuffer', () => {
-	test('keeps the newest values up to its capacity, oldest first', () => {
-		const buffer = new RingBuffer<number>(3);
-		assert.deepEqual(buffer.toArray(), []);
-		assert.equal(buffer.last(), undefined);
-		buffer.push(1);
-		buffer.push(2);
-		assert.deepEqual(buffer.toArray(), [1, 2]);
-		buffer.push(3);
-		buffer.push(4);
-		buffer.push(5);
-		assert.deepEqual(buffer.toArray(), [3, 4, 5]);
-		assert.equal(buffer.length, 3);
-		assert.equal(buffer.capacity, 3);
-		assert.equal(buffer.last(), 5);
-	});
+function pushAll(history: SeriesHistory, samples: ReadonlyArray<Record<string, number | null>>): SeriesHistory {
+	return samples.reduce((current, sample) => current.withSample(sample), history);
+}
 
-	test('clear empties it and it fills again from scratch', () => {
-		const buffer = new RingBuffer<string>(2);
-		buffer.push('a');
-		buffer.push('b');
-		buffer.push('c');
-		buffer.clear();
-		assert.equal(buffer.length, 0);
-		assert.deepEqual(buffer.toArray(), []);
-		buffer.push('d');
-		assert.deepEqual(buffer.toArray(), ['d']);
-		assert.equal(buffer.last(), 'd');
-	});
-
-	test('rejects capacities that are not positive integers', () => {
-		assert.throws(() => new RingBuffer(0), RangeError);
-		assert.throws(() => new RingBuffer(2.5), RangeError);
-	});
-
-	test('property: always the last min(n, capacity) values pushed, in order', () => {
-		fc.assert(fc.property(fc.integer({min: 1, max: 20}), fc.array(fc.integer(), {maxLength: 60}), (capacity, values) => {
-			const buffer = new RingBuffer<number>(capacity);
-			for (const value of values) {
-				buffer.push(value);
-			}
-
-			const expected = values.slice(Math.max(0, values.length - capacity));
-			assert.deepEqual(buffer.toArray(), expected);
-			assert.equal(buffer.length, expected.length);
-			assert.equal(buffer.last(), values.at(-1));
-		}));
-	});
-});
-
-describe('SeriesSet', () => {
+describe('SeriesHistory', () => {
 	test('keeps series aligned: keys missing from a sample get null, late keys are back-filled', () => {
-		const set = new SeriesSet(4);
-		set.push({v1: 10});
-		set.push({v1: 11, v3: 1});
-		set.push({v3: 2});
+		const set = pushAll(new SeriesHistory(4), [{v1: 10}, {v1: 11, v3: 1}, {v3: 2}]);
 		assert.deepEqual(set.keys(), ['v1', 'v3']);
 		assert.deepEqual(set.series('v1'), [10, 11, null]);
 		assert.deepEqual(set.series('v3'), [null, 1, 2]);
@@ -67,26 +18,35 @@ describe('SeriesSet', () => {
 	});
 
 	test('null values are kept as gaps; the capacity bounds every series', () => {
-		const set = new SeriesSet(2);
-		set.push({v1: 1});
-		set.push({v1: null});
-		set.push({v1: 3, v2: 30});
+		const set = pushAll(new SeriesHistory(2), [{v1: 1}, {v1: null}, {v1: 3, v2: 30}]);
 		assert.deepEqual(set.series('v1'), [null, 3]);
 		assert.deepEqual(set.series('v2'), [null, 30]);
 		assert.equal(set.length, 2);
-		set.clear();
-		assert.equal(set.length, 0);
-		assert.deepEqual(set.keys(), []);
+		const cleared = set.cleared();
+		assert.equal(cleared.length, 0);
+		assert.deepEqual(cleared.keys(), []);
+		assert.equal(cleared.capacity, 2);
+	});
+
+	test('a value: adding a sample or clearing never changes the history it was made from', () => {
+		const first = pushAll(new SeriesHistory(3), [{v1: 1}, {v1: 2}]);
+		const second = first.withSample({v1: 3, v3: 7});
+		second.cleared();
+		assert.deepEqual(first.series('v1'), [1, 2]);
+		assert.deepEqual(first.keys(), ['v1']);
+		assert.deepEqual(second.series('v1'), [1, 2, 3]);
+		assert.ok(Object.isFrozen(second.series('v1')), 'callers cannot edit a series in place');
+	});
+
+	test('rejects capacities that are not positive integers', () => {
+		assert.throws(() => new SeriesHistory(0), RangeError);
+		assert.throws(() => new SeriesHistory(2.5), RangeError);
 	});
 
 	test('property: every series has `length` values and holds the last samples of its key', () => {
 		const sample = fc.dictionary(fc.constantFrom('v1', 'v2', 'v3'), fc.option(fc.integer({min: 0, max: 1000}), {nil: null}), {noNullPrototype: true});
 		fc.assert(fc.property(fc.integer({min: 1, max: 10}), fc.array(sample, {maxLength: 30}), (capacity, samples) => {
-			const set = new SeriesSet(capacity);
-			for (const value of samples) {
-				set.push(value);
-			}
-
+			const set = pushAll(new SeriesHistory(capacity), samples);
 			const kept = samples.slice(Math.max(0, samples.length - capacity));
 			assert.equal(set.length, kept.length);
 			for (const key of ['v1', 'v2', 'v3']) {

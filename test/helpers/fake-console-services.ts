@@ -1,11 +1,12 @@
 import {applyJsonPatch, type Destination, type DestinationRuleInfo, type JsonPatchOperation, type VirtualService} from '../../source/domain/virtual-service.js';
 import type {MetricsSnapshot, VersionMetrics} from '../../source/domain/metrics.js';
-import type {ConsoleChange, ConsoleServices} from '../../source/state/controller.js';
-import type {Action} from '../../source/state/actions.js';
+import type {ConsoleServices, FeedUpdate} from '../../source/ports/console-services.js';
+import type {WeightChange} from '../../source/domain/weight-change.js';
+import {createSplitWriter} from '../../source/write/split-writer.js';
 import {readIstioYaml} from '../../source/sim/istio-data.js';
 import {bookinfoRules} from './bookinfo.js';
 
-type Feed = (update: Extract<Action, {type: 'feed'}>) => void;
+type Feed = (update: FeedUpdate) => void;
 
 /** Bookinfo's VirtualServices and DestinationRules from the shipped Istio files, in namespace bookinfo. */
 export function bookinfoObjects(vsFile = 'bookinfo/virtual-service-all-v1.yaml'): {virtualServices: VirtualService[]; destinationRules: DestinationRuleInfo[]} {
@@ -18,11 +19,25 @@ export function bookinfoObjects(vsFile = 'bookinfo/virtual-service-all-v1.yaml')
 
 /**
  * In-memory stand-in for the cluster and Prometheus: a JSON Patch really is applied (with its resourceVersion test),
- * so component tests check the exact write, and `external()` simulates someone else's edit.
+ * so component tests check the exact write, and `external()` simulates someone else's edit. Writes go through the
+ * real write service over this store, as in the console.
  */
 export class FakeConsoleServices implements ConsoleServices {
 	readonly patches: Array<{name: string; operations: JsonPatchOperation[]}> = [];
-	readonly recorded: ConsoleChange[] = [];
+	readonly recorded: WeightChange[] = [];
+	readonly writer = createSplitWriter({
+		store: {
+			patchVirtualService: async (_namespace, name, operations) => this.patch(name, operations),
+			getVirtualService: async (_namespace, name) => this.get(name),
+		},
+		trail: {
+			record: async record => {
+				this.recorded.push(record);
+				return {record, warnings: []};
+			},
+		},
+		writer: {user: 'tester', context: 'test-ctx', namespace: 'bookinfo'},
+	});
 	readonly objects = new Map<string, VirtualService>();
 	metricsCalls = 0;
 	metrics: Record<string, VersionMetrics> = {};
@@ -84,11 +99,6 @@ export class FakeConsoleServices implements ConsoleServices {
 		return {at: Date.now(), window: '4s', byVersion};
 	}
 
-	async recordChange(change: ConsoleChange): Promise<string | undefined> {
-		this.recorded.push(change);
-		return undefined;
-	}
-
 	/** Someone else (kubectl) edits a VirtualService: the watch delivers it. */
 	external(name: string, edit: (vs: VirtualService) => VirtualService): VirtualService {
 		return this.store(edit(structuredClone(this.objects.get(name)!)));
@@ -108,6 +118,6 @@ export class FakeConsoleServices implements ConsoleServices {
 	}
 
 	private emit(): void {
-		this.feed?.({type: 'feed', items: new Map(this.objects), destinationRules: this.destinationRules, status: 'live'});
+		this.feed?.({items: new Map(this.objects), destinationRules: this.destinationRules, status: 'live'});
 	}
 }

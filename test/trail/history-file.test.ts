@@ -3,9 +3,10 @@ import {appendFile, mkdtemp, readFile, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {after, before, describe, it} from 'node:test';
-import {HistoryFile, historyFilePath, type ChangeRecord} from '../../source/trail/history-file.js';
+import {HistoryFile, historyFilePath} from '../../source/trail/history-file.js';
+import type {WeightChange} from '../../source/domain/weight-change.js';
 
-function record(overrides: Partial<ChangeRecord> = {}): ChangeRecord {
+function record(overrides: Partial<WeightChange> = {}): WeightChange {
 	return {
 		time: '2025-01-01T12:00:05.000Z',
 		user: 'sim-admin',

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import type {ChangeRecord} from '../../source/trail/history-file.js';
+import type {WeightChange} from '../../source/domain/weight-change.js';
 import {changeEventMessage, changeEventReason, describeWeightChange, recordChange} from '../../source/trail/record.js';
-import {createChangeRecorder} from '../../source/trail/recorder.js';
 
-const change: ChangeRecord = {
+const change: WeightChange = {
 	time: '2025-01-01T12:00:05.000Z',
 	user: 'sim-admin',
 	context: 'sim',
@@ -20,7 +19,7 @@ const change: ChangeRecord = {
 
 function fakes(options: {eventError?: Error; appendError?: Error} = {}) {
 	const events: Array<{namespace: string; event: {involvedName: string; involvedUid?: string; reason: string; message: string; action: string}}> = [];
-	const lines: ChangeRecord[] = [];
+	const lines: WeightChange[] = [];
 	return {
 		events,
 		lines,
@@ -34,7 +33,7 @@ function fakes(options: {eventError?: Error; appendError?: Error} = {}) {
 			},
 		},
 		historyFile: {
-			async append(record: ChangeRecord) {
+			async append(record: WeightChange) {
 				if (options.appendError) {
 					throw options.appendError;
 				}
@@ -82,19 +81,5 @@ describe('recordChange', () => {
 		assert.equal(outcome.history, false);
 		assert.equal(outcome.event, true);
 		assert.match(outcome.warnings.join('\n'), /not written to the history file: EACCES/);
-	});
-});
-
-describe('createChangeRecorder', () => {
-	it('adds who, where and when, and turns trail problems into one warning', async () => {
-		const world = fakes({eventError: new Error('forbidden')});
-		const record = createChangeRecorder({...world, writer: {user: 'sim-admin', context: 'sim', namespace: 'bookinfo'}, now: () => new Date(change.time)});
-		const warning = await record({vs: 'reviews', route: 'http[0]', before: change.before, after: change.after, resourceVersionBefore: '10', resourceVersionAfter: undefined, source: 'console'});
-		assert.match(warning ?? '', /no Event recorded on reviews: forbidden/);
-		assert.deepEqual(world.lines, [{...change, resourceVersionAfter: '', note: 'no Event: forbidden'}]);
-		const quiet = fakes();
-		const none = await createChangeRecorder({...quiet, writer: {user: 'u', context: 'c', namespace: 'n'}})({vs: 'reviews', route: 'r', before: {}, after: {}, resourceVersionBefore: '1', resourceVersionAfter: '2', source: 'undo'});
-		assert.equal(none, undefined);
-		assert.equal(quiet.events.length, 1);
 	});
 });

@@ -26,7 +26,7 @@ function start(options: {readOnly?: boolean} = {}) {
 	services.metrics = {v1: {rps: 20, successRate: 1, p50Ms: 4, p99Ms: 20}, v3: healthy};
 	const clock = new ManualClock();
 	const store = createStore(initialState({connection, vsName: 'reviews', readOnly: options.readOnly}));
-	controller = new ConsoleController(store, services, {refreshMs: 3_600_000, planClock: clock});
+	controller = new ConsoleController(store, services, {refreshMs: 3_600_000, clock});
 	rendered = renderInk(<App store={store} controller={controller} now={() => clock.now()} />, {columns: 100, rows: 32});
 	return {services, store, clock, rendered};
 }

@@ -1,0 +1,44 @@
+/**
+ * What the console needs from the outside world, as interfaces: the state layer depends on these, the adapters in
+ * source/app implement them, and tests pass fakes. Nothing here knows the reducer's actions.
+ */
+import type {Destination, DestinationRuleInfo, VirtualService} from '../domain/virtual-service.js';
+import type {MetricsSnapshot} from '../domain/metrics.js';
+import type {SplitWriter} from './split-writer.js';
+
+/** Health of a live data source (the VirtualService watch, Prometheus), as the header shows it. */
+export type FeedStatus = 'connecting' | 'live' | 'reconnecting' | 'stale' | 'error' | 'disabled';
+
+/** What the VirtualService watch delivers: the namespace's objects, a status change, or both. */
+export interface FeedUpdate {
+	/** Every VirtualService of the namespace by name, when they changed. */
+	items?: ReadonlyMap<string, VirtualService>;
+	/** The namespace's DestinationRules, when they changed. */
+	destinationRules?: readonly DestinationRuleInfo[];
+	/** Health of the watch. */
+	status: FeedStatus;
+	/** Why it is not live. */
+	error?: string;
+}
+
+/** Where Prometheus is reached and whether it answers. */
+export interface PrometheusStatus {
+	/** For people: "port-forward istio-system/prometheus-… → 127.0.0.1:41234", or the URL. */
+	label: string;
+	/** Health of the connection. */
+	status: FeedStatus;
+	/** Why it is not live. */
+	error?: string;
+}
+
+/** The I/O the console needs, injected so the UI runs against the cluster, the sim or fakes alike. */
+export interface ConsoleServices {
+	/** Starts the live feed of the namespace's VirtualServices and DestinationRules; returns its stop. */
+	watch(listener: (update: FeedUpdate) => void): () => void;
+	/** The one write path: conflict-safe weight patches, recorded in the trail. */
+	writer: SplitWriter;
+	/** One refresh of metrics for the given destinations (a constant number of queries). */
+	fetchMetrics(destinations: readonly Destination[]): Promise<MetricsSnapshot>;
+	/** Prometheus connection changes (port-forward reconnects); returns its stop. */
+	watchPrometheus?(listener: (status: PrometheusStatus) => void): () => void;
+}

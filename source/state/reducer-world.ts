@@ -1,0 +1,125 @@
+/**
+ * How facts from the world change the console: the VirtualService feed, write outcomes, metrics. Pure functions of the
+ * state and one action, used by the reducer; each returns a new state and never touches its input.
+ */
+import {routeWeights, type VirtualService} from '../domain/virtual-service.js';
+import {parseDuration} from '../domain/duration.js';
+import type {Action} from './actions.js';
+import type {AppState} from './app-state.js';
+import {currentRoute, currentVirtualService} from './selectors.js';
+
+type ActionOf<T extends Action['type']> = Extract<Action, {type: T}>;
+
+function withObject(state: AppState, vs: VirtualService | undefined): ReadonlyMap<string, VirtualService> {
+	if (vs === undefined) {
+		return state.virtualServices;
+	}
+
+	const virtualServices = new Map(state.virtualServices);
+	virtualServices.set(vs.metadata.name, vs);
+	return virtualServices;
+}
+
+/** The watch delivered objects or a status: note deletions and changes made elsewhere. */
+export function onFeedUpdated(state: AppState, action: ActionOf<'feedUpdated'>): AppState {
+	const next: AppState = {
+		...state,
+		virtualServices: action.items ?? state.virtualServices,
+		destinationRules: action.destinationRules ?? state.destinationRules,
+		kubeStatus: action.status,
+		kubeError: action.error,
+	};
+	if (action.items === undefined || state.vsName === undefined) {
+		return next;
+	}
+
+	const before = currentVirtualService(state);
+	const after = currentVirtualService(next);
+	if (before !== undefined && after === undefined) {
+		return {...next, staged: undefined, notice: {level: 'error', text: `VirtualService ${state.vsName} was deleted. Press / to pick another.`}};
+	}
+
+	// While our own write is in flight, its watch event is not "a change made elsewhere".
+	const changedElsewhere = before !== undefined && after !== undefined
+		&& before.metadata.resourceVersion !== after.metadata.resourceVersion
+		&& !state.applying;
+	if (!changedElsewhere) {
+		return next;
+	}
+
+	const route = currentRoute(next);
+	const weights = route === undefined ? '' : Object.entries(routeWeights(route)).map(([key, weight]) => `${key} ${weight}`).join(' / ');
+	return {
+		...next,
+		notice: {
+			level: state.staged === undefined ? 'info' : 'warn',
+			text: state.staged === undefined
+				? `${state.vsName} changed elsewhere: now ${weights}.`
+				: `${state.vsName} changed elsewhere (now ${weights}): your staged change will be refused as a conflict; Esc and stage again.`,
+		},
+	};
+}
+
+/** A write was sent: the user's closes the diff and says so; the rollout's only marks our next watch event as ours. */
+export function onWriteStarted(state: AppState, action: ActionOf<'writeStarted'>): AppState {
+	return action.origin === 'rollout'
+		? {...state, applying: true}
+		: {...state, applying: true, overlay: 'none', notice: {level: 'info', text: 'Applying…'}};
+}
+
+/** A write was acknowledged: show the object it left; the user's writes go on (or, undone, come off) the undo history. */
+export function onWriteSucceeded(state: AppState, action: ActionOf<'writeSucceeded'>): AppState {
+	const next: AppState = {...state, virtualServices: withObject(state, action.vs), applying: false};
+	if (action.origin === 'rollout') {
+		return next;
+	}
+
+	const undo = action.origin === 'undo';
+	const summary = Object.entries(action.change.after).map(([key, weight]) => `${key} ${weight}`).join(' / ');
+	return {
+		...next,
+		history: undo ? state.history.slice(0, -1) : [...state.history, action.change],
+		staged: undefined,
+		notice: {level: 'info', text: `${undo ? 'Undone' : 'Applied'}: ${summary} (resourceVersion ${action.vs.metadata.resourceVersion ?? '?'})`},
+	};
+}
+
+/** Someone else wrote first: show what won; a staged split computed from weights that no longer exist is dropped. */
+export function onWriteConflicted(state: AppState, action: ActionOf<'writeConflicted'>): AppState {
+	const next: AppState = {...state, virtualServices: withObject(state, action.current), applying: false};
+	return action.origin === 'rollout' ? next : {...next, staged: undefined, notice: {level: 'error', text: action.message}};
+}
+
+/** A write failed otherwise: the staged change stays, so the user can retry. */
+export function onWriteFailed(state: AppState, action: ActionOf<'writeFailed'>): AppState {
+	return action.origin === 'rollout'
+		? {...state, applying: false}
+		: {...state, applying: false, notice: {level: 'error', text: action.message}};
+}
+
+/** Milliseconds between chart samples for a PromQL rate window like "4s" or "1m" (a little slack for refresh jitter). */
+export function sampleSpacing(window: string): number {
+	try {
+		return parseDuration(window) * 0.9;
+	} catch {
+		return 0;
+	}
+}
+
+/** New numbers for the table; the chart takes a sample at most once per rate window. */
+export function onMetricsReceived(state: AppState, action: ActionOf<'metricsReceived'>): AppState {
+	const next: AppState = {...state, metrics: action.snapshot, metricsStatus: 'live', metricsError: undefined};
+	// A rate is an average over its window, so samples closer than a window apart repeat each other: the
+	// chart takes one per window. It also keeps the screen still between columns, so a refresh redraws numbers only.
+	if (state.lastSampleAt !== undefined && action.snapshot.at - state.lastSampleAt < sampleSpacing(action.snapshot.window)) {
+		return next;
+	}
+
+	const keys = currentRoute(state)?.destinations.map(destination => destination.key) ?? [];
+	const sample: Record<string, number | null> = {};
+	for (const key of keys) {
+		sample[key] = action.snapshot.byVersion[key]?.rps ?? 0;
+	}
+
+	return {...next, series: state.series.withSample(sample), lastSampleAt: action.snapshot.at};
+}

@@ -1,0 +1,132 @@
+/**
+ * The one place that writes a split. Console apply and undo, the console's rollout steps, `set`, `shift` and `undo`
+ * all call {@link SplitWriter.write}: the resourceVersion test, the conflict re-read and the trail entry happen by
+ * construction, not by each caller remembering them. Nothing else in meshtop builds or sends a weight patch.
+ */
+import {routeWeights, type JsonPatchOperation, type VirtualService} from '../domain/virtual-service.js';
+import {weightPatch} from '../domain/weight-patch.js';
+import {inverseWeightPatch} from '../domain/undo-patch.js';
+import type {HistoryFile} from '../trail/history-file.js';
+import type {WeightChange} from '../domain/weight-change.js';
+import type {SplitWriter, WriteOutcome} from '../ports/split-writer.js';
+import type {IstioApi} from '../kube/istio-api.js';
+import {createTrail, type ChangeTrail} from '../trail/record.js';
+import {errorMessage} from '../util/error-message.js';
+import {isObject} from '../util/guards.js';
+
+/** What the writer needs of the cluster (IstioApi has both; tests pass an in-memory store). */
+export interface SplitStore {
+	/** Sends a JSON Patch; a failed resourceVersion test rejects with an error whose `kind` is 'conflict'. */
+	patchVirtualService(namespace: string, name: string, operations: JsonPatchOperation[]): Promise<VirtualService>;
+	/** Reads the object again, after a conflict, so the caller can show what won. */
+	getVirtualService(namespace: string, name: string): Promise<VirtualService>;
+}
+
+/** Who writes, for the trail. */
+export interface Writer {
+	/** Kubeconfig user. */
+	user: string;
+	/** Kubeconfig context. */
+	context: string;
+	/** Namespace of the VirtualServices this writer changes. */
+	namespace: string;
+}
+
+/** What {@link createSplitWriter} needs. */
+export interface SplitWriterOptions {
+	store: SplitStore;
+	trail: ChangeTrail;
+	writer: Writer;
+	/** Time of the records (default now). */
+	now?: () => Date;
+}
+
+function errorKind(error: unknown): unknown {
+	return isObject(error) ? error['kind'] : undefined;
+}
+
+function uidOf(vs: VirtualService): string | undefined {
+	const uid = vs.metadata['uid'];
+	return typeof uid === 'string' ? uid : undefined;
+}
+
+/** Creates the write service over a cluster store and a trail. */
+export function createSplitWriter(options: SplitWriterOptions): SplitWriter {
+	const {store, trail, writer} = options;
+	const namespaceOf = (vs: VirtualService) => vs.metadata.namespace ?? writer.namespace;
+
+	async function reread(vs: VirtualService, message: string): Promise<WriteOutcome> {
+		const current = await store.getVirtualService(namespaceOf(vs), vs.metadata.name).catch(() => undefined);
+		return {kind: 'conflict', message, current};
+	}
+
+	return {
+		async write(request) {
+			const {vs, route, change, reason} = request;
+			if (request.expectedResourceVersion !== undefined && request.expectedResourceVersion !== vs.metadata.resourceVersion) {
+				// The caller already holds the newer object: nothing to send, nothing to re-read.
+				return {kind: 'conflict', message: `${vs.metadata.name} changed since resourceVersion ${request.expectedResourceVersion} (now ${vs.metadata.resourceVersion ?? '?'})`, current: vs};
+			}
+
+			const before = routeWeights(route);
+			const after = Object.fromEntries(route.destinations.map(destination => [destination.key, change.weights[destination.key] ?? 0]));
+			let operations: JsonPatchOperation[];
+			try {
+				operations = 'undo' in change
+					? [{op: 'test', path: '/metadata/resourceVersion', value: vs.metadata.resourceVersion}, ...change.undo]
+					: weightPatch(vs, route, after);
+			} catch (error) {
+				return {kind: 'invalid', message: errorMessage(error)};
+			}
+
+			let updated: VirtualService;
+			try {
+				updated = await store.patchVirtualService(namespaceOf(vs), vs.metadata.name, operations);
+			} catch (error) {
+				const kind = errorKind(error);
+				if (kind === 'conflict') {
+					return reread(vs, errorMessage(error));
+				}
+
+				return kind === 'invalid' ? {kind: 'invalid', message: errorMessage(error)} : {kind: 'failed', message: errorMessage(error), error};
+			}
+
+			const undo = 'undo' in change ? [] : inverseWeightPatch(vs, operations);
+			const record: WeightChange = {
+				time: (options.now?.() ?? new Date()).toISOString(),
+				user: writer.user,
+				context: writer.context,
+				namespace: namespaceOf(vs),
+				vs: vs.metadata.name,
+				route: route.name,
+				before,
+				after: 'undo' in change ? {...change.weights} : after,
+				resourceVersionBefore: vs.metadata.resourceVersion ?? '',
+				resourceVersionAfter: updated.metadata.resourceVersion ?? '',
+				source: reason.source,
+				...(reason.note === undefined ? {} : {note: reason.note}),
+				...(undo.length === 0 ? {} : {undo}),
+			};
+			const recorded = await trail.record(record, uidOf(updated) ?? uidOf(vs));
+			return {kind: 'written', vs: updated, change: recorded.record, warnings: recorded.warnings};
+		},
+	};
+}
+
+/** What {@link connectionWriter} needs: the API (patch, get, Events) and the history file of one connection. */
+export interface ConnectionWriterOptions {
+	api: SplitStore & Pick<IstioApi, 'createEvent'>;
+	historyFile: Pick<HistoryFile, 'append'>;
+	writer: Writer;
+	now?: () => Date;
+}
+
+/** The write service of a command's connection: the API server is the store, Events and the history file the trail. */
+export function connectionWriter(options: ConnectionWriterOptions): SplitWriter {
+	return createSplitWriter({
+		store: options.api,
+		trail: createTrail({api: options.api, historyFile: options.historyFile}),
+		writer: options.writer,
+		...(options.now === undefined ? {} : {now: options.now}),
+	});
+}

@@ -69,7 +69,6 @@ export type JsonPatchOperation = {op: 'test' | 'add' | 'replace' | 'remove'; pat
 
 export {routesOf, resolveHost, routeWeights} from './routes.js';
 export {validateVirtualService} from './vs-validation.js';
-export {weightPatch} from './weight-patch.js';
 export {applyJsonPatch, JsonPatchError} from './json-patch.js';
 export {gitOpsOwner} from './gitops.js';
 export {destinationRuleInfo} from './destination-rule.js';

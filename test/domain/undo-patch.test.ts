@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import fc from 'fast-check';
-import {applyJsonPatch, routesOf, weightPatch} from '../../source/domain/virtual-service.js';
+import {applyJsonPatch, routesOf} from '../../source/domain/virtual-service.js';
+import {weightPatch} from '../../source/domain/weight-patch.js';
 import {inverseWeightPatch} from '../../source/domain/undo-patch.js';
 import {bookinfoRules, bookinfoVs} from '../helpers/bookinfo.js';
 

@@ -2,8 +2,9 @@ import {describe, test} from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-	applyJsonPatch, routesOf, weightPatch, type Route, type VirtualService,
+	applyJsonPatch, routesOf, type Route, type VirtualService,
 } from '../../source/domain/virtual-service.js';
+import {weightPatch} from '../../source/domain/weight-patch.js';
 import {normalizeWeights} from '../../source/domain/weights.js';
 import {bookinfoRules, bookinfoVs as sharedBookinfoVs} from '../helpers/bookinfo.js';
 

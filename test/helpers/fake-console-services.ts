@@ -40,6 +40,8 @@ export class FakeConsoleServices implements ConsoleServices {
 	});
 	readonly objects = new Map<string, VirtualService>();
 	metricsCalls = 0;
+	/** Time of the metrics snapshots (tests that pin whole frames fix it). */
+	now: () => number = Date.now;
 	metrics: Record<string, VersionMetrics> = {};
 	failMetrics: string | undefined;
 	private feed: Feed | undefined;
@@ -96,7 +98,7 @@ export class FakeConsoleServices implements ConsoleServices {
 			byVersion[destination.key] = this.metrics[destination.key] ?? {rps: 0, successRate: null, p50Ms: null, p99Ms: null};
 		}
 
-		return {at: Date.now(), window: '4s', byVersion};
+		return {at: this.now(), window: '4s', byVersion};
 	}
 
 	/** Someone else (kubectl) edits a VirtualService: the watch delivers it. */

@@ -32,7 +32,7 @@ function terminalEnv(historyFile: string): NodeJS.ProcessEnv {
 	const env: NodeJS.ProcessEnv = {...process.env, TERM: 'xterm-256color', MESHTOP_HISTORY: historyFile};
 	for (const name of Object.keys(env)) {
 		if (name === 'CI' || name === 'CONTINUOUS_INTEGRATION' || name.startsWith('CI_')) {
-			delete env[name];
+			Reflect.deleteProperty(env, name);
 		}
 	}
 

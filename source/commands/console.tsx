@@ -95,7 +95,7 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 		<ThemeContext.Provider value={theme}>
 			<App store={store} controller={controller} />
 		</ThemeContext.Provider>,
-		{stdout, stdin, stderr: io.stderr as NodeJS.WriteStream, ...consoleRenderOptions},
+		{stdout, stdin, stderr: io.stderr, ...consoleRenderOptions},
 	);
 
 	let crash: unknown;
@@ -129,7 +129,7 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 	}
 
 	if (crash !== undefined) {
-		io.stderr.write(`meshtop crashed: ${crash instanceof Error ? crash.stack ?? crash.message : String(crash)}\n`);
+		io.stderr.write(`meshtop crashed: ${crash instanceof Error ? crash.stack ?? crash.message : errorMessage(crash)}\n`);
 		return 1;
 	}
 

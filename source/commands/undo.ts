@@ -40,7 +40,7 @@ function lastManager(vs: VirtualService): string | undefined {
 
 	const entries = fields
 		.filter((entry): entry is {manager?: unknown; operation?: unknown; time?: unknown} => typeof entry === 'object' && entry !== null)
-		.map(entry => ({manager: String(entry.manager ?? '?'), operation: String(entry.operation ?? '?'), time: typeof entry.time === 'string' ? entry.time : ''}))
+		.map(entry => ({manager: typeof entry.manager === 'string' ? entry.manager : '?', operation: typeof entry.operation === 'string' ? entry.operation : '?', time: typeof entry.time === 'string' ? entry.time : ''}))
 		.sort((a, b) => a.time.localeCompare(b.time));
 	const last = entries.at(-1);
 	return last === undefined ? undefined : `${last.manager} (${last.operation}${last.time === '' ? '' : ` at ${last.time}`})`;

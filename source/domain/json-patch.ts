@@ -29,7 +29,7 @@ export class JsonPatchError extends Error {
 /** Deep copy of a JSON value; functions and class instances are not expected in API objects. */
 export function cloneJson<T>(value: T): T {
 	if (Array.isArray(value)) {
-		return value.map(item => cloneJson(item)) as T;
+		return value.map((item: unknown) => cloneJson(item)) as T;
 	}
 
 	if (isRecord(value)) {

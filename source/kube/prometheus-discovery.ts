@@ -73,7 +73,7 @@ export async function discoverPrometheus(target: KubeTarget, options: DiscoverPr
 
 	for (const namespace of [...new Set(options.namespaces)]) {
 		const notes: string[] = [];
-		// eslint-disable-next-line no-await-in-loop
+		// eslint-disable-next-line no-await-in-loop -- namespaces in order of preference: the first with Prometheus wins
 		const service = await call({verb: 'get', resource: 'services', namespace, name: serviceName}, async () => core.readNamespacedService({name: serviceName, namespace}));
 		if (service instanceof KubeError) {
 			notes.push(service.kind === 'forbidden' ? `Service ${serviceName}: ${service.message}` : `no Service ${serviceName}`);
@@ -84,7 +84,7 @@ export async function discoverPrometheus(target: KubeTarget, options: DiscoverPr
 		}
 
 		for (const selector of podSelectors) {
-			// eslint-disable-next-line no-await-in-loop
+			// eslint-disable-next-line no-await-in-loop -- selectors in order of preference (Istio ≥ 1.21 first)
 			const pods = await call({verb: 'list', resource: 'pods', namespace}, async () => core.listNamespacedPod({namespace, labelSelector: selector}));
 			if (pods instanceof KubeError) {
 				notes.push(`pods ${selector}: ${pods.message}`);

@@ -148,8 +148,8 @@ export class PrometheusClient {
 		const url = this.baseUrl + pathAndQuery;
 		for (let attempt = 0; ; attempt++) {
 			try {
-				// eslint-disable-next-line no-await-in-loop
 				// Small answers over loopback (a port-forward): compressing them costs both ends CPU and saves nothing.
+				// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt starts after the previous one failed
 				return await this.fetchImpl(url, {signal: AbortSignal.timeout(this.timeoutMs), headers: {'accept-encoding': 'identity'}});
 			} catch (error) {
 				if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
@@ -160,7 +160,7 @@ export class PrometheusClient {
 					throw new PrometheusError('unreachable', `Prometheus at ${this.baseUrl} is unreachable: ${networkMessage(error)}`, error);
 				}
 
-				// eslint-disable-next-line no-await-in-loop
+				// eslint-disable-next-line no-await-in-loop -- the back-off between two attempts
 				await new Promise(resolve => {
 					setTimeout(resolve, 100 * (attempt + 1));
 				});

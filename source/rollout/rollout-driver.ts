@@ -152,7 +152,7 @@ export class RolloutDriver {
 			switch (action.kind) {
 				case 'apply': {
 					try {
-						// eslint-disable-next-line no-await-in-loop
+						// eslint-disable-next-line no-await-in-loop -- a rollout is sequential: each step is written after the last one is known
 						await this.options.apply(action.weights, action.position);
 						this.dispatch({type: 'applied', now: this.clock.now(), position: action.position});
 					} catch (error) {
@@ -175,7 +175,7 @@ export class RolloutDriver {
 
 					this.lastEvaluation = this.clock.now();
 					try {
-						// eslint-disable-next-line no-await-in-loop
+						// eslint-disable-next-line no-await-in-loop -- gates are measured between steps, never alongside a write
 						const snapshot = await this.options.fetchMetrics();
 						this.dispatch({type: 'metrics', now: this.clock.now(), snapshot});
 					} catch (error) {

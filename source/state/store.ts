@@ -4,9 +4,12 @@ import {reducer} from './reducer.js';
 
 /** The console's state container: React reads it with useSyncExternalStore, the controller outside React. */
 export interface Store {
-	getState(): AppState;
-	dispatch(action: Action): void;
-	subscribe(listener: () => void): () => void;
+	/** The current state (a value: never modified, replaced on every change). */
+	getState: () => AppState;
+	/** Runs the reducer on one fact and notifies subscribers if the state changed. */
+	dispatch: (action: Action) => void;
+	/** Calls `listener` after every change; returns its removal. */
+	subscribe: (listener: () => void) => () => void;
 }
 
 /** Creates a store over the pure reducer. */

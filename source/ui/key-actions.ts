@@ -14,7 +14,7 @@ export interface KeyContext {
 	store: Store;
 	controller: ConsoleController;
 	/** Leaves the console (Ink's exit). */
-	exit(): void;
+	exit: () => void;
 }
 
 type Effect = (context: KeyContext, input: string) => void;

@@ -4,7 +4,7 @@ export function setEnv(name: string, value: string): () => void {
 	process.env[name] = value;
 	return () => {
 		if (saved === undefined) {
-			delete process.env[name];
+			Reflect.deleteProperty(process.env, name);
 		} else {
 			process.env[name] = saved;
 		}

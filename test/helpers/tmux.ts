@@ -49,7 +49,7 @@ export class TmuxTerminal {
 				return probe(last) ? last : undefined;
 			}, {timeout, interval: 100, message: what});
 		} catch (error) {
-			throw new Error(`${(error as Error).message}\n--- last screen ---\n${last}`);
+			throw new Error(`${(error as Error).message}\n--- last screen ---\n${last}`, {cause: error});
 		}
 	}
 

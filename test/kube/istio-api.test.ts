@@ -154,10 +154,8 @@ describe('IstioApi version discovery', () => {
 
 	test('prefers v1, then v1beta1, then v1alpha3, whatever the server prefers', async t => {
 		for (const [served, expected] of [[['v1alpha3', 'v1beta1', 'v1'], 'v1'], [['v1alpha3', 'v1beta1'], 'v1beta1'], [['v1alpha3'], 'v1alpha3']] as const) {
-			// eslint-disable-next-line no-await-in-loop
 			const fake = await discoveryServer([...served]);
 			t.after(fake.close);
-			// eslint-disable-next-line no-await-in-loop
 			assert.equal(await new IstioApi(fake.target).version(), expected);
 		}
 	});

@@ -62,7 +62,7 @@ describe('JSON Patch (RFC 6902)', () => {
 	});
 
 	test('a __proto__ key is stored as data, never as the prototype', () => {
-		const result = applyJsonPatch({a: {}}, [{op: 'add', path: '/a/__proto__', value: {polluted: true}}]) as {a: Record<string, unknown>};
+		const result = applyJsonPatch<{a: Record<string, unknown>}>({a: {}}, [{op: 'add', path: '/a/__proto__', value: {polluted: true}}]);
 		assert.equal(Object.getPrototypeOf(result.a), Object.prototype);
 		assert.deepEqual(Object.keys(result.a), ['__proto__']);
 		assert.equal(({} as Record<string, unknown>).polluted, undefined);

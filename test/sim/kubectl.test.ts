@@ -75,8 +75,8 @@ describe('real kubectl against the simulated API server', {skip}, () => {
 		const result = await kubectl('get', 'virtualservice', 'reviews', '-o', 'yaml');
 		assert.equal(result.code, 0, result.stderr);
 		assert.match(result.stdout, /apiVersion: networking\.istio\.io\/v1\n/);
-		assert.match(result.stdout, /  resourceVersion: "\d+"\n/);
-		assert.match(result.stdout, /spec:\n  hosts:\n  - reviews\n  http:\n  - route:\n    - destination:\n        host: reviews\n        subset: v1\n/);
+		assert.match(result.stdout, / {2}resourceVersion: "\d+"\n/);
+		assert.match(result.stdout, /spec:\n {2}hosts:\n {2}- reviews\n {2}http:\n {2}- route:\n {4}- destination:\n {8}host: reviews\n {8}subset: v1\n/);
 	});
 
 	test('kubectl apply of the 50/50 fixture updates the weights', async () => {

@@ -120,7 +120,7 @@ describe('Istio metrics exposition', () => {
 	it('splits response codes into series, and reports unrouted requests from the source only', () => {
 		const details = samples.filter(sample => sample.name === 'istio_requests_total' && sample.labels['reporter'] === 'destination'
 			&& sample.labels['destination_service_name'] === 'details');
-		const byCode = Object.fromEntries(details.map(sample => [sample.labels['response_code'], sample.value]));
+		const byCode = Object.fromEntries(details.map(sample => [sample.labels['response_code'] ?? '', sample.value] as const));
 		assert.equal((byCode['200'] ?? 0) + (byCode['500'] ?? 0), 400);
 		assert.ok((byCode['500'] ?? 0) > 150 && (byCode['500'] ?? 0) < 250, `details 500s: ${byCode['500']}`);
 
@@ -132,7 +132,7 @@ describe('Istio metrics exposition', () => {
 		assert.equal(unrouted[0]?.labels['destination_service_name'], 'reviews');
 		const reviewsV1 = samples.find(sample => sample.name === 'istio_requests_total' && sample.labels['reporter'] === 'source'
 			&& sample.labels['destination_service_name'] === 'reviews' && sample.labels['destination_version'] === 'v1');
-		assert.equal((reviewsV1?.value ?? 0) + unrouted[0]!.value, 400);
+		assert.equal((reviewsV1?.value ?? 0) + unrouted[0].value, 400);
 	});
 
 	it('exposes Istio\'s exact duration buckets, cumulative, with count and sum', () => {

@@ -69,7 +69,7 @@ describe('built-in Prometheus query API', () => {
 	function byLabel(body: VectorResponse, label: string): Record<string, number> {
 		assert.equal(body.status, 'success', body.error);
 		assert.equal(body.data?.resultType, 'vector');
-		return Object.fromEntries(body.data!.result.map(element => [element.metric[label] ?? '', Number(element.value[1])]));
+		return Object.fromEntries(body.data.result.map(element => [element.metric[label] ?? '', Number(element.value[1])]));
 	}
 
 	function assertClose(actual: Record<string, number>, expected: Record<string, number>): void {
@@ -188,7 +188,7 @@ describe('built-in Prometheus scraping the mesh', () => {
 			time -= 1000;
 			const promql = 'sum by (destination_version)(rate(istio_requests_total{reporter="destination",destination_service_name="reviews"}[10s]))';
 			const body = await (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(promql)}`)).json() as VectorResponse;
-			const rates = Object.fromEntries(body.data!.result.map(element => [element.metric['destination_version'], Number(element.value[1])]));
+			const rates = Object.fromEntries(body.data!.result.map(element => [element.metric['destination_version'] ?? '', Number(element.value[1])] as const));
 			assert.deepEqual(Object.keys(rates).sort(), ['v1', 'v3']);
 			assert.ok(Math.abs(rates['v1']! + rates['v3']! - 20) < 1e-9, `total ${rates['v1']! + rates['v3']!}`);
 			assert.ok(rates['v1']! > 6 && rates['v3']! > 6, JSON.stringify(rates));

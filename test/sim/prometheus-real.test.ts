@@ -57,8 +57,8 @@ describe('real Prometheus child process', {skip}, () => {
 		const {pid, directory} = prometheus;
 		await prometheus.stop();
 		await prometheus.stop();
-		assert.equal(isRunning(pid!), false, 'no prometheus process left');
-		assert.equal(existsSync(directory!), false, 'temporary directory removed');
+		assert.equal(isRunning(pid), false, 'no prometheus process left');
+		assert.equal(existsSync(directory), false, 'temporary directory removed');
 	});
 
 	it('reports a Prometheus that dies while running', async t => {

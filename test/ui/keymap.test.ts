@@ -13,7 +13,7 @@ function key(pressed: Partial<Key> = {}): Key {
 		upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
 		return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
 		super: false, hyper: false, capsLock: false, numLock: false, ...pressed,
-	} as Key;
+	};
 }
 
 /** A concrete keypress for a binding (text bindings: a character they accept). */

@@ -68,7 +68,7 @@ function writerFor(api: ReturnType<typeof fakeApi>, warnings: string[] = []) {
 
 function written(outcome: WriteOutcome): Extract<WriteOutcome, {kind: 'written'}> {
 	assert.equal(outcome.kind, 'written', outcome.kind === 'written' ? '' : outcome.message);
-	return outcome as Extract<WriteOutcome, {kind: 'written'}>;
+	return outcome;
 }
 
 const allV1 = () => ({...bookinfoVs('virtual-service-all-v1.yaml', 'reviews', '41'), metadata: {...bookinfoVs('virtual-service-all-v1.yaml', 'reviews', '41').metadata, uid: 'uid-reviews'}});

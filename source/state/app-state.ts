@@ -74,8 +74,8 @@ export interface AppState {
 	rollbackMode: RollbackMode;
 }
 
-/** Whether a plan is driving the weights (manual staging is off meanwhile). */
-export function planActive(state: Pick<AppState, 'rollout'>): boolean {
+/** Whether a rollout is driving the weights (manual staging is off meanwhile). */
+export function rolloutActive(state: Pick<AppState, 'rollout'>): boolean {
 	return state.rollout !== undefined && state.rollout.phase !== 'completed' && state.rollout.phase !== 'rolled-back';
 }
 

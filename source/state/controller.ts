@@ -6,7 +6,7 @@ import type {SplitChange, WriteOutcome, WriteReason} from '../ports/split-writer
 import {systemClock, type Clock} from '../util/clock.js';
 import {errorMessage} from '../util/error-message.js';
 import {planFromForm} from './plan-form.js';
-import {planActive} from './app-state.js';
+import {rolloutActive} from './app-state.js';
 import type {Store} from './store.js';
 import type {Action, WriteOrigin} from './actions.js';
 import {currentRoute, currentRoutes, currentVirtualService, routeKey} from './selectors.js';
@@ -153,11 +153,11 @@ export class ConsoleController {
 	}
 
 	/** Starts the rollout of the plan dialog (its Enter): one owned driver, writing through the same write service. */
-	startPlan(): void {
+	startRollout(): void {
 		const state = this.store.getState();
 		const route = currentRoute(state);
 		const vs = currentVirtualService(state);
-		if (state.readOnly || state.planForm === undefined || route === undefined || vs === undefined || planActive(state)) {
+		if (state.readOnly || state.planForm === undefined || route === undefined || vs === undefined || rolloutActive(state)) {
 			return;
 		}
 
@@ -202,7 +202,7 @@ export class ConsoleController {
 	}
 
 	/** Space: pause a running rollout, resume a paused one. */
-	togglePlan(): void {
+	pauseOrResumeRollout(): void {
 		const phase = this.store.getState().rollout?.phase;
 		if (phase === 'paused') {
 			this.driver?.resume();
@@ -212,12 +212,12 @@ export class ConsoleController {
 	}
 
 	/** r: back to the plan's start split, the way the dialog chose. */
-	rollbackPlan(): void {
+	rollBackRollout(): void {
 		this.driver?.rollback(this.store.getState().rollbackMode);
 	}
 
 	/** P: the target's final weight now. */
-	promotePlan(): void {
+	promoteRollout(): void {
 		this.driver?.promote();
 	}
 

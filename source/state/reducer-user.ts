@@ -5,7 +5,7 @@
 import {shiftWeights} from '../domain/weights.js';
 import {routeWeights} from '../domain/virtual-service.js';
 import type {RolloutState} from '../domain/rollout.js';
-import {planActive, type AppState, type Notice} from './app-state.js';
+import {rolloutActive, type AppState, type Notice} from './app-state.js';
 import {initialPlanForm} from './plan-form.js';
 import {currentRoute, currentVirtualService, routeKey, selectedIndex, stagedWeights} from './selectors.js';
 
@@ -15,7 +15,7 @@ export function onWeightsStaged(state: AppState, direction: 1 | -1): AppState {
 		return state;
 	}
 
-	if (planActive(state)) {
+	if (rolloutActive(state)) {
 		return {...state, notice: {level: 'info', text: 'A plan is driving the weights: Space pauses it, r rolls back, P promotes.'}};
 	}
 
@@ -46,7 +46,7 @@ export function onWeightsStaged(state: AppState, direction: 1 | -1): AppState {
 /** p: open the plan dialog on the route on screen, unless a rollout already runs or the route is read-only. */
 export function onPlanDialogOpened(state: AppState): AppState {
 	const route = currentRoute(state);
-	if (planActive(state)) {
+	if (rolloutActive(state)) {
 		return {...state, notice: {level: 'info', text: 'A plan is running: Space pauses/resumes, r rolls back, P promotes.'}};
 	}
 

@@ -2,7 +2,7 @@ import {useEffect, useSyncExternalStore} from 'react';
 import {Box, Text, useApp, useInput, useWindowSize} from 'ink';
 import type {ConsoleController} from '../state/controller.js';
 import type {Store} from '../state/store.js';
-import {planActive} from '../state/app-state.js';
+import {rolloutActive} from '../state/app-state.js';
 import {handleKey, scopeOf, splitTyped} from './key-actions.js';
 import {Header} from './Header.js';
 import {ConsoleBody} from './ConsoleBody.js';
@@ -66,7 +66,7 @@ export function App({store, controller, now = Date.now}: AppProps) {
 				<ConsoleBody state={state} columns={columns} rows={bodyRows} now={now()} />
 			</Box>
 			<Text wrap="truncate" {...noticeStyle}>{notice?.text ?? ' '}</Text>
-			<Footer scope={scopeOf(state)} readOnly={state.readOnly} planRunning={planActive(state)} step={state.step} />
+			<Footer scope={scopeOf(state)} readOnly={state.readOnly} rolloutRunning={rolloutActive(state)} step={state.step} />
 		</Box>
 	);
 }

@@ -5,7 +5,7 @@
 import type {Key} from 'ink';
 import type {ConsoleController} from '../state/controller.js';
 import type {Store} from '../state/store.js';
-import {planActive, type AppState} from '../state/app-state.js';
+import {rolloutActive, type AppState} from '../state/app-state.js';
 import {pickerMatches} from '../state/selectors.js';
 import {commandFor, type CommandId, type Scope} from './keymap.js';
 
@@ -22,8 +22,8 @@ type Effect = (context: KeyContext, input: string) => void;
 const effects: Record<CommandId, Effect> = {
 	'select-up': ({store}) => store.dispatch({type: 'selectionMoved', delta: -1}),
 	'select-down': ({store}) => store.dispatch({type: 'selectionMoved', delta: 1}),
-	'shift-left': ({store}) => store.dispatch({type: 'weightsStaged', direction: -1}),
-	'shift-right': ({store}) => store.dispatch({type: 'weightsStaged', direction: 1}),
+	'stage-less': ({store}) => store.dispatch({type: 'weightsStaged', direction: -1}),
+	'stage-more': ({store}) => store.dispatch({type: 'weightsStaged', direction: 1}),
 	'step-down': ({store}) => store.dispatch({type: 'stepChanged', direction: -1}),
 	'step-up': ({store}) => store.dispatch({type: 'stepChanged', direction: 1}),
 	review: ({store}) => store.dispatch({type: 'reviewOpened'}),
@@ -35,10 +35,10 @@ const effects: Record<CommandId, Effect> = {
 	help: ({store}) => store.dispatch({type: 'overlayChanged', overlay: store.getState().overlay === 'help' ? 'none' : 'help'}),
 	quit: ({exit}) => exit(),
 	'plan-open': ({store}) => store.dispatch({type: 'planDialogOpened'}),
-	'plan-toggle': ({controller}) => controller.togglePlan(),
-	'plan-rollback': ({controller}) => controller.rollbackPlan(),
-	'plan-promote': ({controller}) => controller.promotePlan(),
-	'plan-start': ({controller}) => controller.startPlan(),
+	'rollout-pause': ({controller}) => controller.pauseOrResumeRollout(),
+	'rollout-rollback': ({controller}) => controller.rollBackRollout(),
+	'rollout-promote': ({controller}) => controller.promoteRollout(),
+	'rollout-start': ({controller}) => controller.startRollout(),
 	'plan-next-field': ({store}) => store.dispatch({type: 'planEdited', edit: {kind: 'move', delta: 1}}),
 	'plan-previous-field': ({store}) => store.dispatch({type: 'planEdited', edit: {kind: 'move', delta: -1}}),
 	'plan-choice-left': ({store}) => store.dispatch({type: 'planEdited', edit: {kind: 'cycle', delta: -1, keys: []}}),
@@ -66,7 +66,7 @@ export function scopeOf(state: Pick<AppState, 'overlay'>): Scope {
 /** Runs what one keypress means in the current mode; keys with no entry do nothing. */
 export function handleKey(input: string, key: Key, context: KeyContext): void {
 	const state = context.store.getState();
-	const command = commandFor(input, key, scopeOf(state), state.readOnly, planActive(state));
+	const command = commandFor(input, key, scopeOf(state), state.readOnly, rolloutActive(state));
 	if (command !== undefined) {
 		effects[command](context, input);
 	}

@@ -8,10 +8,10 @@ import type {Key} from 'ink';
 
 /** Every command of the console. */
 export type CommandId =
-	| 'select-up' | 'select-down' | 'shift-left' | 'shift-right' | 'step-down' | 'step-up'
+	| 'select-up' | 'select-down' | 'stage-less' | 'stage-more' | 'step-down' | 'step-up'
 	| 'review' | 'confirm' | 'discard' | 'undo' | 'next-route' | 'picker' | 'help' | 'quit'
-	| 'plan-open' | 'plan-toggle' | 'plan-rollback' | 'plan-promote'
-	| 'plan-start' | 'plan-next-field' | 'plan-previous-field' | 'plan-choice-left' | 'plan-choice-right' | 'plan-erase' | 'plan-type'
+	| 'plan-open' | 'rollout-pause' | 'rollout-rollback' | 'rollout-promote'
+	| 'rollout-start' | 'plan-next-field' | 'plan-previous-field' | 'plan-choice-left' | 'plan-choice-right' | 'plan-erase' | 'plan-type'
 	| 'picker-up' | 'picker-down' | 'picker-open' | 'picker-erase' | 'picker-type';
 
 /** Which layer a command belongs to (the mode); only the layer on top receives keys. */
@@ -41,8 +41,8 @@ export interface Command {
 	footer?: boolean;
 	/** Commands of one group share a help line (↑↓ select, ←→ shift). */
 	group?: string;
-	/** Only while a plan runs ('plan'), or only while none does ('no-plan': manual changes would fight the plan). */
-	requires?: 'plan' | 'no-plan';
+	/** Only while a rollout runs ('rollout'), or only while none does ('no-rollout': manual changes would fight it). */
+	requires?: 'rollout' | 'no-rollout';
 }
 
 const up = {special: 'up', label: '↑'} as const;
@@ -54,22 +54,22 @@ const backspace = {special: 'backspace', label: 'Backspace'} as const;
 export const commands: readonly Command[] = [
 	{id: 'select-up', group: 'select', scopes: ['main'], bindings: [up, {input: 'k', label: 'k'}], label: 'select', description: 'select a version', footer: true},
 	{id: 'select-down', group: 'select', scopes: ['main'], bindings: [down, {input: 'j', label: 'j'}], label: 'select', description: 'select the next version'},
-	{id: 'shift-right', group: 'shift', scopes: ['main'], bindings: [{special: 'right', label: '→'}, {input: 'l', label: 'l'}], label: 'more', description: 'stage: move `step` points of traffic to (→) or away from (←) the selected version', dangerous: true, footer: true, requires: 'no-plan'},
-	{id: 'shift-left', group: 'shift', scopes: ['main'], bindings: [{special: 'left', label: '←'}, {input: 'h', label: 'h'}], label: 'less', description: 'stage: move `step` points of traffic away from the selected version', dangerous: true, footer: true, requires: 'no-plan'},
-	{id: 'step-down', group: 'step', scopes: ['main'], bindings: [{input: '[', label: '['}], label: 'step', description: 'step size: 1, 5, 10, 25', dangerous: true, requires: 'no-plan'},
-	{id: 'step-up', group: 'step', scopes: ['main'], bindings: [{input: ']', label: ']'}], label: 'step', description: 'larger step (1, 5, 10, 25)', dangerous: true, footer: true, requires: 'no-plan'},
-	{id: 'review', scopes: ['main'], bindings: [{special: 'return', label: 'Enter'}], label: 'apply', description: 'review the staged change, then confirm to write it', dangerous: true, footer: true, requires: 'no-plan'},
+	{id: 'stage-more', group: 'shift', scopes: ['main'], bindings: [{special: 'right', label: '→'}, {input: 'l', label: 'l'}], label: 'more', description: 'stage: move `step` points of traffic to (→) or away from (←) the selected version', dangerous: true, footer: true, requires: 'no-rollout'},
+	{id: 'stage-less', group: 'shift', scopes: ['main'], bindings: [{special: 'left', label: '←'}, {input: 'h', label: 'h'}], label: 'less', description: 'stage: move `step` points of traffic away from the selected version', dangerous: true, footer: true, requires: 'no-rollout'},
+	{id: 'step-down', group: 'step', scopes: ['main'], bindings: [{input: '[', label: '['}], label: 'step', description: 'step size: 1, 5, 10, 25', dangerous: true, requires: 'no-rollout'},
+	{id: 'step-up', group: 'step', scopes: ['main'], bindings: [{input: ']', label: ']'}], label: 'step', description: 'larger step (1, 5, 10, 25)', dangerous: true, footer: true, requires: 'no-rollout'},
+	{id: 'review', scopes: ['main'], bindings: [{special: 'return', label: 'Enter'}], label: 'apply', description: 'review the staged change, then confirm to write it', dangerous: true, footer: true, requires: 'no-rollout'},
 	{id: 'confirm', scopes: ['confirm'], bindings: [{special: 'return', label: 'Enter'}, {input: 'y', label: 'y'}], label: 'write it', description: 'write the change (conflict-safe JSON Patch)', dangerous: true, footer: true},
 	{id: 'discard', scopes: ['main', 'confirm', 'help', 'picker', 'plan'], bindings: [{special: 'escape', label: 'Esc'}], label: 'discard', description: 'discard the staged change / close', footer: true},
-	{id: 'undo', scopes: ['main'], bindings: [{input: 'u', label: 'u'}], label: 'undo', description: 'undo the last change applied from this console', dangerous: true, footer: true, requires: 'no-plan'},
+	{id: 'undo', scopes: ['main'], bindings: [{input: 'u', label: 'u'}], label: 'undo', description: 'undo the last change applied from this console', dangerous: true, footer: true, requires: 'no-rollout'},
 	{id: 'next-route', scopes: ['main'], bindings: [{special: 'tab', label: 'Tab'}], label: 'route', description: 'next route of the VirtualService'},
 	{id: 'picker', scopes: ['main'], bindings: [{input: '/', label: '/'}], label: 'pick VS', description: 'pick another VirtualService', footer: true},
 	{id: 'help', scopes: ['main', 'help'], bindings: [{input: '?', label: '?'}], label: 'help', description: 'show / hide this help', footer: true},
-	{id: 'plan-open', scopes: ['main'], bindings: [{input: 'p', label: 'p'}], label: 'plan', description: 'plan a progressive migration: steps, interval, metric gates', dangerous: true, footer: true, requires: 'no-plan'},
-	{id: 'plan-toggle', scopes: ['main'], bindings: [{input: ' ', label: 'Space'}], label: 'pause/resume', description: 'pause / resume the plan', footer: true, requires: 'plan'},
-	{id: 'plan-rollback', scopes: ['main'], bindings: [{input: 'r', label: 'r'}], label: 'rollback', description: 'roll the plan back to its start split (as chosen: at once or down the steps)', dangerous: true, footer: true, requires: 'plan'},
-	{id: 'plan-promote', scopes: ['main'], bindings: [{input: 'P', label: 'P'}], label: 'promote', description: 'promote: the target version to its final weight now', dangerous: true, footer: true, requires: 'plan'},
-	{id: 'plan-start', scopes: ['plan'], bindings: [{special: 'return', label: 'Enter'}], label: 'start', description: 'start the plan', dangerous: true, footer: true},
+	{id: 'plan-open', scopes: ['main'], bindings: [{input: 'p', label: 'p'}], label: 'plan', description: 'plan a progressive migration: steps, interval, metric gates', dangerous: true, footer: true, requires: 'no-rollout'},
+	{id: 'rollout-pause', scopes: ['main'], bindings: [{input: ' ', label: 'Space'}], label: 'pause/resume', description: 'pause / resume the plan', footer: true, requires: 'rollout'},
+	{id: 'rollout-rollback', scopes: ['main'], bindings: [{input: 'r', label: 'r'}], label: 'rollback', description: 'roll the plan back to its start split (as chosen: at once or down the steps)', dangerous: true, footer: true, requires: 'rollout'},
+	{id: 'rollout-promote', scopes: ['main'], bindings: [{input: 'P', label: 'P'}], label: 'promote', description: 'promote: the target version to its final weight now', dangerous: true, footer: true, requires: 'rollout'},
+	{id: 'rollout-start', scopes: ['plan'], bindings: [{special: 'return', label: 'Enter'}], label: 'start', description: 'start the plan', dangerous: true, footer: true},
 	{id: 'plan-next-field', scopes: ['plan'], bindings: [down, {special: 'tab', label: 'Tab'}], label: 'next field', description: 'next field of the plan', footer: true},
 	{id: 'plan-previous-field', scopes: ['plan'], bindings: [up], label: 'previous field', description: 'previous field of the plan'},
 	{id: 'plan-choice-left', scopes: ['plan'], bindings: [{special: 'left', label: '←'}], label: 'choose', description: 'previous choice (version, on-fail, rollback)'},
@@ -87,11 +87,11 @@ export const commands: readonly Command[] = [
 ];
 
 /** The commands active in a mode: dangerous ones are gone in read-only mode, plan keys only while a plan runs. */
-export function activeCommands(scope: Scope, readOnly: boolean, planRunning = false): Command[] {
+export function activeCommands(scope: Scope, readOnly: boolean, rolloutRunning = false): Command[] {
 	return commands.filter(command => command.scopes.includes(scope)
 		&& !(readOnly && command.dangerous)
-		&& !(command.requires === 'plan' && !planRunning)
-		&& !(command.requires === 'no-plan' && planRunning));
+		&& !(command.requires === 'rollout' && !rolloutRunning)
+		&& !(command.requires === 'no-rollout' && rolloutRunning));
 }
 
 function matches(binding: Binding, input: string, key: Key): boolean {
@@ -139,8 +139,8 @@ function matches(binding: Binding, input: string, key: Key): boolean {
 }
 
 /** The command a keypress means in a scope, if any. */
-export function commandFor(input: string, key: Key, scope: Scope, readOnly: boolean, planRunning = false): CommandId | undefined {
-	return activeCommands(scope, readOnly, planRunning).find(command => command.bindings.some(binding => matches(binding, input, key)))?.id;
+export function commandFor(input: string, key: Key, scope: Scope, readOnly: boolean, rolloutRunning = false): CommandId | undefined {
+	return activeCommands(scope, readOnly, rolloutRunning).find(command => command.bindings.some(binding => matches(binding, input, key)))?.id;
 }
 
 /** Key labels of a command joined for display, e.g. "↑/k". */

@@ -83,7 +83,7 @@ describe('ConsoleController lifecycle', () => {
 		const route = currentRoute(store.getState())!;
 		store.dispatch({type: 'planDialogOpened'});
 		assert.deepEqual(store.getState().planForm, {...initialPlanForm(route, undefined), target: 'v2'});
-		controller.startPlan();
+		controller.startRollout();
 		let stopped = false;
 		const stopping = controller.stop().then(() => {
 			stopped = true;

@@ -41,18 +41,18 @@ describe('the keymap', () => {
 		assert.equal(commandFor('/', key(), 'picker', false), undefined, 'not a name character');
 		assert.equal(commandFor('5', key(), 'plan', false), 'plan-type');
 		assert.equal(commandFor('', key({delete: true}), 'plan', false), 'plan-erase');
-		assert.equal(commandFor('', key({return: true}), 'plan', false), 'plan-start');
+		assert.equal(commandFor('', key({return: true}), 'plan', false), 'rollout-start');
 	});
 
 	it('every keypress of every mode means at most one command (the first entry never hides another)', () => {
 		for (const scope of scopes) {
-			for (const planRunning of [false, true]) {
-				const active = activeCommands(scope, false, planRunning);
+			for (const rolloutRunning of [false, true]) {
+				const active = activeCommands(scope, false, rolloutRunning);
 				for (const command of active) {
 					for (const binding of command.bindings) {
 						const [input, event] = press(binding);
-						const meaning = commandFor(input, event, scope, false, planRunning);
-						assert.equal(meaning, command.id, `${scope}${planRunning ? ' (rollout running)' : ''}: ${binding.label} is ${String(meaning)}, not ${command.id}`);
+						const meaning = commandFor(input, event, scope, false, rolloutRunning);
+						assert.equal(meaning, command.id, `${scope}${rolloutRunning ? ' (rollout running)' : ''}: ${binding.label} is ${String(meaning)}, not ${command.id}`);
 					}
 				}
 			}
@@ -61,14 +61,14 @@ describe('the keymap', () => {
 
 	it('--read-only removes every dangerous entry from behaviour, footer and help alike', () => {
 		const dangerous = commands.filter(command => command.dangerous);
-		assert.ok(dangerous.some(command => command.id === 'shift-right') && dangerous.some(command => command.id === 'confirm'));
+		assert.ok(dangerous.some(command => command.id === 'stage-more') && dangerous.some(command => command.id === 'confirm'));
 		for (const scope of scopes) {
-			for (const planRunning of [false, true]) {
-				assert.deepEqual(activeCommands(scope, true, planRunning).filter(command => command.dangerous), []);
+			for (const rolloutRunning of [false, true]) {
+				assert.deepEqual(activeCommands(scope, true, rolloutRunning).filter(command => command.dangerous), []);
 				for (const command of dangerous.filter(candidate => candidate.scopes.includes(scope))) {
 					for (const binding of command.bindings) {
 						const [input, event] = press(binding);
-						assert.notEqual(commandFor(input, event, scope, true, planRunning), command.id, `${command.id} still bound in read-only ${scope}`);
+						assert.notEqual(commandFor(input, event, scope, true, rolloutRunning), command.id, `${command.id} still bound in read-only ${scope}`);
 					}
 				}
 			}

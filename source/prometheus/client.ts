@@ -1,6 +1,7 @@
 import {parse as parseYaml} from 'yaml';
 import {errorMessage} from '../util/error-message.js';
 import {isObject} from '../util/guards.js';
+import {systemClock, type Clock} from '../util/clock.js';
 
 /** Why a Prometheus request failed: the UI shows the message, code may retry on 'timeout'/'unreachable'. */
 export type PrometheusErrorKind = 'timeout' | 'unreachable' | 'http' | 'query';
@@ -21,6 +22,8 @@ export class PrometheusError extends Error {
 export interface PrometheusClientOptions {
 	/** Give up on one request after this many milliseconds (default 5000); a hung Prometheus must not freeze the screen. */
 	timeoutMs?: number;
+	/** Timer of the retry back-off (default the system clock). */
+	clock?: Clock;
 	/** fetch implementation (default the global one); tests inject failures through it. */
 	fetch?: typeof fetch;
 }
@@ -61,11 +64,13 @@ export class PrometheusClient {
 	readonly baseUrl: string;
 	private readonly timeoutMs: number;
 	private readonly fetchImpl: typeof fetch;
+	private readonly clock: Clock;
 
 	constructor(baseUrl: string, options: PrometheusClientOptions = {}) {
 		this.baseUrl = baseUrl.replace(/\/+$/, '');
 		this.timeoutMs = options.timeoutMs ?? 5000;
 		this.fetchImpl = options.fetch ?? fetch;
+		this.clock = options.clock ?? systemClock;
 	}
 
 	/** Evaluates an instant query at `time` (default: Prometheus' now) and returns the vector (a scalar becomes one sample without labels). */
@@ -161,8 +166,8 @@ export class PrometheusClient {
 				}
 
 				// eslint-disable-next-line no-await-in-loop -- the back-off between two attempts
-				await new Promise(resolve => {
-					setTimeout(resolve, 100 * (attempt + 1));
+				await new Promise<void>(resolve => {
+					this.clock.setTimeout(resolve, 100 * (attempt + 1));
 				});
 			}
 		}

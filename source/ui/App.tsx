@@ -8,6 +8,7 @@ import {Header} from './Header.js';
 import {ConsoleBody} from './ConsoleBody.js';
 import {Footer} from './Footer.js';
 import {useTheme} from './theme.js';
+import {systemClock} from '../util/clock.js';
 
 /** Smallest terminal the console draws in; below it says so instead of drawing garbage. */
 export const minimumSize = {columns: 60, rows: 15};
@@ -23,7 +24,7 @@ export interface AppProps {
 }
 
 /** The meshtop console: header, versions, chart, notice and keys, sized to the terminal. Layout only: keys go to the keymap's dispatcher. */
-export function App({store, controller, now = Date.now}: AppProps) {
+export function App({store, controller, now = systemClock.now}: AppProps) {
 	const state = useSyncExternalStore(store.subscribe, store.getState);
 	const {columns, rows} = useWindowSize();
 	const {exit} = useApp();

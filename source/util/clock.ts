@@ -3,11 +3,11 @@
 /** Time source and one-shot timers; tests pass a manual clock and move time themselves instead of sleeping. */
 export interface Clock {
 	/** Epoch milliseconds. */
-	now(): number;
+	now: () => number;
 	/** Schedules `callback` after `ms`; returns a handle for clearTimeout. */
-	setTimeout(callback: () => void, ms: number): unknown;
+	setTimeout: (callback: () => void, ms: number) => unknown;
 	/** Cancels a scheduled callback (a handle already fired or cleared is ignored). */
-	clearTimeout(handle: unknown): void;
+	clearTimeout: (handle: unknown) => void;
 }
 
 /** The real clock. */

@@ -34,8 +34,11 @@ export interface Writer {
 
 /** What {@link createSplitWriter} needs. */
 export interface SplitWriterOptions {
+	/** Where patches go and conflicts are re-read from. */
 	store: SplitStore;
+	/** Where written changes are recorded. */
 	trail: ChangeTrail;
+	/** Who writes. */
 	writer: Writer;
 	/** Time of the records (default now). */
 	now?: () => Date;
@@ -72,6 +75,10 @@ export function createSplitWriter(options: SplitWriterOptions): SplitWriter {
 			const after = Object.fromEntries(route.destinations.map(destination => [destination.key, change.weights[destination.key] ?? 0]));
 			let operations: JsonPatchOperation[];
 			try {
+				if ('undo' in change && (vs.metadata.resourceVersion ?? '') === '') {
+					throw new Error(`VirtualService ${vs.metadata.name} has no metadata.resourceVersion: refusing an undo that could overwrite another edit`);
+				}
+
 				operations = 'undo' in change
 					? [{op: 'test', path: '/metadata/resourceVersion', value: vs.metadata.resourceVersion}, ...change.undo]
 					: weightPatch(vs, route, after);
@@ -115,9 +122,13 @@ export function createSplitWriter(options: SplitWriterOptions): SplitWriter {
 
 /** What {@link connectionWriter} needs: the API (patch, get, Events) and the history file of one connection. */
 export interface ConnectionWriterOptions {
+	/** The connection's API: patches, re-reads and Events. */
 	api: SplitStore & Pick<IstioApi, 'createEvent'>;
+	/** The trail's JSONL file. */
 	historyFile: Pick<HistoryFile, 'append'>;
+	/** Who writes. */
 	writer: Writer;
+	/** Time of the records (default now). */
 	now?: () => Date;
 }
 

@@ -65,7 +65,7 @@ export function VersionTable({state, route, columns}: {state: AppState; route: R
 							<Text>{fit(formatShare(shares[destination.key]), fixed.observed + 1, 'right')}</Text>
 							<Text>{fit(formatRps(metrics?.rps), fixed.rps, 'right')}</Text>
 							<Text {...(failing ? theme.failing : {})}>
-								{fit(formatRatio(metrics?.successRate), fixed.success, 'right')}
+								{fit((failing ? theme.failingMark : '') + formatRatio(metrics?.successRate), fixed.success, 'right')}
 							</Text>
 							<Text>{fit(formatMs(metrics?.p99Ms), fixed.p99, 'right')}</Text>
 							{layout.trend > 0 ? <Text {...versionStyle}>{' ' + sparkline(state.series.series(destination.key), layout.trend, seriesMax)}</Text> : null}

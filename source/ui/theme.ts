@@ -31,6 +31,11 @@ export interface Theme {
 	readonly warning: TextStyle;
 	/** A metric below its healthy range (success rate under 99%). */
 	readonly failing: TextStyle;
+	/**
+	 * Put before a failing number: '' with colour; '!' without, since a terminal may show no bold or inverse either
+	 * (`--no-color` makes Ink's chalk drop every style).
+	 */
+	readonly failingMark: string;
 	/** Headings and key names. */
 	readonly strong: TextStyle;
 	/** Secondary text: hints, labels. */
@@ -83,6 +88,7 @@ export const colorTheme: Theme = {
 	error: {color: 'red'},
 	warning: {color: 'yellow'},
 	failing: {color: 'red'},
+	failingMark: '',
 	strong: {bold: true},
 	muted: {dimColor: true},
 	confirmBorder: 'yellow',
@@ -101,6 +107,7 @@ export const monochromeTheme: Theme = {
 	error: {bold: true},
 	warning: {bold: true},
 	failing: {bold: true, inverse: true},
+	failingMark: '!',
 	strong: {bold: true},
 	muted: {dimColor: true},
 	confirmBorder: undefined,

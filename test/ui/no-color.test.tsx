@@ -66,7 +66,7 @@ test('NO_COLOR: no colour escape in any state, selection, staged weight and fail
 	const v3 = plain(staged).split('\n').find(line => line.startsWith('▸ v3'));
 	assert.match(v3 ?? '', /0 +→ 50/, 'the selected row is marked and its staged weight shown');
 	assert.ok(staged.includes('\u001B[7m'), 'the staged weight is in inverse video');
-	assert.ok([`${esc}[1m${esc}[7m`, `${esc}[7m${esc}[1m`].some(style => new RegExp(`${style.replaceAll('[', '\\[')} *90\\.0%`).test(staged)), 'a failing success rate is bold and inverse');
+	assert.ok([`${esc}[1m${esc}[7m`, `${esc}[7m${esc}[1m`].some(style => new RegExp(`${style.replaceAll('[', '\\[')} *!90\\.0%`).test(staged)), 'a failing success rate is marked, bold and inverse');
 
 	await rendered.press(keys.enter);
 	assert.match(plain(rendered.lastFrame()), /Apply to bookinfo\/reviews/);

@@ -38,6 +38,11 @@ export interface WriteRequest {
 	change: SplitChange;
 	/** Which write path, and why. */
 	reason: WriteReason;
+	/**
+	 * Called as soon as the API server acknowledged the patch, before the trail is recorded: a console shows the write
+	 * at once instead of after the Event round trip. The outcome follows when the trail is written.
+	 */
+	onWritten?: (written: {vs: VirtualService; change: WeightChange}) => void;
 }
 
 /** How a write ended. Only `written` changed the cluster. */

@@ -1,5 +1,6 @@
 import {routesOf, type Route, type VirtualService} from '../domain/virtual-service.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
+import type {WeightChange} from '../domain/weight-change.js';
 import {RolloutDriver} from '../rollout/rollout-driver.js';
 import type {ConsoleServices} from '../ports/console-services.js';
 import type {SplitChange, WriteOutcome, WriteReason} from '../ports/split-writer.js';
@@ -224,10 +225,14 @@ export class ConsoleController {
 	/** Every write of the console: the write service does the patch, the conflict re-read and the trail; this says how it went. */
 	private async write(origin: WriteOrigin, vs: VirtualService, route: Route, change: SplitChange, reason: WriteReason, expectedResourceVersion?: string): Promise<WriteOutcome> {
 		this.dispatch({type: 'writeStarted', origin});
-		const outcome = await this.services.writer.write({vs, route, change, reason, expectedResourceVersion});
+		// The write is on screen as soon as the API server acknowledged it; the trail's warnings follow.
+		const onWritten = (written: {vs: VirtualService; change: WeightChange}) => {
+			this.dispatch({type: 'writeSucceeded', origin, ...written});
+		};
+
+		const outcome = await this.services.writer.write({vs, route, change, reason, expectedResourceVersion, onWritten});
 		switch (outcome.kind) {
 			case 'written': {
-				this.dispatch({type: 'writeSucceeded', origin, vs: outcome.vs, change: outcome.change});
 				if (outcome.warnings.length > 0) {
 					this.notice('warn', outcome.warnings.join('; '));
 				}

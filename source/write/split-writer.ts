@@ -114,6 +114,7 @@ export function createSplitWriter(options: SplitWriterOptions): SplitWriter {
 				...(reason.note === undefined ? {} : {note: reason.note}),
 				...(undo.length === 0 ? {} : {undo}),
 			};
+			request.onWritten?.({vs: updated, change: record});
 			const recorded = await trail.record(record, uidOf(updated) ?? uidOf(vs));
 			return {kind: 'written', vs: updated, change: recorded.record, warnings: recorded.warnings};
 		},

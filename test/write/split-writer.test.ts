@@ -79,7 +79,15 @@ describe('the split writer', () => {
 		const api = fakeApi(allV1());
 		const {writer, recorded} = writerFor(api);
 		const vs = api.current;
-		const outcome = written(await writer.write({vs, route: routeOf(vs), change: {weights: {v1: 50, v3: 50}}, reason: {source: 'set'}}));
+		const events: string[] = [];
+		const outcome = written(await writer.write({
+			vs,
+			route: routeOf(vs),
+			change: {weights: {v1: 50, v3: 50}},
+			reason: {source: 'set'},
+			onWritten: ({vs: acknowledged}) => events.push(`written ${acknowledged.metadata.resourceVersion ?? ''}, ${recorded.length} recorded`),
+		}));
+		assert.deepEqual(events, ['written 42, 0 recorded'], 'the acknowledged write is reported before the trail round trip');
 		assert.deepEqual(api.requests.map(request => request.verb), ['patch']);
 		assert.deepEqual(api.requests[0]!.operations![0], {op: 'test', path: '/metadata/resourceVersion', value: '41'});
 		assert.deepEqual(api.current.spec, bookinfoVs('virtual-service-reviews-50-v3.yaml').spec);

@@ -9,7 +9,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/go"
-hash=$(cat ../build.sh */go.mod */go.sum | sha256sum | cut -c1-16)
+# Bump recipe when a change here changes what is built (flags, versions stamped); other edits keep the cache.
+recipe=1
+hash=$( (echo "recipe $recipe"; cat */go.mod */go.sum) | sha256sum | cut -c1-16)
 root=${MESHTOP_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/meshtop/testbed}
 out="$root/$hash"
 mkdir -p "$out/bin"
@@ -25,6 +27,7 @@ prom_version=$(sed -n 's/^require github.com\/prometheus\/prometheus v0\.\([0-9]
 build() {
 	local name=$1 dir=$2 pkg=$3 ldflags=$4
 	if [ -x "$out/bin/$name" ]; then log "$name: cached"; return; fi
+	if [ -n "${MESHTOP_TESTBED_NO_BUILD:-}" ]; then log "$name: not built yet (run test/testbed/build.sh)"; exit 3; fi
 	log "$name: building $pkg (first build only; minutes)"
 	local t0=$SECONDS
 	(cd "$dir" && go build -ldflags "$ldflags" -o "$out/bin/$name.tmp" "$pkg")

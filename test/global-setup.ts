@@ -3,7 +3,7 @@
  * building its binaries first when they are not cached (progress on stderr). Test files find it through
  * MESHTOP_TESTBED_STATE, or the reason it is missing through MESHTOP_TESTBED_SKIP. With CI=true a test bed that
  * cannot start fails the run instead of skipping. An already running test bed (MESHTOP_TESTBED_STATE set by hand,
- * from `npm run testbed -- --state-out FILE`) is used as it is.
+ * from `npm run testbed -- --state-out FILE`) is used as it is. MESHTOP_TESTBED=off skips it (not with CI=true).
  */
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
@@ -41,7 +41,9 @@ export async function globalSetup(): Promise<void> {
 	}
 
 	try {
-		testbed = await startTestbed({log: line => process.stderr.write(`${line}\n`)});
+		// Prometheus 3.x (built) by default; MESHTOP_TESTBED_PROMETHEUS=2 runs the suites on Debian's 2.x instead.
+		const prometheus = process.env['MESHTOP_TESTBED_PROMETHEUS'] === '2' ? '2' : '3';
+		testbed = await startTestbed({prometheus, log: line => process.stderr.write(`${line}\n`)});
 	} catch (error) {
 		skip(error instanceof Error ? error.message : String(error));
 		return;

@@ -53,8 +53,11 @@ export async function connectPrometheus(target: KubeTarget, options: PrometheusO
 	try {
 		scrapeSeconds = await client.scrapeInterval();
 	} catch (error) {
+		// The HTTP client only sees a closed connection; why it closed (an RBAC refusal of the upgrade, the kubelet's
+		// "connection refused", a missing pod) is what the port-forward heard, and what the user needs.
+		const refusal = handle?.status().error;
 		await handle?.stop();
-		throw error;
+		throw refusal === undefined ? error : new Error(`Prometheus through ${label} is unreachable: ${refusal}`, {cause: error});
 	}
 
 	const forward = handle;

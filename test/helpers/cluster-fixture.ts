@@ -21,8 +21,8 @@ const run = promisify(execFile);
 /** Which cluster a suite runs against. */
 export type BackendName = 'sim' | 'testbed';
 
-/** A user of the fixture's kubeconfig: admin everywhere, a read-only viewer, a shifter limited to bookinfo routes. */
-export type FixtureUser = 'admin' | 'viewer' | 'shifter';
+/** A user of the test bed's kubeconfig: admin everywhere, a read-only viewer, a shifter limited to bookinfo routes, an outsider allowed nothing. */
+export type FixtureUser = 'admin' | 'viewer' | 'shifter' | 'outsider';
 
 /** Store key of VirtualServices in the sim. */
 export const virtualServices = 'networking.istio.io/virtualservices';

@@ -25,10 +25,12 @@ export function goAvailable(): boolean {
 
 /**
  * Runs build.sh, which returns at once when the pinned versions are cached, and builds them otherwise (progress on
- * `log`). With `build: false`, fails instead of building.
+ * `log`). With `build: false`, fails instead of building. MESHTOP_TESTBED_DIR names a directory to use instead.
  */
 export async function locateBinaries(options: {build: boolean; log: (line: string) => void}): Promise<TestbedBinaries> {
-	const directory = await new Promise<string>((resolve, reject) => {
+	// A directory of binaries given by hand (same layout as the cache) is used as it is.
+	const given = process.env['MESHTOP_TESTBED_DIR'];
+	const directory = given !== undefined && given !== '' ? given : await new Promise<string>((resolve, reject) => {
 		const child = spawn('bash', [buildScript], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...(options.build ? {} : {MESHTOP_TESTBED_NO_BUILD: '1'})}});
 		let out = '';
 		let err = '';

@@ -10,6 +10,8 @@ export const testbedUsers = {
 	viewer: {groups: ['meshtop:viewers']},
 	/** May patch VirtualServices and HTTPRoutes in bookinfo only (and read what meshtop needs). */
 	shifter: {groups: ['meshtop:shifters']},
+	/** Authenticated, bound to nothing: every request is refused. */
+	outsider: {groups: ['meshtop:outsiders']},
 } as const;
 
 /** A test bed user name. */
@@ -23,7 +25,7 @@ export function contextOf(user: TestbedUser): string {
 /** A fresh random token per user. */
 export function makeTokens(): Record<TestbedUser, string> {
 	const token = () => randomBytes(24).toString('hex');
-	return {admin: token(), viewer: token(), shifter: token()};
+	return {admin: token(), viewer: token(), shifter: token(), outsider: token()};
 }
 
 /** kube-apiserver's --token-auth-file: token,user,uid,"group,group". */
@@ -33,7 +35,7 @@ export function tokenAuthFile(tokens: Record<TestbedUser, string>): string {
 		.join('\n') + '\n';
 }
 
-/** The kubeconfig: cluster `testbed` verified with the test bed's CA, a context per user, admin's current. */
+/** The kubeconfig: cluster `testbed` verified with the test bed's CA, a context per user (`testbed-<user>`; admin's is `testbed`, the current one). */
 export function testbedKubeconfig(options: {server: string; caPem: string; tokens: Record<TestbedUser, string>; namespace?: string}): string {
 	const users = Object.keys(testbedUsers) as TestbedUser[];
 	return stringify({

@@ -7,11 +7,13 @@
 import {spawn} from 'node:child_process';
 import {openSync, closeSync} from 'node:fs';
 
-// $1.. is the command. The watcher survives the TERM it sends so that it can follow with KILL.
+// $1.. is the command. The pipe is kept on fd 3: sh gives background jobs /dev/null as stdin. The watcher survives
+// the TERM it sends so that it can follow with KILL.
 const supervisor = `
-"$@" </dev/null &
+exec 3<&0
+"$@" </dev/null 3<&- &
 child=$!
-( trap '' TERM; while read -r _; do :; done; kill -TERM 0; sleep 5; kill -KILL 0 ) &
+( trap '' TERM; while read -r _ <&3; do :; done; kill -TERM 0; sleep 5; kill -KILL 0 ) &
 watcher=$!
 wait "$child"
 rc=$?

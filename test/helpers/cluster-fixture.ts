@@ -14,6 +14,7 @@ import {loadKubeTarget} from '../../source/kube/config.js';
 import {IstioApi} from '../../source/kube/istio-api.js';
 import {startSimCluster, type SimCluster, type SimClusterOptions} from '../../source/sim/cluster.js';
 import type {TestbedState} from '../testbed/main.js';
+import {rawEndpoint, rawRequest} from './raw-api.js';
 import {waitFor} from './wait-for.js';
 
 const run = promisify(execFile);
@@ -191,18 +192,22 @@ async function startTestbedFixture(state: TestbedState): Promise<ClusterFixture>
 	};
 
 	const getObject = async (resource: string, name: string) => JSON.parse(await kubectl(['get', resource, name, '-o', 'json'])) as Awaited<ReturnType<ClusterFixture['getObject']>>;
+	const endpoint = rawEndpoint(state.kubeconfig);
 	const editReviews = async (edit: (spec: Record<string, unknown>) => void) => {
-		// An update (PUT) with the resourceVersion just read, as `kubectl edit` does; retried if someone wrote between.
+		// An update (PUT) with the resourceVersion just read, as a controller would; retried if someone wrote between.
+		// Not `kubectl replace`: it rewrites the last-applied annotation with server fields, which breaks a later apply.
+		const url = '/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices/reviews';
 		for (let attempt = 0; ; attempt++) {
-			const current = await getObject('virtualservice', 'reviews');
-			edit(current.spec);
-			try {
-				await kubectl(['replace', '-f', '-'], {input: JSON.stringify(current)});
+			const current = await rawRequest(endpoint, 'GET', url);
+			const object = current.body as {spec: Record<string, unknown>};
+			edit(object.spec);
+			const answer = await rawRequest(endpoint, 'PUT', url, {body: object});
+			if (answer.code === 200) {
 				return;
-			} catch (error) {
-				if (attempt >= 3 || !String(error).includes('the object has been modified')) {
-					throw error;
-				}
+			}
+
+			if (answer.code !== 409 || attempt >= 3) {
+				throw new Error(`update of reviews: HTTP ${answer.code} ${answer.text}`);
 			}
 		}
 	};

@@ -47,10 +47,10 @@ export function formatCount(value: number): string {
 	return String(Math.round(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-/** "≈70 s", "≈5 min", "≈2 h". */
+/** "≈70 s", "≈6 min", "≈2 h" (seconds up to five minutes). */
 export function formatEta(ms: number): string {
 	const seconds = Math.max(1, Math.round(ms / 1000));
-	if (seconds < 120) {
+	if (seconds < 300) {
 		return `≈${seconds} s`;
 	}
 
@@ -59,14 +59,17 @@ export function formatEta(ms: number): string {
 }
 
 /**
- * A bound in percent with as many decimals as it takes to stay on its side of the threshold: a bound of 98.96%
- * under a threshold of 99 reads "98.96", never a misleading "99.0" next to "< 99 ✗".
+ * A bound in percent, rounded outward (a lower bound down, an upper bound up: the shown interval is never narrower
+ * than the one judged), with as many decimals as it takes to stay on its side of the threshold: an upper bound of
+ * 98.996% under a threshold of 99 reads "98.996", never a misleading "99.0" next to "< 99 ✗".
  */
-function formatBound(value: number, threshold: number | null): string {
-	for (const decimals of [1, 2, 3]) {
-		const text = value.toFixed(decimals);
-		if (threshold === null || (Number(text) < threshold) === (value < threshold)) {
-			return text;
+function formatBound(value: number, threshold: number | null, direction: 'down' | 'up'): string {
+	for (const decimals of [1, 2, 3, 4]) {
+		const scale = 10 ** decimals;
+		// The epsilon keeps 99.5 from becoming 99.6 through binary noise.
+		const rounded = direction === 'down' ? Math.floor((value * scale) + 1e-9) / scale : Math.ceil((value * scale) - 1e-9) / scale;
+		if (threshold === null || (rounded < threshold) === (value < threshold) || decimals === 4) {
+			return rounded.toFixed(decimals);
 		}
 	}
 
@@ -108,7 +111,7 @@ function formatThreshold(gate: Gate, threshold: number | null): string {
 }
 
 function percentInterval(interval: ProportionInterval, confidence: number, threshold: number | null): string {
-	return `${formatConfidence(confidence)} ${formatBound(interval.low, threshold)}–${formatBound(interval.high, threshold)}%`;
+	return `${formatConfidence(confidence)} ${formatBound(interval.low, threshold, 'down')}–${formatBound(interval.high, threshold, 'up')}%`;
 }
 
 /** "95%": the confidence as the user asked for it. */
@@ -116,8 +119,8 @@ export function formatConfidence(confidence: number): string {
 	return `${Number((confidence * 100).toFixed(2))}%`;
 }
 
-function signedPoints(value: number, threshold: number | null): string {
-	const text = formatBound(value, threshold);
+function signedPoints(value: number, threshold: number | null, direction: 'down' | 'up'): string {
+	const text = formatBound(value, threshold, direction);
 	return value > 0 ? `+${text}` : text.replace('-', '−');
 }
 
@@ -131,7 +134,7 @@ function evidenceText(gate: Gate, evidence: GateEvidence): string {
 		const counts = `${n} vs ${formatCount(evidence.baseline.n)}`;
 		if (gate.metric === 'success' && evidence.interval !== undefined) {
 			const {low, high} = evidence.interval;
-			return `(${counts}, ${formatConfidence(evidence.confidence)} diff ${signedPoints(low, gate.threshold)}…${signedPoints(high, gate.threshold)} pts)`;
+			return `(${counts}, ${formatConfidence(evidence.confidence)} diff ${signedPoints(low, gate.threshold, 'down')}…${signedPoints(high, gate.threshold, 'up')} pts)`;
 		}
 
 		return `(${counts})`;

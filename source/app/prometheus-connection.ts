@@ -17,6 +17,8 @@ export interface PrometheusConnection {
 	client: PrometheusClient;
 	/** PromQL range for rate(), from the scrape interval ($__rate_interval rule). */
 	window: string;
+	/** The scrape interval in milliseconds: gates look once per scrape and leave one scrape out after a write. */
+	scrapeIntervalMs: number;
 	/** Where it is, for people: "port-forward istio-system/prometheus-… → 127.0.0.1:41234" or the URL. */
 	label: string;
 	/** Connection changes of the port-forward (reconnects after a pod restart); returns its stop. */
@@ -64,6 +66,7 @@ export async function connectPrometheus(target: KubeTarget, options: PrometheusO
 	return {
 		client,
 		window: rateWindow(scrapeSeconds),
+		scrapeIntervalMs: Number.isFinite(scrapeSeconds) && scrapeSeconds > 0 ? scrapeSeconds * 1000 : 15_000,
 		label,
 		onStatus(listener) {
 			if (forward === undefined || location.kind === 'url') {

@@ -2,7 +2,9 @@ import type {Destination, JsonPatchOperation, VirtualService} from '../domain/vi
 import {routesOf, routeWeights, weightPatch} from '../domain/virtual-service.js';
 import {RolloutDriver, type DriverClock} from './rollout-driver.js';
 import {planFromForm} from './plan-form.js';
+import {planWriteNote} from '../domain/trail-note.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
+import type {StepCounts} from '../domain/step-counts.js';
 import {planActive, type AppliedChange, type FeedStatus} from './app-state.js';
 import type {Store} from './store.js';
 import type {Action} from './actions.js';
@@ -32,6 +34,10 @@ export interface ConsoleServices {
 	patch(name: string, operations: JsonPatchOperation[]): Promise<VirtualService>;
 	/** One refresh of metrics for the given destinations (a constant number of queries). */
 	fetchMetrics(destinations: readonly Destination[]): Promise<MetricsSnapshot>;
+	/** Counts of the destinations over the last `rangeMs`, for a plan's gates (a constant number of queries). */
+	fetchCounts(destinations: readonly Destination[], rangeMs: number): Promise<StepCounts>;
+	/** Prometheus' scrape interval in milliseconds once known: a plan's gates look once per scrape. */
+	scrapeIntervalMs?(): number | undefined;
 	/** Prometheus connection changes (port-forward reconnects); returns its stop. */
 	watchPrometheus?(listener: (status: {label: string; status: FeedStatus; error?: string}) => void): () => void;
 	/** Re-reads one VirtualService (after a conflict, so the screen shows what won). */
@@ -115,10 +121,6 @@ export class ConsoleController {
 			const snapshot = await this.services.fetchMetrics(destinations);
 			if (this.timer !== undefined) {
 				this.store.dispatch({type: 'metrics', snapshot});
-				// The plan shows its gates on the same numbers as the table.
-				if (this.driver !== undefined && !this.driver.finished) {
-					this.driver.observe(snapshot);
-				}
 			}
 		} catch (error) {
 			if (this.timer !== undefined) {
@@ -184,7 +186,7 @@ export class ConsoleController {
 			return;
 		}
 
-		const parsed = planFromForm(state.planForm, route);
+		const parsed = planFromForm(state.planForm, route, this.services.scrapeIntervalMs?.());
 		if (!parsed.ok) {
 			this.store.dispatch({type: 'planInvalid', error: parsed.error});
 			return;
@@ -214,8 +216,7 @@ export class ConsoleController {
 					throw new Error(isConflict(error) ? `${planVs.metadata.name} was changed elsewhere; the plan wrote nothing (${errorMessage(error)})` : errorMessage(error));
 				}
 
-				const rollingBack = driver.state.phase === 'rolling-back';
-				const note = rollingBack ? `plan rollback to ${position === 0 ? 'the start split' : `step ${position}/${plan.steps.length}`}` : `plan step ${position}/${plan.steps.length}`;
+				const note = planWriteNote('plan', driver.state, position);
 				const resourceVersionBefore = planVs.metadata.resourceVersion;
 				planVs = updated;
 				this.store.dispatch({type: 'written', vs: updated});
@@ -234,9 +235,9 @@ export class ConsoleController {
 					this.store.dispatch({type: 'notice', notice: {level: 'warn', text: warning}});
 				}
 			},
-			fetchMetrics: async () => {
+			fetchCounts: async rangeMs => {
 				const destinations = routesOf(planVs, this.store.getState().destinationRules).find(candidate => routeKey(candidate) === key)?.destinations ?? route.destinations;
-				return this.services.fetchMetrics(destinations);
+				return this.services.fetchCounts(destinations, rangeMs);
 			},
 			onUpdate: rollout => {
 				this.store.dispatch({type: 'rollout', rollout});

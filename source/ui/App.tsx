@@ -13,7 +13,7 @@ import {HelpOverlay} from './HelpOverlay.js';
 import {ConfirmDialog} from './ConfirmDialog.js';
 import {Picker} from './Picker.js';
 import {PlanDialog} from './PlanDialog.js';
-import {RolloutPanel} from './RolloutPanel.js';
+import {RolloutPanel, rolloutPanelHeight} from './RolloutPanel.js';
 
 /** Smallest terminal the console draws in; below it says so instead of drawing garbage. */
 export const minimumSize = {columns: 60, rows: 15};
@@ -244,7 +244,7 @@ function Body({state, columns, rows, now}: {state: AppState; columns: number; ro
 
 	const keys = route.destinations.map(destination => destination.key);
 	const problems = route.destinations.filter(destination => destination.problem !== undefined).length;
-	const panel = state.rollout === undefined ? 0 : 3;
+	const panel = state.rollout === undefined ? 0 : 1 + rolloutPanelHeight(state.rollout);
 	const chartHeight = rows - (2 + keys.length + problems + (route.editable ? 0 : 1) + panel);
 	return (
 		<Box flexDirection="column">

@@ -1,5 +1,6 @@
 import {applyJsonPatch, type Destination, type DestinationRuleInfo, type JsonPatchOperation, type VirtualService} from '../../source/domain/virtual-service.js';
 import type {MetricsSnapshot, VersionMetrics} from '../../source/domain/metrics.js';
+import type {StepCounts, VersionCounts} from '../../source/domain/step-counts.js';
 import type {ConsoleChange, ConsoleServices} from '../../source/state/controller.js';
 import type {Action} from '../../source/state/actions.js';
 import {readIstioYaml} from '../../source/sim/istio-data.js';
@@ -25,6 +26,8 @@ export class FakeConsoleServices implements ConsoleServices {
 	readonly recorded: ConsoleChange[] = [];
 	readonly objects = new Map<string, VirtualService>();
 	metricsCalls = 0;
+	/** The window of every counts query a plan made. */
+	readonly countsCalls: number[] = [];
 	metrics: Record<string, VersionMetrics> = {};
 	failMetrics: string | undefined;
 	private feed: Feed | undefined;
@@ -82,6 +85,28 @@ export class FakeConsoleServices implements ConsoleServices {
 		}
 
 		return {at: Date.now(), window: '4s', byVersion};
+	}
+
+	/** Counts as steady traffic at `metrics`' rates would give over `rangeMs`; the same failure switch as fetchMetrics. */
+	async fetchCounts(destinations: readonly Destination[], rangeMs: number): Promise<StepCounts> {
+		this.countsCalls.push(rangeMs);
+		if (this.failMetrics !== undefined) {
+			throw new Error(this.failMetrics);
+		}
+
+		const byVersion: Record<string, VersionCounts> = {};
+		for (const destination of destinations) {
+			const metrics = this.metrics[destination.key];
+			const requests = (metrics?.rps ?? 0) * (rangeMs / 1000);
+			byVersion[destination.key] = {
+				requests,
+				successes: requests * (metrics?.successRate ?? 0),
+				p50Ms: requests > 0 ? metrics?.p50Ms ?? null : null,
+				p99Ms: requests > 0 ? metrics?.p99Ms ?? null : null,
+			};
+		}
+
+		return {at: Date.now(), rangeMs, byVersion};
 	}
 
 	async recordChange(change: ConsoleChange): Promise<string | undefined> {

@@ -1,6 +1,6 @@
 /**
  * Acceptance of `meshtop shift` on the simulated cluster with the real Prometheus (1 s scrape) at the sim's own
- * 20 req/s. Nothing here races a timer or depends on a lucky streak of traffic: a healthy version completes because
+ * 20 req/s, and on the real API server of the test bed (its mesh at 20 req/s, Prometheus 3.x at 1 s). Nothing here races a timer or depends on a lucky streak of traffic: a healthy version completes because
  * every step may wait (--max-wait) until its evidence is conclusive, a version failing 30% of requests is stopped
  * because the evidence against it is overwhelming within seconds, and the mid-plan interventions happen synchronously
  * on the line that announces a step. Each test sets its own faults and split, so the order of tests does not matter.
@@ -10,28 +10,29 @@ import {after, before, beforeEach, describe, it} from 'node:test';
 import {runShift, type ShiftOptions} from '../../source/commands/shift.js';
 import {compareToThreshold} from '../../source/domain/binomial.js';
 import {gatePolicy, lookSchedule, perLookAlpha} from '../../source/domain/gate-policy.js';
-import {parseFaultFlag} from '../../source/sim/mesh/faults.js';
 import {HistoryFile} from '../../source/trail/history-file.js';
 import {changeEventReason} from '../../source/trail/record.js';
-import {CapturedOutput, startFixture, type SimFixture} from './shift-fixture.js';
+import {CapturedOutput} from './shift-fixture.js';
+import {backends, type ClusterFixture} from '../helpers/cluster-fixture.js';
 
 /** Gates a healthy v3 can prove at 20 req/s within a test's patience, and a failing one cannot hide from. */
 const gates = ['success>=90', 'p99<=500ms', 'min-rps=1'];
 const judging = {every: '5s', maxWait: '60s', minRequests: 50};
 
-describe('meshtop shift on the sim', {timeout: 300_000}, () => {
-	let sim: SimFixture;
+for (const backend of backends) describe(`meshtop shift (${backend.name})`, {timeout: 300_000, skip: backend.skip}, () => {
+	let sim: ClusterFixture;
 	let history: HistoryFile;
 	before(async () => {
-		sim = await startFixture({waitForMetrics: true});
+		sim = await backend.start();
+		await sim.waitForMetrics();
 		history = new HistoryFile(sim.historyFile);
 	});
 	after(async () => {
 		await sim?.stop();
 	});
-	beforeEach(() => {
-		sim.cluster.mesh.clearFault('reviews', 'v3');
-		sim.resetReviews();
+	beforeEach(async () => {
+		await sim.control('clear all');
+		await sim.resetReviews();
 	});
 
 	function options(overrides: Partial<ShiftOptions> = {}): ShiftOptions {
@@ -68,8 +69,8 @@ describe('meshtop shift on the sim', {timeout: 300_000}, () => {
 		// The trail says why each step was taken: the evidence of the step before it.
 		assert.match(records[1]?.note ?? '', /^shift step 2\/4; gates at 25%: success 100\.0% \(n=[\d,]+, 95% [\d.]+–100\.0%\) ≥ 90 ✓; p99 /);
 		for (const [index, record] of records.entries()) {
-			assert.equal(record.user, 'sim-admin');
-			assert.equal(record.context, 'meshtop-sim');
+			assert.equal(record.user, sim.user);
+			assert.equal(record.context, sim.contextName);
 			if (index > 0) {
 				assert.equal(record.resourceVersionBefore, records[index - 1]?.resourceVersionAfter, 'each step is written on top of the previous one');
 				assert.deepEqual(record.before, records[index - 1]?.after);
@@ -80,7 +81,7 @@ describe('meshtop shift on the sim', {timeout: 300_000}, () => {
 		assert.equal(current.metadata.resourceVersion, records.at(-1)?.resourceVersionAfter);
 		const events = (await sim.api.listEvents('bookinfo', 'reviews')).filter(event => event.reason === changeEventReason).slice(-4);
 		const expected = ['v1 100→75, v3 0→25', 'v1 75→50, v3 25→50', 'v1 50→25, v3 50→75', 'v1 25→0, v3 75→100']
-			.map((change, index) => `reviews http[0]: ${change} by sim-admin (shift); shift step ${index + 1}/4`);
+			.map((change, index) => `reviews http[0]: ${change} by ${sim.user} (shift); shift step ${index + 1}/4`);
 		assert.deepEqual(events.map(event => event.message?.split('; gates')[0]), expected);
 	});
 
@@ -97,7 +98,7 @@ describe('meshtop shift on the sim', {timeout: 300_000}, () => {
 	}
 
 	it('v3 at 30% errors, pause mode: stops at the first step with the evidence on the failing line, leaves the split, exit 1', async () => {
-		sim.cluster.mesh.setFault(parseFaultFlag('reviews:v3:errors=30%'));
+		await sim.control('fault reviews:v3:errors=30%');
 		const seen = (await history.read()).records.length;
 		const output = new CapturedOutput();
 		const code = await runShift(options(), output);
@@ -110,7 +111,7 @@ describe('meshtop shift on the sim', {timeout: 300_000}, () => {
 	});
 
 	it('v3 at 30% errors, rollback mode: returns to the start split with the evidence in the trail, exit 1', async () => {
-		sim.cluster.mesh.setFault(parseFaultFlag('reviews:v3:errors=30%'));
+		await sim.control('fault reviews:v3:errors=30%');
 		const seen = (await history.read()).records.length;
 		const output = new CapturedOutput();
 		const code = await runShift(options({onFail: 'rollback', json: true}), output);
@@ -132,9 +133,9 @@ describe('meshtop shift on the sim', {timeout: 300_000}, () => {
 	});
 
 	it('warns when Flux manages the VirtualService; a plan with nothing to do exits 0 without writing', async () => {
-		const current = sim.cluster.store.get('networking.istio.io/virtualservices', 'bookinfo', 'reviews')!;
-		const labelled = sim.cluster.store.update('networking.istio.io/virtualservices', {...current, metadata: {...current.metadata, labels: {'kustomize.toolkit.fluxcd.io/name': 'apps', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system'}}});
+		await sim.kubectl(['label', 'virtualservice', 'reviews', 'kustomize.toolkit.fluxcd.io/name=apps', 'kustomize.toolkit.fluxcd.io/namespace=flux-system']);
 		try {
+			const labelled = await sim.getObject('virtualservice', 'reviews');
 			const output = new CapturedOutput();
 			assert.equal(await runShift(options({to: 'v1'}), output), 0, output.err);
 			assert.match(output.err, /^warning: Flux Kustomization flux-system\/apps manages this VirtualService/);
@@ -142,20 +143,17 @@ describe('meshtop shift on the sim', {timeout: 300_000}, () => {
 			const after = await sim.api.getVirtualService('bookinfo', 'reviews');
 			assert.equal(after.metadata.resourceVersion, labelled.metadata.resourceVersion, 'nothing written');
 		} finally {
-			const labelledNow = sim.cluster.store.get('networking.istio.io/virtualservices', 'bookinfo', 'reviews')!;
-			const metadata = {...labelledNow.metadata};
-			delete metadata.labels;
-			sim.cluster.store.update('networking.istio.io/virtualservices', {...labelledNow, metadata});
+			await sim.kubectl(['label', 'virtualservice', 'reviews', 'kustomize.toolkit.fluxcd.io/name-', 'kustomize.toolkit.fluxcd.io/namespace-']);
 		}
 	});
 
 	it('an external edit mid-plan stops the plan without overwriting it', async () => {
 		const output = new CapturedOutput();
-		// The edit lands synchronously as step 1 is announced: strictly before the next write, whatever the machine's speed.
+		// The edit is sent as step 1 is announced, a second before the next write (on the sim it lands synchronously).
 		output.onLine = line => {
 			if (line.includes('step 1/4')) {
 				output.onLine = undefined;
-				sim.editReviews(spec => {
+				void sim.editReviews(spec => {
 					const route = (spec['http'] as Array<{route: Array<{weight?: number}>}>)[0]!.route;
 					route[0]!.weight = 90;
 					route[1]!.weight = 10;

@@ -2,6 +2,7 @@ import type {KubeTarget} from '../kube/config.js';
 import {IstioApi} from '../kube/istio-api.js';
 import {watchVirtualServices} from '../kube/watch-virtual-services.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
+import {fetchCounts} from '../prometheus/counts-source.js';
 import type {ConsoleServices, PrometheusStatus} from '../ports/console-services.js';
 import {HistoryFile, historyFilePath} from '../trail/history-file.js';
 import {createTrail} from '../trail/record.js';
@@ -79,6 +80,15 @@ export function createConsoleServices(target: KubeTarget, options: {
 
 			return fetchMetrics(ready.client, destinations, ready.window);
 		},
+		async fetchCounts(destinations, rangeMs) {
+			const ready = connection ?? await connecting;
+			if (ready === undefined) {
+				throw new Error(connectError ?? 'Prometheus is not connected');
+			}
+
+			return fetchCounts(ready.client, destinations, rangeMs);
+		},
+		scrapeIntervalMs: () => connection?.scrapeIntervalMs,
 		watchPrometheus(listener) {
 			statusListeners.add(listener);
 			listener(connection === undefined

@@ -16,6 +16,10 @@ export function lazyConsoleServices(load: () => Promise<ConsoleServices & {close
 	const loading = load();
 	// A rejection is reported through watch(); keep Node from calling it unhandled meanwhile.
 	loading.catch(() => undefined);
+	let loaded: ConsoleServices | undefined;
+	void loading.then(services => {
+		loaded = services;
+	}, () => undefined);
 	return {
 		watch(listener) {
 			let stop: (() => void) | undefined;
@@ -44,6 +48,8 @@ export function lazyConsoleServices(load: () => Promise<ConsoleServices & {close
 			},
 		},
 		fetchMetrics: async destinations => (await loading).fetchMetrics(destinations),
+		fetchCounts: async (destinations, rangeMs) => (await loading).fetchCounts(destinations, rangeMs),
+		scrapeIntervalMs: () => loaded?.scrapeIntervalMs?.(),
 		watchPrometheus(listener) {
 			let stop: (() => void) | undefined;
 			let stopped = false;

@@ -17,6 +17,8 @@ export interface PrometheusConnection {
 	client: PrometheusClient;
 	/** PromQL range for rate(), from the scrape interval ($__rate_interval rule). */
 	window: string;
+	/** The scrape interval in milliseconds: gates look once per scrape and leave one scrape out after a write. */
+	scrapeIntervalMs: number;
 	/** Where it is, for people: "port-forward istio-system/prometheus-… → 127.0.0.1:41234" or the URL. */
 	label: string;
 	/** Connection changes of the port-forward (reconnects after a pod restart); returns its stop. */
@@ -53,14 +55,18 @@ export async function connectPrometheus(target: KubeTarget, options: PrometheusO
 	try {
 		scrapeSeconds = await client.scrapeInterval();
 	} catch (error) {
+		// The HTTP client only sees a closed connection; why it closed (an RBAC refusal of the upgrade, the kubelet's
+		// "connection refused", a missing pod) is what the port-forward heard, and what the user needs.
+		const refusal = handle?.status().error;
 		await handle?.stop();
-		throw error;
+		throw refusal === undefined ? error : new Error(`Prometheus through ${label} is unreachable: ${refusal}`, {cause: error});
 	}
 
 	const forward = handle;
 	return {
 		client,
 		window: rateWindow(scrapeSeconds),
+		scrapeIntervalMs: Number.isFinite(scrapeSeconds) && scrapeSeconds > 0 ? scrapeSeconds * 1000 : 15_000,
 		label,
 		onStatus(listener) {
 			if (forward === undefined || location.kind === 'url') {

@@ -9,6 +9,8 @@ import {loadKubeTarget, type KubeTarget} from '../kube/config.js';
 import {IstioApi} from '../kube/istio-api.js';
 import {connectPrometheus, type PrometheusConnection} from '../app/prometheus-connection.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
+import {fetchCounts} from '../prometheus/counts-source.js';
+import type {StepCounts} from '../domain/step-counts.js';
 import {errorMessage} from '../util/error-message.js';
 
 /** Connection flags, as kubectl spells them, plus what the command needs. */
@@ -64,6 +66,8 @@ export interface Connection {
 	update(vs: VirtualService): void;
 	/** One metrics refresh for the chosen route's versions; throws without Prometheus. */
 	fetchMetrics(): Promise<MetricsSnapshot>;
+	/** Counts of the chosen route's versions over the last `rangeMs` (a gate's look); throws without Prometheus. */
+	fetchCounts(rangeMs: number): Promise<StepCounts>;
 	/** Stops the port-forward; safe to call twice. */
 	close(): Promise<void>;
 }
@@ -157,6 +161,13 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
 				}
 
 				return fetchMetrics(connection.prometheus.client, connection.route.destinations, connection.prometheus.window);
+			},
+			async fetchCounts(rangeMs) {
+				if (connection.prometheus === undefined) {
+					throw new Error(`no Prometheus: ${connection.prometheusError ?? 'not connected'}`);
+				}
+
+				return fetchCounts(connection.prometheus.client, connection.route.destinations, rangeMs);
 			},
 			close,
 		};

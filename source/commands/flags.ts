@@ -34,8 +34,15 @@ export const helpText = `
     --to VERSION               shift: the version to migrate to
     --steps 5,10,25,50,100     shift: explicit target weights (or --step N)
     --every DURATION           shift: interval between steps (default 30s)
-    --gate EXPR                shift: success>=99.5, p99<=500ms, min-rps=1 (repeatable)
+    --gate EXPR                shift: success>=99.5, p99<=500ms, min-rps=1, success>=baseline-0.5%,
+                               p99<=baseline*1.2 (repeatable); judged on each step's own requests
     --on-fail pause|rollback   shift: what a failing gate does (default pause)
+    --max-wait DURATION        shift: longest a step waits for conclusive evidence (default 5x --every)
+    --on-inconclusive MODE     shift: pause, proceed or rollback after --max-wait (default pause)
+    --min-requests N           shift: requests a latency gate needs in a step (default 100)
+    --failure-limit N          shift: consecutive failed evaluations before --on-fail (default 1)
+    --confidence PCT           shift: confidence of the gates' intervals (default 95%)
+    --settle DURATION          shift: traffic left out after each write (default one scrape interval)
 
   Simulation
     --fault SPEC               e.g. reviews:v3:errors=10%,latency=+300ms (repeatable)
@@ -69,6 +76,12 @@ export const flagSpec = {
 	every: {type: 'string', default: '30s'},
 	gate: {type: 'string', isMultiple: true},
 	onFail: {type: 'string', default: 'pause', choices: ['pause', 'rollback']},
+	maxWait: {type: 'string'},
+	onInconclusive: {type: 'string', default: 'pause', choices: ['pause', 'proceed', 'rollback']},
+	minRequests: {type: 'number'},
+	failureLimit: {type: 'number'},
+	confidence: {type: 'string'},
+	settle: {type: 'string'},
 	fault: {type: 'string', isMultiple: true},
 	kubeconfigOut: {type: 'string'},
 	port: {type: 'number'},
@@ -93,6 +106,12 @@ export interface Flags {
 	every: string;
 	gate?: string[];
 	onFail: string;
+	maxWait?: string;
+	onInconclusive?: string;
+	minRequests?: number;
+	failureLimit?: number;
+	confidence?: string;
+	settle?: string;
 	fault?: string[];
 	kubeconfigOut?: string;
 	port?: number;

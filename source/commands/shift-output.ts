@@ -2,7 +2,8 @@
  * What `meshtop shift` prints: one line per step for people, one JSON object per line for pipelines.
  * Pure formatting, so the wording is tested without a cluster.
  */
-import {formatGateResult, type GateResult, type RolloutPlan} from '../domain/rollout.js';
+import {formatGateResult, type GateResult, type RolloutPlan, type RolloutState} from '../domain/rollout.js';
+import {formatConfidence, formatEta} from '../domain/gate-format.js';
 
 /** A stream the commands write text to (process.stdout, or a capture in tests). */
 export interface TextOutput {
@@ -33,7 +34,7 @@ export function formatSplit(plan: RolloutPlan, weights: readonly number[]): stri
 	return others.length === 0 ? `→ ${target}` : `${others.map(entry => `${entry.key} ${entry.weight}`).join(' ')} → ${target}`;
 }
 
-/** "gates: success 100.0% ≥ 99.5 ✓  p99 12ms ≤ 500ms ✓", or "gates: none" / "gates: -" before any evaluation. */
+/** "gates: success 99.4% (n=1,212, 95% 98.9–99.7%) ≥ 99 ✓  p99 212 ms (n=430) ≤ 500 ms ✓", or "gates: none" / "gates: -" before any evaluation. */
 export function formatGates(plan: RolloutPlan, results: readonly GateResult[] | undefined): string {
 	if (plan.gates.length === 0) {
 		return 'gates: none';
@@ -51,9 +52,32 @@ export function weightsByKey(plan: RolloutPlan, weights: readonly number[]): Rec
 	return Object.fromEntries(plan.keys.map((key, index) => [key, weights[index] ?? 0]));
 }
 
-/** A gate verdict as JSON. */
+/** A gate verdict as JSON, with its evidence (success rates and intervals in percent, latencies in ms). */
 export function gateJson(result: GateResult): Record<string, unknown> {
-	return {gate: result.gate.text, metric: result.gate.metric, value: result.value, threshold: result.threshold, pass: result.pass, reason: result.reason};
+	const {evidence} = result;
+	return {
+		gate: result.gate.text,
+		metric: result.gate.metric,
+		outcome: result.outcome,
+		pass: result.pass,
+		value: result.value,
+		threshold: result.threshold,
+		n: evidence.n,
+		windowMs: Math.round(evidence.windowMs),
+		confidence: evidence.confidence,
+		interval: evidence.interval === undefined ? null : [evidence.interval.low, evidence.interval.high],
+		baseline: evidence.baseline ?? null,
+		need: evidence.need ?? null,
+		reason: result.reason,
+	};
+}
+
+/** "12:00:11 waiting at step 1/4 (10%) 6 s of at most 30 s  success 98.3% (n=58, …) ≥ 99 ? inconclusive: n=58, need ~700 at this rate (≈5 min)". */
+export function waitingLine(plan: RolloutPlan, state: RolloutState, now: number): string {
+	const waited = formatEta(now - state.since).replace('≈', '');
+	const most = formatEta(Math.max(plan.policy.maxWaitMs, plan.intervalMs)).replace('≈', '');
+	const weight = plan.steps[state.position - 1] ?? 0;
+	return `${clockTime(now)} waiting at step ${state.position}/${plan.steps.length} (${weight}%) ${waited} of at most ${most}  ${formatGates(plan, state.gates)}`;
 }
 
 /** Describes the plan in one line: "v3 0 → 100 in 4 steps (25, 50, 75, 100) every 5s; gates: …; on failure: pause". */
@@ -61,5 +85,9 @@ export function describePlan(plan: RolloutPlan, every: string): string {
 	const target = plan.keys[plan.target] ?? '?';
 	const gates = plan.gates.length === 0 ? 'no gates' : `gates ${plan.gates.map(gate => gate.text).join(', ')}`;
 	const count = plan.steps.length === 1 ? '1 step' : `${plan.steps.length} steps`;
-	return `${target} ${plan.start[plan.target] ?? 0} → ${plan.steps.at(-1) ?? plan.start[plan.target] ?? 0} in ${count} (${plan.steps.join(', ')}) every ${every}; ${gates}; on failure: ${plan.onFail}`;
+	const {policy} = plan;
+	const judging = plan.gates.length === 0
+		? ''
+		: `; ${formatConfidence(policy.confidence)} confidence, at most ${formatEta(policy.maxWaitMs).replace('≈', '')} a step, if inconclusive: ${policy.onInconclusive}`;
+	return `${target} ${plan.start[plan.target] ?? 0} → ${plan.steps.at(-1) ?? plan.start[plan.target] ?? 0} in ${count} (${plan.steps.join(', ')}) every ${every}; ${gates}; on failure: ${plan.onFail}${judging}`;
 }

@@ -4,7 +4,11 @@
  * 2 bad usage; 130 interrupted (SIGINT), the last written split left in place.
  */
 import {gitOpsOwner} from '../domain/virtual-service.js';
-import {createPlan, parseGate, parseStepList, weightsAt, type Gate, type RolloutEvent, type RolloutPlan, type RolloutState} from '../domain/rollout.js';
+import {
+	createPlan, gatePolicy, parseConfidence, parseGate, parseStepList, weightsAt,
+	type Gate, type GatePolicyOptions, type OnInconclusive, type RolloutEvent, type RolloutPlan, type RolloutState,
+} from '../domain/rollout.js';
+import {planWriteNote} from '../domain/trail-note.js';
 import {HistoryFile, historyFilePath} from '../trail/history-file.js';
 import {connectionWriter} from '../write/split-writer.js';
 import {routeWeights} from '../domain/virtual-service.js';
@@ -12,16 +16,19 @@ import {connect, type ConnectOptions} from './connect.js';
 import {parseDuration} from '../domain/duration.js';
 import {RolloutDriver} from '../rollout/rollout-driver.js';
 import {
-	clockTime, describePlan, formatGates, formatSplit, gateJson, weightsByKey, type CommandOutput,
+	clockTime, describePlan, formatGates, formatSplit, gateJson, waitingLine, weightsByKey, type CommandOutput,
 } from './shift-output.js';
 import {errorMessage} from '../util/error-message.js';
 
 /** Usage of the command, for `meshtop shift --help` and usage errors. */
 export const shiftUsage = `Usage: meshtop shift <virtualservice> --to VERSION [--step N | --steps 5,10,25,50,100] [--every 30s]
-       [--gate success>=99.5 --gate p99<=500ms --gate min-rps=1] [--on-fail pause|rollback] [--route NAME] [--json]
-Moves traffic to VERSION step by step (default --step 10); before each next step the gates are checked on VERSION's metrics over the
-last interval. A failing gate pauses (leaves the split, exit 1) or rolls back to the starting split (exit 1).
-Ctrl-C stops after the write in flight and leaves the last written split (exit 130).`;
+       [--gate success>=99.5 --gate p99<=500ms --gate min-rps=1 --gate success>=baseline-0.5% --gate p99<=baseline*1.2]
+       [--on-fail pause|rollback] [--max-wait 5x--every] [--on-inconclusive pause|proceed|rollback]
+       [--min-requests 100] [--failure-limit 1] [--confidence 95%] [--route NAME] [--json]
+Moves traffic to VERSION step by step (default --step 10). Each step is judged on the requests it received under its own
+weights: a gate passes when the evidence says it holds (95% interval), fails when it says it does not, and is otherwise
+inconclusive: the step keeps collecting up to --max-wait, then --on-inconclusive applies. A failing gate pauses (leaves the
+split, exit 1) or rolls back to the starting split (exit 1). Ctrl-C stops after the write in flight (exit 130).`;
 
 /** Options of {@link runShift}; flags as the CLI parses them. */
 export interface ShiftOptions extends Omit<ConnectOptions, 'vs' | 'prometheus'> {
@@ -39,6 +46,18 @@ export interface ShiftOptions extends Omit<ConnectOptions, 'vs' | 'prometheus'> 
 	gates?: readonly string[];
 	/** `--on-fail` (default pause). */
 	onFail?: string;
+	/** `--max-wait`: longest a step waits for conclusive evidence, "2m" or milliseconds (default 5 × --every). */
+	maxWait?: string | number;
+	/** `--on-inconclusive` pause|proceed|rollback (default pause). */
+	onInconclusive?: string;
+	/** `--min-requests`: requests a latency gate needs in the step's window (default 100). */
+	minRequests?: number;
+	/** `--failure-limit`: consecutive failed evaluations before --on-fail (default 1). */
+	failureLimit?: number;
+	/** `--confidence`: "95%", "99" or 0.95 (default 95%). */
+	confidence?: string | number;
+	/** `--settle`: traffic left out after each write, "2s" or milliseconds (default one scrape interval). */
+	settle?: string | number;
 	/** `--json`: one JSON event per line instead of text. */
 	json?: boolean;
 	/** History file path (default: MESHTOP_HISTORY, XDG state dir). */
@@ -53,6 +72,12 @@ interface ParsedShift {
 	intervalMs: number;
 	every: string;
 	onFail: 'pause' | 'rollback';
+	/** The judging flags; the scrape interval is added once Prometheus is connected. */
+	policy: Omit<GatePolicyOptions, 'intervalMs' | 'scrapeIntervalMs'>;
+}
+
+function durationFlag(value: string | number | undefined): number | undefined {
+	return value === undefined ? undefined : typeof value === 'number' ? value : parseDuration(value);
 }
 
 function parseShift(options: ShiftOptions): ParsedShift {
@@ -63,7 +88,26 @@ function parseShift(options: ShiftOptions): ParsedShift {
 		throw new Error(`--on-fail must be pause or rollback (got "${onFail}")`);
 	}
 
+	const onInconclusive = options.onInconclusive ?? 'pause';
+	if (onInconclusive !== 'pause' && onInconclusive !== 'proceed' && onInconclusive !== 'rollback') {
+		throw new Error(`--on-inconclusive must be pause, proceed or rollback (got "${onInconclusive}")`);
+	}
+
+	const maxWaitMs = durationFlag(options.maxWait);
+	const settleMs = durationFlag(options.settle);
+	const policy = {
+		// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc reports string here without it (the build fails), while the lint rule sees the narrowed union
+		onInconclusive: onInconclusive as OnInconclusive,
+		...(maxWaitMs === undefined ? {} : {maxWaitMs}),
+		...(settleMs === undefined ? {} : {settleMs}),
+		...(options.minRequests === undefined ? {} : {minRequests: options.minRequests}),
+		...(options.failureLimit === undefined ? {} : {failureLimit: options.failureLimit}),
+		...(options.confidence === undefined ? {} : {confidence: typeof options.confidence === 'number' ? options.confidence : parseConfidence(options.confidence)}),
+	};
+	// Checked now, so a bad flag is a usage error before anything connects.
+	gatePolicy({...policy, intervalMs});
 	return {
+		policy,
 		gates: (options.gates ?? []).map(text => parseGate(text)),
 		...(options.steps === undefined || options.steps === '' ? {} : {steps: typeof options.steps === 'string' ? parseStepList(options.steps, '--steps') : [...options.steps]}),
 		intervalMs,
@@ -143,6 +187,7 @@ async function runPlan(
 			intervalMs: parsed.intervalMs,
 			gates: parsed.gates,
 			onFail: parsed.onFail,
+			policy: {...parsed.policy, ...(connection.prometheus === undefined ? {} : {scrapeIntervalMs: connection.prometheus.scrapeIntervalMs})},
 		});
 	} catch (error) {
 		io.stderr.write(`meshtop shift: ${errorMessage(error)}\n`);
@@ -157,7 +202,7 @@ async function runPlan(
 	const {target} = connection;
 	const where = `${options.vs} ${route.name} (namespace ${connection.namespace}, context ${target.contextName})`;
 	emit(
-		{event: 'plan', vs: options.vs, namespace: connection.namespace, context: target.contextName, route: route.name, target: options.to, steps: plan.steps, intervalMs: plan.intervalMs, gates: plan.gates.map(gate => gate.text), onFail: plan.onFail, start: weightsByKey(plan, plan.start), prometheus: connection.prometheus?.label ?? null},
+		{event: 'plan', vs: options.vs, namespace: connection.namespace, context: target.contextName, route: route.name, target: options.to, steps: plan.steps, intervalMs: plan.intervalMs, gates: plan.gates.map(gate => gate.text), onFail: plan.onFail, policy: plan.policy, baseline: plan.baseline.map(index => plan.keys[index]), start: weightsByKey(plan, plan.start), prometheus: connection.prometheus?.label ?? null},
 		`shift ${where}: ${describePlan(plan, parsed.every)}`,
 	);
 	if (connection.prometheus === undefined && connection.prometheusError !== undefined) {
@@ -167,11 +212,11 @@ async function runPlan(
 	const historyFile = new HistoryFile(historyFilePath({...(options.historyFile === undefined ? {} : {path: options.historyFile}), ...(options.env === undefined ? {} : {env: options.env})}));
 	const writer = connectionWriter({api: connection.api, historyFile, writer: {user: target.user, context: target.contextName, namespace: connection.namespace}});
 	let lastGates: RolloutState['gates'] | undefined;
+	let lastWaitingLine = Number.NEGATIVE_INFINITY;
 	const driver = new RolloutDriver({
 		plan,
 		async apply(weights, position) {
-			const rollingBack = driver.state.phase === 'rolling-back';
-			const note = rollingBack ? `shift rollback to ${position === 0 ? 'the start split' : `step ${position}/${plan.steps.length}`}` : `shift step ${position}/${plan.steps.length}`;
+			const note = planWriteNote('shift', driver.state, position);
 			const result = await writer.write({vs: connection.vs, route: connection.route, change: {weights: weightsByKey(plan, weights)}, reason: {source: 'shift', note}});
 			if (result.kind !== 'written') {
 				throw new Error(result.message);
@@ -182,11 +227,22 @@ async function runPlan(
 				warn(warning);
 			}
 		},
-		fetchMetrics: async () => connection.fetchMetrics(),
+		fetchCounts: async rangeMs => connection.fetchCounts(rangeMs),
 		onUpdate(state, event, previous) {
 			report(plan, state, event, previous, emit, lastGates);
-			if (event.type === 'metrics') {
+			if (event.type === 'counts') {
 				lastGates = state.gates;
+				// A step that waits says why, with the count, but not on every look: once at the hold's end, then each hold.
+				const waiting = state.phase === 'running' && state.goal === null && state.position > 0 && state.gates.some(result => result.outcome === 'inconclusive');
+				if (waiting && event.now >= state.since + plan.intervalMs && event.now - lastWaitingLine >= Math.max(plan.intervalMs, 5000)) {
+					lastWaitingLine = event.now;
+					const line = waitingLine(plan, state, event.now);
+					emit({event: 'waiting', step: state.position, of: plan.steps.length, waitedMs: event.now - state.since, maxWaitMs: plan.policy.maxWaitMs, gates: state.gates.map(result => gateJson(result))}, line);
+				}
+			}
+
+			if (event.type === 'applied') {
+				lastWaitingLine = Number.NEGATIVE_INFINITY;
 			}
 
 			// Headless, nobody is there to resume: a pause ends the run with the split left as it is.
@@ -236,10 +292,11 @@ function report(plan: RolloutPlan, state: RolloutState, event: RolloutEvent, pre
 		return;
 	}
 
-	if (event.type === 'metrics' && state.failedGates !== undefined && previous.failedGates === undefined) {
+	if (event.type === 'counts' && state.failedGates !== undefined && previous.failedGates === undefined) {
+		const failed = state.failedGates.some(result => result.outcome === 'fail');
 		emit(
-			{event: 'gate-failed', step: state.position, of, gates: state.gates.map(result => gateJson(result)), failed: state.failedGates.map(result => result.gate.text)},
-			`${clockTime(event.now)} gate failed at step ${state.position}/${of}  ${formatGates(plan, state.gates)}`,
+			{event: failed ? 'gate-failed' : 'gate-inconclusive', step: state.position, of, gates: state.gates.map(result => gateJson(result)), failed: state.failedGates.map(result => result.gate.text)},
+			`${clockTime(event.now)} ${failed ? 'gate failed' : 'still inconclusive'} at step ${state.position}/${of}  ${formatGates(plan, state.gates)}`,
 		);
 	}
 }
@@ -249,7 +306,7 @@ function conclude(plan: RolloutPlan, final: RolloutState, interrupted: boolean, 
 	const split = formatSplit(plan, weights);
 	const json = {weights: weightsByKey(plan, weights), step: final.position, of: plan.steps.length};
 	if (final.phase === 'completed') {
-		emit({event: 'completed', ...json}, `done: ${split}${final.reason === undefined ? '' : ` (${final.reason})`}`);
+		emit({event: 'completed', ...json, reason: final.reason ?? null}, `done: ${split}${final.reason === undefined ? '' : ` (${final.reason})`}`);
 		return 0;
 	}
 

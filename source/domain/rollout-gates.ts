@@ -1,10 +1,15 @@
-import type {VersionMetrics} from './metrics.js';
-
 /** The metric a gate watches; success is in percent, p50/p99 in milliseconds, rps in requests per second. */
 export type GateMetric = 'success' | 'p99' | 'p50' | 'rps';
 
 /** How a gate compares the observed value with its threshold. */
 export type GateComparator = '>=' | '<=' | '>' | '<';
+
+/**
+ * A threshold relative to the old version over the same window (Kayenta's canary-vs-baseline judgement), so a
+ * mesh-wide incident that hurts every version does not blame the new one: `success>=baseline-0.5%` (points
+ * below the baseline's success), `p99<=baseline*1.2` (a factor) or `p99<=baseline+50ms` (an offset).
+ */
+export type BaselineThreshold = {kind: 'offset'; offset: number} | {kind: 'ratio'; factor: number};
 
 /** A health condition the target version must meet before a plan moves on. */
 export interface Gate {
@@ -12,24 +17,12 @@ export interface Gate {
 	metric: GateMetric;
 	/** Observed value `comparator` threshold must hold. */
 	comparator: GateComparator;
-	/** In the metric's unit: percent for success, milliseconds for latency, requests/s for rps. */
+	/** In the metric's unit: percent for success, milliseconds for latency, requests/s for rps. For a baseline gate, the offset (or factor). */
 	threshold: number;
+	/** Set when the threshold is relative to the baseline (the versions traffic moves away from). */
+	baseline?: BaselineThreshold;
 	/** The text the user wrote, kept so reports quote the user's own words. */
 	text: string;
-}
-
-/** The verdict of one gate on one metrics snapshot. */
-export interface GateResult {
-	/** The gate that was evaluated. */
-	gate: Gate;
-	/** Observed value in the gate's unit; null when there was nothing to measure. */
-	value: number | null;
-	/** Copy of the gate's threshold, so a display needs only the result. */
-	threshold: number;
-	/** True only when the value was measured and meets the threshold: silence never passes. */
-	pass: boolean;
-	/** Human explanation, e.g. "79.8% < 99.5%" or "insufficient data (no requests)". */
-	reason: string;
 }
 
 const metricAliases: Record<string, GateMetric> = {
@@ -40,7 +33,7 @@ const metricAliases: Record<string, GateMetric> = {
 	rps: 'rps',
 };
 
-const gateExamples = 'e.g. success>=99.5, p99<=500ms, min-rps=1';
+const gateExamples = 'e.g. success>=99.5, p99<=500ms, min-rps=1, success>=baseline-0.5%, p99<=baseline*1.2';
 
 function gateError(text: string, why: string): Error {
 	return new Error(`invalid gate "${text}": ${why} (${gateExamples}; metrics: success, p99, p50, rps)`);
@@ -117,116 +110,44 @@ export function parseGate(text: string): Gate {
 	const metric = metricOf(comparison[1] ?? '', text);
 	const rawComparator = comparison[2] ?? '';
 	const comparator = (rawComparator === '=>' ? '>=' : rawComparator === '=<' ? '<=' : rawComparator) as GateComparator;
-	return {metric, comparator, threshold: parseThreshold(metric, comparison[3] ?? '', text), text: trimmed};
-}
-
-/** Formats a value in the gate's unit: "99.8%", "12ms", "9.8". */
-export function formatGateValue(metric: GateMetric, value: number): string {
-	switch (metric) {
-		case 'success': {
-			return `${value.toFixed(1)}%`;
-		}
-
-		case 'p50':
-		case 'p99': {
-			return `${value < 10 ? value.toFixed(1) : Math.round(value).toString()}ms`;
-		}
-
-		case 'rps': {
-			return value.toFixed(1);
-		}
-	}
-}
-
-function formatThreshold(gate: Gate): string {
-	switch (gate.metric) {
-		case 'success': {
-			return String(gate.threshold);
-		}
-
-		case 'p50':
-		case 'p99': {
-			return `${gate.threshold}ms`;
-		}
-
-		case 'rps': {
-			return String(gate.threshold);
-		}
-	}
-}
-
-const prettyComparator: Record<GateComparator, string> = {'>=': '≥', '<=': '≤', '>': '>', '<': '<'};
-
-const negatedComparator: Record<GateComparator, string> = {'>=': '<', '<=': '>', '>': '≤', '<': '≥'};
-
-function holds(value: number, comparator: GateComparator, threshold: number): boolean {
-	switch (comparator) {
-		case '>=': {
-			return value >= threshold;
-		}
-
-		case '<=': {
-			return value <= threshold;
-		}
-
-		case '>': {
-			return value > threshold;
-		}
-
-		case '<': {
-			return value < threshold;
-		}
-	}
-}
-
-function observed(metric: GateMetric, metrics: VersionMetrics): number | null {
-	const raw = metric === 'success'
-		? (metrics.successRate === null ? null : metrics.successRate * 100)
-		: metric === 'p99' ? metrics.p99Ms : metric === 'p50' ? metrics.p50Ms : metrics.rps;
-	return raw === null || !Number.isFinite(raw) ? null : raw;
-}
-
-/**
- * Judges every gate against the target version's metrics.
- * Silence is not health: no metrics, no requests, or fewer requests per second than a `min-rps` gate asks for
- * make the quality gates fail with "insufficient data", so a plan never promotes a version nobody has called.
- */
-export function evaluateGates(gates: readonly Gate[], metrics: VersionMetrics | undefined): GateResult[] {
-	const volumeGates = gates.filter(gate => gate.metric === 'rps');
-	const rps = metrics ? observed('rps', metrics) : null;
-	const tooQuiet = rps === null || rps <= 0
-		? 'insufficient data (no requests)'
-		: volumeGates.some(gate => !holds(rps, gate.comparator, gate.threshold))
-			? `insufficient data (rps ${formatGateValue('rps', rps)} below the minimum volume)`
-			: undefined;
-	return gates.map(gate => {
-		const value = metrics ? observed(gate.metric, metrics) : null;
-		const base = {gate, value, threshold: gate.threshold};
-		if (!metrics) {
-			return {...base, pass: false, reason: 'insufficient data (no metrics)'};
-		}
-
-		if (gate.metric !== 'rps' && tooQuiet !== undefined) {
-			return {...base, pass: false, reason: tooQuiet};
-		}
-
-		if (value === null) {
-			return {...base, pass: false, reason: 'insufficient data (no samples)'};
-		}
-
-		const pass = holds(value, gate.comparator, gate.threshold);
-		const comparator = pass ? prettyComparator[gate.comparator] : negatedComparator[gate.comparator];
-		return {...base, pass, reason: `${formatGateValue(gate.metric, value)} ${comparator} ${formatThreshold(gate)}`};
-	});
-}
-
-/** One gate verdict as shown on a progress line: `success 100.0% ≥ 99.5 ✓`, or `p99 ? (insufficient data …) ✗`. */
-export function formatGateResult(result: GateResult): string {
-	const name = result.gate.metric;
-	const mark = result.pass ? '✓' : '✗';
-	if (result.value === null || result.reason.startsWith('insufficient')) {
-		return `${name} ${result.reason} ✗`;
+	const value = comparison[3] ?? '';
+	if (/^baseline\b/i.test(value.trim())) {
+		const baseline = parseBaseline(metric, value, text);
+		return {metric, comparator, threshold: baseline.kind === 'ratio' ? baseline.factor : baseline.offset, baseline, text: trimmed};
 	}
 
-	return `${name} ${result.reason} ${mark}`;
+	return {metric, comparator, threshold: parseThreshold(metric, value, text), text: trimmed};
+}
+
+/** `baseline`, `baseline-0.5%` / `baseline+0.5` (points of success), `baseline*1.2`, `baseline+50ms` (latency). */
+function parseBaseline(metric: GateMetric, raw: string, text: string): BaselineThreshold {
+	if (metric === 'rps') {
+		throw gateError(text, 'rps is a volume, not compared with the baseline');
+	}
+
+	const match = /^baseline\s*(?:([*+-])\s*(.+))?$/i.exec(raw.trim());
+	if (!match) {
+		throw gateError(text, `"${raw}" is not baseline, baseline-X, baseline+X or baseline*F`);
+	}
+
+	const operator = match[1];
+	if (operator === undefined) {
+		return metric === 'success' ? {kind: 'offset', offset: 0} : {kind: 'ratio', factor: 1};
+	}
+
+	if (operator === '*') {
+		if (metric === 'success') {
+			throw gateError(text, 'compare success with the baseline in points, e.g. success>=baseline-0.5%');
+		}
+
+		const factor = Number(match[2]);
+		if (!(factor > 0) || !/^\d*\.?\d+$/.test((match[2] ?? '').trim())) {
+			throw gateError(text, `"${match[2] ?? ''}" is not a positive factor`);
+		}
+
+		return {kind: 'ratio', factor};
+	}
+
+	const amount = parseThreshold(metric, match[2] ?? '', text);
+	return {kind: 'offset', offset: operator === '-' ? -amount : amount};
 }

@@ -2,6 +2,7 @@
  * The fixed part of a progressive migration: the ladder of target weights, the plan the user chose,
  * and the split at each rung. Pure; the moving part is the state machine in rollout.ts.
  */
+import {gatePolicy, type GatePolicy, type GatePolicyOptions} from './gate-policy.js';
 import type {Gate} from './rollout-gates.js';
 import {normalizeWeights, shiftWeights} from './weights.js';
 
@@ -100,6 +101,10 @@ export interface RolloutPlan {
 	gates: readonly Gate[];
 	/** Reaction to a failing gate. */
 	onFail: OnFail;
+	/** How the gates judge a step: looks, error per look, minimum sample, what an inconclusive step does. */
+	policy: GatePolicy;
+	/** Indices of the versions traffic moves away from (weight > 0 at the start): what baseline gates compare with. */
+	baseline: readonly number[];
 }
 
 /** Input of {@link createPlan}: the plan in the user's terms. */
@@ -122,6 +127,8 @@ export interface CreatePlanOptions {
 	gates?: readonly Gate[];
 	/** Default 'pause'. */
 	onFail?: OnFail;
+	/** Judging rules (confidence, max wait, …); defaults from {@link gatePolicy}. */
+	policy?: Omit<GatePolicyOptions, 'intervalMs'>;
 }
 
 /** Validates the user's choices against the route and builds a plan; throws with a message for the user. */
@@ -149,6 +156,8 @@ export function createPlan(options: CreatePlanOptions): RolloutPlan {
 		intervalMs: options.intervalMs,
 		gates: [...(options.gates ?? [])],
 		onFail: options.onFail ?? 'pause',
+		policy: gatePolicy({...options.policy, intervalMs: options.intervalMs}),
+		baseline: start.flatMap((weight, index) => (index !== target && weight > 0 ? [index] : [])),
 	};
 }
 

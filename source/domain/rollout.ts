@@ -3,14 +3,20 @@
  * and `nextAction` tells whoever drives it (the shift command, the console) what to do next.
  * No I/O and no timers here, so every decision can be replayed in a test.
  */
-import type {MetricsSnapshot} from './metrics.js';
-import {evaluateGates, type GateResult} from './rollout-gates.js';
+import {judgeGates, unknownResults, type GateResult} from './gate-evidence.js';
+import {lookSchedule, nextLookMs, perLookAlpha} from './gate-policy.js';
 import {weightsAt, type RollbackMode, type RolloutPlan} from './rollout-plan.js';
+import {combineCounts, type StepCounts} from './step-counts.js';
 
-export {evaluateGates, formatGateResult, formatGateValue, parseGate} from './rollout-gates.js';
-export type {Gate, GateComparator, GateMetric, GateResult} from './rollout-gates.js';
+export {parseGate} from './rollout-gates.js';
+export {formatGateResult, judgeGates} from './gate-evidence.js';
+export type {GateEvidence, GateLook, GateOutcome, GateResult} from './gate-evidence.js';
+export type {BaselineThreshold, Gate, GateComparator, GateMetric} from './rollout-gates.js';
+export {gatePolicy, lookSchedule, parseConfidence, perLookAlpha} from './gate-policy.js';
+export type {GatePolicy, GatePolicyOptions, LookSchedule, OnInconclusive} from './gate-policy.js';
 export {createPlan, parseStepList, planSteps, weightsAt} from './rollout-plan.js';
 export type {CreatePlanOptions, OnFail, PlanStepsOptions, RollbackMode, RolloutPlan} from './rollout-plan.js';
+export type {StepCounts, VersionCounts} from './step-counts.js';
 
 /** Where a plan is in its life; 'completed' and 'rolled-back' are final. */
 export type RolloutPhase = 'running' | 'paused' | 'rolling-back' | 'completed' | 'rolled-back';
@@ -35,11 +41,17 @@ export interface RolloutState {
 	rollbackMode: RollbackMode;
 	/** True after `promote`: the final step completes the plan without another hold. */
 	promoted: boolean;
-	/** Latest metrics received, for display. */
-	metrics?: MetricsSnapshot;
-	/** Latest gate verdicts on the target version, for display. */
+	/** Latest counts the gates judged, for display. */
+	counts?: StepCounts;
+	/** Latest gate verdicts on the target version, with their evidence. */
 	gates: GateResult[];
-	/** Verdicts that stopped the plan (pause or rollback on failure). */
+	/** Looks taken at the current step's traffic (each spends part of the step's error budget). */
+	looks: number;
+	/** When the last look was taken (epoch ms); undefined before the step's first look. */
+	lastLookAt?: number;
+	/** Consecutive looks with a failing gate (against the policy's failure limit). */
+	failedLooks: number;
+	/** Verdicts that stopped the plan (pause or rollback on a failure, or on evidence still inconclusive at the maximum wait). */
 	failedGates?: GateResult[];
 	/** Why the plan paused, rolls back or ended, in words for the user. */
 	reason?: string;
@@ -50,7 +62,7 @@ export interface RolloutState {
 /** Things that happen to a plan. */
 export type RolloutEvent =
 	| {type: 'tick'; now: number}
-	| {type: 'metrics'; now: number; snapshot?: MetricsSnapshot; error?: string}
+	| {type: 'counts'; now: number; counts?: StepCounts; error?: string}
 	| {type: 'pause'; now: number}
 	| {type: 'resume'; now: number}
 	| {type: 'rollback'; now: number; mode: RollbackMode}
@@ -61,7 +73,7 @@ export type RolloutEvent =
 /** What the driver should do now. */
 export type RolloutAction =
 	| {kind: 'apply'; position: number; weights: number[]}
-	| {kind: 'evaluate'}
+	| {kind: 'evaluate'; rangeMs: number}
 	| {kind: 'wait'; until: number | null}
 	| {kind: 'done'; phase: 'completed' | 'rolled-back'};
 
@@ -79,6 +91,8 @@ export function createRollout(plan: RolloutPlan, now: number): RolloutState {
 		rollbackMode: 'immediate',
 		promoted: false,
 		gates: [],
+		looks: 0,
+		failedLooks: 0,
 		...(nothingToDo ? {reason: `${plan.keys[plan.target] ?? 'target'} already has ${plan.start[plan.target] ?? 0}%`} : {}),
 	};
 }
@@ -93,15 +107,6 @@ function lastPosition(state: RolloutState): number {
 
 function targetKey(plan: RolloutPlan): string {
 	return plan.keys[plan.target] ?? '';
-}
-
-function judge(state: RolloutState, snapshot: MetricsSnapshot | undefined, error: string | undefined): GateResult[] {
-	const results = evaluateGates(state.plan.gates, snapshot?.byVersion[targetKey(state.plan)]);
-	if (error === undefined) {
-		return results;
-	}
-
-	return results.map(result => ({...result, pass: false, value: null, reason: `insufficient data (metrics unavailable: ${error})`}));
 }
 
 function describeFailure(failed: readonly GateResult[]): string {
@@ -119,34 +124,108 @@ export function holdDeadline(state: RolloutState): number | undefined {
 	return state.since + state.plan.intervalMs;
 }
 
-function onMetrics(state: RolloutState, event: Extract<RolloutEvent, {type: 'metrics'}>): RolloutState {
-	const gates = judge(state, event.snapshot, event.error);
-	const next: RolloutState = {...state, now: event.now, gates, ...(event.snapshot ? {metrics: event.snapshot} : {})};
+/** The window a look at `now` judges: from the write plus the settle time to now (0 before the settle time is over). */
+export function evidenceWindowMs(state: RolloutState, now: number): number {
+	return Math.max(0, now - state.since - state.plan.policy.settleMs);
+}
+
+/** When the running step takes its next look (epoch ms); without gates, the hold's end is the only moment that matters. */
+export function nextLookAt(state: RolloutState): number {
+	if (state.plan.gates.length === 0) {
+		return state.since + state.plan.intervalMs;
+	}
+
+	const schedule = lookSchedule(state.plan.policy, state.plan.intervalMs);
+	return state.since + nextLookMs(schedule, state.lastLookAt === undefined ? undefined : state.lastLookAt - state.since);
+}
+
+/** The target's and the baseline's names and counts at the current position. */
+function lookAt(state: RolloutState, counts: StepCounts | undefined, now: number, final: boolean) {
+	const {plan} = state;
+	const schedule = lookSchedule(plan.policy, plan.intervalMs);
+	const weights = weightsAt(plan, state.position);
+	return {
+		target: counts?.byVersion[targetKey(plan)],
+		baseline: plan.baseline.length === 0 ? undefined : combineCounts(plan.baseline.map(index => counts?.byVersion[plan.keys[index] ?? ''])),
+		baselineLabel: plan.baseline.map(index => plan.keys[index] ?? '?').join('+'),
+		baselineActive: plan.baseline.some(index => (weights[index] ?? 0) > 0),
+		windowMs: counts?.rangeMs ?? evidenceWindowMs(state, now),
+		alpha: perLookAlpha(plan.policy, schedule),
+		confidence: plan.policy.confidence,
+		minRequests: plan.policy.minRequests,
+		final,
+	};
+}
+
+/** The step passed: on to the next one, or done after the last. */
+function advance(state: RolloutState, note?: string): RolloutState {
+	if (state.position >= lastPosition(state)) {
+		const reason = `${targetKey(state.plan)} reached ${state.plan.steps.at(-1) ?? 100}% ${note ?? 'with every gate passing'}`;
+		return {...state, phase: 'completed', reason};
+	}
+
+	return {...state, goal: state.position + 1};
+}
+
+function stop(state: RolloutState, how: 'pause' | 'rollback', failed: GateResult[], reason: string): RolloutState {
+	if (how === 'rollback') {
+		return {...state, phase: 'rolling-back', rollbackMode: 'immediate', goal: 0, failedGates: failed, reason};
+	}
+
+	return {...state, phase: 'paused', resumeTo: 'running', failedGates: failed, reason};
+}
+
+function onCounts(state: RolloutState, event: Extract<RolloutEvent, {type: 'counts'}>): RolloutState {
 	const deadline = holdDeadline(state);
-	if (state.phase !== 'running' || deadline === undefined || event.now < deadline || state.position === 0) {
+	if (state.phase !== 'running' || deadline === undefined || state.position === 0) {
+		return {...state, now: event.now};
+	}
+
+	const {plan} = state;
+	const final = event.now >= state.since + Math.max(plan.policy.maxWaitMs, plan.intervalMs);
+	const look = lookAt(state, event.counts, event.now, final);
+	const gates = event.error === undefined ? judgeGates(plan.gates, look) : unknownResults(plan.gates, event.error, look);
+	const failing = gates.filter(result => result.outcome === 'fail');
+	const failedLooks = failing.length > 0 ? state.failedLooks + 1 : 0;
+	const next: RolloutState = {
+		...state, now: event.now, gates, looks: state.looks + 1, lastLookAt: event.now, failedLooks,
+		...(event.counts === undefined ? {} : {counts: event.counts}),
+	};
+	const at = `${plan.steps[state.position - 1] ?? 0}%`;
+	// A failure stops the step at once (no need to wait out the hold: the evidence is enough); the failure limit
+	// asks for that many consecutive failing looks, except on the last look, after which there is no other.
+	if (failing.length > 0 && (failedLooks >= plan.policy.failureLimit || final)) {
+		return stop(next, plan.onFail, failing, `gate failed at ${at}: ${describeFailure(failing)}`);
+	}
+
+	const undecided = gates.filter(result => result.outcome !== 'pass' && result.outcome !== 'skipped');
+	if (undecided.length === 0) {
+		return event.now >= deadline ? advance(next) : next;
+	}
+
+	if (!final) {
 		return next;
 	}
 
-	const failed = gates.filter(result => !result.pass);
-	if (failed.length === 0) {
-		if (state.position >= lastPosition(state)) {
-			return {...next, phase: 'completed', reason: `${targetKey(state.plan)} reached ${state.plan.steps.at(-1) ?? 100}% with every gate passing`};
+	const waited = Math.round((event.now - state.since) / 1000);
+	const reason = `inconclusive at ${at} after ${waited} s: ${describeFailure(undecided)}`;
+	if (plan.policy.onInconclusive === 'proceed') {
+		// Proceeding on doubt is the user's choice; proceeding on silence is not: no requests means nothing was tried.
+		const target = look.target?.requests ?? 0;
+		if (event.error !== undefined || target < 0.5) {
+			return stop(next, 'pause', undecided, `${reason} (no requests reached ${targetKey(plan)}: not proceeding on silence)`);
 		}
 
-		return {...next, goal: state.position + 1};
+		return advance({...next, reason: `proceeded on inconclusive evidence at ${at}: ${describeFailure(undecided)}`}, 'proceeding on inconclusive evidence');
 	}
 
-	const reason = `gate failed at ${state.plan.steps[state.position - 1] ?? 0}%: ${describeFailure(failed)}`;
-	if (state.plan.onFail === 'rollback') {
-		return {...next, phase: 'rolling-back', rollbackMode: 'immediate', goal: 0, failedGates: failed, reason};
-	}
-
-	return {...next, phase: 'paused', resumeTo: 'running', failedGates: failed, reason};
+	return stop(next, plan.policy.onInconclusive, undecided, reason);
 }
 
 function onApplied(state: RolloutState, event: Extract<RolloutEvent, {type: 'applied'}>): RolloutState {
-	const next: RolloutState = {...state, now: event.now, position: event.position, since: event.now};
+	const next: RolloutState = {...state, now: event.now, position: event.position, since: event.now, looks: 0, failedLooks: 0};
 	delete next.error;
+	delete next.lastLookAt;
 	if (next.goal === event.position) {
 		next.goal = null;
 	}
@@ -178,8 +257,8 @@ export function rolloutReducer(state: RolloutState, event: RolloutEvent): Rollou
 			return {...state, now: event.now};
 		}
 
-		case 'metrics': {
-			return onMetrics(state, event);
+		case 'counts': {
+			return onCounts(state, event);
 		}
 
 		case 'pause': {
@@ -195,9 +274,11 @@ export function rolloutReducer(state: RolloutState, event: RolloutEvent): Rollou
 				return {...state, now: event.now};
 			}
 
-			const next: RolloutState = {...state, now: event.now, phase: state.resumeTo, since: event.now};
+			// The hold and the evidence start over: the looks already taken spent the old window's error budget.
+			const next: RolloutState = {...state, now: event.now, phase: state.resumeTo, since: event.now, looks: 0, failedLooks: 0};
 			delete next.reason;
 			delete next.failedGates;
+			delete next.lastLookAt;
 			// At the start split there is nothing to judge: go straight to the first step again.
 			if (next.phase === 'running' && next.goal === null && next.position === 0) {
 				next.goal = 1;
@@ -268,17 +349,22 @@ export function nextAction(state: RolloutState, now: number): RolloutAction {
 		return {kind: 'apply', position: 1, weights: weightsAt(state.plan, 1)};
 	}
 
-	const deadline = state.since + state.plan.intervalMs;
-	if (now < deadline) {
-		return {kind: 'wait', until: deadline};
-	}
-
 	if (state.phase === 'rolling-back') {
+		const deadline = state.since + state.plan.intervalMs;
+		if (now < deadline) {
+			return {kind: 'wait', until: deadline};
+		}
+
 		const position = Math.max(0, state.position - 1);
 		return {kind: 'apply', position, weights: weightsAt(state.plan, position)};
 	}
 
-	return {kind: 'evaluate'};
+	const look = nextLookAt(state);
+	if (now < look) {
+		return {kind: 'wait', until: look};
+	}
+
+	return {kind: 'evaluate', rangeMs: evidenceWindowMs(state, now)};
 }
 
 /** Progress for a bar and a countdown: which step of how many, the target's weight now, and when the hold ends. */
@@ -291,6 +377,8 @@ export interface RolloutProgress {
 	targetWeight: number;
 	/** End of the current hold (epoch ms), when one is running. */
 	nextAt?: number;
+	/** Latest moment the step may still wait for evidence (epoch ms), when one is running. */
+	maxWaitAt?: number;
 }
 
 /** Summarizes the state for display. */
@@ -301,5 +389,6 @@ export function rolloutProgress(state: RolloutState): RolloutProgress {
 		stepCount: state.plan.steps.length,
 		targetWeight: weightsAt(state.plan, state.position)[state.plan.target] ?? 0,
 		...(deadline === undefined ? {} : {nextAt: deadline}),
+		...(deadline === undefined || state.phase !== 'running' || state.plan.gates.length === 0 ? {} : {maxWaitAt: state.since + Math.max(state.plan.policy.maxWaitMs, state.plan.intervalMs)}),
 	};
 }

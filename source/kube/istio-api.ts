@@ -52,6 +52,15 @@ function timeOf(event: CoreV1Event): string {
 	return time === undefined ? '' : String(time);
 }
 
+/**
+ * Creation order of an event: its resourceVersion, which etcd-backed servers hand out increasing. Opaque by
+ * contract, so it only breaks ties of equal timestamps, and a non-numeric one sorts as unknown (0).
+ */
+function creationOrder(event: CoreV1Event): number {
+	const order = Number(event.metadata.resourceVersion);
+	return Number.isSafeInteger(order) ? order : 0;
+}
+
 /** Finds the networking.istio.io version served (prefers v1, then v1beta1, v1alpha3) via API discovery; cached per instance. */
 export class IstioApi {
 	private readonly target: KubeTarget;
@@ -182,8 +191,10 @@ export class IstioApi {
 		// Filtered again here: field selectors on events are not guaranteed by every server (the sim, older clusters).
 		return list.items
 			.filter(event => event.involvedObject.name === involvedName && (event.involvedObject.kind === undefined || event.involvedObject.kind === 'VirtualService'))
-			.map(event => ({time: timeOf(event), reason: event.reason ?? '', message: event.message ?? ''}))
-			.sort((a, b) => a.time.localeCompare(b.time));
+			.map(event => ({time: timeOf(event), order: creationOrder(event), reason: event.reason ?? '', message: event.message ?? ''}))
+			// Event timestamps have one-second resolution: events of the same second keep the order they were created in.
+			.sort((a, b) => a.time.localeCompare(b.time) || a.order - b.order)
+			.map(({order: _order, ...event}) => event);
 	}
 
 	private async discoverVersion(): Promise<string> {

@@ -6,6 +6,7 @@ import {WebSocketHandler} from '@kubernetes/client-node/dist/web-socket-handler.
 import type {KubeTarget} from './config.js';
 import {toKubeError} from './errors.js';
 import {findServingPod} from './pods.js';
+import {watchForwardedPods} from './pod-watch.js';
 import {listenOnLoopback} from '../net/listen.js';
 
 /** State of a port-forward: 'reconnecting' while the pod is being found again, 'failed' when it cannot be. */
@@ -260,6 +261,11 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 		void accept(socket);
 	});
 	const port = await listenOnLoopback(server);
+	const podWatch = watchForwardedPods(target, where, (pod, why) => {
+		if (status.state === 'ready' && status.pod === pod) {
+			void resolvePod(`pod ${where.namespace}/${pod} ${why}`);
+		}
+	});
 
 	return {
 		url: `http://127.0.0.1:${port}`,
@@ -276,6 +282,7 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 			}
 
 			stopped = true;
+			podWatch.stop();
 			clearTimeout(timer);
 			wakeSleep?.();
 			listeners.clear();

@@ -4,6 +4,7 @@
  */
 import type {Destination, DestinationRuleInfo, VirtualService} from '../domain/virtual-service.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
+import type {StepCounts} from '../domain/step-counts.js';
 import type {SplitWriter} from './split-writer.js';
 
 /** Health of a live data source (the VirtualService watch, Prometheus), as the header shows it. */
@@ -39,6 +40,10 @@ export interface ConsoleServices {
 	writer: SplitWriter;
 	/** One refresh of metrics for the given destinations (a constant number of queries). */
 	fetchMetrics(destinations: readonly Destination[]): Promise<MetricsSnapshot>;
+	/** Counts of the destinations over the last `rangeMs`, for a rollout's gates (a constant number of queries). */
+	fetchCounts(destinations: readonly Destination[], rangeMs: number): Promise<StepCounts>;
+	/** Prometheus' scrape interval in milliseconds once known: a rollout's gates look once per scrape. */
+	scrapeIntervalMs?(): number | undefined;
 	/** Prometheus connection changes (port-forward reconnects); returns its stop. */
 	watchPrometheus?(listener: (status: PrometheusStatus) => void): () => void;
 }

@@ -4,9 +4,10 @@ import type {PrometheusClient, PrometheusSample} from './client.js';
 import {metricQueries} from './queries.js';
 
 /** Samples of one query indexed by service, then version ('' for series without a version label). */
-type SeriesIndex = Map<string, Map<string, number>>;
+export type SeriesIndex = Map<string, Map<string, number>>;
 
-function indexSamples(samples: readonly PrometheusSample[]): SeriesIndex {
+/** Indexes one query's samples by service and version. */
+export function indexSamples(samples: readonly PrometheusSample[]): SeriesIndex {
 	const index: SeriesIndex = new Map();
 	for (const sample of samples) {
 		const service = sample.metric['destination_service_name'] ?? '';
@@ -24,7 +25,7 @@ function indexSamples(samples: readonly PrometheusSample[]): SeriesIndex {
 }
 
 /** The values of a destination's series: one version, or every version of the service when the version is unknown. */
-function valuesOf(index: SeriesIndex, destination: Destination): number[] {
+export function valuesOf(index: SeriesIndex, destination: Destination): number[] {
 	const versions = index.get(destination.metric.service);
 	if (versions === undefined) {
 		return [];
@@ -38,7 +39,8 @@ function valuesOf(index: SeriesIndex, destination: Destination): number[] {
 	return value === undefined ? [] : [value];
 }
 
-function sumOf(values: readonly number[]): number {
+/** Sum of the finite values. */
+export function sumOf(values: readonly number[]): number {
 	return values.reduce((sum, value) => sum + (Number.isFinite(value) ? value : 0), 0);
 }
 
@@ -46,7 +48,7 @@ function sumOf(values: readonly number[]): number {
  * A latency of a destination, null without data. Quantiles of several series cannot be combined exactly,
  * so for a whole service with several versions this is the slowest version's (an upper bound, the safe side for a gate).
  */
-function latencyOf(values: readonly number[]): number | null {
+export function latencyOf(values: readonly number[]): number | null {
 	const finite = values.filter(value => Number.isFinite(value));
 	return finite.length === 0 ? null : Math.max(...finite);
 }

@@ -90,3 +90,26 @@ export function metricQueries(destinations: readonly Destination[], window: stri
 		p99: latencyQuantile(0.99, destinations, window),
 	};
 }
+
+/**
+ * A step's range Δ as a PromQL duration: whole milliseconds, at least 1 ms ("5500ms"; "6s" when exact).
+ * increase() needs two samples inside it, so a Δ shorter than two scrapes answers nothing, and the gate waits.
+ */
+export function countRange(rangeMs: number): string {
+	return formatDuration(Math.max(1, Math.round(rangeMs)));
+}
+
+/**
+ * The PromQL for the gates of one evaluation: requests, non-5xx requests and the latency quantiles as counts over the
+ * step's window with `increase(...[Δ])` (not rates), for ALL destinations at once, grouped like {@link metricQueries}.
+ * A quantile over increase() is the quantile of the requests in the window, as with rate().
+ */
+export function countQueries(destinations: readonly Destination[], range: string): {requests: string; successes: string; p50: string; p99: string} {
+	const quantile = (q: number) => `histogram_quantile(${q}, sum by (${groupBy}, le) (increase(istio_request_duration_milliseconds_bucket${selector(destinations)}[${range}])))`;
+	return {
+		requests: `sum by (${groupBy}) (increase(istio_requests_total${selector(destinations)}[${range}]))`,
+		successes: `sum by (${groupBy}) (increase(istio_requests_total${selector(destinations, ['response_code!~"5.."'])}[${range}]))`,
+		p50: quantile(0.5),
+		p99: quantile(0.99),
+	};
+}

@@ -2,10 +2,9 @@
  * Runs a rollout plan against the world: asks the pure state machine what to do, does it (write, measure, wait),
  * and feeds the outcome back. The shift command and the console share it, so a plan behaves the same in both.
  */
-import type {MetricsSnapshot} from '../domain/metrics.js';
 import {
 	createRollout, nextAction, rolloutReducer,
-	type RollbackMode, type RolloutEvent, type RolloutPlan, type RolloutState,
+	type RollbackMode, type RolloutEvent, type RolloutPlan, type RolloutState, type StepCounts,
 } from '../domain/rollout.js';
 import {errorMessage} from '../util/error-message.js';
 import {systemClock, type Clock} from '../util/clock.js';
@@ -16,8 +15,11 @@ export interface RolloutDriverOptions {
 	plan: RolloutPlan;
 	/** Writes a split (aligned with plan.keys) and records it; rejects when nothing was written. */
 	apply(weights: number[], position: number): Promise<void>;
-	/** One metrics refresh for the route's versions (the same path as the console: one query per metric). */
-	fetchMetrics(): Promise<MetricsSnapshot>;
+	/**
+	 * Counts of every version of the route over the last `rangeMs` (increase(...[Δ]), one query per metric):
+	 * the step's own traffic since its write, minus the settle time.
+	 */
+	fetchCounts(rangeMs: number): Promise<StepCounts>;
 	/** Default: the system clock. */
 	clock?: Clock;
 	/** Called after every event with the new and previous state (progress output, the console's store). */
@@ -95,11 +97,6 @@ export class RolloutDriver {
 		this.send({type: 'promote', now: this.clock.now()});
 	}
 
-	/** Feeds metrics the caller fetched anyway (the console's refresh), for display and for a decision that is due. */
-	observe(snapshot: MetricsSnapshot): void {
-		this.send({type: 'metrics', now: this.clock.now(), snapshot});
-	}
-
 	/** Stops the loop and its timer; resolves once a write in flight has finished, so its result is known and recorded. */
 	async stop(): Promise<RolloutState | undefined> {
 		this.stopped = true;
@@ -174,12 +171,18 @@ export class RolloutDriver {
 					}
 
 					this.lastEvaluation = this.clock.now();
+					if (this.options.plan.gates.length === 0) {
+						// Nothing to judge: the hold alone decides, and no Prometheus is needed.
+						this.dispatch({type: 'counts', now: this.clock.now()});
+						break;
+					}
+
 					try {
 						// eslint-disable-next-line no-await-in-loop -- gates are measured between steps, never alongside a write
-						const snapshot = await this.options.fetchMetrics();
-						this.dispatch({type: 'metrics', now: this.clock.now(), snapshot});
+						const counts = await this.options.fetchCounts(action.rangeMs);
+						this.dispatch({type: 'counts', now: this.clock.now(), counts});
 					} catch (error) {
-						this.dispatch({type: 'metrics', now: this.clock.now(), error: errorMessage(error)});
+						this.dispatch({type: 'counts', now: this.clock.now(), error: errorMessage(error)});
 					}
 
 					break;

@@ -1,5 +1,4 @@
 import {routesOf, type Route, type VirtualService} from '../domain/virtual-service.js';
-import type {MetricsSnapshot} from '../domain/metrics.js';
 import type {WeightChange} from '../domain/weight-change.js';
 import {RolloutDriver} from '../rollout/rollout-driver.js';
 import type {ConsoleServices} from '../ports/console-services.js';
@@ -7,6 +6,7 @@ import type {SplitChange, WriteOutcome, WriteReason} from '../ports/split-writer
 import {systemClock, type Clock} from '../util/clock.js';
 import {errorMessage} from '../util/error-message.js';
 import {planFromForm} from './plan-form.js';
+import {planWriteNote} from '../domain/trail-note.js';
 import {rolloutActive} from './app-state.js';
 import type {Store} from './store.js';
 import type {Action, WriteOrigin} from './actions.js';
@@ -98,10 +98,6 @@ export class ConsoleController {
 			}
 
 			this.dispatch({type: 'metricsReceived', snapshot});
-			// The rollout shows its gates on the same numbers as the table.
-			if (this.driver !== undefined && !this.driver.finished && this.running) {
-				this.driver.observe(snapshot);
-			}
 		} catch (error) {
 			if (this.running) {
 				this.dispatch({type: 'metricsFailed', error: errorMessage(error)});
@@ -162,7 +158,7 @@ export class ConsoleController {
 			return;
 		}
 
-		const parsed = planFromForm(state.planForm, route);
+		const parsed = planFromForm(state.planForm, route, this.services.scrapeIntervalMs?.());
 		if (!parsed.ok) {
 			this.dispatch({type: 'planRejected', error: parsed.error});
 			return;
@@ -182,8 +178,7 @@ export class ConsoleController {
 					throw new Error(`route ${key} is gone from ${rolloutVs.metadata.name}`);
 				}
 
-				const rollingBack = driver.state.phase === 'rolling-back';
-				const note = rollingBack ? `plan rollback to ${position === 0 ? 'the start split' : `step ${position}/${plan.steps.length}`}` : `plan step ${position}/${plan.steps.length}`;
+				const note = planWriteNote('plan', driver.state, position);
 				const after = Object.fromEntries(plan.keys.map((name, index) => [name, weights[index] ?? 0]));
 				const outcome = await this.write('rollout', rolloutVs, target, {weights: after}, {source: 'console', note});
 				if (outcome.kind !== 'written') {
@@ -192,7 +187,7 @@ export class ConsoleController {
 
 				rolloutVs = outcome.vs;
 			},
-			fetchMetrics: async (): Promise<MetricsSnapshot> => this.services.fetchMetrics(rolloutRoute()?.destinations ?? route.destinations),
+			fetchCounts: async rangeMs => this.services.fetchCounts(rolloutRoute()?.destinations ?? route.destinations, rangeMs),
 			onUpdate: rollout => {
 				this.dispatch({type: 'rolloutUpdated', rollout});
 			},

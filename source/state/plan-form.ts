@@ -98,7 +98,7 @@ export function editPlanForm(form: PlanForm, edit: PlanFormEdit): PlanForm {
 }
 
 /** Turns the dialog into a plan for the route, or says what is wrong. */
-export function planFromForm(form: PlanForm, route: Route): {ok: true; plan: RolloutPlan; rollback: RollbackMode} | {ok: false; error: string} {
+export function planFromForm(form: PlanForm, route: Route, scrapeIntervalMs?: number): {ok: true; plan: RolloutPlan; rollback: RollbackMode} | {ok: false; error: string} {
 	try {
 		if (!route.editable) {
 			throw new Error(`route ${route.name} is read-only: ${route.readOnlyReason ?? ''}`);
@@ -116,6 +116,8 @@ export function planFromForm(form: PlanForm, route: Route): {ok: true; plan: Rol
 			intervalMs: parseDuration(form.every),
 			gates: form.gates.split(/\s+/).filter(text => text !== '').map(text => parseGate(text)),
 			onFail: form.onFail,
+			// The console's plans judge like shift's defaults; looks follow Prometheus' scrape interval when known.
+			...(scrapeIntervalMs === undefined ? {} : {policy: {scrapeIntervalMs}}),
 		});
 		if (plan.steps.length === 0) {
 			throw new Error(`${form.target} already has ${weights[form.target] ?? 0}%: nothing to migrate`);

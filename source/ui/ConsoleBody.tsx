@@ -7,7 +7,7 @@ import {HelpOverlay} from './HelpOverlay.js';
 import {ConfirmDialog} from './ConfirmDialog.js';
 import {Picker} from './Picker.js';
 import {PlanDialog} from './PlanDialog.js';
-import {RolloutPanel} from './RolloutPanel.js';
+import {RolloutPanel, rolloutPanelHeight} from './RolloutPanel.js';
 import {useTheme} from './theme.js';
 
 /** The middle of the screen: the overlay on top, or the versions, the rollout panel and the chart. */
@@ -53,7 +53,7 @@ export function ConsoleBody({state, columns, rows, now}: {state: AppState; colum
 
 	const keys = route.destinations.map(destination => destination.key);
 	const problems = route.destinations.filter(destination => destination.problem !== undefined).length;
-	const panel = state.rollout === undefined ? 0 : 3;
+	const panel = state.rollout === undefined ? 0 : 1 + rolloutPanelHeight(state.rollout);
 	const chartHeight = rows - (2 + keys.length + problems + (route.editable ? 0 : 1) + panel);
 	return (
 		<Box flexDirection="column">

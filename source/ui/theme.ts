@@ -6,7 +6,7 @@
  */
 import {createContext, useContext} from 'react';
 import type {FeedStatus} from '../ports/console-services.js';
-import type {RolloutState} from '../domain/rollout.js';
+import type {GateOutcome, RolloutState} from '../domain/rollout.js';
 
 /** Props of Ink's <Text> that style it. */
 export interface TextStyle {
@@ -51,6 +51,8 @@ export interface Theme {
 	feed(status: FeedStatus): TextStyle;
 	/** The progress bar and phase of a rollout. */
 	phase(phase: RolloutState['phase']): TextStyle;
+	/** A gate's verdict line in the rollout panel. */
+	gate(outcome: GateOutcome): TextStyle;
 }
 
 /** Versions' colours in row order: Ink names and the same colours as ANSI escapes for asciichart. */
@@ -71,6 +73,8 @@ const feedColor: Record<FeedStatus, string> = {
 	error: 'red',
 	disabled: 'gray',
 };
+
+const gateColor: Record<GateOutcome, string | undefined> = {pass: 'green', fail: 'red', inconclusive: 'yellow', skipped: undefined};
 
 const phaseColor: Record<RolloutState['phase'], string> = {
 	running: 'green',
@@ -97,6 +101,7 @@ export const colorTheme: Theme = {
 	versionAnsi: index => palette[index % palette.length]!.ansi,
 	feed: status => ({color: feedColor[status]}),
 	phase: phase => ({color: phaseColor[phase]}),
+	gate: outcome => (gateColor[outcome] === undefined ? {} : {color: gateColor[outcome]}),
 };
 
 /** The theme without colour: meaning carried by bold and inverse. */
@@ -116,6 +121,7 @@ export const monochromeTheme: Theme = {
 	versionAnsi: () => undefined,
 	feed: status => (status === 'live' ? {} : {bold: true}),
 	phase: phase => (phase === 'running' || phase === 'completed' ? {} : {bold: true}),
+	gate: outcome => (outcome === 'fail' ? {bold: true} : {}),
 };
 
 /** Whether to use colour: not with NO_COLOR set (https://no-color.org), --no-color, or a dumb terminal. */

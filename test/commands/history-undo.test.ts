@@ -1,4 +1,4 @@
-/** `meshtop history` and `meshtop undo` on the simulated cluster (no Prometheus needed: the built-in responder starts fastest). */
+/** `meshtop history` and `meshtop undo` on the simulated cluster (no Prometheus needed: the built-in responder starts fastest) and on the real API server of the test bed. */
 import assert from 'node:assert/strict';
 import {after, before, beforeEach, describe, it} from 'node:test';
 import {connect} from '../../source/commands/connect.js';
@@ -7,19 +7,20 @@ import {runUndo} from '../../source/commands/undo.js';
 import {HistoryFile} from '../../source/trail/history-file.js';
 import {changeEventReason} from '../../source/trail/record.js';
 import {connectionWriter} from '../../source/write/split-writer.js';
-import {CapturedOutput, startFixture, type SimFixture} from './shift-fixture.js';
+import {CapturedOutput} from './shift-fixture.js';
+import {backends, type ClusterFixture} from '../helpers/cluster-fixture.js';
 
-describe('meshtop history and undo on the sim', {timeout: 60_000}, () => {
-	let sim: SimFixture;
+for (const backend of backends) describe(`meshtop history and undo (${backend.name})`, {timeout: 60_000, skip: backend.skip}, () => {
+	let sim: ClusterFixture;
 	before(async () => {
-		sim = await startFixture({prometheus: 'builtin'});
+		sim = await backend.start({prometheus: 'builtin'});
 	});
 	after(async () => {
 		await sim?.stop();
 	});
-	beforeEach(() => {
-		sim.cluster.apiServer.setDenyRules([]);
-		sim.resetReviews();
+	beforeEach(async () => {
+		sim.sim?.apiServer.setDenyRules([]);
+		await sim.resetReviews();
 	});
 
 	const common = () => ({vs: 'reviews', namespace: 'bookinfo', kubeconfig: sim.kubeconfig, historyFile: sim.historyFile});
@@ -49,18 +50,18 @@ describe('meshtop history and undo on the sim', {timeout: 60_000}, () => {
 		const code = await runUndo(common(), output);
 		assert.equal(code, 0, output.err);
 		assert.deepEqual(await sim.weights(), {v1: 100, v2: 0, v3: 0});
-		assert.match(output.out, /^reviews http\[0\]: v1 50→100, v3 50→0 \(reverted the set change of .* by sim-admin\)\n$/);
+		assert.match(output.out, new RegExp(`^reviews http\\[0\\]: v1 50→100, v3 50→0 \\(reverted the set change of .* by ${sim.user}\\)\\n$`));
 		const {records} = await new HistoryFile(sim.historyFile).read({vs: 'reviews'});
 		const last = records.at(-1);
 		assert.equal(last?.source, 'undo');
 		assert.deepEqual(last?.after, records.at(-2)?.before);
 		const events = await sim.api.listEvents('bookinfo', 'reviews');
-		assert.ok(events.some(event => event.reason === changeEventReason && /v1 50→100, v3 50→0 by sim-admin \(undo\)/.test(event.message)));
+		assert.ok(events.some(event => event.reason === changeEventReason && new RegExp(`v1 50→100, v3 50→0 by ${sim.user} \\(undo\\)`).test(event.message)));
 	});
 
 	it('undo after an external weight change refuses, explains, and writes nothing', async () => {
 		await set({v1: 50, v3: 50});
-		sim.editReviews(spec => {
+		await sim.editReviews(spec => {
 			const route = (spec['http'] as Array<{route: Array<{weight?: number}>}>)[0]!.route;
 			route[0]!.weight = 80;
 			route[1]!.weight = 20;
@@ -69,7 +70,7 @@ describe('meshtop history and undo on the sim', {timeout: 60_000}, () => {
 		const output = new CapturedOutput();
 		const code = await runUndo(common(), output);
 		assert.equal(code, 1);
-		assert.match(output.err, /refusing to undo: reviews changed since meshtop's last change \(set by sim-admin at .*, resourceVersion \d+; now \d+\)/);
+		assert.match(output.err, new RegExp(`refusing to undo: reviews changed since meshtop's last change \\(set by ${sim.user} at .*, resourceVersion \\d+; now \\d+\\)`));
 		assert.match(output.err, /weights of http\[0\] changed since: v1 50→80, v3 50→20 \(now v1 80, v3 20, v2 0\)/);
 		assert.match(output.err, /nothing was written/);
 		assert.doesNotMatch(output.err, /later meshtop change/, 'our own earlier changes are not reported as someone else\'s');
@@ -79,7 +80,7 @@ describe('meshtop history and undo on the sim', {timeout: 60_000}, () => {
 
 	it('undo after an edit elsewhere in the VirtualService refuses too', async () => {
 		await set({v1: 50, v3: 50});
-		sim.editReviews(spec => {
+		await sim.editReviews(spec => {
 			(spec['http'] as Array<Record<string, unknown>>)[0]!['timeout'] = '5s';
 		});
 		const output = new CapturedOutput();
@@ -91,35 +92,26 @@ describe('meshtop history and undo on the sim', {timeout: 60_000}, () => {
 	it('undo without a recorded change says there is nothing to undo', async () => {
 		const output = new CapturedOutput();
 		assert.equal(await runUndo({...common(), vs: 'ratings'}, output), 1);
-		assert.match(output.err, /no change by meshtop recorded for ratings in namespace bookinfo \(context meshtop-sim\).*nothing to undo/);
+		assert.match(output.err, new RegExp(`no change by meshtop recorded for ratings in namespace bookinfo \\(context ${sim.contextName}\\).*nothing to undo`));
 	});
 
 	it('warns before writing to a VirtualService Argo CD manages', async () => {
-		const annotate = (annotations: Record<string, string> | undefined) => {
-			const current = sim.cluster.store.get('networking.istio.io/virtualservices', 'bookinfo', 'reviews')!;
-			const metadata = {...current.metadata};
-			if (annotations === undefined) {
-				delete metadata.annotations;
-			} else {
-				metadata.annotations = annotations;
-			}
+		const annotation = 'argocd.argoproj.io/tracking-id';
+		const annotate = async (value: string | undefined) => sim.kubectl(['annotate', '--overwrite', 'virtualservice', 'reviews', value === undefined ? `${annotation}-` : `${annotation}=${value}`]);
 
-			sim.cluster.store.update('networking.istio.io/virtualservices', {...current, metadata});
-		};
-
-		annotate({'argocd.argoproj.io/tracking-id': 'bookinfo-app:networking.istio.io/VirtualService:bookinfo/reviews'});
+		await annotate('bookinfo-app:networking.istio.io/VirtualService:bookinfo/reviews');
 		try {
 			await set({v1: 50, v3: 50});
 			const output = new CapturedOutput();
 			assert.equal(await runUndo(common(), output), 0, output.err);
 			assert.match(output.err, /^warning: Argo CD application bookinfo-app manages this VirtualService: its next sync or self-heal reverts weights/);
 		} finally {
-			annotate(undefined);
+			await annotate(undefined);
 		}
 	});
 
-	it('a forbidden Event does not fail the write; the history notes it', async () => {
-		sim.cluster.apiServer.setDenyRules([{verb: 'create', group: '', resource: 'events'}]);
+	it('a forbidden Event does not fail the write; the history notes it', {skip: backend.name === 'sim' ? false : 'every test bed user that may patch routes may create Events'}, async () => {
+		sim.sim!.apiServer.setDenyRules([{verb: 'create', group: '', resource: 'events'}]);
 		const result = await set({v1: 90, v3: 10});
 		assert.deepEqual(await sim.weights(), {v1: 90, v2: 0, v3: 10});
 		assert.match(result.warnings.join('\n'), /no Event recorded on reviews: .*forbidden/i);
@@ -133,13 +125,13 @@ describe('meshtop history and undo on the sim', {timeout: 60_000}, () => {
 		assert.match(lines[0] ?? '', /^TIME +USER +SOURCE +ROUTE +CHANGE +RESOURCEVERSION +NOTE$/);
 		const {records} = await new HistoryFile(sim.historyFile).read({vs: 'reviews'});
 		assert.equal(lines.length, records.length + 1);
-		assert.match(lines[1] ?? '', /sim-admin +set +http\[0\] +v1 100→50, v3 0→50 +\d+→\d+/);
+		assert.match(lines[1] ?? '', new RegExp(`${sim.user} +set +http\\[0\\] +v1 100→50, v3 0→50 +\\d+→\\d+`));
 		assert.ok(lines.some(line => /undo +http\[0\] +v1 50→100, v3 50→0 .*reverts set change of/.test(line)));
 		const json = new CapturedOutput();
 		assert.equal(await runHistory({...common(), json: true}, json), 0);
 		assert.deepEqual(json.lines.map(line => JSON.parse(line) as unknown), records);
 		const empty = new CapturedOutput();
 		assert.equal(await runHistory({...common(), vs: 'ratings'}, empty), 0);
-		assert.match(empty.out, /^no changes recorded for VirtualService ratings in namespace bookinfo \(context meshtop-sim\)/);
+		assert.match(empty.out, new RegExp(`^no changes recorded for VirtualService ratings in namespace bookinfo \\(context ${sim.contextName}\\)`));
 	});
 });

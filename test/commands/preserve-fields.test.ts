@@ -1,19 +1,16 @@
 /**
  * "Hosts, matches, retries, timeouts and fields meshtop does not know survive byte for byte": a VirtualService with
  * most of what Istio's HTTP route offers goes through `meshtop set` and a console apply, via the simulated API server
- * (which prunes and validates against the shipped CRD schema like the real one). Only the edited route's weights and
+ * (which prunes and validates against the shipped CRD schema like the real one) and via the real kube-apiserver of the
+ * test bed (structural-schema pruning and validation of the same CRD). Only the edited route's weights and
  * the destination a write appended may differ, plus what the server itself maintains (resourceVersion, generation).
  */
 import assert from 'node:assert/strict';
-import {mkdtemp, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
-import path from 'node:path';
 import {PassThrough, Readable} from 'node:stream';
 import {after, before, describe, it} from 'node:test';
 import {createConsoleServices, type ClusterConsoleServices} from '../../source/app/console-services.js';
 import {runSet} from '../../source/commands/set.js';
 import {loadKubeTarget} from '../../source/kube/config.js';
-import {startSimCluster, type SimCluster} from '../../source/sim/cluster.js';
 import {initialState} from '../../source/state/app-state.js';
 import {ConsoleController} from '../../source/state/controller.js';
 import {currentRoute} from '../../source/state/selectors.js';
@@ -21,6 +18,8 @@ import {createStore} from '../../source/state/store.js';
 import {HistoryFile} from '../../source/trail/history-file.js';
 import {waitFor} from '../helpers/wait-for.js';
 import {setEnv} from '../helpers/env.js';
+import {backends, type ClusterFixture} from '../helpers/cluster-fixture.js';
+import {rawEndpoint, rawRequest} from '../helpers/raw-api.js';
 
 type Json = null | boolean | number | string | Json[] | {[key: string]: Json};
 type RouteEntry = {destination: {host: string; subset?: string; port?: {number: number}}; weight?: number};
@@ -99,34 +98,28 @@ function withoutWeights(object: RichObject, routeIndex: number, keep: number): R
 	return copy;
 }
 
-describe('fields meshtop does not edit survive set and a console apply', {timeout: 30_000}, () => {
-	let cluster: SimCluster;
-	let directory: string;
+for (const backend of backends) describe(`fields meshtop does not edit survive set and a console apply (${backend.name})`, {timeout: 60_000, skip: backend.skip}, () => {
+	let cluster: ClusterFixture;
 	let kubeconfig: string;
 	let restoreHistory = (): void => undefined;
 
 	async function request(method: string, url: string, body?: unknown): Promise<RichObject> {
-		const response = await fetch(`${cluster.server}${url}`, {
-			method,
-			headers: {'content-type': 'application/json', authorization: 'Bearer meshtop-sim:sim-admin'},
-			...(body === undefined ? {} : {body: JSON.stringify(body)}),
-		});
-		const text = await response.text();
-		assert.ok(response.ok, `${method} ${url}: HTTP ${response.status} ${text}`);
-		return JSON.parse(text) as RichObject;
+		const answer = await rawRequest(rawEndpoint(kubeconfig), method, url, {body});
+		assert.ok(answer.code >= 200 && answer.code < 300, `${method} ${url}: HTTP ${answer.code} ${answer.text}`);
+		return JSON.parse(answer.text) as RichObject;
 	}
 
 	before(async () => {
-		directory = await mkdtemp(path.join(tmpdir(), 'meshtop-preserve-'));
-		cluster = await startSimCluster({prometheus: 'builtin', requestsPerSecond: 5});
-		kubeconfig = path.join(directory, 'kubeconfig');
-		await cluster.writeKubeconfig(kubeconfig);
-		restoreHistory = setEnv('MESHTOP_HISTORY', path.join(directory, 'history.jsonl'));
+		cluster = await backend.start({prometheus: 'builtin', requestsPerSecond: 5});
+		kubeconfig = cluster.kubeconfig;
+		restoreHistory = setEnv('MESHTOP_HISTORY', cluster.historyFile);
+		// The shared test bed may hold one from an earlier run of this file.
+		await cluster.kubectl(['delete', 'virtualservice', 'reviews-rich', '--ignore-not-found']);
 	});
 	after(async () => {
 		restoreHistory();
+		await cluster?.kubectl(['delete', 'virtualservice', 'reviews-rich', '--ignore-not-found']);
 		await cluster?.stop();
-		await rm(directory, {recursive: true, force: true});
 	});
 
 	it('keeps every other field through set --route http[1] and a console apply', async () => {
@@ -149,7 +142,7 @@ describe('fields meshtop does not edit survive set and a console apply', {timeou
 
 		// 2. The console on the same route: select v3, → one step of 10, apply.
 		const target = loadKubeTarget({kubeconfig, namespace: 'bookinfo'});
-		const services: ClusterConsoleServices = createConsoleServices(target, {prometheus: {url: cluster.prometheus.url}});
+		const services: ClusterConsoleServices = createConsoleServices(target, {prometheus: {url: cluster.prometheusUrl}});
 		const store = createStore(initialState({
 			connection: {contextName: target.contextName, namespace: target.namespace, user: target.user, server: target.server},
 			vsName: 'reviews-rich',

@@ -4,7 +4,7 @@ import {describe, it} from 'node:test';
 import {selectRoute} from '../../source/commands/connect.js';
 import {runShift} from '../../source/commands/shift.js';
 import {clockTime, describePlan, formatGates, formatSplit} from '../../source/commands/shift-output.js';
-import {createPlan, evaluateGates, parseGate} from '../../source/domain/rollout.js';
+import {createPlan, judgeGates, parseGate} from '../../source/domain/rollout.js';
 import {routesOf, type VirtualService} from '../../source/domain/virtual-service.js';
 import {CapturedOutput} from './shift-fixture.js';
 
@@ -25,15 +25,18 @@ describe('shift output', () => {
 		assert.equal(formatSplit(threeWay, [0, 0, 100]), 'v1 0 v2 0 → v3 100');
 	});
 
-	it('shows each gate next to its threshold', () => {
-		const results = evaluateGates(plan.gates, {rps: 9.8, successRate: 1, p50Ms: 5, p99Ms: 12});
-		assert.equal(formatGates(plan, results), 'gates: success 100.0% ≥ 99.5 ✓  p99 12ms ≤ 500ms ✓  rps 9.8 ≥ 1 ✓');
+	it('shows each gate next to its threshold, with its evidence', () => {
+		const results = judgeGates(plan.gates, {
+			target: {requests: 58_800, successes: 58_800, p50Ms: 5, p99Ms: 12},
+			baseline: undefined, baselineLabel: 'v1', baselineActive: true, windowMs: 6000, alpha: 0.025 / 30, confidence: 0.95, minRequests: 100, final: false,
+		});
+		assert.equal(formatGates(plan, results), 'gates: success 100.0% (n=58,800, 95% 99.9–100.0%) ≥ 99.5 ✓  p99 12 ms (n=58,800) ≤ 500 ms ✓  rps 9800.0 (n=58,800 in 6 s) ≥ 1 ✓');
 		assert.equal(formatGates(plan, undefined), 'gates: -');
 		assert.equal(formatGates({...plan, gates: []}, results), 'gates: none');
 	});
 
 	it('describes the plan and the time of day', () => {
-		assert.equal(describePlan(plan, '30s'), 'v3 0 → 100 in 5 steps (5, 10, 25, 50, 100) every 30s; gates success>=99.5, p99<=500ms, min-rps=1; on failure: pause');
+		assert.equal(describePlan(plan, '30s'), 'v3 0 → 100 in 5 steps (5, 10, 25, 50, 100) every 30s; gates success>=99.5, p99<=500ms, min-rps=1; on failure: pause; 95% confidence, at most 150 s a step, if inconclusive: pause');
 		assert.match(clockTime(Date.UTC(2025, 0, 1, 12, 0, 5)), /^\d\d:\d\d:05$/);
 	});
 });
@@ -45,6 +48,11 @@ describe('shift usage errors', () => {
 			[{steps: '5,ten'}, /--steps: "ten" is not an integer percentage/],
 			[{every: 'soon'}, /invalid duration "soon"/],
 			[{onFail: 'panic'}, /--on-fail must be pause or rollback/],
+			[{onInconclusive: 'shrug'}, /--on-inconclusive must be pause, proceed or rollback/],
+			[{every: '30s', maxWait: '10s'}, /--max-wait \(10000 ms\) must be at least the hold --every/],
+			[{confidence: 'sure'}, /--confidence: "sure" is not a percentage/],
+			[{failureLimit: 0}, /--failure-limit must be a positive integer/],
+			[{gates: ['rps>=baseline']}, /rps is a volume/],
 		] as const) {
 			const output = new CapturedOutput();
 			// A kubeconfig that does not exist: reaching the connection step would fail with exit 1, not 2.

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import fc from 'fast-check';
-import type {VersionMetrics} from '../../source/domain/metrics.js';
 import {
 	createPlan, createRollout, nextAction, parseGate, rolloutReducer, weightsAt,
-	type RollbackMode, type RolloutPlan, type RolloutState,
+	type RollbackMode, type RolloutPlan, type RolloutState, type VersionCounts,
 } from '../../source/domain/rollout.js';
 
-const good: VersionMetrics = {rps: 10, successRate: 1, p50Ms: 5, p99Ms: 10};
-const bad: VersionMetrics = {rps: 10, successRate: 0.5, p50Ms: 5, p99Ms: 10};
+/** Conclusive either way at any look: 20,000 successful requests, or half of 1,000 failing. */
+const good: VersionCounts = {requests: 20_000, successes: 20_000, p50Ms: 5, p99Ms: 10};
+const bad: VersionCounts = {requests: 1000, successes: 500, p50Ms: 5, p99Ms: 10};
 
 /** A start split of 2..4 versions (integers summing to 100) and a target index. */
 const splitArbitrary = fc.integer({min: 2, max: 4}).chain(count =>
@@ -68,7 +68,7 @@ function run(plan: RolloutPlan, turns: readonly Turn[]): Trace {
 		switch (turn) {
 			case 'good':
 			case 'bad': {
-				state = rolloutReducer(state, {type: 'metrics', now, snapshot: {at: now, window: '4s', byVersion: {[plan.keys[plan.target] ?? '']: turn === 'good' ? good : bad}}});
+				state = rolloutReducer(state, {type: 'counts', now, counts: {at: now, rangeMs: 4000, byVersion: {[plan.keys[plan.target] ?? '']: turn === 'good' ? good : bad}}});
 				break;
 			}
 
@@ -114,7 +114,7 @@ function finish(state: RolloutState, writes: Trace['writes']): RolloutState {
 				now = action.until;
 			}
 		} else {
-			state = rolloutReducer(state, {type: 'metrics', now, snapshot: {at: now, window: '4s', byVersion: {[state.plan.keys[state.plan.target] ?? '']: good}}});
+			state = rolloutReducer(state, {type: 'counts', now, counts: {at: now, rangeMs: 4000, byVersion: {[state.plan.keys[state.plan.target] ?? '']: good}}});
 		}
 	}
 
@@ -194,7 +194,7 @@ describe('rollout properties', () => {
 				} else if (action.kind === 'wait' && action.until !== null) {
 					now = action.until;
 				} else {
-					state = rolloutReducer(state, {type: 'metrics', now, snapshot: {at: now, window: '4s', byVersion: {[plan.keys[plan.target] ?? '']: good}}});
+					state = rolloutReducer(state, {type: 'counts', now, counts: {at: now, rangeMs: 4000, byVersion: {[plan.keys[plan.target] ?? '']: good}}});
 				}
 			}
 

@@ -6,8 +6,8 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {startSimCluster, type SimCluster} from '../../source/sim/cluster.js';
 import {istioDataDir, readIstioYaml} from '../../source/sim/istio-data.js';
+import {backends, type ClusterFixture} from '../helpers/cluster-fixture.js';
 import {hasTmux, TmuxTerminal} from '../helpers/tmux.js';
 
 const cliPath = fileURLToPath(new URL('../../cli.js', import.meta.url));
@@ -30,17 +30,14 @@ function numbers(screen: string, version: string): {weight: number; observed: nu
 	return {weight: Number(match[1]), observed: match[2] === '-' ? undefined : Number(match[2])};
 }
 
-describe('the console in a real terminal (tmux) against the simulated cluster', {skip}, () => {
-	let cluster: SimCluster;
+for (const backend of backends) describe(`the console in a real terminal (tmux) against the ${backend.name === 'sim' ? 'simulated cluster' : 'real API server (test bed)'}`, {skip: skip || backend.skip}, () => {
+	let cluster: ClusterFixture;
 	let dir: string;
 	let kubeconfig: string;
 	const terminals: TmuxTerminal[] = [];
 
 	// Asynchronous: the simulated API server runs in this process and must keep answering while kubectl waits.
-	const kubectl = async (...args: string[]): Promise<string> => {
-		const {stdout} = await promisify(execFile)('kubectl', ['--kubeconfig', kubeconfig, '-n', 'bookinfo', ...args], {encoding: 'utf8', env: {...process.env, HOME: dir}});
-		return stdout;
-	};
+	const kubectl = async (...args: string[]): Promise<string> => cluster.kubectl(args);
 
 	const open = (columns: number, rows: number, ...args: string[]): TmuxTerminal => {
 		const terminal = TmuxTerminal.start([process.execPath, cliPath, '--kubeconfig', kubeconfig, '-n', 'bookinfo', ...args], {
@@ -55,9 +52,8 @@ describe('the console in a real terminal (tmux) against the simulated cluster', 
 
 	before(async () => {
 		dir = mkdtempSync(path.join(tmpdir(), 'meshtop-e2e-'));
-		kubeconfig = path.join(dir, 'kubeconfig.yaml');
-		cluster = await startSimCluster({prometheus: 'auto'});
-		await cluster.writeKubeconfig(kubeconfig);
+		cluster = await backend.start({prometheus: 'auto'});
+		kubeconfig = cluster.kubeconfig;
 	});
 
 	after(async () => {

@@ -3,6 +3,7 @@ import type {MetricsSnapshot, VersionMetrics} from '../../source/domain/metrics.
 import type {ConsoleServices, FeedUpdate} from '../../source/ports/console-services.js';
 import type {WeightChange} from '../../source/domain/weight-change.js';
 import {createSplitWriter} from '../../source/write/split-writer.js';
+import type {StepCounts, VersionCounts} from '../../source/domain/step-counts.js';
 import {readIstioYaml} from '../../source/sim/istio-data.js';
 import {bookinfoRules} from './bookinfo.js';
 
@@ -42,6 +43,8 @@ export class FakeConsoleServices implements ConsoleServices {
 	metricsCalls = 0;
 	/** Time of the metrics snapshots (tests that pin whole frames fix it). */
 	now: () => number = Date.now;
+	/** The window of every counts query a plan made. */
+	readonly countsCalls: number[] = [];
 	metrics: Record<string, VersionMetrics> = {};
 	failMetrics: string | undefined;
 	private feed: Feed | undefined;
@@ -99,6 +102,28 @@ export class FakeConsoleServices implements ConsoleServices {
 		}
 
 		return {at: this.now(), window: '4s', byVersion};
+	}
+
+	/** Counts as steady traffic at `metrics`' rates would give over `rangeMs`; the same failure switch as fetchMetrics. */
+	async fetchCounts(destinations: readonly Destination[], rangeMs: number): Promise<StepCounts> {
+		this.countsCalls.push(rangeMs);
+		if (this.failMetrics !== undefined) {
+			throw new Error(this.failMetrics);
+		}
+
+		const byVersion: Record<string, VersionCounts> = {};
+		for (const destination of destinations) {
+			const metrics = this.metrics[destination.key];
+			const requests = (metrics?.rps ?? 0) * (rangeMs / 1000);
+			byVersion[destination.key] = {
+				requests,
+				successes: requests * (metrics?.successRate ?? 0),
+				p50Ms: requests > 0 ? metrics?.p50Ms ?? null : null,
+				p99Ms: requests > 0 ? metrics?.p99Ms ?? null : null,
+			};
+		}
+
+		return {at: this.now(), rangeMs, byVersion};
 	}
 
 	/** Someone else (kubectl) edits a VirtualService: the watch delivers it. */

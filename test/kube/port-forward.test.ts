@@ -11,52 +11,56 @@ import {startPortForward, type PortForwardHandle, type PortForwardStatus} from '
 import {PrometheusClient} from '../../source/prometheus/client.js';
 import {fetchMetrics} from '../../source/prometheus/metrics-source.js';
 import {rateWindow} from '../../source/prometheus/queries.js';
-import {startSimCluster, type SimCluster} from '../../source/sim/cluster.js';
 import {waitFor} from '../helpers/wait-for.js';
+import {backends, type ClusterFixture} from '../helpers/cluster-fixture.js';
 
-let cluster: SimCluster;
-let target: KubeTarget;
 const dir = mkdtempSync(path.join(tmpdir(), 'meshtop-port-forward-'));
-
-before(async () => {
-	// CI has the real prometheus binary; 'auto' falls back to the sim's responder elsewhere.
-	cluster = await startSimCluster({prometheus: 'auto', requestsPerSecond: 40});
-	const kubeconfig = path.join(dir, 'kubeconfig');
-	await cluster.writeKubeconfig(kubeconfig);
-	target = loadKubeTarget({kubeconfig, env: {}});
-});
-
-after(async () => {
-	await cluster?.stop();
+after(() => {
 	rmSync(dir, {recursive: true, force: true});
 });
 
-async function forwardToPrometheus(t: {after: (fn: () => Promise<void>) => void}, options: {withSelector: boolean}): Promise<PortForwardHandle> {
-	const found = await discoverPrometheus(target, {namespaces: ['istio-system']});
-	assert.ok(found.kind === 'pod');
-	const handle = await startPortForward(target, {namespace: found.namespace, pod: found.pod, port: found.port, ...(options.withSelector ? {selector: found.selector} : {})});
-	t.after(async () => handle.stop());
-	return handle;
-}
-
-let restarts = 0;
-
-/** Replaces the Prometheus pod by one with another name, as a Deployment does after a restart. */
-function restartPrometheusPod(): {oldName: string; newName: string} {
-	restarts++;
-	const [pod] = cluster.store.list('/pods', 'istio-system', 'app.kubernetes.io/name=prometheus');
-	assert.ok(pod);
-	const oldName = pod.metadata.name;
-	const newName = `${oldName.slice(0, -5)}${'zxwvt'.slice(0, restarts)}${'bcdfg'.slice(restarts)}`;
-	cluster.store.delete('/pods', 'istio-system', oldName);
-	const {resourceVersion: _resourceVersion, uid: _uid, creationTimestamp: _created, ...metadata} = pod.metadata;
-	cluster.store.create('/pods', {...pod, metadata: {...metadata, name: newName}});
-	return {oldName, newName};
-}
-
 const reviews = (version: string): Destination => ({key: version, host: 'reviews', subset: version, weight: version === 'v1' ? 100 : 0, metric: {service: 'reviews', namespace: 'bookinfo', version}});
 
-describe('startPortForward to the sim\'s Prometheus', () => {
+for (const backend of backends) describe(`startPortForward to the Prometheus pod (${backend.name === 'sim' ? 'sim' : 'real API server → kwok → real Prometheus'})`, {skip: backend.skip, timeout: 120_000}, () => {
+	let cluster: ClusterFixture;
+	let target: KubeTarget;
+
+	before(async () => {
+		// CI has the real prometheus binary; 'auto' falls back to the sim's responder elsewhere.
+		cluster = await backend.start({prometheus: 'auto', requestsPerSecond: 40});
+		target = loadKubeTarget({kubeconfig: cluster.kubeconfig, env: {}});
+	});
+
+	after(async () => {
+		await cluster?.stop();
+	});
+
+	async function forwardToPrometheus(t: {after: (fn: () => Promise<void>) => void}, options: {withSelector: boolean; as?: KubeTarget}): Promise<PortForwardHandle> {
+		const found = await discoverPrometheus(target, {namespaces: ['istio-system']});
+		assert.ok(found.kind === 'pod');
+		const handle = await startPortForward(options.as ?? target, {namespace: found.namespace, pod: found.pod, port: found.port, ...(options.withSelector ? {selector: found.selector} : {})});
+		t.after(async () => handle.stop());
+		return handle;
+	}
+
+	/** Replaces the Prometheus pod by one with another name, as a Deployment does after a restart. */
+	async function restartPrometheusPod(): Promise<{oldName: string; newName: string}> {
+		if (cluster.sim === undefined) {
+			// The real thing: delete the pod; its ReplicaSet makes another, the scheduler binds it, kwok runs it.
+			const list = async () => (JSON.parse(await cluster.kubectl(['get', 'pods', '-n', 'istio-system', '-l', 'app.kubernetes.io/name=prometheus', '-o', 'json'])) as {items: Array<{metadata: {name: string; deletionTimestamp?: string}; status?: {conditions?: Array<{type: string; status: string}>}}>}).items;
+			const [pod] = await list();
+			assert.ok(pod);
+			await cluster.kubectl(['delete', 'pod', '-n', 'istio-system', pod.metadata.name, '--wait=false']);
+			const replacement = await waitFor(async () => (await list()).find(candidate => candidate.metadata.name !== pod.metadata.name && candidate.metadata.deletionTimestamp === undefined
+				&& candidate.status?.conditions?.some(condition => condition.type === 'Ready' && condition.status === 'True')), {timeout: 60_000, interval: 250, message: 'a new Ready Prometheus pod'});
+			return {oldName: pod.metadata.name, newName: replacement.metadata.name};
+		}
+
+		return restartSimPrometheusPod(cluster.sim);
+	}
+
+	describe('through the port-forward', () => {
+
 	test('reaches Prometheus on 127.0.0.1, and its metrics flow through fetchMetrics', async t => {
 		const handle = await forwardToPrometheus(t, {withSelector: true});
 		assert.match(handle.url, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -64,7 +68,7 @@ describe('startPortForward to the sim\'s Prometheus', () => {
 		const client = new PrometheusClient(handle.url);
 		assert.equal(await client.ready(), true);
 		const window = rateWindow(await client.scrapeInterval());
-		t.diagnostic(`Prometheus mode ${cluster.prometheus.mode} ${cluster.prometheus.version}, rate window ${window}`);
+		t.diagnostic(`Prometheus ${backend.name} ${cluster.sim?.prometheus.mode ?? 'real'}, rate window ${window}`);
 
 		const samples = await waitFor(async () => {
 			const result = await client.query(`sum by (destination_version) (rate(istio_requests_total{reporter="destination", destination_service_name="reviews"}[${window}]))`);
@@ -90,8 +94,8 @@ describe('startPortForward to the sim\'s Prometheus', () => {
 		const client = new PrometheusClient(handle.url);
 		assert.equal(await client.ready(), true);
 
-		const {oldName, newName} = restartPrometheusPod();
-		await waitFor(async () => await client.ready() && handle.status().pod === newName, {timeout: 10_000, interval: 100, message: 'answering through the new pod'});
+		const {oldName, newName} = await restartPrometheusPod();
+		await waitFor(async () => await client.ready() && handle.status().pod === newName, {timeout: 30_000, interval: 100, message: 'answering through the new pod'});
 		assert.deepEqual(handle.status(), {state: 'ready', pod: newName});
 		assert.ok(statuses.some(status => status.state === 'reconnecting'), 'reported the reconnect');
 		assert.notEqual(oldName, newName);
@@ -101,19 +105,33 @@ describe('startPortForward to the sim\'s Prometheus', () => {
 		const handle = await forwardToPrometheus(t, {withSelector: false});
 		const client = new PrometheusClient(handle.url, {timeoutMs: 2000});
 		assert.equal(await client.ready(), true);
-		restartPrometheusPod();
-		await waitFor(async () => !await client.ready() && handle.status().state === 'failed', {timeout: 10_000, interval: 100, message: 'forward failed'});
+		await restartPrometheusPod();
+		await waitFor(async () => !await client.ready() && handle.status().state === 'failed', {timeout: 30_000, interval: 100, message: 'forward failed'});
 		assert.match(handle.status().error ?? '', /not found.*no selector/);
 	});
 
 	test('a port-forward denied by RBAC fails with a forbidden message', async t => {
-		cluster.apiServer.setDenyRules([{verb: 'create', group: '', resource: 'pods/portforward', namespace: 'istio-system'}]);
+		// The sim stands in for RBAC with deny rules; on the test bed a user bound to nothing is refused the upgrade.
+		cluster.sim?.apiServer.setDenyRules([{verb: 'create', group: '', resource: 'pods/portforward', namespace: 'istio-system'}]);
 		t.after(() => {
-			cluster.apiServer.setDenyRules([]);
+			cluster.sim?.apiServer.setDenyRules([]);
 		});
-		const handle = await forwardToPrometheus(t, {withSelector: true});
+		const outsider = cluster.sim === undefined ? loadKubeTarget({kubeconfig: cluster.kubeconfig, context: 'testbed-outsider', env: {}}) : undefined;
+		const handle = await forwardToPrometheus(t, {withSelector: true, ...(outsider === undefined ? {} : {as: outsider})});
 		assert.equal(await new PrometheusClient(handle.url, {timeoutMs: 2000}).ready(), false);
-		assert.deepEqual(handle.status(), {state: 'failed', pod: handle.status().pod, error: 'forbidden: cannot create pods/portforward in namespace istio-system (user sim-admin)'});
+		assert.deepEqual(handle.status(), {state: 'failed', pod: handle.status().pod, error: `forbidden: cannot create pods/portforward in namespace istio-system (user ${outsider === undefined ? cluster.user : 'outsider'})`});
+	});
+
+	test('a port nothing listens on: the refusal from the other end reaches the status', async t => {
+		const found = await discoverPrometheus(target, {namespaces: ['istio-system']});
+		assert.ok(found.kind === 'pod');
+		const handle = await startPortForward(target, {namespace: found.namespace, pod: found.pod, port: 9091});
+		t.after(async () => handle.stop());
+		assert.equal(await new PrometheusClient(handle.url, {timeoutMs: 3000}).ready(), false);
+		const status = await waitFor(() => handle.status().error !== undefined && handle.status(), {timeout: 5000, message: 'the refusal in the status'});
+		t.diagnostic(`${backend.name}: ${status.error ?? ''}`);
+		assert.match(status.error ?? '', /9091/);
+		assert.doesNotMatch(status.error ?? '', /other side closed/);
 	});
 
 	test('stop() closes the listener and every open connection', async t => {
@@ -151,3 +169,19 @@ describe('startPortForward to the sim\'s Prometheus', () => {
 		assert.equal(refused, 'ECONNREFUSED');
 	});
 });
+});
+
+let restarts = 0;
+
+/** The sim: replaces the Prometheus pod in the store by one with another name. */
+function restartSimPrometheusPod(sim: NonNullable<ClusterFixture['sim']>): {oldName: string; newName: string} {
+	restarts++;
+	const [pod] = sim.store.list('/pods', 'istio-system', 'app.kubernetes.io/name=prometheus');
+	assert.ok(pod);
+	const oldName = pod.metadata.name;
+	const newName = `${oldName.slice(0, -5)}${'zxwvt'.slice(0, restarts)}${'bcdfg'.slice(restarts)}`;
+	sim.store.delete('/pods', 'istio-system', oldName);
+	const {resourceVersion: _resourceVersion, uid: _uid, creationTimestamp: _created, ...metadata} = pod.metadata;
+	sim.store.create('/pods', {...pod, metadata: {...metadata, name: newName}});
+	return {oldName, newName};
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import net from 'node:net';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,8 @@ import {watchVirtualServices, type VirtualServiceFeed, type VirtualServiceFeedSt
 import {startSimCluster, type SimCluster} from '../../source/sim/cluster.js';
 import {simKubeconfig} from '../../source/sim/kubeconfig.js';
 import {waitFor} from '../helpers/wait-for.js';
+import {backends, type ClusterFixture} from '../helpers/cluster-fixture.js';
+import {rawEndpoint} from '../helpers/raw-api.js';
 
 const run = promisify(execFile);
 const vsResource = 'networking.istio.io/virtualservices';
@@ -257,5 +259,71 @@ describe('watchVirtualServices against the sim', () => {
 		const control = follow(t, target, 'bookinfo');
 		await waitFor(() => control.latest()?.items.has('after-stop') === true, {timeout: 5000, message: 'control feed saw the change'});
 		assert.equal(states.length, delivered);
+	});
+});
+
+const testbed = backends.find(backend => backend.name === 'testbed')!;
+
+describe('watchVirtualServices against the real API server (test bed)', {skip: testbed.skip, timeout: 60_000}, () => {
+	let fixture: ClusterFixture;
+	before(async () => {
+		fixture = await testbed.start();
+		await fixture.kubectl(['delete', 'virtualservice', 'during-drop', 'watch-probe', '--ignore-not-found']);
+	});
+	after(async () => {
+		await fixture?.kubectl(['delete', 'virtualservice', 'during-drop', 'watch-probe', '--ignore-not-found']);
+		await fixture?.resetReviews();
+		await fixture?.stop();
+	});
+
+	const apply = async (name: string) => fixture.kubectl(['apply', '-f', '-'], {input: JSON.stringify(virtualService(name, 'bookinfo'))});
+
+	test('lists the namespace, then delivers a kubectl patch, a create and a delete', async t => {
+		const target = loadKubeTarget({kubeconfig: fixture.kubeconfig, env: {}});
+		const {latest} = follow(t, target, 'bookinfo');
+		const live = await waitFor(() => latest()?.status === 'live' && latest(), {timeout: 10_000, message: 'feed live'});
+		for (const name of ['details', 'productpage', 'ratings', 'reviews']) {
+			assert.ok(live.items.has(name), `${name} listed`);
+		}
+
+		assert.deepEqual(live.destinationRules.map(rule => rule.host).sort(), ['details', 'productpage', 'ratings', 'reviews']);
+		const patch = {spec: {http: [{route: [
+			{destination: {host: 'reviews', subset: 'v1'}, weight: 70},
+			{destination: {host: 'reviews', subset: 'v3'}, weight: 30},
+		]}]}};
+		await fixture.kubectl(['patch', 'vs', 'reviews', '--type=merge', '-p', JSON.stringify(patch)]);
+		await waitFor(() => weightsOf(latest()?.items.get('reviews')) === 'v1=70 v3=30', {timeout: 5000, message: 'kubectl change delivered'});
+		await apply('watch-probe');
+		await waitFor(() => latest()?.items.has('watch-probe') === true, {timeout: 5000, message: 'creation delivered'});
+		await fixture.kubectl(['delete', 'vs', 'watch-probe']);
+		await waitFor(() => latest()?.items.has('watch-probe') === false, {timeout: 5000, message: 'deletion delivered'});
+	});
+
+	test('reconnects after the connection to the API server drops (TLS through a TCP proxy), and delivers what changed meanwhile', async t => {
+		const server = new URL(rawEndpoint(fixture.kubeconfig).server);
+		const proxy = new FlakyProxy(Number(server.port));
+		const port = await proxy.listen();
+		t.after(async () => proxy.close());
+		// The same kubeconfig with the proxy as server: the serving certificate is for 127.0.0.1, so TLS still verifies.
+		const file = path.join(dir, 'testbed-proxied');
+		writeFileSync(file, readFileSync(fixture.kubeconfig, 'utf8').replace(server.origin, `https://127.0.0.1:${port}`));
+		const {latest} = follow(t, loadKubeTarget({kubeconfig: file, env: {}}), 'bookinfo');
+		await waitFor(() => latest()?.status === 'live', {timeout: 10_000, message: 'feed live'});
+		const acceptedBefore = proxy.accepted;
+
+		proxy.dropAll();
+		await apply('during-drop');
+		const state = await waitFor(() => latest()?.items.has('during-drop') === true && latest(), {timeout: 10_000, message: 'change after the drop delivered'});
+		assert.ok(proxy.accepted > acceptedBefore, 'the feed opened new connections');
+		assert.ok(state.items.has('reviews'), 'kept the data it had');
+		await waitFor(() => latest()?.status === 'live', {timeout: 5000, message: 'live again'});
+	});
+
+	test('a namespace it may not list reports the real server\'s 403 plainly', async t => {
+		const {latest} = follow(t, loadKubeTarget({kubeconfig: fixture.kubeconfig, context: 'testbed-outsider', env: {}}), 'bookinfo');
+		const failed = await waitFor(() => latest()?.status === 'error' && latest(), {timeout: 10_000, message: 'feed error'});
+		assert.equal(failed.error?.kind, 'forbidden');
+		assert.equal(failed.error?.message, 'forbidden: cannot list virtualservices.networking.istio.io in namespace bookinfo (user outsider)');
+		assert.equal(failed.items.size, 0);
 	});
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import type {Destination} from '../../source/domain/virtual-service.js';
-import {latencyQuantile, metricQueries, rateWindow, requestRate, successRate} from '../../source/prometheus/queries.js';
+import {latencyQuantile, metricQueries, rateWindow, requestRate, successRate, countQueries, countRange} from '../../source/prometheus/queries.js';
 
 function destination(key: string, service: string, version?: string, namespace = 'bookinfo'): Destination {
 	return {key, host: service, subset: version, weight: 0, metric: version === undefined ? {service, namespace} : {service, namespace, version}};
@@ -35,6 +35,18 @@ describe('metricQueries', () => {
 			successes: 'sum by (destination_service_name, destination_version) (rate(istio_requests_total{reporter="destination", destination_service_namespace="bookinfo", destination_service_name="reviews", response_code!~"5.."}[4s]))',
 			p50: `histogram_quantile(0.5, sum by (destination_service_name, destination_version, le) (rate(istio_request_duration_milliseconds_bucket${selector}[4s])))`,
 			p99: `histogram_quantile(0.99, sum by (destination_service_name, destination_version, le) (rate(istio_request_duration_milliseconds_bucket${selector}[4s])))`,
+		});
+	});
+
+	test('counts for the gates: increase() over the step\'s window, the same selectors, one query per metric', () => {
+		const selector = '{reporter="destination", destination_service_namespace="bookinfo", destination_service_name="reviews"}';
+		assert.equal(countRange(5500), '5500ms');
+		assert.equal(countRange(6000), '6s');
+		assert.deepEqual(countQueries(reviews, countRange(5500)), {
+			requests: `sum by (destination_service_name, destination_version) (increase(istio_requests_total${selector}[5500ms]))`,
+			successes: 'sum by (destination_service_name, destination_version) (increase(istio_requests_total{reporter="destination", destination_service_namespace="bookinfo", destination_service_name="reviews", response_code!~"5.."}[5500ms]))',
+			p50: `histogram_quantile(0.5, sum by (destination_service_name, destination_version, le) (increase(istio_request_duration_milliseconds_bucket${selector}[5500ms])))`,
+			p99: `histogram_quantile(0.99, sum by (destination_service_name, destination_version, le) (increase(istio_request_duration_milliseconds_bucket${selector}[5500ms])))`,
 		});
 	});
 

@@ -2,18 +2,18 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {RolloutDriver} from '../../source/rollout/rollout-driver.js';
 import {ManualClock} from '../helpers/manual-clock.js';
-import type {MetricsSnapshot, VersionMetrics} from '../../source/domain/metrics.js';
-import {createPlan, parseGate, type RolloutState} from '../../source/domain/rollout.js';
+import {createPlan, parseGate, type RolloutState, type StepCounts, type VersionCounts} from '../../source/domain/rollout.js';
 import {waitFor} from '../helpers/wait-for.js';
 
-const healthy: VersionMetrics = {rps: 10, successRate: 1, p50Ms: 5, p99Ms: 12};
-const failing: VersionMetrics = {rps: 10, successRate: 0.7, p50Ms: 5, p99Ms: 12};
+const healthy: VersionCounts = {requests: 20_000, successes: 20_000, p50Ms: 5, p99Ms: 12};
+const failing: VersionCounts = {requests: 1000, successes: 700, p50Ms: 5, p99Ms: 12};
 
-function setup(options: {onFail?: 'pause' | 'rollback'; v3?: () => VersionMetrics; applyFails?: (position: number) => boolean} = {}) {
+function setup(options: {onFail?: 'pause' | 'rollback'; v3?: () => VersionCounts; applyFails?: (position: number) => boolean} = {}) {
 	const clock = new ManualClock();
 	const plan = createPlan({keys: ['v1', 'v3'], weights: [100, 0], target: 'v3', step: 50, intervalMs: 1000, gates: [parseGate('success>=99')], onFail: options.onFail});
 	const writes: number[][] = [];
 	let fetches = 0;
+	const ranges: number[] = [];
 	const states: RolloutState[] = [];
 	let release: (() => void) | undefined;
 	let holdWrites = false;
@@ -33,16 +33,17 @@ function setup(options: {onFail?: 'pause' | 'rollback'; v3?: () => VersionMetric
 
 			writes.push(weights);
 		},
-		async fetchMetrics(): Promise<MetricsSnapshot> {
+		async fetchCounts(rangeMs): Promise<StepCounts> {
 			fetches++;
-			return {at: clock.now(), window: '4s', byVersion: {v1: healthy, v3: options.v3?.() ?? healthy}};
+			ranges.push(rangeMs);
+			return {at: clock.now(), rangeMs, byVersion: {v1: healthy, v3: options.v3?.() ?? healthy}};
 		},
 		onUpdate(state) {
 			states.push(state);
 		},
 	});
 	return {
-		clock, driver, writes, states,
+		clock, driver, writes, states, ranges,
 		get fetches() {
 			return fetches;
 		},
@@ -57,20 +58,23 @@ function setup(options: {onFail?: 'pause' | 'rollback'; v3?: () => VersionMetric
 }
 
 describe('RolloutDriver', () => {
-	it('writes each step, measures once per hold, and completes', async () => {
+	it('writes each step, looks once the step\'s own traffic can be counted, and completes', async () => {
 		const world = setup();
 		world.driver.start();
-		await waitFor(() => world.writes.length === 1 && world.clock.pending === 1, {message: 'first step written and hold scheduled'});
+		await waitFor(() => world.writes.length === 1 && world.clock.pending === 1, {message: 'first step written and first look scheduled'});
 		assert.deepEqual(world.writes, [[50, 50]]);
 		assert.equal(world.fetches, 0);
-		world.clock.advanceTo(1000);
+		// The hold is 1 s, but the first look waits for the settle time (one scrape) and two scrapes of the step.
+		world.clock.advanceTo(2999);
+		assert.equal(world.fetches, 0);
+		world.clock.advanceTo(3000);
 		await waitFor(() => world.writes.length === 2, {message: 'second step'});
 		assert.equal(world.fetches, 1);
-		world.clock.advanceTo(2000);
+		world.clock.advanceTo(6000);
 		const final = await world.driver.done;
 		assert.equal(final.phase, 'completed');
 		assert.deepEqual(world.writes, [[50, 50], [0, 100]]);
-		assert.equal(world.fetches, 2);
+		assert.deepEqual(world.ranges, [2000, 2000], 'each look counts the step\'s window: since the write, minus the settle time');
 		assert.equal(world.clock.pending, 0, 'no timer left behind');
 	});
 
@@ -78,10 +82,10 @@ describe('RolloutDriver', () => {
 		const world = setup({v3: () => failing});
 		world.driver.start();
 		await waitFor(() => world.clock.pending === 1);
-		world.clock.advanceTo(1000);
+		world.clock.advanceTo(3000);
 		await waitFor(() => world.driver.state.phase === 'paused', {message: 'paused'});
 		assert.deepEqual(world.writes, [[50, 50]]);
-		assert.match(world.driver.state.reason ?? '', /success>=99: 70\.0% < 99/);
+		assert.match(world.driver.state.reason ?? '', /success>=99: 70\.0% \(n=1,000, 95% [\d.]+–[\d.]+%\) < 99 ✗/);
 		assert.equal(world.clock.pending, 0, 'a paused plan waits for the user, not a timer');
 		world.driver.rollback('immediate');
 		const final = await world.driver.done;
@@ -93,7 +97,7 @@ describe('RolloutDriver', () => {
 		const world = setup({onFail: 'rollback', v3: () => failing});
 		world.driver.start();
 		await waitFor(() => world.clock.pending === 1);
-		world.clock.advanceTo(1000);
+		world.clock.advanceTo(3000);
 		const final = await world.driver.done;
 		assert.equal(final.phase, 'rolled-back');
 		assert.deepEqual(world.writes, [[50, 50], [100, 0]]);

@@ -50,12 +50,16 @@ describe('CRD validation of VirtualService / DestinationRule writes', () => {
 		const error = failure(() => validateCustomObject(group, 'VirtualService', 'v1', reviews([{destination: {host: 'reviews'}, weight: 'fifty'}])));
 		assert.equal(error.code, 422);
 		assert.equal(error.status.reason, 'Invalid');
-		assert.equal(error.message, 'VirtualService.networking.istio.io "reviews" is invalid: spec.http[0].route[0].weight: Invalid value: "string": spec.http[0].route[0].weight in body must be of type integer: "string"');
+		// As kube-apiserver 1.36 answers (the differential test compares the two): the CRD's CEL rules were skipped, and it says so.
+		assert.equal(error.message, 'VirtualService.networking.istio.io "reviews" is invalid: [spec.http[0].route[0].weight: Invalid value: "string": spec.http[0].route[0].weight in body must be of type integer: "string", <nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation]');
 		assert.deepEqual(error.status.details, {
 			name: 'reviews',
 			group,
 			kind: 'VirtualService',
-			causes: [{reason: 'FieldValueTypeInvalid', message: 'Invalid value: "string": spec.http[0].route[0].weight in body must be of type integer: "string"', field: 'spec.http[0].route[0].weight'}],
+			causes: [
+				{reason: 'FieldValueTypeInvalid', message: 'Invalid value: "string": spec.http[0].route[0].weight in body must be of type integer: "string"', field: 'spec.http[0].route[0].weight'},
+				{reason: 'FieldValueInvalid', message: 'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation', field: '<nil>'},
+			],
 		});
 	});
 
@@ -65,7 +69,9 @@ describe('CRD validation of VirtualService / DestinationRule writes', () => {
 		const error = failure(() => validateCustomObject(group, 'VirtualService', 'v1', object));
 		assert.match(error.message, /is invalid: \[/);
 		const fields = (error.status.details?.causes ?? []).map(cause => `${cause.field}:${cause.reason}`).sort();
+		// The real server also reports the int32 format of a float weight as a second <nil> cause; the sim does not.
 		assert.deepEqual(fields, [
+			'<nil>:FieldValueInvalid',
 			'spec.hosts:FieldValueTypeInvalid',
 			'spec.http[0].route[0].destination.host:FieldValueRequired',
 			'spec.http[0].route[0].weight:FieldValueTypeInvalid',
@@ -85,7 +91,7 @@ describe('CRD validation of VirtualService / DestinationRule writes', () => {
 			metadata: {name: 'reviews'},
 			spec: {host: 'reviews', subsets: [{labels: {version: 'v1'}}]},
 		}));
-		assert.deepEqual((error.status.details?.causes ?? []).map(cause => cause.field), ['spec.subsets[0].name']);
+		assert.deepEqual((error.status.details?.causes ?? []).map(cause => cause.field), ['spec.subsets[0].name', '<nil>']);
 	});
 });
 

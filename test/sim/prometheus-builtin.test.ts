@@ -103,6 +103,13 @@ describe('built-in Prometheus query API', () => {
 		assert.equal(element.value[0], now / 1000);
 	});
 
+	it('increase() is rate() times the range (the counts a gate judges)', async () => {
+		const rate = byLabel((await query('sum by (destination_version)(rate(istio_requests_total{reporter="destination",destination_service_name="reviews"}[10s]))')).body, 'destination_version');
+		const {status, body} = await query('sum by (destination_version)(increase(istio_requests_total{reporter="destination",destination_service_name="reviews"}[10000ms]))');
+		assert.equal(status, 200);
+		assertClose(byLabel(body, 'destination_version'), {v1: (rate['v1'] ?? 0) * 10, v3: (rate['v3'] ?? 0) * 10});
+	});
+
 	it('success rate numerator: response_code!~"5.." drops the 503s', async () => {
 		const {body} = await query('sum by (destination_version)(rate(istio_requests_total{reporter="destination", destination_service_name="reviews", response_code!~"5.."}[10s]))');
 		assertClose(byLabel(body, 'destination_version'), {v1: 10, v3: 6});

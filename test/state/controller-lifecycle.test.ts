@@ -29,6 +29,7 @@ function world() {
 		},
 		writer: fake.writer,
 		fetchMetrics: async destinations => fake.fetchMetrics(destinations),
+		fetchCounts: async (destinations, rangeMs) => fake.fetchCounts(destinations, rangeMs),
 	};
 	const clock = new ManualClock();
 	const store = createStore(initialState({connection, vsName: 'reviews'}));

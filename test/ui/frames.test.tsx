@@ -41,7 +41,7 @@ function lines(frame: string): string[] {
 /** Services whose watch has not answered yet. */
 function silentServices(): ConsoleServices {
 	const fake = new FakeConsoleServices([], []);
-	return {watch: () => () => undefined, writer: fake.writer, fetchMetrics: async () => fake.fetchMetrics([])};
+	return {watch: () => () => undefined, writer: fake.writer, fetchMetrics: async () => fake.fetchMetrics([]), fetchCounts: async () => fake.fetchCounts([], 0)};
 }
 
 test('loading, 80×24: the header says connecting, the body says why it is empty, the footer has every key', async () => {

@@ -63,8 +63,10 @@ test('p opens the plan dialog on the selected version with the defaults of the i
 	assert.doesNotMatch(rendered.lastFrame(), /Progressive migration/);
 });
 
-test('a healthy plan 0→100 on v3 writes every step, shows progress and gates, and completes', async () => {
+test('a healthy plan 0→100 on v3 writes every step, shows progress and gates with their evidence, and completes', async () => {
 	const {services, clock, rendered} = start();
+	// Busy enough that 4 s of traffic prove success ≥ 99.5% (at 5 req/s the gate would rightly wait for more).
+	services.metrics = {...services.metrics, v3: {...healthy, rps: 5000}};
 	await settle();
 	await rendered.press(keys.down, keys.down, 'p', keys.down);
 	await retype(rendered, '25');
@@ -83,12 +85,16 @@ test('a healthy plan 0→100 on v3 writes every step, shows progress and gates, 
 		assert.equal(weights(services.objects.get('reviews'))['v3'], v3, `v3 at ${time} ms`);
 	}
 
-	assert.match(rendered.lastFrame(), /success 100\.0% ≥ 99\.5%? ✓/);
+	assert.match(rendered.lastFrame(), /success 100\.0% \(n=20,000, 95% 99\.9–100\.0%\) ≥ 99\.5 ✓/);
+	assert.match(rendered.lastFrame(), /p99 20 ms \(n=20,000\) ≤ 500 ms ✓/);
+	assert.deepEqual(services.countsCalls.slice(0, 3), [4000, 4000, 4000], 'each step judged on its own 5 s minus the 1 s settle');
 	clock.advanceTo(20_000);
 	await flush();
 	assert.match(rendered.lastFrame(), /completed/);
 	assert.match(rendered.lastFrame(), /Plan completed/);
-	assert.deepEqual(services.recorded.map(change => change.note), ['plan step 1/4', 'plan step 2/4', 'plan step 3/4', 'plan step 4/4']);
+	assert.deepEqual(services.recorded.map(change => change.note?.split(';')[0]), ['plan step 1/4', 'plan step 2/4', 'plan step 3/4', 'plan step 4/4']);
+	assert.equal(services.recorded[0]?.note, 'plan step 1/4', 'nothing was judged before the first step');
+	assert.match(services.recorded[1]?.note ?? '', /^plan step 2\/4; gates at 25%: success 100\.0% \(n=20,000, 95% 99\.9–100\.0%\) ≥ 99\.5 ✓; p99 20 ms \(n=20,000\) ≤ 500 ms ✓; rps 5000\.0 \(n=20,000 in 4 s\) ≥ 1 ✓$/);
 	assert.ok(services.recorded.every(change => change.source === 'console'));
 });
 
@@ -106,7 +112,8 @@ test('a failing gate pauses the plan and names the gate; r rolls back to the sta
 	await flush();
 	assert.deepEqual(weights(services.objects.get('reviews')), {v1: 75, v3: 25}, 'the split is left as it was');
 	assert.match(rendered.lastFrame(), /paused/);
-	assert.match(rendered.lastFrame(), /Plan paused: gate failed at 25%: success>=99\.5/);
+	assert.match(rendered.lastFrame(), /Plan paused: gate failed at 25%: success>=99\.5: 80\.0% \(n=20,/);
+	assert.match(rendered.lastFrame(), /success 80\.0% \(n=20, 95% [\d.]+–[\d.]+%\) < 99\.5 ✗/);
 
 	const writes = services.patches.length;
 	await rendered.press(keys.right, keys.enter, keys.enter);

@@ -23,6 +23,8 @@ export interface DenyRule {
 	resource: string;
 	/** Only in this namespace (any when undefined). */
 	namespace?: string;
+	/** Only for this user (any when undefined), as the token `meshtop-sim:<user>` names it. */
+	user?: string;
 }
 
 /** Where a pod's port is forwarded to. */
@@ -68,10 +70,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 	let serverAddress = '127.0.0.1:0';
 
 	const authorize = (request: IncomingMessage, verb: string, target: RequestTarget): void => {
-		const attributes = {verb, group: target.group, resource: rbacResource(target), namespace: target.namespace};
+		const user = userFromAuthorization(request.headers.authorization);
+		const attributes = {verb, group: target.group, resource: rbacResource(target), namespace: target.namespace, user};
 		if (isDenied(denyRules, attributes)) {
 			throw forbidden({
-				user: userFromAuthorization(request.headers.authorization),
+				user,
 				verb,
 				group: target.group,
 				plural: attributes.resource,

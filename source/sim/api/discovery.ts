@@ -1,4 +1,13 @@
+import {createHash} from 'node:crypto';
 import {servedGroups, servedResources, type ServedResource} from './resources.js';
+
+/**
+ * apimachinery's discovery.StorageVersionHash: the first 8 bytes of sha256("group/version/kind"), base64. The sim
+ * stores every resource in its first (preferred) version, which is also the storage version of Istio's CRDs (v1).
+ */
+function storageVersionHash(resource: ServedResource): string {
+	return createHash('sha256').update(`${resource.group}/${resource.versions[0] ?? 'v1'}/${resource.kind}`).digest().subarray(0, 8).toString('base64');
+}
 
 /** The version the sim claims to be (matches the kubectl the project tests with, so no skew warning). */
 export const serverVersion = {
@@ -24,6 +33,7 @@ function resourceEntries(resources: ServedResource[]): Array<Record<string, unkn
 			verbs: resource.verbs,
 			...(resource.shortNames.length > 0 ? {shortNames: resource.shortNames} : {}),
 			...(resource.categories.length > 0 ? {categories: resource.categories} : {}),
+			storageVersionHash: storageVersionHash(resource),
 		});
 		if (resource.custom) {
 			entries.push({name: `${resource.plural}/status`, singularName: '', namespaced: resource.namespaced, kind: resource.kind, verbs: ['get', 'patch', 'update']});

@@ -7,6 +7,8 @@ export interface Attributes {
 	/** Plural, or `plural/subresource`. */
 	resource: string;
 	namespace?: string;
+	/** The authenticated user. */
+	user?: string;
 }
 
 function matches(pattern: string, value: string): boolean {
@@ -19,7 +21,8 @@ export function isDenied(rules: readonly DenyRule[], attributes: Attributes): bo
 		matches(rule.verb, attributes.verb)
 		&& matches(rule.group, attributes.group)
 		&& matches(rule.resource, attributes.resource)
-		&& (rule.namespace === undefined || rule.namespace === attributes.namespace));
+		&& (rule.namespace === undefined || rule.namespace === attributes.namespace)
+		&& (rule.user === undefined || rule.user === attributes.user));
 }
 
 /** The user a request authenticates as: the sim's kubeconfig token is `meshtop-sim:<user>`; anything else is the default admin. */

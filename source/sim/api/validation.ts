@@ -131,6 +131,26 @@ function toFieldErrors(errors: ErrorObject[], object: unknown): FieldError[] {
 	return result.filter(error => error.type === 'FieldValueTypeInvalid' || !typeFailures.has(error.field));
 }
 
+/** The cause apiextensions-apiserver adds when CEL rules were not evaluated because of other errors. */
+const celRulesSkipped: FieldError = {
+	field: '<nil>',
+	type: 'FieldValueInvalid',
+	value: null,
+	detail: 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+};
+
+const celRuleCache = new WeakMap<SchemaNode, boolean>();
+
+function hasCelRules(schema: SchemaNode): boolean {
+	let known = celRuleCache.get(schema);
+	if (known === undefined) {
+		known = JSON.stringify(schema).includes('"x-kubernetes-validations"');
+		celRuleCache.set(schema, known);
+	}
+
+	return known;
+}
+
 /** A validated custom object and the unknown fields pruned from it. */
 export interface ValidatedObject {
 	object: KubeObject;
@@ -152,6 +172,10 @@ export function validateCustomObject(group: string, kind: string, version: strin
 		unknownFields = pruneObject(pruned, compiled.schema);
 		if (!compiled.validate(pruned)) {
 			errors.push(...toFieldErrors(compiled.validate.errors ?? [], pruned));
+			// The real server skips a schema's CEL rules when the object failed the structural checks, and says so.
+			if (hasCelRules(compiled.schema)) {
+				errors.push(celRulesSkipped);
+			}
 		}
 	}
 	if (errors.length === 0) {

@@ -30,7 +30,7 @@ export function evaluate(expr: PromExpr, history: SampleHistory, timeMs: number)
 			const {metric, matchers, rangeMs} = expr.selector;
 			return selectSeries(history, metric, matchers).flatMap(series => {
 				const value = extrapolatedRate(series, timeMs - rangeMs, timeMs);
-				return value === undefined ? [] : [{metric: {...series.labels}, value}];
+				return value === undefined ? [] : [{metric: {...series.labels}, value: expr.increase === true ? value * (rangeMs / 1000) : value}];
 			});
 		}
 

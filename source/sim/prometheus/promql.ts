@@ -11,7 +11,7 @@ export interface LabelMatcher {
 /** The PromQL subset the built-in responder evaluates (what meshtop sends, and the obvious variations). */
 export type PromExpr =
 	| {type: 'selector'; metric: string; matchers: LabelMatcher[]; rangeMs?: number}
-	| {type: 'rate'; selector: {metric: string; matchers: LabelMatcher[]; rangeMs: number}}
+	| {type: 'rate'; selector: {metric: string; matchers: LabelMatcher[]; rangeMs: number}; increase?: boolean}
 	| {type: 'sum'; by?: string[]; expr: PromExpr}
 	| {type: 'histogram_quantile'; quantile: number; expr: PromExpr};
 
@@ -135,20 +135,22 @@ export function parsePromQl(query: string): PromExpr {
 				return by === undefined ? {type: 'sum', expr} : {type: 'sum', by, expr};
 			}
 
-			case 'rate': {
+			case 'rate':
+			case 'increase': {
+				// increase() is rate() times the range, as in Prometheus (the same extrapolation).
 				expect('(');
 				const name = next();
 				if (name.kind !== 'ident') {
-					throw new PromQlError(`1:${name.at + 1}: parse error: expected a range vector selector in call to function "rate"`);
+					throw new PromQlError(`1:${name.at + 1}: parse error: expected a range vector selector in call to function "${head.text}"`);
 				}
 
 				const selector = parseSelector(name);
 				expect(')');
 				if (selector.type !== 'selector' || selector.rangeMs === undefined) {
-					throw new PromQlError('expected type range vector in call to function "rate", got instant vector');
+					throw new PromQlError(`expected type range vector in call to function "${head.text}", got instant vector`);
 				}
 
-				return {type: 'rate', selector: {metric: selector.metric, matchers: selector.matchers, rangeMs: selector.rangeMs}};
+				return {type: 'rate', selector: {metric: selector.metric, matchers: selector.matchers, rangeMs: selector.rangeMs}, ...(head.text === 'increase' ? {increase: true} : {})};
 			}
 
 			case 'histogram_quantile': {
@@ -166,7 +168,7 @@ export function parsePromQl(query: string): PromExpr {
 
 			default: {
 				if (peek()?.text === '(') {
-					throw new PromQlError(`unsupported function "${head.text}" (the built-in Prometheus answers sum, rate and histogram_quantile only)`);
+					throw new PromQlError(`unsupported function "${head.text}" (the built-in Prometheus answers sum, rate, increase and histogram_quantile only)`);
 				}
 
 				const selector = parseSelector(head);
@@ -182,7 +184,7 @@ export function parsePromQl(query: string): PromExpr {
 	const expr = parseExpr();
 	const rest = peek();
 	if (rest) {
-		throw new PromQlError(`1:${rest.at + 1}: parse error: unexpected "${rest.text}" (the built-in Prometheus answers sum, rate and histogram_quantile only)`);
+		throw new PromQlError(`1:${rest.at + 1}: parse error: unexpected "${rest.text}" (the built-in Prometheus answers sum, rate, increase and histogram_quantile only)`);
 	}
 
 	return expr;

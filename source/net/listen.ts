@@ -1,4 +1,4 @@
-import type {Server} from 'node:net';
+import {createServer, type Server} from 'node:net';
 
 /**
  * Starts `server` on 127.0.0.1 (port 0: a free one) and resolves with the port; a failure to bind rejects instead
@@ -18,4 +18,19 @@ export async function listenOnLoopback(server: Server, port = 0): Promise<number
 	}
 
 	return address.port;
+}
+
+/**
+ * A free TCP port on 127.0.0.1, probed and released for a child process to bind (it may be taken in between: callers
+ * that can, retry).
+ */
+export async function freePort(): Promise<number> {
+	const server = createServer();
+	const port = await listenOnLoopback(server);
+	await new Promise<void>(resolve => {
+		server.close(() => {
+			resolve();
+		});
+	});
+	return port;
 }

@@ -1,20 +1,5 @@
 /** Small waiting helpers of the test bed. */
-import {createServer} from 'node:net';
 import type {SupervisedProcess} from './supervised-process.js';
-
-/** A free TCP port on 127.0.0.1 (probed, then released for the process that binds it). */
-export async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => {
-				resolve(typeof address === 'object' && address !== null ? address.port : 0);
-			});
-		});
-	});
-}
 
 /**
  * Polls `check` until it returns true; a thrown error counts as "not yet". Fails early when `process` exits,

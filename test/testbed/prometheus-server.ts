@@ -2,7 +2,8 @@
 import {mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {prometheusConfigYaml} from '../../source/sim/prometheus/config.js';
-import {freePort, waitUntil} from './ports.js';
+import {freePort} from '../../source/net/listen.js';
+import {waitUntil} from './ports.js';
 import type {SupervisedProcess} from './supervised-process.js';
 
 /** A running Prometheus. */

@@ -20,7 +20,8 @@ import {startControlServer, type ControlServer} from './control-server.js';
 import {contextOf, makeTokens, testbedKubeconfig, tokenAuthFile, type TestbedUser} from './kubeconfig.js';
 import {startMirrorStore, type MirrorStore} from './mirror-store.js';
 import {createPki} from './pki.js';
-import {freePort, waitUntil} from './ports.js';
+import {freePort} from '../../source/net/listen.js';
+import {waitUntil} from './ports.js';
 import {startPrometheusServer, type PrometheusServer} from './prometheus-server.js';
 import {startSupervised, type SupervisedProcess} from './supervised-process.js';
 

@@ -1,9 +1,9 @@
 import {spawn} from 'node:child_process';
 import {constants, rmSync} from 'node:fs';
 import {access, mkdtemp, rm, writeFile} from 'node:fs/promises';
-import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {delimiter, join} from 'node:path';
+import {freePort} from '../../net/listen.js';
 import {prometheusConfigYaml} from './config.js';
 import type {PrometheusInstance} from './prometheus-instance.js';
 
@@ -198,17 +198,4 @@ async function readVersion(url: string): Promise<string> {
 	} catch {
 		return 'unknown';
 	}
-}
-
-async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => {
-				resolve(typeof address === 'object' && address ? address.port : 0);
-			});
-		});
-	});
 }

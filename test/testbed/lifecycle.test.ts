@@ -1,0 +1,111 @@
+/**
+ * `npm run testbed` as a user runs it: a ready line, a kubeconfig the real kubectl can use, and nothing left behind
+ * (processes, the temp directory, the files it wrote) after SIGTERM, or after its parent dies without a word.
+ */
+import assert from 'node:assert/strict';
+import {execFile, spawn} from 'node:child_process';
+import {existsSync, readFileSync, readdirSync} from 'node:fs';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {after, before, describe, it} from 'node:test';
+import {promisify} from 'node:util';
+import {backends} from '../helpers/cluster-fixture.js';
+import {waitFor} from '../helpers/wait-for.js';
+
+const run = promisify(execFile);
+const main = path.resolve(path.dirname(new URL(import.meta.url).pathname), 'main.js');
+const testbed = backends.find(backend => backend.name === 'testbed')!;
+
+/** Every descendant of `pid` (children first found through /proc). */
+function descendants(pid: number): number[] {
+	const children = new Map<number, number[]>();
+	for (const entry of readdirSync('/proc').filter(name => /^\d+$/.test(name))) {
+		try {
+			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+			const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+			children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+		} catch {
+			// Gone meanwhile.
+		}
+	}
+
+	const found: number[] = [];
+	const visit = (parent: number) => {
+		for (const child of children.get(parent) ?? []) {
+			found.push(child);
+			visit(child);
+		}
+	};
+
+	visit(pid);
+	return found;
+}
+
+function alive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+	} catch {
+		return false;
+	}
+}
+
+/** Temp directories of test beds that exist now. */
+function testbedDirectories(): string[] {
+	return readdirSync(tmpdir()).filter(name => name.startsWith('meshtop-testbed-') && !name.startsWith('meshtop-testbed-state-'));
+}
+
+describe('npm run testbed: ready line, a working kubeconfig, nothing left behind', {skip: testbed.skip, timeout: 240_000}, () => {
+	let directory: string;
+	before(async () => {
+		directory = await mkdtemp(path.join(tmpdir(), 'meshtop-lifecycle-'));
+	});
+	after(async () => {
+		await rm(directory, {recursive: true, force: true});
+	});
+
+	/** Starts main.js under `sh` (its parent), waits for the ready line; returns the pids and the kubeconfig. */
+	async function start(name: string): Promise<{shell: number; testbed: number; kubeconfig: string; kubectl: string; processes: number[]; directoriesBefore: string[]}> {
+		const kubeconfig = path.join(directory, `${name}.yaml`);
+		const directoriesBefore = testbedDirectories();
+		// The shell stays the test bed's parent until it is killed; the test bed's output goes to a file.
+		const shell = spawn('/bin/sh', ['-c', `"$0" "$1" --kubeconfig-out "$2" --prometheus 2 >"$3" 2>&1 & wait`, process.execPath, main, kubeconfig, path.join(directory, `${name}.log`)], {stdio: 'ignore', detached: true});
+		shell.unref();
+		const ready = await waitFor(() => {
+			const text = existsSync(path.join(directory, `${name}.log`)) ? readFileSync(path.join(directory, `${name}.log`), 'utf8') : '';
+			if (/failed to start/.test(text)) {
+				throw new Error(text);
+			}
+
+			return /^testbed ready: .* kubectl (\S+)$/m.exec(text) ?? undefined;
+		}, {timeout: 120_000, interval: 250, message: 'the ready line'});
+		const [child] = descendants(shell.pid!);
+		assert.ok(child !== undefined, 'the test bed runs under the shell');
+		const processes = descendants(child);
+		return {shell: shell.pid!, testbed: child, kubeconfig, kubectl: ready[1]!, processes, directoriesBefore};
+	}
+
+	async function assertNothingLeft(started: Awaited<ReturnType<typeof start>>): Promise<void> {
+		await waitFor(() => !alive(started.testbed) && started.processes.every(pid => !alive(pid)), {timeout: 30_000, interval: 250, message: 'every process of the test bed gone'});
+		assert.deepEqual(testbedDirectories().filter(name => !started.directoriesBefore.includes(name)), [], 'its temp directory is removed');
+		assert.equal(existsSync(started.kubeconfig), false, 'the kubeconfig it wrote is removed');
+	}
+
+	it('SIGTERM: the real kubectl saw Running pods and the real server version first; then every process and file is gone', async () => {
+		const started = await start('term');
+		assert.ok(started.processes.length >= 7, `etcd, kube-apiserver, controllers, kwok and Prometheus run (${started.processes.length} processes)`);
+		const version = JSON.parse((await run(started.kubectl, ['--kubeconfig', started.kubeconfig, 'version', '-o', 'json'])).stdout) as {serverVersion: {gitVersion: string}};
+		assert.match(version.serverVersion.gitVersion, /^v1\.36\.\d+$/);
+		const pods = (await run(started.kubectl, ['--kubeconfig', started.kubeconfig, 'get', 'pods', '-A', '--no-headers'])).stdout.trim().split('\n');
+		assert.ok(pods.length >= 7 && pods.every(line => /\sRunning\s/.test(line)), pods.join('\n'));
+		process.kill(started.testbed, 'SIGTERM');
+		await assertNothingLeft(started);
+	});
+
+	it('its parent killed (SIGKILL): the test bed notices and stops everything', async () => {
+		const started = await start('orphan');
+		process.kill(started.shell, 'SIGKILL');
+		await assertNothingLeft(started);
+	});
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import {existsSync} from 'node:fs';
+import {spawn} from 'node:child_process';
+import {existsSync, rmSync} from 'node:fs';
 import {describe, it} from 'node:test';
 import {IstioMetrics} from '../../source/sim/metrics/istio-metrics.js';
 import {startMetricsServer} from '../../source/sim/metrics/metrics-server.js';
@@ -76,6 +77,27 @@ describe('real Prometheus child process', {skip}, () => {
 		assert.equal(prometheus.exitError, error);
 		await prometheus.stop();
 		assert.equal(existsSync(prometheus.directory!), false);
+	});
+
+	it('a process killed with SIGKILL (no exit handler runs) still takes its Prometheus with it', async () => {
+		const module = new URL('../../source/sim/prometheus/real-prometheus.js', import.meta.url).href;
+		const script = `const {startRealPrometheus} = await import(${JSON.stringify(module)});
+			const p = await startRealPrometheus({binary: ${JSON.stringify(binary)}, target: '127.0.0.1:1'});
+			console.log(JSON.stringify({pid: p.pid, directory: p.directory}));
+			setInterval(() => {}, 1000);`;
+		const owner = spawn(process.execPath, ['--input-type=module', '-e', script], {stdio: ['ignore', 'pipe', 'inherit']});
+		const started = await new Promise<{pid: number; directory: string}>((resolve, reject) => {
+			owner.stdout.once('data', (chunk: Buffer) => {
+				resolve(JSON.parse(chunk.toString('utf8')) as {pid: number; directory: string});
+			});
+			owner.once('exit', code => {
+				reject(new Error(`the owner exited early (${String(code)})`));
+			});
+		});
+		assert.ok(isRunning(started.pid));
+		owner.kill('SIGKILL');
+		await waitFor(() => !isRunning(started.pid), {timeout: 8000, interval: 100, message: 'Prometheus gone after its owner was killed'});
+		rmSync(started.directory, {recursive: true, force: true});
 	});
 
 	it('fails with the reason when the binary cannot start, and `auto` falls back to the built-in one', async t => {

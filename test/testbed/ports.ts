@@ -1,5 +1,5 @@
 /** Small waiting helpers of the test bed. */
-import type {SupervisedProcess} from './supervised-process.js';
+import type {SupervisedProcess} from '../../source/sim/supervised-process.js';
 
 /**
  * Polls `check` until it returns true; a thrown error counts as "not yet". Fails early when `process` exits,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import {prometheusConfigYaml} from '../../source/sim/prometheus/config.js';
 import {freePort} from '../../source/net/listen.js';
 import {waitUntil} from './ports.js';
-import type {SupervisedProcess} from './supervised-process.js';
+import type {SupervisedProcess} from '../../source/sim/supervised-process.js';
 
 /** A running Prometheus. */
 export interface PrometheusServer {

@@ -23,7 +23,7 @@ import {createPki} from './pki.js';
 import {freePort} from '../../source/net/listen.js';
 import {waitUntil} from './ports.js';
 import {startPrometheusServer, type PrometheusServer} from './prometheus-server.js';
-import {startSupervised, type SupervisedProcess} from './supervised-process.js';
+import {startSupervised, type SupervisedProcess} from '../../source/sim/supervised-process.js';
 
 const run = promisify(execFile);
 

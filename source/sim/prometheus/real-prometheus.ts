@@ -4,6 +4,7 @@ import {access, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {delimiter, join} from 'node:path';
 import {freePort} from '../../net/listen.js';
+import {lifeline} from '../lifeline.js';
 import {prometheusConfigYaml} from './config.js';
 import type {PrometheusInstance} from './prometheus-instance.js';
 
@@ -82,6 +83,7 @@ async function launch(options: RealPrometheusOptions, directory: string, port: n
 		detached: true,
 		stdio: ['ignore', 'ignore', 'pipe'],
 	});
+	const tie = child.pid === undefined ? undefined : lifeline(child.pid);
 	const stderrTail: string[] = [];
 	child.stderr.setEncoding('utf8');
 	child.stderr.on('data', (chunk: string) => {
@@ -99,6 +101,7 @@ async function launch(options: RealPrometheusOptions, directory: string, port: n
 	let exitError: Error | undefined;
 	const exited = new Promise<void>(resolve => {
 		child.once('exit', (code, signal) => {
+			tie?.release();
 			process.off('exit', killOnExit);
 			if (!stopping) {
 				exitError = new Error(`prometheus exited unexpectedly (${signal ?? `code ${code ?? '?'}`}): ${stderrTail.join('\n')}`);

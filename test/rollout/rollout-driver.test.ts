@@ -47,12 +47,17 @@ function setup(options: {onFail?: 'pause' | 'rollback'; v3?: () => VersionCounts
 		get fetches() {
 			return fetches;
 		},
+		/** Whether a held write is waiting (the driver has called apply and not heard back). */
+		get writeHeld() {
+			return release !== undefined;
+		},
 		holdNextWrite() {
 			holdWrites = true;
 		},
 		releaseWrite() {
 			holdWrites = false;
 			release?.();
+			release = undefined;
 		},
 	};
 }
@@ -107,7 +112,9 @@ describe('RolloutDriver', () => {
 		const world = setup();
 		world.holdNextWrite();
 		world.driver.start();
-		await waitFor(() => world.states.length === 0 && world.writes.length === 0);
+		// The first step's write has started and is held: nothing written, no state reported yet.
+		await waitFor(() => world.writeHeld);
+		assert.deepEqual([world.states.length, world.writes.length], [0, 0]);
 		world.driver.pause();
 		const stopping = world.driver.stop();
 		let stopped = false;

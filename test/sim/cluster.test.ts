@@ -191,6 +191,8 @@ describe('startSimCluster with the built-in Prometheus', () => {
 		const socket = await new PortForward(config).portForward('bookinfo', pod!.metadata.name, [9080], output, errors, input);
 		input.write('GET / HTTP/1.0\r\n\r\n');
 		await waitFor(() => errorText !== '', {timeout: 5000, message: 'an error on the port-forward error channel'});
+		// What a real kubelet says for a port nothing listens on, not just any error.
+		assert.match(errorText, new RegExp(`^error forwarding port 9080 to pod ${pod!.metadata.name}, uid : failed to connect to localhost:9080 inside the pod: connect: connection refused`));
 		if (typeof socket !== 'function') {
 			socket.close();
 		}

@@ -7,6 +7,7 @@ import {ConsoleController} from '../../source/state/controller.js';
 import {readIstioYaml} from '../../source/sim/istio-data.js';
 import {FakeConsoleServices, bookinfoObjects} from '../helpers/fake-console-services.js';
 import {keys, renderInk, settle, type RenderedInk} from '../helpers/render-ink.js';
+import {ManualClock} from '../helpers/manual-clock.js';
 
 const connection = {contextName: 'test-ctx', namespace: 'bookinfo', user: 'tester', server: 'https://example.invalid'};
 let rendered: RenderedInk | undefined;
@@ -16,12 +17,12 @@ afterEach(() => {
 	rendered = undefined;
 });
 
-function start(options: {readOnly?: boolean; vsName?: string; size?: {columns: number; rows: number}} = {}) {
+function start(options: {readOnly?: boolean; vsName?: string; size?: {columns: number; rows: number}; clock?: ManualClock} = {}) {
 	const {virtualServices, destinationRules} = bookinfoObjects();
 	const services = new FakeConsoleServices(virtualServices, destinationRules);
 	services.metrics = {v1: {rps: 19.5, successRate: 1, p50Ms: 4, p99Ms: 23}};
 	const store = createStore(initialState({connection, vsName: 'vsName' in options ? options.vsName : 'reviews', readOnly: options.readOnly}));
-	const controller = new ConsoleController(store, services, {refreshMs: 60_000});
+	const controller = new ConsoleController(store, services, {refreshMs: 60_000, ...(options.clock === undefined ? {} : {clock: options.clock})});
 	rendered = renderInk(<App store={store} controller={controller} />, options.size ?? {columns: 100, rows: 30});
 	return {services, store, rendered};
 }
@@ -196,10 +197,13 @@ test('a terminal below 60×15 gets a clear message, and resizing back restores t
 });
 
 test('Prometheus failures keep the last numbers, marked stale', async () => {
-	const {services, store, rendered} = start();
+	const clock = new ManualClock();
+	const {services, rendered} = start({clock});
 	await settle();
+	assert.match(rowOf(rendered.lastFrame(), 'v1'), /19\.5/);
+	// The source fails; the controller's next refresh finds out.
 	services.failMetrics = 'Prometheus at http://127.0.0.1:9 did not answer in 5 s';
-	store.dispatch({type: 'metricsFailed', error: services.failMetrics});
+	clock.advanceTo(60_000);
 	await settle();
 	assert.match(rendered.lastFrame(), /prometheus ● stale/);
 	assert.match(rendered.lastFrame(), /did not answer/);

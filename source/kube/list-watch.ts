@@ -156,10 +156,10 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 
 		while (!stopped) {
 			try {
-				// eslint-disable-next-line no-await-in-loop
+				// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
 				const path = await options.path();
 				if (needList) {
-					// eslint-disable-next-line no-await-in-loop
+					// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
 					const listed = await options.list();
 					if (stopped) {
 						return;
@@ -170,7 +170,7 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 					needList = false;
 				}
 
-				// eslint-disable-next-line no-await-in-loop
+				// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
 				const end = await watchOnce(path, resourceVersion, () => {
 					delay = initialDelay;
 					options.onStatus('live');
@@ -185,11 +185,11 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 					options.onStatus('reconnecting', new KubeError('gone', `the watch of ${options.context.resource} expired (resource version ${resourceVersion} too old); listing again`, {status: 410, verb: 'watch', resource: options.context.resource}));
 					needList = true;
 				} else if (end.reason === 'error') {
-					// eslint-disable-next-line no-await-in-loop
+					// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
 					await fail(end.error);
 				} else if (end.reason === 'closed' && end.events === 0) {
 					// A server that closes watches at once must not make this loop spin.
-					// eslint-disable-next-line no-await-in-loop
+					// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
 					await sleep(delay);
 					delay = Math.min(delay * 2, maxDelay);
 				}
@@ -198,7 +198,7 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 					return;
 				}
 
-				// eslint-disable-next-line no-await-in-loop
+				// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
 				await fail(error);
 			}
 		}

@@ -120,7 +120,7 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 		let delay = initialBackoff;
 		while (!stopped) {
 			try {
-				// eslint-disable-next-line no-await-in-loop
+				// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
 				const found = await findServingPod(core, where);
 				if (stopped) {
 					break;
@@ -144,7 +144,7 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 				setStatus({state: 'reconnecting', pod: status.pod, error: kubeError.message});
 			}
 
-			// eslint-disable-next-line no-await-in-loop
+			// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
 			await sleep(delay);
 			delay = Math.min(delay * 2, maxBackoff);
 		}
@@ -222,7 +222,7 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 		socket.on('error', () => undefined);
 		// Two tries: the first failure (pod gone) makes the forward find the pod again, then this connection retries.
 		for (let attempt = 0; attempt < 2; attempt++) {
-			// eslint-disable-next-line no-await-in-loop
+			// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
 			if (!await untilReady(socket)) {
 				socket.destroy();
 				return;
@@ -230,7 +230,7 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 
 			const pod = status.pod ?? where.pod;
 			try {
-				// eslint-disable-next-line no-await-in-loop
+				// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
 				await openForward(socket, pod);
 				return;
 			} catch (error) {

@@ -1,5 +1,6 @@
 import {Watch, type KubeConfig} from '@kubernetes/client-node';
 import {KubeError, toKubeError, type KubeErrorContext} from './errors.js';
+import {isObject} from '../util/guards.js';
 
 /** Where a list-watch loop stands. */
 export type ListWatchStatus = 'live' | 'reconnecting' | 'error';
@@ -37,13 +38,9 @@ export interface ListWatchHandle {
 /** Failures that retrying soon will not fix; reported as 'error' (retries continue, slowly, in case RBAC or CRDs change). */
 const persistentKinds = new Set(['unauthorized', 'forbidden', 'not-found', 'invalid', 'no-context', 'no-kubeconfig']);
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null;
-}
-
 function resourceVersionOf(object: unknown): string | undefined {
-	const metadata = isRecord(object) ? object['metadata'] : undefined;
-	const version = isRecord(metadata) ? metadata['resourceVersion'] : undefined;
+	const metadata = isObject(object) ? object['metadata'] : undefined;
+	const version = isObject(metadata) ? metadata['resourceVersion'] : undefined;
 	return typeof version === 'string' && version !== '' ? version : undefined;
 }
 
@@ -96,7 +93,7 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 			events++;
 			if (type === 'ERROR') {
 				// A Status object: 410 means our resourceVersion is too old, anything else ends this watch.
-				gone = isRecord(object) && object['code'] === 410;
+				gone = isObject(object) && object['code'] === 410;
 				controller?.abort();
 				if (!gone) {
 					done(toKubeError(object, options.context));

@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs';
 import {parse} from 'yaml';
 import {istioDataDir} from '../istio-data.js';
+import {isRecord} from '../../util/guards.js';
 
 /** A JSON schema node of a CRD's `openAPIV3Schema` (structural schema with Kubernetes extensions). */
 export type SchemaNode = {
@@ -59,10 +60,6 @@ function loadKind(group: string, kind: string): void {
 export function crdSchema(group: string, kind: string, version: string): SchemaNode | undefined {
 	loadKind(group, kind);
 	return schemas.get(schemaKey(group, kind, version));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function childPath(path: string, key: string): string {

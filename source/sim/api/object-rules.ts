@@ -4,6 +4,7 @@ import type {ServedResource} from './resources.js';
 import {badRequest, invalid, notFound} from './status.js';
 import type {KubeObject, ObjectStore} from './store.js';
 import {validateCustomObject, validateObjectName} from './validation.js';
+import {isRecord} from '../../util/guards.js';
 
 /** `group/version` (or `v1` for core), the apiVersion a response is rendered in. */
 export function apiVersionOf(target: {group: string; version: string}): string {
@@ -16,10 +17,6 @@ export function apiVersionOf(target: {group: string; version: string}): string {
  */
 export function present(object: KubeObject, target: {group: string; version: string}): KubeObject {
 	return {...object, apiVersion: apiVersionOf(target)};
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Checks a decoded body is an object of the addressed kind and version (the real decoder's 400s). */

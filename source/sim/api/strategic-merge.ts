@@ -4,12 +4,9 @@
  * `$retainKeys`, `$deleteFromPrimitiveList/<field>` and `$setElementOrder/<field>` are honoured.
  * Lists without a known merge key are replaced, like a JSON merge patch.
  */
+import {isRecord as isObject} from '../../util/guards.js';
 
 type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-	return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** The merge key of a list field, given the field name and the name of the list it sits in (if any). */
 function mergeKeyFor(field: string, parentList: string | undefined): string | undefined {

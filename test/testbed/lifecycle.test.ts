@@ -51,9 +51,16 @@ function alive(pid: number): boolean {
 	}
 }
 
-/** Temp directories of test beds that exist now. */
-function testbedDirectories(): string[] {
-	return readdirSync(tmpdir()).filter(name => name.startsWith('meshtop-testbed-') && !name.startsWith('meshtop-testbed-state-'));
+/** The temp directory of the test bed whose processes these are (named in their command lines). */
+function directoryOf(processes: readonly number[]): string | undefined {
+	for (const pid of processes) {
+		const match = /(\/[^\0]*?\/meshtop-testbed-[A-Za-z\d]+)\//.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+		if (match !== null) {
+			return match[1];
+		}
+	}
+
+	return undefined;
 }
 
 describe('npm run testbed: ready line, a working kubeconfig, nothing left behind', {skip: testbed.skip, timeout: 240_000}, () => {
@@ -66,9 +73,8 @@ describe('npm run testbed: ready line, a working kubeconfig, nothing left behind
 	});
 
 	/** Starts main.js under `sh` (its parent), waits for the ready line; returns the pids and the kubeconfig. */
-	async function start(name: string): Promise<{shell: number; testbed: number; kubeconfig: string; kubectl: string; processes: number[]; directoriesBefore: string[]}> {
+	async function start(name: string): Promise<{shell: number; testbed: number; kubeconfig: string; kubectl: string; processes: number[]; directory: string}> {
 		const kubeconfig = path.join(directory, `${name}.yaml`);
-		const directoriesBefore = testbedDirectories();
 		// The shell stays the test bed's parent until it is killed; the test bed's output goes to a file.
 		const shell = spawn('/bin/sh', ['-c', `"$0" "$1" --kubeconfig-out "$2" --prometheus 2 >"$3" 2>&1 & wait`, process.execPath, main, kubeconfig, path.join(directory, `${name}.log`)], {stdio: 'ignore', detached: true});
 		shell.unref();
@@ -83,12 +89,14 @@ describe('npm run testbed: ready line, a working kubeconfig, nothing left behind
 		const [child] = descendants(shell.pid!);
 		assert.ok(child !== undefined, 'the test bed runs under the shell');
 		const processes = descendants(child);
-		return {shell: shell.pid!, testbed: child, kubeconfig, kubectl: ready[1]!, processes, directoriesBefore};
+		const own = directoryOf(processes);
+		assert.ok(own !== undefined && existsSync(own), 'its processes work in a temp directory of its own');
+		return {shell: shell.pid!, testbed: child, kubeconfig, kubectl: ready[1]!, processes, directory: own};
 	}
 
 	async function assertNothingLeft(started: Awaited<ReturnType<typeof start>>): Promise<void> {
 		await waitFor(() => !alive(started.testbed) && started.processes.every(pid => !alive(pid)), {timeout: 30_000, interval: 250, message: 'every process of the test bed gone'});
-		assert.deepEqual(testbedDirectories().filter(name => !started.directoriesBefore.includes(name)), [], 'its temp directory is removed');
+		assert.equal(existsSync(started.directory), false, 'its temp directory is removed');
 		assert.equal(existsSync(started.kubeconfig), false, 'the kubeconfig it wrote is removed');
 	}
 

@@ -1,7 +1,7 @@
 /**
  * VirtualService → routes and destinations, the model the console shows and edits.
  */
-import type {Destination, DestinationRuleInfo, Route, ServiceInfo, VirtualService} from './virtual-service.js';
+import type {Destination, DestinationRuleInfo, Route, RouteObjectKind, ServiceInfo, VirtualService} from './virtual-service.js';
 import {httpRouteRules} from './http-route.js';
 import {summarizeMatch} from './route-match.js';
 import {normalizeWeights} from './weights.js';
@@ -253,6 +253,11 @@ function virtualServiceRoutes(vs: VirtualService, destinationRules?: readonly De
 	}
 
 	return routes;
+}
+
+/** Which kind of route object this is (anything but an HTTPRoute is read as a VirtualService, as before HTTPRoutes). */
+export function routeObjectKind(object: Pick<VirtualService, 'kind'>): RouteObjectKind {
+	return object.kind === 'HTTPRoute' ? 'HTTPRoute' : 'VirtualService';
 }
 
 /** Configured weights of a route by destination key (what a write's `before` is). */

@@ -102,7 +102,7 @@ export interface Route {
 /** RFC 6902 operations. */
 export type JsonPatchOperation = {op: 'test' | 'add' | 'replace' | 'remove'; path: string; value?: unknown};
 
-export {routesOf, resolveHost, routeWeights} from './routes.js';
+export {routesOf, resolveHost, routeWeights, routeObjectKind} from './routes.js';
 export {httpRouteRules, serviceInfo} from './http-route.js';
 export {validateVirtualService} from './vs-validation.js';
 export {applyJsonPatch, JsonPatchError} from './json-patch.js';

@@ -1,4 +1,4 @@
-import type {DestinationRuleInfo, VirtualService} from '../domain/virtual-service.js';
+import type {DestinationRuleInfo, ServiceInfo, VirtualService} from '../domain/virtual-service.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
 import {SeriesHistory} from '../domain/series.js';
 import type {WeightChange} from '../domain/weight-change.js';
@@ -37,11 +37,13 @@ export type Overlay = 'none' | 'help' | 'picker' | 'confirm' | 'plan';
 export interface AppState {
 	connection: ConnectionInfo;
 	readOnly: boolean;
-	/** Name of the VirtualService on screen; undefined until picked. */
+	/** Address of the route object on screen (a VirtualService's name, or `httproute/NAME`); undefined until picked. */
 	vsName: string | undefined;
-	/** Every VirtualService of the namespace, by name (the live watch). */
+	/** Every route object of the namespace, by address (see routeAddress; the live watch). */
 	virtualServices: ReadonlyMap<string, VirtualService>;
 	destinationRules: readonly DestinationRuleInfo[];
+	/** The namespace's Services: HTTPRoute backends and the versions not yet a backend. */
+	services: readonly ServiceInfo[];
 	kubeStatus: FeedStatus;
 	kubeError: string | undefined;
 	/** Route on screen: its key (see routeKey) or its name (--route); undefined = first editable route. */
@@ -90,6 +92,7 @@ export function initialState(options: {connection: ConnectionInfo; vsName?: stri
 		vsName: options.vsName,
 		virtualServices: new Map(),
 		destinationRules: [],
+		services: [],
 		kubeStatus: 'connecting',
 		kubeError: undefined,
 		routeKey: options.route,

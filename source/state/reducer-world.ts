@@ -3,6 +3,7 @@
  * state and one action, used by the reducer; each returns a new state and never touches its input.
  */
 import {routeWeights, type VirtualService} from '../domain/virtual-service.js';
+import {describeAddress, routeAddress} from '../domain/addressing.js';
 import {parseDuration} from '../domain/duration.js';
 import type {Action} from './actions.js';
 import type {AppState} from './app-state.js';
@@ -16,7 +17,7 @@ function withObject(state: AppState, vs: VirtualService | undefined): ReadonlyMa
 	}
 
 	const virtualServices = new Map(state.virtualServices);
-	virtualServices.set(vs.metadata.name, vs);
+	virtualServices.set(routeAddress(vs), vs);
 	return virtualServices;
 }
 
@@ -26,6 +27,7 @@ export function onFeedUpdated(state: AppState, action: ActionOf<'feedUpdated'>):
 		...state,
 		virtualServices: action.items ?? state.virtualServices,
 		destinationRules: action.destinationRules ?? state.destinationRules,
+		services: action.services ?? state.services,
 		kubeStatus: action.status,
 		kubeError: action.error,
 	};
@@ -36,7 +38,7 @@ export function onFeedUpdated(state: AppState, action: ActionOf<'feedUpdated'>):
 	const before = currentVirtualService(state);
 	const after = currentVirtualService(next);
 	if (before !== undefined && after === undefined) {
-		return {...next, staged: undefined, notice: {level: 'error', text: `VirtualService ${state.vsName} was deleted. Press / to pick another.`}};
+		return {...next, staged: undefined, notice: {level: 'error', text: `${describeAddress(state.vsName)} was deleted. Press / to pick another.`}};
 	}
 
 	// While our own write is in flight, its watch event is not "a change made elsewhere".

@@ -28,8 +28,8 @@ export class FakeConsoleServices implements ConsoleServices {
 	readonly recorded: WeightChange[] = [];
 	readonly writer = createSplitWriter({
 		store: {
-			patchVirtualService: async (_namespace, name, operations) => this.patch(name, operations),
-			getVirtualService: async (_namespace, name) => this.get(name),
+			patchRoute: async (_kind, _namespace, name, operations) => this.patch(name, operations),
+			getRoute: async (_kind, _namespace, name) => this.get(name),
 		},
 		trail: {
 			record: async record => {

@@ -23,7 +23,12 @@ type CrdDocument = {
 
 const schemas = new Map<string, SchemaNode>();
 const loadedKinds = new Set<string>();
-let crdTexts: string[] | undefined;
+const crdTexts = new Map<string, string[]>();
+
+/** The shipped CRD file of an API group: Istio's networking CRDs, or the Gateway API's HTTPRoute CRD. */
+function crdFile(group: string): string {
+	return group === 'gateway.networking.k8s.io' ? `${istioDataDir}../gateway-api/crds/httproutes.yaml` : `${istioDataDir}crds/networking-crds.yaml`;
+}
 
 function schemaKey(group: string, kind: string, version: string): string {
 	return `${group}/${version}/${kind}`;
@@ -39,9 +44,15 @@ function loadKind(group: string, kind: string): void {
 		return;
 	}
 	loadedKinds.add(key);
-	crdTexts ??= readFileSync(`${istioDataDir}crds/networking-crds.yaml`, 'utf8').split(/^---[ \t]*$/m);
+	const file = crdFile(group);
+	let texts = crdTexts.get(file);
+	if (texts === undefined) {
+		texts = readFileSync(file, 'utf8').split(/^---[ \t]*$/m);
+		crdTexts.set(file, texts);
+	}
+
 	const marker = new RegExp(`^\\s+kind: ${kind}$`, 'm');
-	for (const text of crdTexts.filter(candidate => marker.test(candidate))) {
+	for (const text of texts.filter(candidate => marker.test(candidate))) {
 		const document = parse(text) as CrdDocument | null;
 		if (document?.kind !== 'CustomResourceDefinition' || document.spec?.group !== group || document.spec.names?.kind !== kind) {
 			continue;
@@ -55,7 +66,7 @@ function loadKind(group: string, kind: string): void {
 	}
 }
 
-/** The `openAPIV3Schema` of a CRD version from data/istio/crds, or undefined when none is shipped. */
+/** The `openAPIV3Schema` of a CRD version from data/istio/crds (or data/gateway-api/crds), or undefined when none is shipped. */
 export function crdSchema(group: string, kind: string, version: string): SchemaNode | undefined {
 	loadKind(group, kind);
 	return schemas.get(schemaKey(group, kind, version));

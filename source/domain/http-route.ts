@@ -78,6 +78,16 @@ export function httpRouteParents(route: RouteObject): string {
 	return parts.length === 0 ? 'no parentRefs' : parts.join(', ');
 }
 
+/** The same, short enough for the header: `mesh` for Service parents (GAMMA), `gateway NAME` for Gateways. */
+export function httpRouteAttachment(route: RouteObject): string {
+	const list = Array.isArray(route.spec['parentRefs']) ? (route.spec['parentRefs'] as unknown[]) : [];
+	const parts = list.filter(entry => isRecord(entry)).map(entry => {
+		const kind = text(entry['kind']) ?? 'Gateway';
+		return entry['group'] === '' && kind === 'Service' ? 'mesh' : `${kind.toLowerCase()} ${text(entry['name']) ?? '?'}`;
+	});
+	return [...new Set(parts)].join(', ') || 'no parent';
+}
+
 function parentServices(route: RouteObject): string[] {
 	const list = Array.isArray(route.spec['parentRefs']) ? (route.spec['parentRefs'] as unknown[]) : [];
 	return list.filter(entry => isRecord(entry) && entry['group'] === '' && entry['kind'] === 'Service' && text(entry['namespace']) === undefined)
@@ -203,6 +213,7 @@ function ruleOf(route: RouteObject, index: number, rule: Record<string, unknown>
 		editable: reason === undefined,
 		destinations,
 		parents: httpRouteParents(route),
+		attachment: httpRouteAttachment(route),
 	};
 	if (reason !== undefined) {
 		result.readOnlyReason = reason;

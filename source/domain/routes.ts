@@ -264,3 +264,11 @@ export function routeObjectKind(object: Pick<VirtualService, 'kind'>): RouteObje
 export function routeWeights(route: Route): Record<string, number> {
 	return Object.fromEntries(route.destinations.map(destination => [destination.key, destination.weight]));
 }
+
+/**
+ * Whose traffic a route's observed figures are: `route` when they are its own (the only routing route, or its versions'
+ * series are used by no other route), `service` when they are the whole service's and must be labelled so.
+ */
+export function observedScope(route: Pick<Route, 'siblings' | 'exactMetrics'>): 'route' | 'service' {
+	return (route.siblings ?? 1) <= 1 || route.exactMetrics === true ? 'route' : 'service';
+}

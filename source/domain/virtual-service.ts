@@ -90,6 +90,8 @@ export interface Route {
 	destinations: Destination[];
 	/** HTTPRoute rules: what the route is attached to, e.g. "Service reviews (mesh)" or "Gateway bookinfo-gateway". */
 	parents?: string;
+	/** HTTPRoute rules: the same for the header, `mesh` (Service parent, east–west) or `gateway NAME` (north–south). */
+	attachment?: string;
 	/**
 	 * How many routes of the object send traffic (editable http routes/rules). Istio's metrics carry no route label, so with
 	 * more than one the observed figures are the whole service's unless {@link Route.exactMetrics} says otherwise.
@@ -102,7 +104,7 @@ export interface Route {
 /** RFC 6902 operations. */
 export type JsonPatchOperation = {op: 'test' | 'add' | 'replace' | 'remove'; path: string; value?: unknown};
 
-export {routesOf, resolveHost, routeWeights, routeObjectKind} from './routes.js';
+export {routesOf, resolveHost, routeWeights, routeObjectKind, observedScope} from './routes.js';
 export {httpRouteRules, serviceInfo} from './http-route.js';
 export {validateVirtualService} from './vs-validation.js';
 export {applyJsonPatch, JsonPatchError} from './json-patch.js';

@@ -85,6 +85,8 @@ describe('HTTPRoute versions', () => {
 	test('a Gateway parent is named as such', () => {
 		const read = rule(httpRoute([{backendRefs: [{name: 'productpage-v1', port: 9080}]}], [{name: 'bookinfo-gateway'}]));
 		assert.equal(read.parents, 'Gateway bookinfo-gateway');
+		assert.equal(read.attachment, 'gateway bookinfo-gateway');
+		assert.equal(rule(sample('route-reviews-v1.yaml')).attachment, 'mesh');
 	});
 
 	test('a backend of another kind makes the rule read-only, with the reason', () => {

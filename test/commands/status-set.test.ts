@@ -110,7 +110,7 @@ for (const backend of backends) describe(`meshtop status and set (${backend.name
 		assert.equal(await runStatus('reviews', flags(), output.io), 0, output.err());
 		const lines = output.out().split('\n');
 		assert.match(lines[0] ?? '', new RegExp(`^bookinfo/reviews {2}context ${sim.contextName} {2}resourceVersion \\d+$`));
-		assert.match(lines[1] ?? '', /^prometheus port-forward istio-system\/prometheus-\S+ → 127\.0\.0\.1:\d+ {2}window \d+s$/);
+		assert.match(lines[1] ?? '', /^prometheus port-forward istio-system\/prometheus-\S+ → 127\.0\.0\.1:\d+ {2}window \d+s {2}reporter destination$/);
 		const rows = lines.filter(line => /^ {2}v\d /.test(line));
 		assert.deepEqual(rows.map(row => row.trim().split(/\s+/).slice(0, 2)), [['v1', '100'], ['v2', '0'], ['v3', '0']]);
 		assert.ok(lines.some(line => /^ {2}VERSION +WEIGHT +OBSERVED +RPS +OK% +P50 +P99$/.test(line)), output.out());

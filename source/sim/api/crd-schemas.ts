@@ -125,3 +125,40 @@ export function pruneObject(object: Record<string, unknown>, schema: SchemaNode)
 	};
 	return pruneUnknownFields(object, rootSchema);
 }
+
+/**
+ * Fills `default` values of the structural schema into the object where the field is absent, as the API server does for
+ * CRDs (the Gateway API's HTTPRoute defaults a backendRef's `group: ""`, `kind: Service` and `weight: 1`).
+ * Modifies `value` in place; objects only get defaults of their declared properties.
+ */
+export function applyDefaults(value: unknown, schema: SchemaNode): void {
+	if (Array.isArray(value)) {
+		if (schema.items) {
+			for (const item of value) {
+				applyDefaults(item, schema.items);
+			}
+		}
+
+		return;
+	}
+
+	if (!isRecord(value)) {
+		return;
+	}
+
+	for (const [key, propertySchema] of Object.entries(schema.properties ?? {})) {
+		if (!Object.hasOwn(value, key) && propertySchema['default'] !== undefined) {
+			value[key] = structuredClone(propertySchema['default']);
+		}
+
+		if (Object.hasOwn(value, key)) {
+			applyDefaults(value[key], propertySchema);
+		}
+	}
+
+	if (typeof schema.additionalProperties === 'object') {
+		for (const key of Object.keys(value).filter(candidate => schema.properties?.[candidate] === undefined)) {
+			applyDefaults(value[key], schema.additionalProperties);
+		}
+	}
+}

@@ -59,6 +59,9 @@ test('the jason route of a two-route VirtualService labels its observed columns 
 		'  v2      ████████████████████  100            5.0%    1.0  100.0%   20ms ▁',
 		'  v3      ░░░░░░░░░░░░░░░░░░░░    0            0.0%    0.0       -      - ▁',
 	]);
+	// The plan dialog says which population its gates judge.
+	await rendered.press('p');
+	assert.match(rendered.lastFrame(), /The gates judge all routes of this service: Istio's metrics carry no route label\./);
 });
 
 test('an HTTPRoute: backends by Service name with their version label, the parent in the header; v1 → 50/50 with the arrows', async () => {

@@ -96,7 +96,7 @@ export async function runHistory(options: HistoryOptions, io: CommandOutput): Pr
 	}
 
 	if (records.length === 0) {
-		io.stdout.write(`no changes recorded for ${options.vs} in namespace ${namespace} (context ${context}) in ${file.path}\n`);
+		io.stdout.write(`no changes recorded for ${address.kind === 'HTTPRoute' ? 'HTTPRoute' : 'VirtualService'} ${address.name} in namespace ${namespace} (context ${context}) in ${file.path}\n`);
 		return 0;
 	}
 

@@ -150,7 +150,7 @@ async function measureWatch(pty: PtyProcess, kubeconfig: string, edits: number):
 			const shown = pty.waitForScreen(screen => weightOnScreen(screen, 'v3') === v3, 5000, `v3 at ${v3} on screen`);
 			shown.catch(() => undefined);
 			const sent = performance.now();
-			await api.patchVirtualService('bookinfo', 'reviews', [{
+			await api.patchRoute('VirtualService', 'bookinfo', 'reviews', [{
 				op: 'replace',
 				path: '/spec/http/0/route',
 				value: [{destination: {host: 'reviews', subset: 'v1'}, weight: 100 - v3}, {destination: {host: 'reviews', subset: 'v3'}, weight: v3}],

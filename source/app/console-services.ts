@@ -3,6 +3,7 @@ import {IstioApi} from '../kube/istio-api.js';
 import {watchVirtualServices} from '../kube/watch-virtual-services.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
 import {fetchCounts} from '../prometheus/counts-source.js';
+import {reporterFor, type Reporter} from '../prometheus/queries.js';
 import type {ConsoleServices, PrometheusStatus} from '../ports/console-services.js';
 import {HistoryFile, historyFilePath} from '../trail/history-file.js';
 import {createTrail} from '../trail/record.js';
@@ -39,15 +40,21 @@ export function createConsoleServices(target: KubeTarget, options: {
 		}
 	};
 
-	const connecting = connectPrometheus(target, options.prometheus, namespace).then(async ready => {
+	// Ambient namespaces have no sidecars: their L7 metrics are the waypoint's (the header says which reporter is read).
+	let reporter: Reporter = 'destination';
+	const labelled = (status: PrometheusStatus): PrometheusStatus => ({...status, label: `${status.label} · reporter=${reporter}`});
+	const connecting = Promise.all([connectPrometheus(target, options.prometheus, namespace), api.namespaceLabels(namespace)]).then(async ([ready, labels]) => {
+		reporter = reporterFor(labels);
 		if (closed) {
 			await ready.close();
 			return undefined;
 		}
 
 		connection = ready;
-		announce({label: ready.label, status: 'live'});
-		ready.onStatus(announce);
+		announce(labelled({label: ready.label, status: 'live'}));
+		ready.onStatus(status => {
+			announce(labelled(status));
+		});
 		return ready;
 	}, (error: unknown) => {
 		connectError = errorMessage(error);
@@ -59,7 +66,7 @@ export function createConsoleServices(target: KubeTarget, options: {
 		watch(listener) {
 			const feed = watchVirtualServices(api, target, namespace);
 			const unsubscribe = feed.subscribe(state => {
-				listener({items: state.items, destinationRules: state.destinationRules, status: state.status, ...(state.error === undefined ? {} : {error: state.error.message})});
+				listener({items: state.items, destinationRules: state.destinationRules, services: state.services, status: state.status, ...(state.error === undefined ? {} : {error: state.error.message})});
 			});
 			return () => {
 				unsubscribe();
@@ -78,7 +85,7 @@ export function createConsoleServices(target: KubeTarget, options: {
 				throw new Error(connectError ?? 'Prometheus is not connected');
 			}
 
-			return fetchMetrics(ready.client, destinations, ready.window);
+			return fetchMetrics(ready.client, destinations, ready.window, undefined, reporter);
 		},
 		async fetchCounts(destinations, rangeMs) {
 			const ready = connection ?? await connecting;
@@ -86,14 +93,14 @@ export function createConsoleServices(target: KubeTarget, options: {
 				throw new Error(connectError ?? 'Prometheus is not connected');
 			}
 
-			return fetchCounts(ready.client, destinations, rangeMs);
+			return fetchCounts(ready.client, destinations, rangeMs, undefined, reporter);
 		},
 		scrapeIntervalMs: () => connection?.scrapeIntervalMs,
 		watchPrometheus(listener) {
 			statusListeners.add(listener);
 			listener(connection === undefined
 				? {label: connectError === undefined ? 'looking for Prometheus…' : 'Prometheus not connected', status: connectError === undefined ? 'connecting' : 'error', error: connectError}
-				: {label: connection.label, status: 'live'});
+				: labelled({label: connection.label, status: 'live'}));
 			return () => statusListeners.delete(listener);
 		},
 		async close() {

@@ -4,18 +4,20 @@
  * ends with a single close(), whatever failed halfway.
  */
 import type {MetricsSnapshot} from '../domain/metrics.js';
-import {routesOf, validateVirtualService, type DestinationRuleInfo, type Route, type VirtualService} from '../domain/virtual-service.js';
+import {routeObjectKind, routesOf, validateVirtualService, type DestinationRuleInfo, type Route, type RouteObjectKind, type ServiceInfo, type VirtualService} from '../domain/virtual-service.js';
+import {lookUpRoute} from './route-lookup.js';
 import {loadKubeTarget, type KubeTarget} from '../kube/config.js';
 import {IstioApi} from '../kube/istio-api.js';
 import {connectPrometheus, type PrometheusConnection} from '../app/prometheus-connection.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
 import {fetchCounts} from '../prometheus/counts-source.js';
+import {reporterFor, type Reporter} from '../prometheus/queries.js';
 import type {StepCounts} from '../domain/step-counts.js';
 import {errorMessage} from '../util/error-message.js';
 
 /** Connection flags, as kubectl spells them, plus what the command needs. */
 export interface ConnectOptions {
-	/** VirtualService name (required: every headless command works on one). */
+	/** The route object: `reviews`, `vs/reviews` or `httproute/reviews` (required: every headless command works on one). */
 	vs: string;
 	/** `--kubeconfig`. */
 	kubeconfig?: string;
@@ -48,14 +50,20 @@ export interface Connection {
 	api: IstioApi;
 	/** Namespace of the VirtualService. */
 	namespace: string;
-	/** The VirtualService as last read or written. */
+	/** The route object (VirtualService or HTTPRoute) as last read or written. */
 	vs: VirtualService;
-	/** DestinationRules of the namespace (versions not yet in the route come from their subsets). */
+	/** Its kind. */
+	kind: RouteObjectKind;
+	/** DestinationRules of the namespace (versions not yet in a VirtualService route come from their subsets). */
 	destinationRules: DestinationRuleInfo[];
+	/** Services of the namespace (versions not yet an HTTPRoute backend come from them); empty for VirtualServices. */
+	services: ServiceInfo[];
 	/** All routes of `vs`. */
 	routes: Route[];
 	/** The route the command works on. */
 	route: Route;
+	/** Whose reports the metrics read: `waypoint` in an ambient namespace, else `destination`. */
+	reporter: Reporter;
 	/** Prometheus, when asked for and reachable. */
 	prometheus?: PrometheusConnection;
 	/** Why Prometheus is missing with prometheus: 'optional'. */
@@ -73,12 +81,12 @@ export interface Connection {
 }
 
 /** Finds `name` ("reviews-v3-route" or "http[1]") among the routes; default the first editable http route. Throws listing the routes. */
-export function selectRoute(routes: readonly Route[], name: string | undefined, vsName: string): Route {
+export function selectRoute(routes: readonly Route[], name: string | undefined, vsName: string, kind: RouteObjectKind = 'VirtualService'): Route {
 	const list = routes.map(route => (route.name === `${route.kind}[${route.index}]` ? route.name : `${route.name} (${route.kind}[${route.index}])`)).join(', ') || 'none';
 	if (name !== undefined && name !== '') {
 		const found = routes.find(route => route.name === name || `${route.kind}[${route.index}]` === name);
 		if (found === undefined) {
-			throw new Error(`VirtualService ${vsName} has no route "${name}"; routes: ${list}`);
+			throw new Error(`${kind} ${vsName} has no route "${name}"; routes: ${list}`);
 		}
 
 		return found;
@@ -87,7 +95,7 @@ export function selectRoute(routes: readonly Route[], name: string | undefined, 
 	const editable = routes.find(route => route.editable && route.kind === 'http');
 	const chosen = editable ?? routes[0];
 	if (chosen === undefined) {
-		throw new Error(`VirtualService ${vsName} has no routes`);
+		throw new Error(`${kind} ${vsName} has no routes`);
 	}
 
 	return chosen;
@@ -97,6 +105,18 @@ async function openPrometheus(target: KubeTarget, namespace: string, options: Co
 	const connection = await connectPrometheus(target, {url: options.prometheusUrl, namespace: options.prometheusNamespace === '' ? undefined : options.prometheusNamespace, service: options.prometheusService}, namespace);
 	owned.push(async () => connection.close());
 	return connection;
+}
+
+/**
+ * Where a route's versions not yet in it come from: the DestinationRules' subsets for a VirtualService, the namespace's
+ * Services for an HTTPRoute (a user who may not list Services still gets the backends the route has).
+ */
+async function versionSources(api: IstioApi, namespace: string, kind: RouteObjectKind): Promise<{destinationRules: DestinationRuleInfo[]; services: ServiceInfo[]}> {
+	if (kind === 'VirtualService') {
+		return {destinationRules: await api.listDestinationRules(namespace), services: []};
+	}
+
+	return {destinationRules: [], services: await api.listServices(namespace).catch(() => [])};
 }
 
 /** Opens everything a headless command needs; on failure, closes what was opened and rethrows. */
@@ -111,15 +131,19 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
 		const target = loadKubeTarget({kubeconfig: options.kubeconfig, context: options.context, namespace: options.namespace, env: options.env});
 		const api = new IstioApi(target);
 		const {namespace} = target;
-		const [vs, destinationRules] = await Promise.all([api.getVirtualService(namespace, options.vs), api.listDestinationRules(namespace)]);
+		const vs = await lookUpRoute(api, namespace, options.vs);
+		const kind = routeObjectKind(vs);
+		const {destinationRules, services} = await versionSources(api, namespace, kind);
 		const validation = validateVirtualService(vs);
 		if (!validation.ok) {
-			throw new Error(`VirtualService ${options.vs} is malformed, nothing was done: ${validation.errors.join('; ')}`);
+			throw new Error(`${kind} ${vs.metadata.name} is malformed, nothing was done: ${validation.errors.join('; ')}`);
 		}
 
 		let prometheus: PrometheusConnection | undefined;
 		let prometheusError: string | undefined;
+		let reporter: Reporter = 'destination';
 		if ((options.prometheus ?? 'none') !== 'none') {
+			reporter = reporterFor(await api.namespaceLabels(namespace));
 			try {
 				prometheus = await openPrometheus(target, namespace, options, owned);
 			} catch (error) {
@@ -132,27 +156,31 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
 		}
 
 		const routeKey = (route: Route) => `${route.kind}[${route.index}]`;
-		const routes = routesOf(vs, destinationRules);
+		const routes = routesOf(vs, destinationRules, services);
 		const connection: Connection = {
 			target,
 			api,
 			namespace,
 			vs,
+			kind,
 			destinationRules,
+			services,
 			routes,
-			route: selectRoute(routes, options.route, vs.metadata.name),
+			reporter,
+			route: selectRoute(routes, options.route, vs.metadata.name, kind),
 			...(prometheus === undefined ? {} : {prometheus}),
 			...(prometheusError === undefined ? {} : {prometheusError}),
 			update(next) {
 				const chosen = routeKey(connection.route);
 				connection.vs = next;
-				connection.routes = routesOf(next, connection.destinationRules);
+				connection.routes = routesOf(next, connection.destinationRules, connection.services);
 				// The same route by position: names may be absent, and a write never moves routes.
-				connection.route = connection.routes.find(route => routeKey(route) === chosen) ?? selectRoute(connection.routes, undefined, next.metadata.name);
+				connection.route = connection.routes.find(route => routeKey(route) === chosen) ?? selectRoute(connection.routes, undefined, next.metadata.name, kind);
 			},
 			async reload() {
-				const [fresh, rules] = await Promise.all([api.getVirtualService(namespace, options.vs), api.listDestinationRules(namespace)]);
-				connection.destinationRules = rules;
+				const [fresh, sources] = await Promise.all([api.getRoute(kind, namespace, vs.metadata.name), versionSources(api, namespace, kind)]);
+				connection.destinationRules = sources.destinationRules;
+				connection.services = sources.services;
 				connection.update(fresh);
 			},
 			async fetchMetrics() {
@@ -160,14 +188,14 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
 					throw new Error(`no Prometheus: ${connection.prometheusError ?? 'not connected'}`);
 				}
 
-				return fetchMetrics(connection.prometheus.client, connection.route.destinations, connection.prometheus.window);
+				return fetchMetrics(connection.prometheus.client, connection.route.destinations, connection.prometheus.window, undefined, connection.reporter);
 			},
 			async fetchCounts(rangeMs) {
 				if (connection.prometheus === undefined) {
 					throw new Error(`no Prometheus: ${connection.prometheusError ?? 'not connected'}`);
 				}
 
-				return fetchCounts(connection.prometheus.client, connection.route.destinations, rangeMs);
+				return fetchCounts(connection.prometheus.client, connection.route.destinations, rangeMs, undefined, connection.reporter);
 			},
 			close,
 		};

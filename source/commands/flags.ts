@@ -48,6 +48,7 @@ export const helpText = `
     --fault SPEC               e.g. reviews:v3:errors=10%,latency=+300ms (repeatable)
     --kubeconfig-out FILE      sim: where to write the kubeconfig
     --port N                   sim: API server port (default: a free one)
+    --ambient                  sim: ambient mode (namespace istio.io/dataplane-mode=ambient, waypoint metrics)
 
   Environment: KUBECONFIG, NO_COLOR, TERM.
 
@@ -85,6 +86,7 @@ export const flagSpec = {
 	fault: {type: 'string', isMultiple: true},
 	kubeconfigOut: {type: 'string'},
 	port: {type: 'number'},
+	ambient: {type: 'boolean', default: false},
 	color: {type: 'boolean', default: true},
 } satisfies AnyFlags;
 
@@ -115,6 +117,8 @@ export interface Flags {
 	fault?: string[];
 	kubeconfigOut?: string;
 	port?: number;
+	/** sim: ambient mode. */
+	ambient?: boolean;
 	/** false with --no-color. */
 	color?: boolean;
 }

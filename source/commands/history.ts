@@ -2,6 +2,7 @@
  * `meshtop history <vs>`: the changes meshtop made to a VirtualService, from the local trail, oldest first.
  * It reads the kubeconfig only to know which cluster and namespace are meant; it does not call the API server.
  */
+import {parseRouteAddress} from '../domain/addressing.js';
 import {loadKubeTarget} from '../kube/config.js';
 import {HistoryFile, historyFilePath} from '../trail/history-file.js';
 import type {WeightChange} from '../domain/weight-change.js';
@@ -16,7 +17,7 @@ oldest first, from the local history file ($MESHTOP_HISTORY, else $XDG_STATE_HOM
 
 /** Options of {@link runHistory}. */
 export interface HistoryOptions {
-	/** VirtualService name. */
+	/** The route object: `reviews`, `vs/reviews` or `httproute/reviews`. */
 	vs: string;
 	/** `--kubeconfig`. */
 	kubeconfig?: string;
@@ -63,11 +64,20 @@ export async function runHistory(options: HistoryOptions, io: CommandOutput): Pr
 		return 1;
 	}
 
+	let address: ReturnType<typeof parseRouteAddress>;
+	try {
+		// `httproute/reviews` and `vs/reviews` choose the kind; a bare name shows the changes of either.
+		address = parseRouteAddress(options.vs);
+	} catch (error) {
+		io.stderr.write(`meshtop history: ${errorMessage(error)}\n`);
+		return 2;
+	}
+
 	const file = new HistoryFile(historyFilePath({...(options.historyFile === undefined ? {} : {path: options.historyFile}), ...(options.env === undefined ? {} : {env: options.env})}));
 	let records: WeightChange[];
 	let skipped: number;
 	try {
-		({records, skipped} = await file.read({vs: options.vs, namespace, context}));
+		({records, skipped} = await file.read({vs: address.name, ...(address.kind === undefined ? {} : {kind: address.kind}), namespace, context}));
 	} catch (error) {
 		io.stderr.write(`meshtop history: cannot read ${file.path}: ${errorMessage(error)}\n`);
 		return 1;
@@ -86,7 +96,7 @@ export async function runHistory(options: HistoryOptions, io: CommandOutput): Pr
 	}
 
 	if (records.length === 0) {
-		io.stdout.write(`no changes recorded for VirtualService ${options.vs} in namespace ${namespace} (context ${context}) in ${file.path}\n`);
+		io.stdout.write(`no changes recorded for ${address.kind === 'HTTPRoute' ? 'HTTPRoute' : 'VirtualService'} ${address.name} in namespace ${namespace} (context ${context}) in ${file.path}\n`);
 		return 0;
 	}
 

@@ -1,4 +1,5 @@
 import {parseAssignments} from '../domain/weights.js';
+import {resolveVersionAliases} from '../domain/version-aliases.js';
 import {gitOpsOwner} from '../domain/virtual-service.js';
 import {HistoryFile, historyFilePath} from '../trail/history-file.js';
 import {describeWeightChange} from '../trail/record.js';
@@ -9,7 +10,9 @@ import {connectionFlags, type Flags} from './flags.js';
 import {errorMessage} from '../util/error-message.js';
 
 /**
- * `meshtop set <vs> v1=50 v3=50 [--route NAME]`: one conflict-safe JSON Patch of the weights, recorded in the trail.
+ * `meshtop set <route> v1=50 v3=50 [--route NAME]`: one conflict-safe JSON Patch of the weights, recorded in the trail.
+ * `<route>` is `reviews`, `vs/reviews` or `httproute/reviews`; an HTTPRoute's versions are its backends' Service names,
+ * or their `version` labels.
  * Versions are validated against the route (and its DestinationRule subsets); a concurrent change makes it refuse, never overwrite.
  */
 export async function runSet(vsName: string, assignments: readonly string[], flags: Flags, io: CommandIo): Promise<number> {
@@ -33,7 +36,8 @@ export async function runSet(vsName: string, assignments: readonly string[], fla
 			return 2;
 		}
 
-		const parsed = parseAssignments(assignments, route.destinations.map(destination => destination.key));
+		// `v3=90` on an HTTPRoute means the backend whose Service has version label v3 (`reviews-v3=90`).
+		const parsed = parseAssignments(resolveVersionAliases(assignments, route.destinations), route.destinations.map(destination => destination.key));
 		if (!parsed.ok) {
 			io.stderr.write(`meshtop: ${parsed.error}\n`);
 			return 2;

@@ -3,7 +3,7 @@
  * Exit codes: 0 the target reached its final weight; 1 stopped by a gate or a failed write (paused or rolled back);
  * 2 bad usage; 130 interrupted (SIGINT), the last written split left in place.
  */
-import {gitOpsOwner} from '../domain/virtual-service.js';
+import {gitOpsOwner, observedScope} from '../domain/virtual-service.js';
 import {
 	createPlan, gatePolicy, parseConfidence, parseGate, parseStepList, weightsAt,
 	type Gate, type GatePolicyOptions, type OnInconclusive, type RolloutEvent, type RolloutPlan, type RolloutState,
@@ -201,10 +201,16 @@ async function runPlan(
 
 	const {target} = connection;
 	const where = `${options.vs} ${route.name} (namespace ${connection.namespace}, context ${target.contextName})`;
+	// Istio's metrics carry no route label: on a route that shares its series with other routes, the gates judge them all.
+	const population = observedScope(route);
 	emit(
-		{event: 'plan', vs: options.vs, namespace: connection.namespace, context: target.contextName, route: route.name, target: options.to, steps: plan.steps, intervalMs: plan.intervalMs, gates: plan.gates.map(gate => gate.text), onFail: plan.onFail, policy: plan.policy, baseline: plan.baseline.map(index => plan.keys[index]), start: weightsByKey(plan, plan.start), prometheus: connection.prometheus?.label ?? null},
+		{event: 'plan', population, vs: options.vs, namespace: connection.namespace, context: target.contextName, route: route.name, target: options.to, steps: plan.steps, intervalMs: plan.intervalMs, gates: plan.gates.map(gate => gate.text), onFail: plan.onFail, policy: plan.policy, baseline: plan.baseline.map(index => plan.keys[index]), start: weightsByKey(plan, plan.start), prometheus: connection.prometheus?.label ?? null},
 		`shift ${where}: ${describePlan(plan, parsed.every)}`,
 	);
+	if (population === 'service' && plan.gates.length > 0) {
+		warn(`the gates judge all routes of ${connection.vs.metadata.name}, not route ${route.name} alone: Istio's metrics carry no route label`);
+	}
+
 	if (connection.prometheus === undefined && connection.prometheusError !== undefined) {
 		warn(`no metrics (${connection.prometheusError}); without gates the plan advances on time alone`);
 	}

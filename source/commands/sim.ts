@@ -13,7 +13,7 @@ export function faultsFromFlags(flags: Flags, io: CommandIo): Fault[] | undefine
 	}
 }
 
-/** `meshtop sim [--kubeconfig-out FILE] [--port N] [--fault SPEC]`: the simulated cluster in the foreground. */
+/** `meshtop sim [--kubeconfig-out FILE] [--port N] [--fault SPEC] [--ambient]`: the simulated cluster in the foreground. */
 export async function runSimCommand(flags: Flags, io: CommandIo): Promise<number> {
 	const faults = faultsFromFlags(flags, io);
 	if (faults === undefined) {
@@ -21,6 +21,6 @@ export async function runSimCommand(flags: Flags, io: CommandIo): Promise<number
 	}
 
 	// Typed or piped lines control the mesh while it runs (fault …, clear …, rps N, quit).
-	await runSim({port: flags.port, kubeconfigOut: flags.kubeconfigOut, faults, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin});
+	await runSim({port: flags.port, ambient: flags.ambient ?? false, kubeconfigOut: flags.kubeconfigOut, faults, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin});
 	return 0;
 }

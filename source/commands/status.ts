@@ -1,5 +1,5 @@
 import {observedShares, type MetricsSnapshot} from '../domain/metrics.js';
-import type {Route} from '../domain/virtual-service.js';
+import {observedScope, type Route} from '../domain/virtual-service.js';
 import {connect, type Connection} from './connect.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
 import {formatMs, formatRatio, formatRps, formatShare} from '../util/format.js';
@@ -11,7 +11,12 @@ import {errorMessage} from '../util/error-message.js';
 export interface StatusReport {
 	context: string;
 	namespace: string;
+	/** The route object's name (the field predates HTTPRoutes). */
 	virtualService: string;
+	/** VirtualService or HTTPRoute. */
+	kind: string;
+	/** Whose reports the metrics are: `destination` (sidecars) or `waypoint` (ambient). */
+	reporter: string;
 	resourceVersion: string | undefined;
 	prometheus: {source: string | undefined; window: string | undefined; error: string | undefined};
 	routes: Array<{
@@ -19,7 +24,16 @@ export interface StatusReport {
 		match: string;
 		editable: boolean;
 		readOnlyReason: string | undefined;
+		/** HTTPRoutes: what the route is attached to ("Service reviews (mesh)", "Gateway bookinfo-gateway"). */
+		parents: string | undefined;
+		/**
+		 * `route` when the observed figures are this route's own; `service` when they are the whole service's (the route is
+		 * one of several sending to the same series, and Istio's metrics carry no route label).
+		 */
+		observed: 'route' | 'service';
 		destinations: Array<{
+			/** HTTPRoutes: the `version` label of the backend Service's selector. */
+			label: string | undefined;
 			version: string;
 			host: string;
 			subset: string | undefined;
@@ -46,9 +60,12 @@ function routeReport(route: Route, snapshot: MetricsSnapshot | undefined): Statu
 		match: route.match,
 		editable: route.editable,
 		readOnlyReason: route.readOnlyReason,
+		parents: route.parents,
+		observed: observedScope(route),
 		destinations: route.destinations.map(destination => {
 			const metrics = snapshot?.byVersion[destination.key];
 			return {
+				label: destination.label,
 				version: destination.key,
 				host: destination.host,
 				subset: destination.subset,
@@ -65,15 +82,20 @@ function routeReport(route: Route, snapshot: MetricsSnapshot | undefined): Statu
 }
 
 function printTable(report: StatusReport, io: CommandIo): void {
-	io.stdout.write(`${report.namespace}/${report.virtualService}  context ${report.context}  resourceVersion ${report.resourceVersion ?? '?'}\n`);
+	io.stdout.write(`${report.namespace}/${report.kind === 'HTTPRoute' ? 'httproute/' : ''}${report.virtualService}  context ${report.context}  resourceVersion ${report.resourceVersion ?? '?'}\n`);
 	io.stdout.write(report.prometheus.error === undefined
-		? `prometheus ${report.prometheus.source ?? '?'}  window ${report.prometheus.window ?? '?'}\n`
+		? `prometheus ${report.prometheus.source ?? '?'}  window ${report.prometheus.window ?? '?'}  reporter ${report.reporter}\n`
 		: `prometheus unavailable: ${report.prometheus.error}\n`);
 	for (const route of report.routes) {
-		io.stdout.write(`\nroute ${route.name} (${route.match})${route.editable ? '' : `  read-only: ${route.readOnlyReason ?? ''}`}\n`);
+		io.stdout.write(`\nroute ${route.name} (${route.match})${route.parents === undefined ? '' : `  parent ${route.parents}`}${route.editable ? '' : `  read-only: ${route.readOnlyReason ?? ''}`}\n`);
+		if (route.observed === 'service') {
+			io.stdout.write(`  observed: all routes of ${report.virtualService} (Istio's metrics carry no route label)\n`);
+		}
+
 		io.stdout.write(`  ${'VERSION'.padEnd(12)}${'WEIGHT'.padStart(7)}${'OBSERVED'.padStart(10)}${'RPS'.padStart(8)}${'OK%'.padStart(8)}${'P50'.padStart(8)}${'P99'.padStart(8)}\n`);
 		for (const destination of route.destinations) {
-			io.stdout.write(`  ${destination.version.padEnd(12)}${String(destination.weight).padStart(7)}${formatShare(destination.observedShare).padStart(10)}`
+			const name = destination.label === undefined ? destination.version : `${destination.version} (${destination.label})`;
+			io.stdout.write(`  ${name.padEnd(12)}${String(destination.weight).padStart(7)}${formatShare(destination.observedShare).padStart(10)}`
 				+ `${formatRps(destination.rps ?? undefined).padStart(8)}${formatRatio(destination.successRate).padStart(8)}`
 				+ `${formatMs(destination.p50Ms).padStart(8)}${formatMs(destination.p99Ms).padStart(8)}\n`);
 			if (destination.problem !== undefined) {
@@ -103,6 +125,8 @@ export async function runStatus(vsName: string, flags: Flags, io: CommandIo): Pr
 			context: connection.target.contextName,
 			namespace: connection.namespace,
 			virtualService: connection.vs.metadata.name,
+			kind: connection.kind,
+			reporter: connection.reporter,
 			resourceVersion: connection.vs.metadata.resourceVersion,
 			prometheus: {source: prometheus?.label, window: prometheus?.window, error: connection.prometheusError},
 			routes: [],
@@ -110,7 +134,7 @@ export async function runStatus(vsName: string, flags: Flags, io: CommandIo): Pr
 		let snapshots: Array<MetricsSnapshot | undefined> = connection.routes.map(() => undefined);
 		if (prometheus !== undefined) {
 			try {
-				snapshots = await Promise.all(connection.routes.map(async route => route.destinations.length === 0 ? undefined : fetchMetrics(prometheus.client, route.destinations, prometheus.window)));
+				snapshots = await Promise.all(connection.routes.map(async route => route.destinations.length === 0 ? undefined : fetchMetrics(prometheus.client, route.destinations, prometheus.window, undefined, connection.reporter)));
 			} catch (error) {
 				report.prometheus.error = errorMessage(error);
 			}

@@ -21,7 +21,7 @@ changed since; otherwise explains what changed and writes nothing (exit 1).`;
 
 /** Options of {@link runUndo}. */
 export interface UndoOptions extends Omit<ConnectOptions, 'vs' | 'prometheus' | 'route'> {
-	/** VirtualService name. */
+	/** The route object: `reviews`, `vs/reviews` or `httproute/reviews`. */
 	vs: string;
 	/** History file path (default: MESHTOP_HISTORY, XDG state dir). */
 	historyFile?: string;
@@ -53,7 +53,7 @@ function lastManager(vs: VirtualService): string | undefined {
  */
 async function laterMeshtopEvents(api: Pick<IstioApi, 'listEvents'>, record: WeightChange, known: readonly WeightChange[]): Promise<string[]> {
 	try {
-		const events = await api.listEvents(record.namespace, record.vs);
+		const events = await api.listEvents(record.namespace, record.vs, record.kind ?? 'VirtualService');
 		const since = record.time.replace(/\.\d+Z$/, 'Z');
 		const ours = new Set(known.map(entry => changeEventMessage(entry)));
 		return events
@@ -104,7 +104,7 @@ export async function runUndo(options: UndoOptions, io: CommandOutput): Promise<
 	try {
 		const file = new HistoryFile(historyFilePath({...(options.historyFile === undefined ? {} : {path: options.historyFile}), ...(options.env === undefined ? {} : {env: options.env})}));
 		const {target} = connection;
-		const {records} = await file.read({vs: options.vs, namespace: connection.namespace, context: target.contextName});
+		const {records} = await file.read({vs: connection.vs.metadata.name, kind: connection.kind, namespace: connection.namespace, context: target.contextName});
 		const record = records.at(-1);
 		if (record === undefined) {
 			io.stderr.write(`meshtop undo: no change by meshtop recorded for ${options.vs} in namespace ${connection.namespace} (context ${target.contextName}) in ${file.path}; nothing to undo\n`);

@@ -1,7 +1,8 @@
 /**
  * VirtualService → routes and destinations, the model the console shows and edits.
  */
-import type {Destination, DestinationRuleInfo, Route, VirtualService} from './virtual-service.js';
+import type {Destination, DestinationRuleInfo, Route, RouteObjectKind, ServiceInfo, VirtualService} from './virtual-service.js';
+import {httpRouteRules} from './http-route.js';
 import {summarizeMatch} from './route-match.js';
 import {normalizeWeights} from './weights.js';
 import {isRecord} from '../util/guards.js';
@@ -211,8 +212,34 @@ function routeOf(vs: VirtualService, kind: Route['kind'], index: number, route: 
  * Without `destinationRules` nothing is appended and no subset is flagged as missing (unknown is not missing);
  * pass an empty array to say "there are none", which flags every subset.
  * Never throws: malformed entries become destinations without host, flagged with a problem (see validateVirtualService).
+ * An HTTPRoute (`kind: HTTPRoute`) maps its rules instead (see httpRouteRules; `services` are the namespace's Services).
+ * Every http route with destinations learns `siblings` and `exactMetrics` (whether its observed figures are its own).
  */
-export function routesOf(vs: VirtualService, destinationRules?: readonly DestinationRuleInfo[]): Route[] {
+export function routesOf(vs: VirtualService, destinationRules?: readonly DestinationRuleInfo[], services?: readonly ServiceInfo[]): Route[] {
+	return withSiblings(vs.kind === 'HTTPRoute' ? httpRouteRules(vs, services) : virtualServiceRoutes(vs, destinationRules));
+}
+
+/**
+ * Istio's metrics carry no route label: each routing route learns how many routes send traffic, and whether its versions'
+ * series (service, version) are its own. A series of "any version" of a service overlaps every version of it.
+ */
+function withSiblings(routes: Route[]): Route[] {
+	const routing = routes.filter(route => route.kind === 'http' && route.destinations.length > 0);
+	const overlaps = (a: Destination, b: Destination) => a.metric.service === b.metric.service
+		&& (a.metric.namespace ?? '') === (b.metric.namespace ?? '')
+		&& (a.metric.version === undefined || b.metric.version === undefined || a.metric.version === b.metric.version);
+	return routes.map(route => {
+		if (!routing.includes(route)) {
+			return route;
+		}
+
+		const others = routing.filter(other => other !== route).flatMap(other => other.destinations);
+		const exact = route.destinations.every(destination => !others.some(other => overlaps(destination, other)));
+		return {...route, siblings: routing.length, exactMetrics: exact};
+	});
+}
+
+function virtualServiceRoutes(vs: VirtualService, destinationRules?: readonly DestinationRuleInfo[]): Route[] {
 	const routes: Route[] = [];
 	for (const kind of ['http', 'tcp', 'tls'] as const) {
 		const section = vs.spec[kind];
@@ -228,7 +255,20 @@ export function routesOf(vs: VirtualService, destinationRules?: readonly Destina
 	return routes;
 }
 
+/** Which kind of route object this is (anything but an HTTPRoute is read as a VirtualService, as before HTTPRoutes). */
+export function routeObjectKind(object: Pick<VirtualService, 'kind'>): RouteObjectKind {
+	return object.kind === 'HTTPRoute' ? 'HTTPRoute' : 'VirtualService';
+}
+
 /** Configured weights of a route by destination key (what a write's `before` is). */
 export function routeWeights(route: Route): Record<string, number> {
 	return Object.fromEntries(route.destinations.map(destination => [destination.key, destination.weight]));
+}
+
+/**
+ * Whose traffic a route's observed figures are: `route` when they are its own (the only routing route, or its versions'
+ * series are used by no other route), `service` when they are the whole service's and must be labelled so.
+ */
+export function observedScope(route: Pick<Route, 'siblings' | 'exactMetrics'>): 'route' | 'service' {
+	return (route.siblings ?? 1) <= 1 || route.exactMetrics === true ? 'route' : 'service';
 }

@@ -3,7 +3,11 @@
  * the operations (split into small modules: routes, validation, weight patch, JSON Patch, GitOps ownership).
  */
 
-/** A networking.istio.io VirtualService as the API returns it; unknown fields are kept so writes never drop them. */
+/**
+ * A route object as the API returns it: a networking.istio.io VirtualService or a gateway.networking.k8s.io HTTPRoute
+ * (told apart by `kind`); unknown fields are kept so writes never drop them. The name predates HTTPRoute support: see
+ * {@link RouteObject}, the kind-neutral name of the same type.
+ */
 export interface VirtualService {
 	apiVersion: string;
 	kind: string;
@@ -18,6 +22,24 @@ export interface VirtualService {
 	};
 	spec: Record<string, unknown>;
 	[key: string]: unknown;
+}
+
+/** The kind-neutral name of a route object (VirtualService or HTTPRoute): `routesOf` maps either to the split model. */
+export type RouteObject = VirtualService;
+
+/** The kinds of route object meshtop reads and writes; a later kind (GRPCRoute) is one more adapter. */
+export type RouteObjectKind = 'VirtualService' | 'HTTPRoute';
+
+/** What meshtop needs of a core/v1 Service: HTTPRoute backends are Services (one per version, as in bookinfo-versions.yaml). */
+export interface ServiceInfo {
+	/** The Service's name. */
+	name: string;
+	/** Its namespace. */
+	namespace: string;
+	/** `spec.selector` (absent: a Service without selector, never a version candidate). */
+	selector?: Record<string, string>;
+	/** `spec.ports[*].port`, in order (an added backendRef needs one: the API server's CEL rules require a port for Services). */
+	ports: number[];
 }
 
 /** What meshtop needs of a DestinationRule. */
@@ -44,6 +66,10 @@ export interface Destination {
 	metric: {service: string; namespace?: string; version?: string};
 	/** A problem the user must see, e.g. "subset v4 is not defined in DestinationRule reviews: Istio answers 503 (NR)". */
 	problem?: string;
+	/** HTTPRoute backends: the `version` label of the Service's selector, shown beside the Service name (`reviews-v3 (v3)`) and accepted by `set`. */
+	label?: string;
+	/** HTTPRoute backends: the port an added backendRef gets (the rule's other backends' port, else the Service's first). */
+	port?: number;
 }
 
 /** One http/tcp/tls route of a VirtualService, with the versions it splits traffic between. */
@@ -62,12 +88,24 @@ export interface Route {
 	readOnlyReason?: string;
 	/** The route's destinations in array order, then DestinationRule subsets it lacks (no index). */
 	destinations: Destination[];
+	/** HTTPRoute rules: what the route is attached to, e.g. "Service reviews (mesh)" or "Gateway bookinfo-gateway". */
+	parents?: string;
+	/** HTTPRoute rules: the same for the header, `mesh` (Service parent, east–west) or `gateway NAME` (north–south). */
+	attachment?: string;
+	/**
+	 * How many routes of the object send traffic (editable http routes/rules). Istio's metrics carry no route label, so with
+	 * more than one the observed figures are the whole service's unless {@link Route.exactMetrics} says otherwise.
+	 */
+	siblings?: number;
+	/** True when this route's backends are Services no other route of the object uses: its observed figures are its own. */
+	exactMetrics?: boolean;
 }
 
 /** RFC 6902 operations. */
 export type JsonPatchOperation = {op: 'test' | 'add' | 'replace' | 'remove'; path: string; value?: unknown};
 
-export {routesOf, resolveHost, routeWeights} from './routes.js';
+export {routesOf, resolveHost, routeWeights, routeObjectKind, observedScope} from './routes.js';
+export {httpRouteRules, serviceInfo} from './http-route.js';
 export {validateVirtualService} from './vs-validation.js';
 export {applyJsonPatch, JsonPatchError} from './json-patch.js';
 export {gitOpsOwner} from './gitops.js';

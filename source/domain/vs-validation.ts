@@ -4,6 +4,7 @@
  */
 import type {VirtualService} from './virtual-service.js';
 import {isRecord} from '../util/guards.js';
+import {validateHttpRoute} from './http-route-validation.js';
 
 
 function got(value: unknown): string {
@@ -129,8 +130,13 @@ class Checker {
  * Structural check of a VirtualService object from the API (not Istio's full validation): clear messages such as
  * "spec.http[0].route[1].weight must be a non-negative integer (got "fifty")". Every problem is reported, not just the first.
  * Weights above 100 are accepted because Istio 1.15+ treats weights as relative (normalizeWeights scales them).
+ * An object of kind HTTPRoute is checked as one (validateHttpRoute): every caller validates route objects of both kinds.
  */
 export function validateVirtualService(object: unknown): {ok: true; vs: VirtualService} | {ok: false; errors: string[]} {
+	if (isRecord(object) && object['kind'] === 'HTTPRoute') {
+		return validateHttpRoute(object);
+	}
+
 	const check = new Checker();
 	if (!check.record(object, 'VirtualService', true)) {
 		return {ok: false, errors: check.errors};

@@ -1,5 +1,5 @@
 /** A weight change meshtop wrote, as one value shared by the write service, the console, the trail and undo. */
-import type {JsonPatchOperation} from './virtual-service.js';
+import type {JsonPatchOperation, RouteObjectKind} from './virtual-service.js';
 
 /** Which write path made a change. */
 export type ChangeSource = 'console' | 'set' | 'shift' | 'undo';
@@ -17,8 +17,10 @@ export interface WeightChange {
 	context: string;
 	/** Namespace of the VirtualService. */
 	namespace: string;
-	/** VirtualService name. */
+	/** Name of the route object (the field predates HTTPRoutes). */
 	vs: string;
+	/** Kind of the route object; absent in records of VirtualServices (and in every record written before HTTPRoutes). */
+	kind?: RouteObjectKind;
 	/** Route name as shown, e.g. "http[0]". */
 	route: string;
 	/** Weights by version key before the write. */

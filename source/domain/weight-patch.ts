@@ -4,6 +4,7 @@
  */
 import type {JsonPatchOperation, Route, VirtualService} from './virtual-service.js';
 import {cloneJson} from './json-patch.js';
+import {httpRouteWeightPatch} from './http-route-patch.js';
 import {isRecord} from '../util/guards.js';
 
 
@@ -39,6 +40,7 @@ function checkWeights(route: Route, weights: Readonly<Record<string, number>>): 
  * written, so even a server that skipped the resourceVersion test could not put the weight on the wrong version.
  * Appended destinations with weight 0 are not written (nothing to gain). Throws as well when the VirtualService has no
  * resourceVersion (a write without conflict safety is refused) or `route` was not parsed from this VirtualService.
+ * An HTTPRoute (`kind: HTTPRoute`) gets the same guarantees on `spec.rules[i].backendRefs` (see httpRouteWeightPatch).
  */
 export function weightPatch(vs: VirtualService, route: Route, weights: Readonly<Record<string, number>>): JsonPatchOperation[] {
 	if (!route.editable || route.kind !== 'http') {
@@ -46,6 +48,11 @@ export function weightPatch(vs: VirtualService, route: Route, weights: Readonly<
 	}
 
 	checkWeights(route, weights);
+	if (vs.kind === 'HTTPRoute') {
+		// Same checks, the HTTPRoute's paths: the kind is the object's, the split model is shared.
+		return httpRouteWeightPatch(vs, route, weights);
+	}
+
 	const resourceVersion = vs.metadata.resourceVersion;
 	if (typeof resourceVersion !== 'string' || resourceVersion === '') {
 		throw new Error(`VirtualService ${vs.metadata.name} has no metadata.resourceVersion: refusing a write that could overwrite another edit`);

@@ -2,7 +2,8 @@ import {hostname} from 'node:os';
 import {randomBytes} from 'node:crypto';
 import {ApisApi, CoreV1Api, CustomObjectsApi, type CoreV1Event} from '@kubernetes/client-node';
 import {destinationRuleInfo} from '../domain/destination-rule.js';
-import type {DestinationRuleInfo, JsonPatchOperation, VirtualService} from '../domain/virtual-service.js';
+import {serviceInfo} from '../domain/http-route.js';
+import type {DestinationRuleInfo, JsonPatchOperation, RouteObjectKind, ServiceInfo, VirtualService} from '../domain/virtual-service.js';
 import type {KubeTarget} from './config.js';
 import {KubeError, toKubeError, type KubeErrorContext} from './errors.js';
 import {isObject} from '../util/guards.js';
@@ -12,6 +13,27 @@ export const istioGroup = 'networking.istio.io';
 
 /** Served versions meshtop understands, most preferred first (v1 since Istio 1.22). */
 export const istioVersionPreference = ['v1', 'v1beta1', 'v1alpha3'] as const;
+
+/** The Kubernetes Gateway API group (HTTPRoute). */
+export const gatewayGroup = 'gateway.networking.k8s.io';
+
+/** Served Gateway API versions meshtop understands for HTTPRoutes, most preferred first. */
+export const gatewayVersionPreference = ['v1', 'v1beta1'] as const;
+
+/** Resource name of HTTPRoutes as errors and RBAC spell it. */
+export const httpRoutesResource = `httproutes.${gatewayGroup}`;
+
+/** Where the objects of a route kind live: API group, served version, plural, and the name errors use. */
+export interface RouteResource {
+	/** API group. */
+	group: string;
+	/** Served version found by discovery. */
+	version: string;
+	/** Plural of the resource. */
+	plural: 'virtualservices' | 'httproutes';
+	/** `plural.group`, as errors and RBAC spell it. */
+	resource: string;
+}
 
 /** Resource name of VirtualServices as errors and RBAC spell it. */
 export const virtualServicesResource = `virtualservices.${istioGroup}`;
@@ -27,8 +49,11 @@ export function destinationRuleEntry(object: unknown): [string, DestinationRuleI
 	return typeof name === 'string' && info !== undefined ? [name, info] : undefined;
 }
 
-/** Checks the shape enough that the rest of the app can rely on metadata.name and spec. */
-export function asVirtualService(object: unknown, apiVersion: string): VirtualService | undefined {
+/**
+ * Checks the shape enough that the rest of the app can rely on metadata.name and spec; `apiVersion` and `kind` fill
+ * what list items of custom resources may omit (default: a VirtualService of networking.istio.io/`apiVersion`).
+ */
+export function asVirtualService(object: unknown, apiVersion: string, kind: RouteObjectKind = 'VirtualService'): VirtualService | undefined {
 	if (!isObject(object) || !isObject(object['metadata']) || typeof object['metadata']['name'] !== 'string') {
 		return undefined;
 	}
@@ -36,8 +61,8 @@ export function asVirtualService(object: unknown, apiVersion: string): VirtualSe
 	// List items of custom resources may omit apiVersion/kind; the model needs them for display and writes.
 	return {
 		...object,
-		apiVersion: typeof object['apiVersion'] === 'string' ? object['apiVersion'] : `${istioGroup}/${apiVersion}`,
-		kind: typeof object['kind'] === 'string' ? object['kind'] : 'VirtualService',
+		apiVersion: typeof object['apiVersion'] === 'string' ? object['apiVersion'] : `${kind === 'HTTPRoute' ? gatewayGroup : istioGroup}/${apiVersion}`,
+		kind: typeof object['kind'] === 'string' ? object['kind'] : kind,
 		metadata: object['metadata'] as VirtualService['metadata'],
 		spec: isObject(object['spec']) ? object['spec'] : {},
 	};
@@ -68,6 +93,7 @@ export class IstioApi {
 	private readonly core: CoreV1Api;
 	private readonly apis: ApisApi;
 	private versionPromise: Promise<string> | undefined;
+	private gatewayVersionPromise: Promise<string | undefined> | undefined;
 
 	constructor(target: KubeTarget) {
 		this.target = target;
@@ -85,6 +111,106 @@ export class IstioApi {
 		return this.versionPromise;
 	}
 
+	/**
+	 * The served gateway.networking.k8s.io version for HTTPRoutes (v1, else v1beta1), undefined when the cluster has no
+	 * Gateway API; a failed discovery is not cached.
+	 */
+	async gatewayVersion(): Promise<string | undefined> {
+		this.gatewayVersionPromise ??= this.discoverGatewayVersion().catch((error: unknown) => {
+			this.gatewayVersionPromise = undefined;
+			throw error;
+		});
+		return this.gatewayVersionPromise;
+	}
+
+	/** Group, served version and plural of a route kind; throws not-found when the cluster does not serve it. */
+	async routeResource(kind: RouteObjectKind): Promise<RouteResource> {
+		if (kind === 'VirtualService') {
+			return {group: istioGroup, version: await this.version(), plural: 'virtualservices', resource: virtualServicesResource};
+		}
+
+		const version = await this.gatewayVersion();
+		if (version === undefined) {
+			throw new KubeError('not-found', `the API server ${this.target.server} does not serve HTTPRoutes (${gatewayGroup} ${gatewayVersionPreference.join(' or ')}): are the Gateway API CRDs installed (context ${this.target.contextName})?`, {verb: 'discover', resource: gatewayGroup});
+		}
+
+		return {group: gatewayGroup, version, plural: 'httproutes', resource: httpRoutesResource};
+	}
+
+	/** All HTTPRoutes of a namespace and the list's resourceVersion; none (and '') when the cluster has no Gateway API. */
+	async listHttpRoutes(namespace: string): Promise<{items: VirtualService[]; resourceVersion: string}> {
+		if (await this.gatewayVersion() === undefined) {
+			return {items: [], resourceVersion: ''};
+		}
+
+		const {group, version, plural, resource} = await this.routeResource('HTTPRoute');
+		const list = await this.call({verb: 'list', resource, namespace}, async () =>
+			this.custom.listNamespacedCustomObject({group, version, namespace, plural}) as Promise<unknown>);
+		const items = isObject(list) && Array.isArray(list['items']) ? list['items'] : [];
+		const metadata = isObject(list) && isObject(list['metadata']) ? list['metadata'] : {};
+		return {
+			items: items.flatMap(item => asVirtualService(item, version, 'HTTPRoute') ?? []),
+			resourceVersion: typeof metadata['resourceVersion'] === 'string' ? metadata['resourceVersion'] : '',
+		};
+	}
+
+	/** One route object of either kind, fresh from the API server. */
+	async getRoute(kind: RouteObjectKind, namespace: string, name: string): Promise<VirtualService> {
+		const {group, version, plural, resource} = await this.routeResource(kind);
+		const context = {verb: 'get', resource, namespace, name};
+		const object = await this.call(context, async () =>
+			this.custom.getNamespacedCustomObject({group, version, namespace, plural, name}) as Promise<unknown>);
+		return this.expectRoute(object, version, kind, context);
+	}
+
+	/**
+	 * JSON Patch (application/json-patch+json) of a route object of either kind; returns the updated object; a failed
+	 * resourceVersion test → KubeError kind 'conflict' (someone else changed it). Only the write service calls it.
+	 */
+	async patchRoute(kind: RouteObjectKind, namespace: string, name: string, operations: JsonPatchOperation[]): Promise<VirtualService> {
+		const {group, version, plural, resource} = await this.routeResource(kind);
+		const context = {verb: 'patch', resource, namespace, name};
+		// The generated client picks application/json-patch+json, its first content type, for an array body.
+		let object: unknown;
+		try {
+			object = await this.call(context, async () => this.custom.patchNamespacedCustomObject({
+				group, version, namespace, plural, name, body: operations, fieldManager: 'meshtop',
+			}) as Promise<unknown>);
+		} catch (error) {
+			throw await this.explainPatchFailure(error, kind, namespace, name, operations);
+		}
+
+		return this.expectRoute(object, version, kind, context);
+	}
+
+	/** The Services of a namespace (HTTPRoute backends, and the versions not yet a backend). */
+	async listServices(namespace: string): Promise<ServiceInfo[]> {
+		return (await this.listServiceEntries(namespace)).items.map(([, service]) => service);
+	}
+
+	/** The Services of a namespace keyed by name, and the list's resourceVersion (what a watch needs). */
+	async listServiceEntries(namespace: string): Promise<{items: Array<[string, ServiceInfo]>; resourceVersion: string}> {
+		const list = await this.call({verb: 'list', resource: 'services', namespace}, async () => this.core.listNamespacedService({namespace}));
+		return {
+			items: list.items.flatMap((item): Array<[string, ServiceInfo]> => {
+				const info = serviceInfo(item, namespace);
+				return info === undefined ? [] : [[info.name, info]];
+			}),
+			resourceVersion: list.metadata?.resourceVersion ?? '',
+		};
+	}
+
+	/** The labels of a namespace (`istio.io/dataplane-mode=ambient` chooses the waypoint reporter); {} when unreadable. */
+	async namespaceLabels(namespace: string): Promise<Record<string, string>> {
+		try {
+			const object = await this.core.readNamespace({name: namespace});
+			return object.metadata?.labels ?? {};
+		} catch {
+			// A user allowed to read routes but not namespaces still gets the sidecar default.
+			return {};
+		}
+	}
+
 	/** All VirtualServices of a namespace, and the list's resourceVersion to start a watch from. */
 	async listVirtualServices(namespace: string): Promise<{items: VirtualService[]; resourceVersion: string}> {
 		const version = await this.version();
@@ -100,11 +226,7 @@ export class IstioApi {
 
 	/** One VirtualService, fresh from the API server (used after a conflict to show the new state). */
 	async getVirtualService(namespace: string, name: string): Promise<VirtualService> {
-		const version = await this.version();
-		const context = {verb: 'get', resource: virtualServicesResource, namespace, name};
-		const object = await this.call(context, async () =>
-			this.custom.getNamespacedCustomObject({group: istioGroup, version, namespace, plural: 'virtualservices', name}) as Promise<unknown>);
-		return this.expectVirtualService(object, version, context);
+		return this.getRoute('VirtualService', namespace, name);
 	}
 
 	/** The DestinationRules of a namespace, reduced to host and subsets (for routesOf). */
@@ -129,32 +251,21 @@ export class IstioApi {
 		};
 	}
 
-	/** URL path of a namespace's collection of an Istio networking resource (for watches). */
-	async collectionPath(namespace: string, plural: 'virtualservices' | 'destinationrules'): Promise<string> {
+	/** URL path of a namespace's collection of an Istio networking resource or of HTTPRoutes (for watches). */
+	async collectionPath(namespace: string, plural: 'virtualservices' | 'destinationrules' | 'httproutes'): Promise<string> {
+		if (plural === 'httproutes') {
+			const {group, version} = await this.routeResource('HTTPRoute');
+			return `/apis/${group}/${version}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
+		}
+
 		const version = await this.version();
 		return `/apis/${istioGroup}/${version}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
 	}
 
-	/** JSON Patch (application/json-patch+json); returns the updated object; 409/422-with-failed-test → KubeError kind 'conflict' (the resourceVersion test failed: someone else changed it). */
-	async patchVirtualService(namespace: string, name: string, operations: JsonPatchOperation[]): Promise<VirtualService> {
-		const version = await this.version();
-		const context = {verb: 'patch', resource: virtualServicesResource, namespace, name};
-		// The generated client picks application/json-patch+json, its first content type, for an array body.
-		let object: unknown;
-		try {
-			object = await this.call(context, async () => this.custom.patchNamespacedCustomObject({
-				group: istioGroup, version, namespace, plural: 'virtualservices', name, body: operations, fieldManager: 'meshtop',
-			}) as Promise<unknown>);
-		} catch (error) {
-			throw await this.explainPatchFailure(error, namespace, name, operations);
-		}
-
-		return this.expectVirtualService(object, version, context);
-	}
-
-	/** Creates a core/v1 Event about the VirtualService (used by the change trail). */
-	async createEvent(namespace: string, event: {involvedName: string; involvedUid?: string; reason: string; message: string; action: string}): Promise<void> {
-		const version = await this.version();
+	/** Creates a core/v1 Event about the route object (a VirtualService unless `involvedKind` says HTTPRoute; used by the change trail). */
+	async createEvent(namespace: string, event: {involvedName: string; involvedKind?: RouteObjectKind; involvedUid?: string; reason: string; message: string; action: string}): Promise<void> {
+		const kind = event.involvedKind ?? 'VirtualService';
+		const {group, version} = await this.routeResource(kind);
 		const now = new Date();
 		const body: CoreV1Event = {
 			apiVersion: 'v1',
@@ -162,8 +273,8 @@ export class IstioApi {
 			// Named like kubectl's recorder names events: object name + unique suffix.
 			metadata: {name: `${event.involvedName}.${randomBytes(8).toString('hex')}`, namespace},
 			involvedObject: {
-				apiVersion: `${istioGroup}/${version}`,
-				kind: 'VirtualService',
+				apiVersion: `${group}/${version}`,
+				kind,
 				name: event.involvedName,
 				namespace,
 				...(event.involvedUid === undefined ? {} : {uid: event.involvedUid}),
@@ -182,15 +293,15 @@ export class IstioApi {
 		await this.call({verb: 'create', resource: 'events', namespace}, async () => this.core.createNamespacedEvent({namespace, body}));
 	}
 
-	/** Events about one VirtualService, oldest first. */
-	async listEvents(namespace: string, involvedName: string): Promise<Array<{time: string; reason: string; message: string}>> {
+	/** Events about one route object (a VirtualService unless `involvedKind` says otherwise), oldest first. */
+	async listEvents(namespace: string, involvedName: string, involvedKind: RouteObjectKind = 'VirtualService'): Promise<Array<{time: string; reason: string; message: string}>> {
 		const list = await this.call({verb: 'list', resource: 'events', namespace}, async () => this.core.listNamespacedEvent({
 			namespace,
 			fieldSelector: `involvedObject.name=${involvedName}`,
 		}));
 		// Filtered again here: field selectors on events are not guaranteed by every server (the sim, older clusters).
 		return list.items
-			.filter(event => event.involvedObject.name === involvedName && (event.involvedObject.kind === undefined || event.involvedObject.kind === 'VirtualService'))
+			.filter(event => event.involvedObject.name === involvedName && (event.involvedObject.kind === undefined || event.involvedObject.kind === involvedKind))
 			.map(event => ({time: timeOf(event), order: creationOrder(event), reason: event.reason ?? '', message: event.message ?? ''}))
 			// Event timestamps have one-second resolution: events of the same second keep the order they were created in.
 			.sort((a, b) => a.time.localeCompare(b.time) || a.order - b.order)
@@ -210,12 +321,18 @@ export class IstioApi {
 		return chosen;
 	}
 
+	private async discoverGatewayVersion(): Promise<string | undefined> {
+		const groups = await this.call({verb: 'discover', resource: 'API groups'}, async () => this.apis.getAPIVersions());
+		const served = new Set(groups.groups.find(candidate => candidate.name === gatewayGroup)?.versions.map(version => version.version) ?? []);
+		return gatewayVersionPreference.find(version => served.has(version));
+	}
+
 	/**
 	 * A real API server answers a failed JSON Patch `test` with a bare 422 "the server rejected our request"
 	 * (the reason is dropped), indistinguishable from a malformed patch. When the patch tested the resourceVersion,
 	 * one read tells them apart: a different resourceVersion now means someone else changed the object.
 	 */
-	private async explainPatchFailure(error: unknown, namespace: string, name: string, operations: readonly JsonPatchOperation[]): Promise<unknown> {
+	private async explainPatchFailure(error: unknown, kind: RouteObjectKind, namespace: string, name: string, operations: readonly JsonPatchOperation[]): Promise<unknown> {
 		const tested = operations.find(operation => operation.op === 'test' && operation.path === '/metadata/resourceVersion')?.value;
 		if (!(error instanceof KubeError) || error.kind !== 'invalid' || error.status !== 422 || typeof tested !== 'string') {
 			return error;
@@ -223,7 +340,7 @@ export class IstioApi {
 
 		let current: VirtualService;
 		try {
-			current = await this.getVirtualService(namespace, name);
+			current = await this.getRoute(kind, namespace, name);
 		} catch {
 			return error;
 		}
@@ -232,15 +349,16 @@ export class IstioApi {
 			return error;
 		}
 
-		return new KubeError('conflict', `conflict: ${virtualServicesResource} "${name}" in namespace ${namespace} was changed by someone else since it was read (resourceVersion ${tested} is now ${current.metadata.resourceVersion ?? 'unknown'}); re-read it and retry`, {
-			status: 422, verb: 'patch', resource: virtualServicesResource, cause: error,
+		const resource = kind === 'HTTPRoute' ? httpRoutesResource : virtualServicesResource;
+		return new KubeError('conflict', `conflict: ${resource} "${name}" in namespace ${namespace} was changed by someone else since it was read (resourceVersion ${tested} is now ${current.metadata.resourceVersion ?? 'unknown'}); re-read it and retry`, {
+			status: 422, verb: 'patch', resource, cause: error,
 		});
 	}
 
-	private expectVirtualService(object: unknown, version: string, context: KubeErrorContext): VirtualService {
-		const vs = asVirtualService(object, version);
+	private expectRoute(object: unknown, version: string, kind: RouteObjectKind, context: KubeErrorContext): VirtualService {
+		const vs = asVirtualService(object, version, kind);
 		if (vs === undefined) {
-			throw new KubeError('other', `${context.verb} ${context.resource} "${context.name ?? ''}" returned something that is not a VirtualService`, {verb: context.verb, resource: context.resource});
+			throw new KubeError('other', `${context.verb} ${context.resource} "${context.name ?? ''}" returned something that is not a ${kind}`, {verb: context.verb, resource: context.resource});
 		}
 
 		return vs;

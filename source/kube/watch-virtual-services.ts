@@ -1,18 +1,25 @@
-import type {DestinationRuleInfo, VirtualService} from '../domain/virtual-service.js';
+import type {DestinationRuleInfo, ServiceInfo, VirtualService} from '../domain/virtual-service.js';
+import {routeAddress} from '../domain/addressing.js';
+import {serviceInfo} from '../domain/http-route.js';
 import type {KubeTarget} from './config.js';
 import type {KubeError} from './errors.js';
-import {asVirtualService, destinationRuleEntry, destinationRulesResource, virtualServicesResource, type IstioApi} from './istio-api.js';
+import {asVirtualService, destinationRuleEntry, destinationRulesResource, httpRoutesResource, virtualServicesResource, type IstioApi} from './istio-api.js';
 import {startListWatch, type ListWatchHandle, type ListWatchStatus} from './list-watch.js';
 
 /** Connection state of a feed, shown in the header. */
 export type WatchStatus = 'connecting' | 'live' | 'reconnecting' | 'error';
 
-/** What a feed delivers: the current VirtualServices by name, the DestinationRules, and how fresh they are. */
+/** What a feed delivers: the current route objects by address, the DestinationRules, the Services, and how fresh they are. */
 export interface VirtualServiceFeedState {
-	/** Every VirtualService of the namespace by name. Never mutated after delivery: a change delivers a new map. */
+	/**
+	 * Every VirtualService (by name) and HTTPRoute (as `httproute/NAME`, see routeAddress) of the namespace.
+	 * Never mutated after delivery: a change delivers a new map.
+	 */
 	items: ReadonlyMap<string, VirtualService>;
 	/** Every DestinationRule of the namespace (for routesOf). */
 	destinationRules: readonly DestinationRuleInfo[];
+	/** Every Service of the namespace (HTTPRoute backends and their versions); empty without the Gateway API. */
+	services: readonly ServiceInfo[];
 	/** 'reconnecting'/'error' keep the last good data. */
 	status: WatchStatus;
 	/** Why the feed is not live. */
@@ -38,7 +45,14 @@ function combine(statuses: ReadonlyArray<ListWatchStatus | 'connecting'>): Watch
 	return 'live';
 }
 
-/** Starts a live view of the VirtualServices and DestinationRules of `namespace`; the caller owns it and must stop() it. */
+type Which = 'vs' | 'dr' | 'hr' | 'svc';
+
+const isHttpRouteKey = (key: string) => key.startsWith('httproute/');
+
+/**
+ * Starts a live view of the VirtualServices, DestinationRules, and (when the cluster serves the Gateway API) HTTPRoutes
+ * and Services of `namespace`; the caller owns it and must stop() it.
+ */
 export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespace: string): VirtualServiceFeed {
 	const listeners = new Set<(state: VirtualServiceFeedState) => void>();
 	// Copy-on-write: a delivered map is frozen in the listeners' hands; the first change after a delivery copies it once,
@@ -48,8 +62,11 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 	const rules = new Map<string, DestinationRuleInfo>();
 	let rulesArray: readonly DestinationRuleInfo[] = [];
 	let rulesDirty = false;
-	const statuses: Record<'vs' | 'dr', ListWatchStatus | 'connecting'> = {vs: 'connecting', dr: 'connecting'};
-	const errors: Record<'vs' | 'dr', KubeError | undefined> = {vs: undefined, dr: undefined};
+	const services = new Map<string, ServiceInfo>();
+	let servicesArray: readonly ServiceInfo[] = [];
+	let servicesDirty = false;
+	const statuses: Record<Which, ListWatchStatus | 'connecting'> = {vs: 'connecting', dr: 'connecting', hr: 'connecting', svc: 'connecting'};
+	const errors: Record<Which, KubeError | undefined> = {vs: undefined, dr: undefined, hr: undefined, svc: undefined};
 	let stopped = false;
 	let scheduled: NodeJS.Immediate | undefined;
 	// Filled in by the first list; watch events carry their apiVersion anyway.
@@ -61,10 +78,15 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 			rulesDirty = false;
 		}
 
+		if (servicesDirty) {
+			servicesArray = [...services.values()];
+			servicesDirty = false;
+		}
+
 		itemsShared = true;
-		const error = errors.vs ?? errors.dr;
-		const status = combine([statuses.vs, statuses.dr]);
-		return {items, destinationRules: rulesArray, status, ...(error === undefined || status === 'live' ? {} : {error})};
+		const error = errors.vs ?? errors.dr ?? errors.hr ?? errors.svc;
+		const status = combine([statuses.vs, statuses.dr, statuses.hr, statuses.svc]);
+		return {items, destinationRules: rulesArray, services: servicesArray, status, ...(error === undefined || status === 'live' ? {} : {error})};
 	};
 
 	const deliver = () => {
@@ -95,7 +117,15 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 		return items;
 	};
 
-	const onStatus = (which: 'vs' | 'dr') => (status: ListWatchStatus, error?: KubeError) => {
+	// A list replaces the objects of its own kind only: VirtualServices and HTTPRoutes share the map.
+	const replaceKind = (httpRoutes: boolean, entries: ReadonlyArray<[string, VirtualService]>) => {
+		const kept = [...items].filter(([key]) => isHttpRouteKey(key) !== httpRoutes);
+		items = new Map([...kept, ...entries]);
+		itemsShared = false;
+		schedule();
+	};
+
+	const onStatus = (which: Which) => (status: ListWatchStatus, error?: KubeError) => {
 		statuses[which] = status;
 		errors[which] = status === 'live' ? undefined : error;
 		schedule();
@@ -109,16 +139,14 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 			async list() {
 				const listed = await api.listVirtualServices(namespace);
 				servedVersion = await api.version();
-				return {items: listed.items.map(vs => [vs.metadata.name, vs]), resourceVersion: listed.resourceVersion};
+				return {items: listed.items.map(vs => [routeAddress(vs), vs]), resourceVersion: listed.resourceVersion};
 			},
 			decode(object) {
 				const vs = asVirtualService(object, servedVersion);
-				return vs === undefined ? undefined : [vs.metadata.name, vs];
+				return vs === undefined ? undefined : [routeAddress(vs), vs];
 			},
 			onReplace(entries) {
-				items = new Map(entries);
-				itemsShared = false;
-				schedule();
+				replaceKind(false, entries);
 			},
 			onUpsert(name, vs) {
 				writableItems().set(name, vs);
@@ -162,6 +190,99 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 		}),
 	];
 
+	let gatewayVersion = 'v1';
+	const gatewayWatches = (): ListWatchHandle[] => [
+		startListWatch<VirtualService>({
+			kc: target.kc,
+			context: {verb: 'watch', resource: httpRoutesResource, namespace, server: target.server, user: target.user},
+			path: async () => api.collectionPath(namespace, 'httproutes'),
+			async list() {
+				const listed = await api.listHttpRoutes(namespace);
+				return {items: listed.items.map(route => [routeAddress(route), route]), resourceVersion: listed.resourceVersion};
+			},
+			decode(object) {
+				const route = asVirtualService(object, gatewayVersion, 'HTTPRoute');
+				return route === undefined ? undefined : [routeAddress(route), route];
+			},
+			onReplace(entries) {
+				replaceKind(true, entries);
+			},
+			onUpsert(key, route) {
+				writableItems().set(key, route);
+				schedule();
+			},
+			onDelete(key) {
+				if (items.has(key)) {
+					writableItems().delete(key);
+					schedule();
+				}
+			},
+			onStatus: onStatus('hr'),
+		}),
+		startListWatch<ServiceInfo>({
+			kc: target.kc,
+			context: {verb: 'watch', resource: 'services', namespace, server: target.server, user: target.user},
+			path: async () => Promise.resolve(`/api/v1/namespaces/${encodeURIComponent(namespace)}/services`),
+			list: async () => api.listServiceEntries(namespace),
+			decode(object) {
+				const info = serviceInfo(object, namespace);
+				return info === undefined ? undefined : [info.name, info];
+			},
+			onReplace(entries) {
+				services.clear();
+				for (const [name, service] of entries) {
+					services.set(name, service);
+				}
+
+				servicesDirty = true;
+				schedule();
+			},
+			onUpsert(name, service) {
+				services.set(name, service);
+				servicesDirty = true;
+				schedule();
+			},
+			onDelete(name) {
+				if (services.delete(name)) {
+					servicesDirty = true;
+					schedule();
+				}
+			},
+			onStatus: onStatus('svc'),
+		}),
+	];
+	// HTTPRoutes only where the Gateway API is served: a cluster without it is not an error, it just has none.
+	let discoveryRetry: NodeJS.Timeout | undefined;
+	const startGateway = () => {
+		api.gatewayVersion().then(version => {
+			if (stopped) {
+				return;
+			}
+
+			if (version === undefined) {
+				statuses.hr = 'live';
+				statuses.svc = 'live';
+				schedule();
+				return;
+			}
+
+			gatewayVersion = version;
+			watches.push(...gatewayWatches());
+		}, (error: unknown) => {
+			if (stopped) {
+				return;
+			}
+
+			// Discovery failed (the VirtualService watch reports why too): keep asking, slowly.
+			statuses.hr = 'reconnecting';
+			errors.hr = error as KubeError;
+			schedule();
+			discoveryRetry = setTimeout(startGateway, 5000);
+		});
+	};
+
+	startGateway();
+
 	return {
 		subscribe(listener) {
 			listeners.add(listener);
@@ -179,6 +300,7 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 				scheduled = undefined;
 			}
 
+			clearTimeout(discoveryRetry);
 			for (const watch of watches) {
 				watch.stop();
 			}

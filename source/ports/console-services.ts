@@ -2,7 +2,7 @@
  * What the console needs from the outside world, as interfaces: the state layer depends on these, the adapters in
  * source/app implement them, and tests pass fakes. Nothing here knows the reducer's actions.
  */
-import type {Destination, DestinationRuleInfo, VirtualService} from '../domain/virtual-service.js';
+import type {Destination, DestinationRuleInfo, ServiceInfo, VirtualService} from '../domain/virtual-service.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
 import type {StepCounts} from '../domain/step-counts.js';
 import type {SplitWriter} from './split-writer.js';
@@ -12,10 +12,12 @@ export type FeedStatus = 'connecting' | 'live' | 'reconnecting' | 'stale' | 'err
 
 /** What the VirtualService watch delivers: the namespace's objects, a status change, or both. */
 export interface FeedUpdate {
-	/** Every VirtualService of the namespace by name, when they changed. */
+	/** Every route object of the namespace by address (VirtualServices by name, HTTPRoutes as `httproute/NAME`), when they changed. */
 	items?: ReadonlyMap<string, VirtualService>;
 	/** The namespace's DestinationRules, when they changed. */
 	destinationRules?: readonly DestinationRuleInfo[];
+	/** The namespace's Services (HTTPRoute backends), when they changed. */
+	services?: readonly ServiceInfo[];
 	/** Health of the watch. */
 	status: FeedStatus;
 	/** Why it is not live. */

@@ -2,20 +2,20 @@ import type {StepCounts, VersionCounts} from '../domain/step-counts.js';
 import type {Destination} from '../domain/virtual-service.js';
 import type {PrometheusClient} from './client.js';
 import {indexSamples, latencyOf, sumOf, valuesOf} from './metrics-source.js';
-import {countQueries, countRange} from './queries.js';
+import {countQueries, countRange, type Reporter} from './queries.js';
 
 /**
- * Counts of every destination over the last `rangeMs`, for the gates of one evaluation: the four queries of
+ * Counts of every destination over the last `rangeMs` (of `reporter`'s reports), for the gates of one evaluation: the four queries of
  * {@link countQueries} at one evaluation time, mapped to Destination.key like fetchMetrics. Requests and successes are
  * rounded by the gates, not here: the JSON output shows what Prometheus answered.
  */
-export async function fetchCounts(client: Pick<PrometheusClient, 'query'>, destinations: readonly Destination[], rangeMs: number, now?: Date): Promise<StepCounts> {
+export async function fetchCounts(client: Pick<PrometheusClient, 'query'>, destinations: readonly Destination[], rangeMs: number, now?: Date, reporter: Reporter = 'destination'): Promise<StepCounts> {
 	const at = now ?? new Date();
 	if (destinations.length === 0) {
 		return {at: at.getTime(), rangeMs, byVersion: {}};
 	}
 
-	const queries = countQueries(destinations, countRange(rangeMs));
+	const queries = countQueries(destinations, countRange(rangeMs), reporter);
 	const [requests, successes, p50, p99] = await Promise.all([
 		client.query(queries.requests, at),
 		client.query(queries.successes, at),

@@ -1,7 +1,7 @@
 import type {MetricsSnapshot, VersionMetrics} from '../domain/metrics.js';
 import type {Destination} from '../domain/virtual-service.js';
 import type {PrometheusClient, PrometheusSample} from './client.js';
-import {metricQueries} from './queries.js';
+import {metricQueries, type Reporter} from './queries.js';
 
 /** Samples of one query indexed by service, then version ('' for series without a version label). */
 export type SeriesIndex = Map<string, Map<string, number>>;
@@ -53,15 +53,15 @@ export function latencyOf(values: readonly number[]): number | null {
 	return finite.length === 0 ? null : Math.max(...finite);
 }
 
-/** Runs the 4 queries concurrently and maps series to Destination.key (by metric.service + metric.version; version undefined = sum over versions of that service). successRate = successes/requests (null when requests = 0); latency NaN → null. */
-export async function fetchMetrics(client: Pick<PrometheusClient, 'query'>, destinations: readonly Destination[], window: string, now?: Date): Promise<MetricsSnapshot> {
+/** Runs the 4 queries (of `reporter`'s reports) concurrently and maps series to Destination.key (by metric.service + metric.version; version undefined = sum over versions of that service). successRate = successes/requests (null when requests = 0); latency NaN → null. */
+export async function fetchMetrics(client: Pick<PrometheusClient, 'query'>, destinations: readonly Destination[], window: string, now?: Date, reporter: Reporter = 'destination'): Promise<MetricsSnapshot> {
 	// One evaluation time for all four queries, so rates and ratios describe the same window.
 	const at = now ?? new Date();
 	if (destinations.length === 0) {
 		return {at: at.getTime(), window, byVersion: {}};
 	}
 
-	const queries = metricQueries(destinations, window);
+	const queries = metricQueries(destinations, window, reporter);
 	const [requests, successes, p50, p99] = await Promise.all([
 		client.query(queries.requests, at),
 		client.query(queries.successes, at),

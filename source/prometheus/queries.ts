@@ -43,15 +43,26 @@ function labelMatcher(name: string, values: ReadonlySet<string>): string {
 	return `${name}=~${quote(sorted.map(value => regexLiteral(value)).join('|'))}`;
 }
 
+/**
+ * Which proxy's reports to read: the destination sidecar's, or in ambient mode (no sidecars; namespace labelled
+ * `istio.io/dataplane-mode=ambient`) the waypoint's. Reading one reporter never counts a request twice.
+ */
+export type Reporter = 'destination' | 'waypoint';
+
+/** The reporter of a namespace from its labels: `waypoint` when it is enrolled in ambient mode. */
+export function reporterFor(namespaceLabels: Readonly<Record<string, string>>): Reporter {
+	return namespaceLabels['istio.io/dataplane-mode'] === 'ambient' ? 'waypoint' : 'destination';
+}
+
 /** The selector shared by every query: one series per (service, version) of the destinations' services. */
-function selector(destinations: readonly Destination[], extra: string[] = []): string {
+function selector(destinations: readonly Destination[], extra: string[] = [], reporter: Reporter = 'destination'): string {
 	if (destinations.length === 0) {
 		throw new RangeError('metricQueries needs at least one destination');
 	}
 
 	const services = new Set(destinations.map(destination => destination.metric.service));
 	const namespaces = new Set(destinations.flatMap(destination => destination.metric.namespace === undefined ? [] : [destination.metric.namespace]));
-	const matchers = ['reporter="destination"'];
+	const matchers = [`reporter="${reporter}"`];
 	if (namespaces.size > 0) {
 		matchers.push(labelMatcher('destination_service_namespace', namespaces));
 	}
@@ -60,34 +71,43 @@ function selector(destinations: readonly Destination[], extra: string[] = []): s
 	return `{${matchers.join(', ')}}`;
 }
 
-const groupBy = 'destination_service_name, destination_version';
+/**
+ * The labels a split's versions are told apart by: `destination_version` for subsets (one Service, a version label per
+ * pod), `destination_service_name` alone when every version is a Service of its own (HTTPRoute backends, host-per-version
+ * VirtualServices), so a Service's pods are one series and its latency quantile is exact.
+ */
+export function groupLabels(destinations: readonly Destination[]): string {
+	return destinations.every(destination => destination.metric.version === undefined)
+		? 'destination_service_name'
+		: 'destination_service_name, destination_version';
+}
 
 /** Requests per second per (service, version). */
-export function requestRate(destinations: readonly Destination[], window: string): string {
-	return `sum by (${groupBy}) (rate(istio_requests_total${selector(destinations)}[${window}]))`;
+export function requestRate(destinations: readonly Destination[], window: string, reporter: Reporter = 'destination'): string {
+	return `sum by (${groupLabels(destinations)}) (rate(istio_requests_total${selector(destinations, [], reporter)}[${window}]))`;
 }
 
 /** Non-5xx requests per second per (service, version); divided by requestRate it is the success rate. */
-export function successRate(destinations: readonly Destination[], window: string): string {
-	return `sum by (${groupBy}) (rate(istio_requests_total${selector(destinations, ['response_code!~"5.."'])}[${window}]))`;
+export function successRate(destinations: readonly Destination[], window: string, reporter: Reporter = 'destination'): string {
+	return `sum by (${groupLabels(destinations)}) (rate(istio_requests_total${selector(destinations, ['response_code!~"5.."'], reporter)}[${window}]))`;
 }
 
 /** Quantile q (0..1) of request duration in milliseconds per (service, version), from Istio's histogram. */
-export function latencyQuantile(q: number, destinations: readonly Destination[], window: string): string {
+export function latencyQuantile(q: number, destinations: readonly Destination[], window: string, reporter: Reporter = 'destination'): string {
 	if (!(q >= 0 && q <= 1)) {
 		throw new RangeError(`quantile must be within 0..1, got ${q}`);
 	}
 
-	return `histogram_quantile(${q}, sum by (${groupBy}, le) (rate(istio_request_duration_milliseconds_bucket${selector(destinations)}[${window}])))`;
+	return `histogram_quantile(${q}, sum by (${groupLabels(destinations)}, le) (rate(istio_request_duration_milliseconds_bucket${selector(destinations, [], reporter)}[${window}])))`;
 }
 
-/** The PromQL for one metric for ALL destinations at once (one query per metric per refresh, whatever the number of versions): grouped `by (destination_service_name, destination_version)`, filtered reporter="destination", destination_service_namespace, destination_service_name (=~ when several hosts). Builders: requestRate, successRate (numerator non-5xx: response_code!~"5.."), latencyQuantile(q). Label values escaped. */
-export function metricQueries(destinations: readonly Destination[], window: string): {requests: string; successes: string; p50: string; p99: string} {
+/** The PromQL for one metric for ALL destinations at once (one query per metric per refresh, whatever the number of versions): grouped by {@link groupLabels}, filtered by `reporter` (destination, or waypoint in ambient mode), destination_service_namespace, destination_service_name (=~ when several hosts). Builders: requestRate, successRate (numerator non-5xx: response_code!~"5.."), latencyQuantile(q). Label values escaped. */
+export function metricQueries(destinations: readonly Destination[], window: string, reporter: Reporter = 'destination'): {requests: string; successes: string; p50: string; p99: string} {
 	return {
-		requests: requestRate(destinations, window),
-		successes: successRate(destinations, window),
-		p50: latencyQuantile(0.5, destinations, window),
-		p99: latencyQuantile(0.99, destinations, window),
+		requests: requestRate(destinations, window, reporter),
+		successes: successRate(destinations, window, reporter),
+		p50: latencyQuantile(0.5, destinations, window, reporter),
+		p99: latencyQuantile(0.99, destinations, window, reporter),
 	};
 }
 
@@ -104,11 +124,12 @@ export function countRange(rangeMs: number): string {
  * step's window with `increase(...[Δ])` (not rates), for ALL destinations at once, grouped like {@link metricQueries}.
  * A quantile over increase() is the quantile of the requests in the window, as with rate().
  */
-export function countQueries(destinations: readonly Destination[], range: string): {requests: string; successes: string; p50: string; p99: string} {
-	const quantile = (q: number) => `histogram_quantile(${q}, sum by (${groupBy}, le) (increase(istio_request_duration_milliseconds_bucket${selector(destinations)}[${range}])))`;
+export function countQueries(destinations: readonly Destination[], range: string, reporter: Reporter = 'destination'): {requests: string; successes: string; p50: string; p99: string} {
+	const groupBy = groupLabels(destinations);
+	const quantile = (q: number) => `histogram_quantile(${q}, sum by (${groupBy}, le) (increase(istio_request_duration_milliseconds_bucket${selector(destinations, [], reporter)}[${range}])))`;
 	return {
-		requests: `sum by (${groupBy}) (increase(istio_requests_total${selector(destinations)}[${range}]))`,
-		successes: `sum by (${groupBy}) (increase(istio_requests_total${selector(destinations, ['response_code!~"5.."'])}[${range}]))`,
+		requests: `sum by (${groupBy}) (increase(istio_requests_total${selector(destinations, [], reporter)}[${range}]))`,
+		successes: `sum by (${groupBy}) (increase(istio_requests_total${selector(destinations, ['response_code!~"5.."'], reporter)}[${range}]))`,
 		p50: quantile(0.5),
 		p99: quantile(0.99),
 	};

@@ -28,15 +28,25 @@ export const prometheusPort = 9090;
 // Kubernetes' SafeEncodeString alphabet: no vowels, no confusable characters.
 const safeAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 
+/** Options of {@link bookinfoObjects}. */
+export interface BookinfoOptions {
+	/** Ambient mode: the namespace labelled `istio.io/dataplane-mode=ambient` instead of sidecar injection. */
+	ambient?: boolean;
+}
+
+/** The label Istio's ambient mode enrols a namespace with; meshtop reads it to choose `reporter="waypoint"`. */
+export const ambientLabel = {'istio.io/dataplane-mode': 'ambient'} as const;
+
 /**
  * Bookinfo and the Prometheus addon, as a real cluster would show them after `kubectl apply` of
- * bookinfo.yaml, destination-rule-all.yaml, virtual-service-all-v1.yaml and addons/prometheus.yaml.
+ * bookinfo.yaml, bookinfo-versions.yaml (a Service per version, the Gateway API samples' backends),
+ * destination-rule-all.yaml, virtual-service-all-v1.yaml and addons/prometheus.yaml.
  * Pod names are derived from a hash of their deployment name, so they are stable across runs.
  */
-export function bookinfoObjects(topology: Topology = bookinfoTopology): SeedObject[] {
+export function bookinfoObjects(topology: Topology = bookinfoTopology, options: BookinfoOptions = {}): SeedObject[] {
 	const {namespace, port} = topology;
 	const objects: SeedObject[] = [
-		{resource: '/namespaces', object: namespaceObject(namespace, {'istio-injection': 'enabled'})},
+		{resource: '/namespaces', object: namespaceObject(namespace, options.ambient === true ? ambientLabel : {'istio-injection': 'enabled'})},
 		{resource: '/namespaces', object: namespaceObject(istioSystemNamespace, {})},
 	];
 	let address = 10;
@@ -45,6 +55,19 @@ export function bookinfoObjects(topology: Topology = bookinfoTopology): SeedObje
 		for (const version of Object.keys(service.versions)) {
 			address++;
 			objects.push({resource: '/pods', object: bookinfoPod(service.name, version, namespace, port, address)});
+		}
+	}
+
+	// Istio's per-version Services, for the versions the topology runs (route-reviews-*.yaml send to them).
+	for (const service of readIstioYaml('platform/bookinfo-versions.yaml')) {
+		const selector = asStringMapOf(asRecordOf(service['spec'])?.['selector']);
+		const known = topology.services.find(candidate => candidate.name === selector['app']);
+		if (known !== undefined && selector['version'] !== undefined && Object.hasOwn(known.versions, selector['version'])) {
+			address++;
+			const object = inNamespace(service, namespace);
+			const spec = asRecordOf(object['spec']) ?? {};
+			object['spec'] = {type: 'ClusterIP', clusterIP: `10.96.0.${address}`, clusterIPs: [`10.96.0.${address}`], sessionAffinity: 'None', ...spec};
+			objects.push({resource: '/services', object});
 		}
 	}
 
@@ -61,8 +84,8 @@ export function bookinfoObjects(topology: Topology = bookinfoTopology): SeedObje
 }
 
 /** Creates (or replaces) every Bookinfo object in the store. */
-export function seedBookinfo(store: ObjectStore, topology: Topology = bookinfoTopology): void {
-	for (const {resource, object} of bookinfoObjects(topology)) {
+export function seedBookinfo(store: ObjectStore, topology: Topology = bookinfoTopology, options: BookinfoOptions = {}): void {
+	for (const {resource, object} of bookinfoObjects(topology, options)) {
 		store.create(resource, object, {replace: true});
 	}
 }
@@ -209,6 +232,14 @@ function podObject(input: PodSpecInput): KubeObject {
 			})),
 		},
 	};
+}
+
+function asRecordOf(value: unknown): Record<string, unknown> | undefined {
+	return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : undefined;
+}
+
+function asStringMapOf(value: unknown): Record<string, string> {
+	return Object.fromEntries(Object.entries(asRecordOf(value) ?? {}).filter(([, item]) => typeof item === 'string')) as Record<string, string>;
 }
 
 function inNamespace(object: Record<string, unknown>, namespace: string): KubeObject {

@@ -27,6 +27,8 @@ export interface SimClusterOptions {
 	seed?: number;
 	/** Called if the real Prometheus dies while the cluster runs. */
 	onPrometheusExit?: (error: Error) => void;
+	/** Ambient mode: the Bookinfo namespace labelled `istio.io/dataplane-mode=ambient`, metrics with `reporter="waypoint"`. */
+	ambient?: boolean;
 }
 
 /** The Prometheus of a sim cluster. */
@@ -86,8 +88,8 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 
 	try {
 		const store = new ObjectStore();
-		seedBookinfo(store);
-		const metrics = new IstioMetrics();
+		seedBookinfo(store, undefined, {ambient: options.ambient ?? false});
+		const metrics = new IstioMetrics({ambient: options.ambient ?? false});
 		const metricsServer: MetricsServer = await startMetricsServer(metrics.registry);
 		cleanups.push(async () => metricsServer.stop());
 		const mesh = createMesh({

@@ -24,6 +24,8 @@ export interface RunSimOptions {
 	prometheusBinary?: string;
 	/** Entry requests per second. Default 20. */
 	requestsPerSecond?: number;
+	/** Ambient mode (`--ambient`): the namespace labelled for ambient, metrics reported by the waypoint. */
+	ambient?: boolean;
 	/** Banner and control replies. */
 	stdout: NodeJS.WritableStream;
 	/** Warnings (Prometheus died). Default: stdout. */
@@ -68,6 +70,7 @@ export async function runSim(options: RunSimOptions): Promise<void> {
 			prometheus: options.prometheus,
 			prometheusBinary: options.prometheusBinary,
 			requestsPerSecond: options.requestsPerSecond,
+			ambient: options.ambient ?? false,
 			onPrometheusExit(error) {
 				stderr.write(`meshtop sim: ${error.message}\nmeshtop sim: Prometheus queries will fail until the sim is restarted.\n`);
 			},

@@ -1,10 +1,11 @@
-import type {DestinationRuleInfo, VirtualService} from '../domain/virtual-service.js';
+import type {DestinationRuleInfo, ServiceInfo, VirtualService} from '../domain/virtual-service.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
 import {SeriesHistory} from '../domain/series.js';
 import type {WeightChange} from '../domain/weight-change.js';
 import type {FeedStatus} from '../ports/console-services.js';
 import type {RollbackMode, RolloutState} from '../domain/rollout.js';
 import type {PlanForm} from './plan-form.js';
+import {addressOf, parseRouteAddress} from '../domain/addressing.js';
 
 /** Where meshtop is connected, for the header. */
 export interface ConnectionInfo {
@@ -37,11 +38,18 @@ export type Overlay = 'none' | 'help' | 'picker' | 'confirm' | 'plan';
 export interface AppState {
 	connection: ConnectionInfo;
 	readOnly: boolean;
-	/** Name of the VirtualService on screen; undefined until picked. */
+	/** Address of the route object on screen (a VirtualService's name, or `httproute/NAME`); undefined until picked. */
 	vsName: string | undefined;
-	/** Every VirtualService of the namespace, by name (the live watch). */
+	/**
+	 * A bare name typed on the command line (`meshtop reviews`), until the feed shows which kinds have it: one → that one,
+	 * both → the picker on them. Undefined once resolved, or when the user said the kind (`httproute/reviews`).
+	 */
+	pendingAddress: string | undefined;
+	/** Every route object of the namespace, by address (see routeAddress; the live watch). */
 	virtualServices: ReadonlyMap<string, VirtualService>;
 	destinationRules: readonly DestinationRuleInfo[];
+	/** The namespace's Services: HTTPRoute backends and the versions not yet a backend. */
+	services: readonly ServiceInfo[];
 	kubeStatus: FeedStatus;
 	kubeError: string | undefined;
 	/** Route on screen: its key (see routeKey) or its name (--route); undefined = first editable route. */
@@ -74,6 +82,22 @@ export interface AppState {
 	rollbackMode: RollbackMode;
 }
 
+/** The map key of what the user typed, and whether a bare name waits for the feed to say which kind it is. */
+function startAddress(text: string | undefined): {key: string | undefined; pending: string | undefined} {
+	if (text === undefined) {
+		return {key: undefined, pending: undefined};
+	}
+
+	try {
+		const {name, kind} = parseRouteAddress(text);
+		// A bare name is a VirtualService's key until the feed shows an HTTPRoute of that name too.
+		return kind === undefined ? {key: name, pending: name} : {key: addressOf(kind, name), pending: undefined};
+	} catch {
+		// Not an address meshtop knows (`foo/bar`): shown as "not found", like any missing name.
+		return {key: text, pending: undefined};
+	}
+}
+
 /** Whether a rollout is driving the weights (manual staging is off meanwhile). */
 export function rolloutActive(state: Pick<AppState, 'rollout'>): boolean {
 	return state.rollout !== undefined && state.rollout.phase !== 'completed' && state.rollout.phase !== 'rolled-back';
@@ -84,12 +108,15 @@ export const seriesCapacity = 120;
 
 /** The state before anything has been loaded. */
 export function initialState(options: {connection: ConnectionInfo; vsName?: string; readOnly?: boolean; step?: number; prometheusLabel?: string; route?: string}): AppState {
+	const address = startAddress(options.vsName);
 	return {
 		connection: options.connection,
 		readOnly: options.readOnly ?? false,
-		vsName: options.vsName,
+		vsName: address.key,
+		pendingAddress: address.pending,
 		virtualServices: new Map(),
 		destinationRules: [],
+		services: [],
 		kubeStatus: 'connecting',
 		kubeError: undefined,
 		routeKey: options.route,

@@ -168,7 +168,7 @@ export class ConsoleController {
 		const key = routeKey(route);
 		// The rollout writes against the object it last wrote: an edit made elsewhere meanwhile is a conflict that pauses it.
 		let rolloutVs = vs;
-		const rolloutRoute = (): Route | undefined => routesOf(rolloutVs, this.store.getState().destinationRules).find(candidate => routeKey(candidate) === key);
+		const rolloutRoute = (): Route | undefined => routesOf(rolloutVs, this.store.getState().destinationRules, this.store.getState().services).find(candidate => routeKey(candidate) === key);
 		const driver = new RolloutDriver({
 			plan,
 			clock: this.clock,

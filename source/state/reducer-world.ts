@@ -3,6 +3,7 @@
  * state and one action, used by the reducer; each returns a new state and never touches its input.
  */
 import {routeWeights, type VirtualService} from '../domain/virtual-service.js';
+import {describeAddress, resolveRouteAddress, routeAddress} from '../domain/addressing.js';
 import {parseDuration} from '../domain/duration.js';
 import type {Action} from './actions.js';
 import type {AppState} from './app-state.js';
@@ -16,16 +17,40 @@ function withObject(state: AppState, vs: VirtualService | undefined): ReadonlyMa
 	}
 
 	const virtualServices = new Map(state.virtualServices);
-	virtualServices.set(vs.metadata.name, vs);
+	virtualServices.set(routeAddress(vs), vs);
 	return virtualServices;
+}
+
+/**
+ * A bare name from the command line resolves once the feed is live (both kinds listed): the HTTPRoute when only it has
+ * the name, the picker on both when both do, the VirtualService (or "not found") otherwise.
+ */
+function resolvePending(state: AppState, action: ActionOf<'feedUpdated'>): AppState | undefined {
+	if (state.pendingAddress === undefined || action.items === undefined || action.status !== 'live') {
+		return undefined;
+	}
+
+	const match = resolveRouteAddress(state.pendingAddress, action.items.keys());
+	const settled: AppState = {...state, pendingAddress: undefined};
+	if (match.kind === 'several') {
+		return onFeedUpdated({...settled, vsName: undefined, overlay: 'picker', pickerQuery: state.pendingAddress, pickerSelected: 0}, action);
+	}
+
+	return onFeedUpdated(match.kind === 'one' ? {...settled, vsName: match.key} : settled, action);
 }
 
 /** The watch delivered objects or a status: note deletions and changes made elsewhere. */
 export function onFeedUpdated(state: AppState, action: ActionOf<'feedUpdated'>): AppState {
+	const resolved = resolvePending(state, action);
+	if (resolved !== undefined) {
+		return resolved;
+	}
+
 	const next: AppState = {
 		...state,
 		virtualServices: action.items ?? state.virtualServices,
 		destinationRules: action.destinationRules ?? state.destinationRules,
+		services: action.services ?? state.services,
 		kubeStatus: action.status,
 		kubeError: action.error,
 	};
@@ -36,7 +61,7 @@ export function onFeedUpdated(state: AppState, action: ActionOf<'feedUpdated'>):
 	const before = currentVirtualService(state);
 	const after = currentVirtualService(next);
 	if (before !== undefined && after === undefined) {
-		return {...next, staged: undefined, notice: {level: 'error', text: `VirtualService ${state.vsName} was deleted. Press / to pick another.`}};
+		return {...next, staged: undefined, notice: {level: 'error', text: `${describeAddress(state.vsName)} was deleted. Press / to pick another.`}};
 	}
 
 	// While our own write is in flight, its watch event is not "a change made elsewhere".

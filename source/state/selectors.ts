@@ -13,7 +13,7 @@ export function currentVirtualService(state: Pick<AppState, 'vsName' | 'virtualS
 
 // Parsing a VirtualService is cheap but runs on every render and keypress: reuse the result while
 // neither the object nor the DestinationRules changed (both are replaced, never mutated, on change).
-const routeCache = new WeakMap<VirtualService, {rules: unknown; routes: Route[]}>();
+const routeCache = new WeakMap<VirtualService, {rules: unknown; services: unknown; routes: Route[]}>();
 const problemCache = new WeakMap<VirtualService, readonly string[]>();
 
 /** Why the VirtualService on screen cannot be used (malformed spec), or an empty list. */
@@ -41,7 +41,7 @@ function byVersionName(a: Destination, b: Destination): number {
 }
 
 /** Every route of the VirtualService on screen (empty when there is none), versions sorted by name. */
-export function currentRoutes(state: Pick<AppState, 'vsName' | 'virtualServices' | 'destinationRules'>): Route[] {
+export function currentRoutes(state: Pick<AppState, 'vsName' | 'virtualServices' | 'destinationRules' | 'services'>): Route[] {
 	const vs = currentVirtualService(state);
 	// A malformed object has no routes meshtop could reason about, let alone write: it is shown with its problems.
 	if (vs === undefined || virtualServiceProblems(state).length > 0) {
@@ -49,17 +49,17 @@ export function currentRoutes(state: Pick<AppState, 'vsName' | 'virtualServices'
 	}
 
 	const cached = routeCache.get(vs);
-	if (cached?.rules === state.destinationRules) {
+	if (cached?.rules === state.destinationRules && cached.services === state.services) {
 		return cached.routes;
 	}
 
-	const routes = routesOf(vs, state.destinationRules).map(route => ({...route, destinations: [...route.destinations].sort(byVersionName)}));
-	routeCache.set(vs, {rules: state.destinationRules, routes});
+	const routes = routesOf(vs, state.destinationRules, state.services).map(route => ({...route, destinations: [...route.destinations].sort(byVersionName)}));
+	routeCache.set(vs, {rules: state.destinationRules, services: state.services, routes});
 	return routes;
 }
 
 /** The route on screen: the chosen one, else the first editable one, else the first. */
-export function currentRoute(state: Pick<AppState, 'vsName' | 'virtualServices' | 'destinationRules' | 'routeKey'>): Route | undefined {
+export function currentRoute(state: Pick<AppState, 'vsName' | 'virtualServices' | 'destinationRules' | 'services' | 'routeKey'>): Route | undefined {
 	const routes = currentRoutes(state);
 	return routes.find(route => routeKey(route) === state.routeKey)
 		?? routes.find(route => route.name === state.routeKey)
@@ -77,7 +77,7 @@ export function stagedWeights(state: Pick<AppState, 'staged'>, route: Route): Re
 }
 
 /** Row index of the selected version in the route on screen (the first row when none or gone). */
-export function selectedIndex(state: Pick<AppState, 'vsName' | 'virtualServices' | 'destinationRules' | 'routeKey' | 'selectedKey'>): number {
+export function selectedIndex(state: Pick<AppState, 'vsName' | 'virtualServices' | 'destinationRules' | 'services' | 'routeKey' | 'selectedKey'>): number {
 	const index = currentRoute(state)?.destinations.findIndex(destination => destination.key === state.selectedKey) ?? -1;
 	return Math.max(index, 0);
 }

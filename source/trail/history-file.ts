@@ -43,8 +43,10 @@ export function historyFilePath(options: HistoryPathOptions = {}): string {
 
 /** Which records to read; every given field must match. */
 export interface HistoryFilter {
-	/** VirtualService name. */
+	/** Route object name. */
 	vs?: string;
+	/** Route object kind (records without one are VirtualServices'); undefined: either kind. */
+	kind?: 'VirtualService' | 'HTTPRoute';
 	/** Namespace. */
 	namespace?: string;
 	/** Kubeconfig context: the same name in another cluster is another object. */
@@ -135,6 +137,7 @@ export class HistoryFile {
 			}
 
 			if ((filter.vs === undefined || record.vs === filter.vs)
+				&& (filter.kind === undefined || (record.kind ?? 'VirtualService') === filter.kind)
 				&& (filter.namespace === undefined || record.namespace === filter.namespace)
 				&& (filter.context === undefined || record.context === filter.context)) {
 				records.push(record);

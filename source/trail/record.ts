@@ -76,6 +76,7 @@ export async function recordChange(record: WeightChange, dependencies: RecordDep
 	try {
 		await dependencies.api.createEvent(record.namespace, {
 			involvedName: record.vs,
+			...(record.kind === undefined ? {} : {involvedKind: record.kind}),
 			...(dependencies.uid === undefined ? {} : {involvedUid: dependencies.uid}),
 			reason: changeEventReason,
 			message: changeEventMessage(record),

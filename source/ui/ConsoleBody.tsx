@@ -1,6 +1,7 @@
 import {Box, Text} from 'ink';
 import type {AppState} from '../state/app-state.js';
 import {currentRoute, currentVirtualService, stagedWeights, virtualServiceProblems} from '../state/selectors.js';
+import {describeAddress} from '../domain/addressing.js';
 import {VersionTable} from './VersionTable.js';
 import {Chart} from './Chart.js';
 import {HelpOverlay} from './HelpOverlay.js';
@@ -27,9 +28,9 @@ export function ConsoleBody({state, columns, rows, now}: {state: AppState; colum
 	if (vs !== undefined && malformed.length > 0) {
 		return (
 			<Box flexDirection="column">
-				<Text {...theme.error}>VirtualService {vs.metadata.name} is malformed; meshtop shows it and writes nothing to it:</Text>
+				<Text {...theme.error}>{vs.kind === 'HTTPRoute' ? 'HTTPRoute' : 'VirtualService'} {vs.metadata.name} is malformed; meshtop shows it and writes nothing to it:</Text>
 				{malformed.slice(0, Math.max(1, rows - 3)).map(problem => <Text key={problem} wrap="truncate">  • {problem}</Text>)}
-				<Text {...theme.muted}>Fix it (kubectl edit virtualservice {vs.metadata.name}); the console updates when it changes.</Text>
+				<Text {...theme.muted}>Fix it (kubectl edit {vs.kind === 'HTTPRoute' ? 'httproute' : 'virtualservice'} {vs.metadata.name}); the console updates when it changes.</Text>
 			</Box>
 		);
 	}
@@ -38,8 +39,8 @@ export function ConsoleBody({state, columns, rows, now}: {state: AppState; colum
 		const why = state.kubeStatus === 'connecting'
 			? 'Loading VirtualServices…'
 			: vs === undefined
-				? `VirtualService ${state.vsName ?? ''} not found in namespace ${state.connection.namespace}. Press / to pick one.`
-				: `VirtualService ${vs.metadata.name} has no routes.`;
+				? `${describeAddress(state.vsName ?? '')} not found in namespace ${state.connection.namespace}. Press / to pick one.`
+				: `${describeAddress(state.vsName ?? vs.metadata.name)} has no routes.`;
 		return <Text {...(state.kubeStatus === 'connecting' ? {} : theme.warning)}>{state.kubeError ?? why}</Text>;
 	}
 

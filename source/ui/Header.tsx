@@ -29,7 +29,8 @@ export function Header({state, now}: {state: AppState; now: number}) {
 				<Text {...theme.strong}>meshtop</Text>
 				{'  ctx '}<Text {...theme.strong}>{state.connection.contextName}</Text>
 				{'  ns '}<Text {...theme.strong}>{state.connection.namespace}</Text>
-				{'  vs '}<Text {...theme.strong}>{state.vsName ?? '-'}</Text>
+				{state.vsName?.startsWith('httproute/') === true ? '  httproute ' : '  vs '}<Text {...theme.strong}>{state.vsName?.replace(/^httproute\//, '') ?? '-'}</Text>
+				{route?.attachment === undefined ? null : ` (${route.attachment})`}
 				{route === undefined ? null : <>{'  route '}<Text {...theme.strong}>{route.name}</Text> ({route.match}) {routeIndex}/{routes.length}</>}
 			</Text>
 			<Text wrap="truncate">

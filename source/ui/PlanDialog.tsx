@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import type {Route} from '../domain/virtual-service.js';
+import {observedScope, type Route} from '../domain/virtual-service.js';
 import {planFields, type PlanForm} from '../state/plan-form.js';
 import {useTheme} from './theme.js';
 
@@ -15,6 +15,7 @@ export function PlanDialog({form, route}: {form: PlanForm; route: Route}) {
 	return (
 		<Box flexDirection="column" borderStyle="round" borderColor={theme.planBorder} paddingX={1}>
 			<Text {...theme.strong}>Progressive migration on route {route.name} (from {route.destinations.map(destination => `${destination.key} ${destination.weight}`).join(' / ')})</Text>
+			{observedScope(route) === 'service' ? <Text {...theme.warning}>The gates judge all routes of this service: Istio&apos;s metrics carry no route label.</Text> : null}
 			{planFields.map((field, index) => {
 				const active = index === form.field;
 				const value = valueOf(form, field.id);

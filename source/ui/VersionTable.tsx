@@ -1,6 +1,7 @@
 import {Box, Text} from 'ink';
 import type {Route} from '../domain/virtual-service.js';
 import {observedShares} from '../domain/metrics.js';
+import {observedScope} from '../domain/routes.js';
 import type {AppState} from '../state/app-state.js';
 import {selectedIndex, stagedWeights} from '../state/selectors.js';
 import {fit, formatMs, formatRatio, formatRps, formatShare, sparkline} from '../util/format.js';
@@ -35,7 +36,11 @@ function bar(weight: number, width: number): string {
 export function VersionTable({state, route, columns}: {state: AppState; route: Route; columns: number}) {
 	const theme = useTheme();
 	const keys = route.destinations.map(destination => destination.key);
-	const layout = tableLayout(columns, Math.max(...keys.map(key => key.length)));
+	// HTTPRoute backends show their Service's version label too: `reviews-v3 (v3)`.
+	const names = route.destinations.map(destination => (destination.label === undefined ? destination.key : `${destination.key} (${destination.label})`));
+	const layout = tableLayout(columns, Math.max(...names.map(name => name.length)));
+	const wholeService = observedScope(route) === 'service';
+	const objectName = state.vsName?.replace(/^httproute\//, '') ?? '';
 	const staged = stagedWeights(state, route);
 	const selectedRow = selectedIndex(state);
 	const shares = observedShares(state.metrics, keys);
@@ -45,6 +50,7 @@ export function VersionTable({state, route, columns}: {state: AppState; route: R
 		+ fit('OK%', fixed.success, 'right') + fit('P99', fixed.p99, 'right') + (layout.trend > 0 ? ' ' + fit('RPS TREND', layout.trend) : '');
 	return (
 		<Box flexDirection="column">
+			{wholeService ? <Text {...theme.warning} wrap="truncate">{`observed: all routes of ${objectName} (Istio's metrics carry no route label; not this route's progress)`}</Text> : null}
 			<Text {...theme.strong}>{header}</Text>
 			{route.destinations.map((destination, index) => {
 				const selected = index === selectedRow;
@@ -57,7 +63,7 @@ export function VersionTable({state, route, columns}: {state: AppState; route: R
 					<Box key={destination.key} flexDirection="column">
 						<Text>
 							<Text {...(selected ? theme.selected : {})}>{selected ? '▸ ' : '  '}</Text>
-							<Text {...versionStyle} {...(selected ? theme.selected : {})}>{fit(destination.key, layout.version)}</Text>
+							<Text {...versionStyle} {...(selected ? theme.selected : {})}>{fit(names[index] ?? destination.key, layout.version)}</Text>
 							<Text {...versionStyle}>{bar(changed ? stagedWeight : destination.weight, layout.bar)}</Text>
 							{' '}
 							<Text>{fit(String(destination.weight), fixed.weight, 'right')}</Text>

@@ -3,7 +3,7 @@
  * all call {@link SplitWriter.write}: the resourceVersion test, the conflict re-read and the trail entry happen by
  * construction, not by each caller remembering them. Nothing else in meshtop builds or sends a weight patch.
  */
-import {routeWeights, type JsonPatchOperation, type VirtualService} from '../domain/virtual-service.js';
+import {routeObjectKind, routeWeights, type JsonPatchOperation, type RouteObjectKind, type VirtualService} from '../domain/virtual-service.js';
 import {weightPatch} from '../domain/weight-patch.js';
 import {inverseWeightPatch} from '../domain/undo-patch.js';
 import type {HistoryFile} from '../trail/history-file.js';
@@ -16,10 +16,10 @@ import {isObject} from '../util/guards.js';
 
 /** What the writer needs of the cluster (IstioApi has both; tests pass an in-memory store). */
 export interface SplitStore {
-	/** Sends a JSON Patch; a failed resourceVersion test rejects with an error whose `kind` is 'conflict'. */
-	patchVirtualService(namespace: string, name: string, operations: JsonPatchOperation[]): Promise<VirtualService>;
+	/** Sends a JSON Patch to a route object of `kind`; a failed resourceVersion test rejects with an error whose `kind` is 'conflict'. */
+	patchRoute(kind: RouteObjectKind, namespace: string, name: string, operations: JsonPatchOperation[]): Promise<VirtualService>;
 	/** Reads the object again, after a conflict, so the caller can show what won. */
-	getVirtualService(namespace: string, name: string): Promise<VirtualService>;
+	getRoute(kind: RouteObjectKind, namespace: string, name: string): Promise<VirtualService>;
 }
 
 /** Who writes, for the trail. */
@@ -59,7 +59,7 @@ export function createSplitWriter(options: SplitWriterOptions): SplitWriter {
 	const namespaceOf = (vs: VirtualService) => vs.metadata.namespace ?? writer.namespace;
 
 	async function reread(vs: VirtualService, message: string): Promise<WriteOutcome> {
-		const current = await store.getVirtualService(namespaceOf(vs), vs.metadata.name).catch(() => undefined);
+		const current = await store.getRoute(routeObjectKind(vs), namespaceOf(vs), vs.metadata.name).catch(() => undefined);
 		return {kind: 'conflict', message, current};
 	}
 
@@ -76,7 +76,7 @@ export function createSplitWriter(options: SplitWriterOptions): SplitWriter {
 			let operations: JsonPatchOperation[];
 			try {
 				if ('undo' in change && (vs.metadata.resourceVersion ?? '') === '') {
-					throw new Error(`VirtualService ${vs.metadata.name} has no metadata.resourceVersion: refusing an undo that could overwrite another edit`);
+					throw new Error(`${routeObjectKind(vs)} ${vs.metadata.name} has no metadata.resourceVersion: refusing an undo that could overwrite another edit`);
 				}
 
 				operations = 'undo' in change
@@ -88,7 +88,7 @@ export function createSplitWriter(options: SplitWriterOptions): SplitWriter {
 
 			let updated: VirtualService;
 			try {
-				updated = await store.patchVirtualService(namespaceOf(vs), vs.metadata.name, operations);
+				updated = await store.patchRoute(routeObjectKind(vs), namespaceOf(vs), vs.metadata.name, operations);
 			} catch (error) {
 				const kind = errorKind(error);
 				if (kind === 'conflict') {
@@ -105,6 +105,7 @@ export function createSplitWriter(options: SplitWriterOptions): SplitWriter {
 				context: writer.context,
 				namespace: namespaceOf(vs),
 				vs: vs.metadata.name,
+				...(routeObjectKind(vs) === 'HTTPRoute' ? {kind: 'HTTPRoute' as const} : {}),
 				route: route.name,
 				before,
 				after: 'undo' in change ? {...change.weights} : after,

@@ -10,8 +10,8 @@ import {sourceFiles} from './source-files.js';
 const writers: Array<{pattern: RegExp; allowed: readonly string[]}> = [
 	// The Kubernetes adapter's own patch/replace calls: only the adapter method that wraps them.
 	{pattern: /\.(patch|replace)NamespacedCustomObject\w*\(/, allowed: ['source/kube/istio-api.ts']},
-	// The adapter method: called by the write service only.
-	{pattern: /\.patchVirtualService\(/, allowed: ['source/write/split-writer.ts']},
+	// The adapter method (VirtualServices and HTTPRoutes alike): called by the write service only.
+	{pattern: /\.patchRoute\(/, allowed: ['source/write/split-writer.ts']},
 	// Building a weight patch or its inverse: defined in the domain, used by the write service only.
 	{pattern: /\b(weightPatch|inverseWeightPatch)\(/, allowed: ['source/write/split-writer.ts', 'source/domain/weight-patch.ts', 'source/domain/undo-patch.ts']},
 ];

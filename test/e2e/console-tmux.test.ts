@@ -101,6 +101,77 @@ for (const backend of backends) describe(`the console in a real terminal (tmux) 
 		assert.ok(!terminal.alternateScreen(), 'the terminal is back on the main screen');
 	});
 
+	test('100×30, an HTTPRoute: its default rule goes v1 → 50/50 → v3 with the arrows and Enter, the observed share follows, u undoes, the header-match rule keeps its match', async () => {
+		const route = {
+			apiVersion: 'gateway.networking.k8s.io/v1',
+			kind: 'HTTPRoute',
+			metadata: {name: 'reviews', namespace: 'bookinfo'},
+			spec: {
+				parentRefs: [{group: '', kind: 'Service', name: 'reviews', port: 9080}],
+				rules: [
+					{matches: [{headers: [{name: 'end-user', value: 'jason'}]}], backendRefs: [{name: 'reviews-v2', port: 9080}]},
+					{backendRefs: [{name: 'reviews-v1', port: 9080}]},
+				],
+			},
+		};
+		await cluster.kubectl(['apply', '-f', '-'], {input: JSON.stringify(route)});
+		try {
+			type Rules = Array<{matches?: unknown; backendRefs: Array<{name: string; weight?: number}>}>;
+			const rules = async () => (JSON.parse(await kubectl('get', 'httproute', 'reviews', '-o', 'json')) as {spec: {rules: Rules}}).spec.rules;
+			const jasonBefore = (await rules())[0];
+			const backend = (text: string, name: string) => {
+				const line = text.split('\n').find(candidate => new RegExp(`^[ ▸] ${name} \\(v\\d\\)`).test(candidate));
+				const match = line === undefined ? null : /[█░]+\s+(\d+)\s+(?:→ \d+\s+)?(\d+\.\d|-)%?/.exec(line);
+				return match === null ? undefined : {weight: Number(match[1]), observed: match[2] === '-' ? undefined : Number(match[2])};
+			};
+
+			const terminal = open(100, 30, 'httproute/reviews', '--route', 'rules[1]');
+			let screen = await terminal.waitForScreen(text => backend(text, 'reviews-v1')?.weight === 100 && backend(text, 'reviews-v3') !== undefined, 20_000, 'the default rule, all on reviews-v1');
+			assert.match(screen.split('\n')[0] ?? '', /httproute reviews \(mesh\) +route rules\[1\] \(default\) 2\/2/);
+			// reviews-v2 is the jason rule's backend too: the observed figures are the whole service's, and say so.
+			assert.match(screen, /observed: all routes of reviews/);
+
+			terminal.keys('Down', 'Down');
+			for (let press = 0; press < 5; press++) {
+				terminal.keys('Right');
+			}
+
+			await terminal.waitForScreen(text => /→ 50/.test(text.split('\n').find(line => line.includes('reviews-v3 (v3)')) ?? ''), 5000, 'reviews-v3 staged at 50');
+			terminal.keys('Enter');
+			await terminal.waitForScreen(text => /Apply to bookinfo\/reviews/.test(text), 5000, 'the diff');
+			terminal.keys('Enter');
+			await terminal.waitForScreen(text => /Applied: /.test(text), 10_000, 'the write acknowledged');
+			let live = await rules();
+			assert.deepEqual(live[1]?.backendRefs.map(ref => [ref.name, ref.weight]), [['reviews-v1', 50], ['reviews-v3', 50]]);
+			assert.deepEqual(live[0], jasonBefore, 'the header-match rule is untouched');
+			await terminal.waitForScreen(text => {
+				const v3 = backend(text, 'reviews-v3');
+				return v3?.weight === 50 && v3.observed !== undefined && v3.observed >= 35 && v3.observed <= 65;
+			}, 45_000, 'reviews-v3 observed share converging to ~50%');
+
+			for (let press = 0; press < 5; press++) {
+				terminal.keys('Right');
+			}
+
+			terminal.keys('Enter');
+			await terminal.waitForScreen(text => /Apply to bookinfo\/reviews/.test(text), 5000, 'the second diff');
+			terminal.keys('Enter');
+			screen = await terminal.waitForScreen(text => backend(text, 'reviews-v3')?.weight === 100, 10_000, 'all on reviews-v3');
+			live = await rules();
+			assert.deepEqual(live[1]?.backendRefs.map(ref => [ref.name, ref.weight]), [['reviews-v1', 0], ['reviews-v3', 100]]);
+
+			terminal.keys('u');
+			await terminal.waitForScreen(text => backend(text, 'reviews-v3')?.weight === 50, 10_000, 'u: back to 50/50');
+			live = await rules();
+			assert.deepEqual(live[1]?.backendRefs.map(ref => [ref.name, ref.weight]), [['reviews-v1', 50], ['reviews-v3', 50]]);
+			assert.deepEqual(live[0], jasonBefore);
+			terminal.keys('q');
+			assert.equal(await terminal.waitForExit(), 0);
+		} finally {
+			await kubectl('delete', 'httproute', 'reviews', '--ignore-not-found');
+		}
+	});
+
 	test('200×50: a kubectl apply made elsewhere shows on the console (v1 0 / v3 100)', async () => {
 		await kubectl('apply', '-f', path.join(istioDataDir, 'bookinfo/virtual-service-all-v1.yaml'));
 		const terminal = open(200, 50, 'reviews');

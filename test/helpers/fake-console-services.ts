@@ -1,4 +1,5 @@
-import {applyJsonPatch, type Destination, type DestinationRuleInfo, type JsonPatchOperation, type VirtualService} from '../../source/domain/virtual-service.js';
+import {applyJsonPatch, type Destination, type DestinationRuleInfo, type JsonPatchOperation, type ServiceInfo, type VirtualService} from '../../source/domain/virtual-service.js';
+import {addressOf, routeAddress} from '../../source/domain/addressing.js';
 import type {MetricsSnapshot, VersionMetrics} from '../../source/domain/metrics.js';
 import type {ConsoleServices, FeedUpdate} from '../../source/ports/console-services.js';
 import type {WeightChange} from '../../source/domain/weight-change.js';
@@ -28,8 +29,8 @@ export class FakeConsoleServices implements ConsoleServices {
 	readonly recorded: WeightChange[] = [];
 	readonly writer = createSplitWriter({
 		store: {
-			patchVirtualService: async (_namespace, name, operations) => this.patch(name, operations),
-			getVirtualService: async (_namespace, name) => this.get(name),
+			patchRoute: async (kind, _namespace, name, operations) => this.patch(addressOf(kind, name), operations),
+			getRoute: async (kind, _namespace, name) => this.get(addressOf(kind, name)),
 		},
 		trail: {
 			record: async record => {
@@ -50,9 +51,10 @@ export class FakeConsoleServices implements ConsoleServices {
 	private feed: Feed | undefined;
 	private version = 1000;
 
-	constructor(virtualServices: readonly VirtualService[], private readonly destinationRules: readonly DestinationRuleInfo[]) {
+	/** Route objects of either kind (keyed by address, as the real feed does), the DestinationRules and the Services. */
+	constructor(virtualServices: readonly VirtualService[], private readonly destinationRules: readonly DestinationRuleInfo[], private readonly services: readonly ServiceInfo[] = []) {
 		for (const vs of virtualServices) {
-			this.objects.set(vs.metadata.name, vs);
+			this.objects.set(routeAddress(vs), vs);
 		}
 	}
 
@@ -139,12 +141,12 @@ export class FakeConsoleServices implements ConsoleServices {
 
 	private store(vs: VirtualService): VirtualService {
 		const stored = {...vs, metadata: {...vs.metadata, resourceVersion: String(++this.version)}};
-		this.objects.set(vs.metadata.name, stored);
+		this.objects.set(routeAddress(vs), stored);
 		this.emit();
 		return stored;
 	}
 
 	private emit(): void {
-		this.feed?.({items: new Map(this.objects), destinationRules: this.destinationRules, status: 'live'});
+		this.feed?.({items: new Map(this.objects), destinationRules: this.destinationRules, services: this.services, status: 'live'});
 	}
 }

@@ -65,14 +65,14 @@ for (const backend of backends) describe(`IstioApi against the ${backend.name}`,
 	test('a JSON Patch with a current resourceVersion test applies; a stale one is a conflict and changes nothing', async () => {
 		const before = await api.getVirtualService('bookinfo', 'reviews');
 		const staleVersion = before.metadata.resourceVersion;
-		const patched = await api.patchVirtualService('bookinfo', 'reviews', [
+		const patched = await api.patchRoute('VirtualService', 'bookinfo', 'reviews', [
 			{op: 'test', path: '/metadata/resourceVersion', value: staleVersion},
 			{op: 'add', path: '/spec/http/0/route/0/weight', value: 100},
 		]);
 		assert.notEqual(patched.metadata.resourceVersion, staleVersion);
 		assert.deepEqual(await storedWeights(), [100]);
 
-		await assert.rejects(api.patchVirtualService('bookinfo', 'reviews', [
+		await assert.rejects(api.patchRoute('VirtualService', 'bookinfo', 'reviews', [
 			{op: 'test', path: '/metadata/resourceVersion', value: staleVersion},
 			{op: 'replace', path: '/spec/http/0/route/0/weight', value: 40},
 		]), (error: unknown) => {
@@ -87,7 +87,7 @@ for (const backend of backends) describe(`IstioApi against the ${backend.name}`,
 
 	test('a patch that does not apply to an unchanged object is invalid, not a conflict', async () => {
 		const current = await api.getVirtualService('bookinfo', 'reviews');
-		await assert.rejects(api.patchVirtualService('bookinfo', 'reviews', [
+		await assert.rejects(api.patchRoute('VirtualService', 'bookinfo', 'reviews', [
 			{op: 'test', path: '/metadata/resourceVersion', value: current.metadata.resourceVersion},
 			{op: 'replace', path: '/spec/http/7/route/0/weight', value: 40},
 		]), (error: unknown) => error instanceof KubeError && error.kind === 'invalid' && error.status === 422);
@@ -101,7 +101,7 @@ for (const backend of backends) describe(`IstioApi against the ${backend.name}`,
 		});
 		const user = cluster.sim === undefined ? 'viewer' : cluster.user;
 		const denied = cluster.sim === undefined ? new IstioApi(loadKubeTarget({kubeconfig: cluster.kubeconfig, context: 'testbed-viewer', env: {}})) : api;
-		await assert.rejects(denied.patchVirtualService('bookinfo', 'reviews', [{op: 'add', path: '/spec/http/0/route/0/weight', value: 100}]), (error: unknown) => {
+		await assert.rejects(denied.patchRoute('VirtualService', 'bookinfo', 'reviews', [{op: 'add', path: '/spec/http/0/route/0/weight', value: 100}]), (error: unknown) => {
 			assert.ok(error instanceof KubeError);
 			assert.equal(error.kind, 'forbidden');
 			assert.equal(error.status, 403);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import type {Destination} from '../../source/domain/virtual-service.js';
-import {latencyQuantile, metricQueries, rateWindow, requestRate, successRate, countQueries, countRange} from '../../source/prometheus/queries.js';
+import {groupLabels, latencyQuantile, metricQueries, rateWindow, reporterFor, requestRate, successRate, countQueries, countRange} from '../../source/prometheus/queries.js';
 
 function destination(key: string, service: string, version?: string, namespace = 'bookinfo'): Destination {
 	return {key, host: service, subset: version, weight: 0, metric: version === undefined ? {service, namespace} : {service, namespace, version}};
@@ -50,12 +50,27 @@ describe('metricQueries', () => {
 		});
 	});
 
-	test('uses a sorted, escaped regex when destinations are several hosts', () => {
+	test('uses a sorted, escaped regex when destinations are several hosts, and groups by Service alone (Service per version)', () => {
 		const hosts = [destination('reviews-v2', 'reviews-v2'), destination('reviews.v1', 'reviews.v1')];
 		assert.equal(
 			requestRate(hosts, '1m'),
-			String.raw`sum by (destination_service_name, destination_version) (rate(istio_requests_total{reporter="destination", destination_service_namespace="bookinfo", destination_service_name=~"reviews-v2|reviews\\.v1"}[1m]))`,
+			String.raw`sum by (destination_service_name) (rate(istio_requests_total{reporter="destination", destination_service_namespace="bookinfo", destination_service_name=~"reviews-v2|reviews\\.v1"}[1m]))`,
 		);
+	});
+
+	test('subsets are told apart by destination_version, Services per version by destination_service_name', () => {
+		assert.equal(groupLabels(reviews), 'destination_service_name, destination_version');
+		assert.equal(groupLabels([destination('reviews-v1', 'reviews-v1'), destination('reviews-v3', 'reviews-v3')]), 'destination_service_name');
+	});
+
+	test('ambient namespaces read the waypoint\'s reports, sidecar namespaces the destination\'s', () => {
+		assert.equal(reporterFor({'istio.io/dataplane-mode': 'ambient'}), 'waypoint');
+		assert.equal(reporterFor({'istio-injection': 'enabled'}), 'destination');
+		const queries = metricQueries(reviews, '4s', 'waypoint');
+		for (const query of Object.values(queries)) {
+			assert.match(query, /reporter="waypoint"/);
+			assert.doesNotMatch(query, /reporter="destination"/);
+		}
 	});
 
 	test('escapes quotes and backslashes in label values', () => {

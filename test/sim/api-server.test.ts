@@ -85,7 +85,7 @@ describe('simulated API server over HTTP', () => {
 		}
 	});
 
-	test('discovery lists core v1 and networking.istio.io preferring v1', async () => {
+	test('discovery lists core v1, networking.istio.io and gateway.networking.k8s.io preferring v1', async () => {
 		const groups = await call(server, 'GET', '/apis');
 		assert.deepEqual(groups.body.groups, [{
 			name: 'networking.istio.io',
@@ -95,7 +95,16 @@ describe('simulated API server over HTTP', () => {
 				{groupVersion: 'networking.istio.io/v1alpha3', version: 'v1alpha3'},
 			],
 			preferredVersion: {groupVersion: 'networking.istio.io/v1', version: 'v1'},
+		}, {
+			name: 'gateway.networking.k8s.io',
+			versions: [
+				{groupVersion: 'gateway.networking.k8s.io/v1', version: 'v1'},
+				{groupVersion: 'gateway.networking.k8s.io/v1beta1', version: 'v1beta1'},
+			],
+			preferredVersion: {groupVersion: 'gateway.networking.k8s.io/v1', version: 'v1'},
 		}]);
+		const gateway = await call(server, 'GET', '/apis/gateway.networking.k8s.io/v1');
+		assert.deepEqual((gateway.body.resources as Array<{name: string}>).map(resource => resource.name), ['httproutes', 'httproutes/status']);
 		const istio = await call(server, 'GET', '/apis/networking.istio.io/v1alpha3');
 		const names = (istio.body.resources as Array<{name: string; shortNames?: string[]}>).map(resource => resource.name);
 		assert.deepEqual(names, ['virtualservices', 'virtualservices/status', 'destinationrules', 'destinationrules/status']);

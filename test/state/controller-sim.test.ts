@@ -51,20 +51,20 @@ for (const backend of backends) describe(`ConsoleController against the ${backen
 		const reads: string[] = [];
 		// Records the writes and re-reads sent to the API server; everything else is the real adapter.
 		const spied: SplitStore = {
-			async patchVirtualService(namespace, name, operations) {
+			async patchRoute(kind, namespace, name, operations) {
 				const call: PatchCall = {operations};
 				patches.push(call);
 				try {
-					return await api.patchVirtualService(namespace, name, operations);
+					return await api.patchRoute(kind, namespace, name, operations);
 				} catch (error) {
 					const {kind, status} = error as {kind?: unknown; status?: unknown};
 					call.error = {kind, status, message: error instanceof Error ? error.message : String(error)};
 					throw error;
 				}
 			},
-			async getVirtualService(namespace, name) {
+			async getRoute(kind, namespace, name) {
 				reads.push(name);
-				return api.getVirtualService(namespace, name);
+				return api.getRoute(kind, namespace, name);
 			},
 		};
 		const services = createConsoleServices(target, {prometheus, store: spied});

@@ -1,6 +1,6 @@
 /**
  * The test bed's mesh follows the routes on the real API server: a MeshStore whose content is kept by list+watch
- * (meshtop's own informer loop) of VirtualServices, DestinationRules, Services and Pods in every namespace. A weight
+ * (meshtop's own informer loop) of VirtualServices, DestinationRules, HTTPRoutes, Services and Pods in every namespace. A weight
  * written by meshtop, kubectl or anyone moves the simulated traffic within one watch event, as istiod would push it.
  */
 import {CoreV1Api, CustomObjectsApi, type KubeConfig} from '@kubernetes/client-node';
@@ -42,6 +42,11 @@ export function startMirrorStore(kc: KubeConfig): MirrorStore {
 	const sources: Record<string, {path: string; list: () => Promise<Listed>}> = {
 		[routingResources.virtualServices]: {path: '/apis/networking.istio.io/v1/virtualservices', list: async () => istio('virtualservices')},
 		[routingResources.destinationRules]: {path: '/apis/networking.istio.io/v1/destinationrules', list: async () => istio('destinationrules')},
+		// HTTPRoutes with a Service parent route that Service instead of its VirtualService (the Gateway API CRDs are installed).
+		[routingResources.httpRoutes]: {path: '/apis/gateway.networking.k8s.io/v1/httproutes', async list() {
+			const list = await custom.listClusterCustomObject({group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes'}) as {items?: unknown[]; metadata?: {resourceVersion?: string}};
+			return {items: entries(list.items ?? []), resourceVersion: list.metadata?.resourceVersion ?? ''};
+		}},
 		[routingResources.services]: {path: '/api/v1/services', async list() {
 			const list = await core.listServiceForAllNamespaces();
 			return {items: entries(list.items), resourceVersion: list.metadata?.resourceVersion ?? ''};

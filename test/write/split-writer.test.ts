@@ -14,7 +14,7 @@ function fakeApi(initial: VirtualService) {
 	const requests: Array<{verb: 'patch' | 'get'; operations?: JsonPatchOperation[]}> = [];
 	let refuse: Error | undefined;
 	const store: SplitStore = {
-		async patchVirtualService(_namespace, _name, operations) {
+		async patchRoute(_kind, _namespace, _name, operations) {
 			requests.push({verb: 'patch', operations});
 			if (refuse !== undefined) {
 				throw refuse;
@@ -29,7 +29,7 @@ function fakeApi(initial: VirtualService) {
 			current = {...current, metadata: {...current.metadata, resourceVersion: String(++version)}};
 			return current;
 		},
-		async getVirtualService() {
+		async getRoute() {
 			requests.push({verb: 'get'});
 			return current;
 		},

@@ -24,7 +24,12 @@ type CrdDocument = {
 
 const schemas = new Map<string, SchemaNode>();
 const loadedKinds = new Set<string>();
-let crdTexts: string[] | undefined;
+const crdTexts = new Map<string, string[]>();
+
+/** The shipped CRD file of an API group: Istio's networking CRDs, or the Gateway API's HTTPRoute CRD. */
+function crdFile(group: string): string {
+	return group === 'gateway.networking.k8s.io' ? `${istioDataDir}../gateway-api/crds/httproutes.yaml` : `${istioDataDir}crds/networking-crds.yaml`;
+}
 
 function schemaKey(group: string, kind: string, version: string): string {
 	return `${group}/${version}/${kind}`;
@@ -40,9 +45,15 @@ function loadKind(group: string, kind: string): void {
 		return;
 	}
 	loadedKinds.add(key);
-	crdTexts ??= readFileSync(`${istioDataDir}crds/networking-crds.yaml`, 'utf8').split(/^---[ \t]*$/m);
+	const file = crdFile(group);
+	let texts = crdTexts.get(file);
+	if (texts === undefined) {
+		texts = readFileSync(file, 'utf8').split(/^---[ \t]*$/m);
+		crdTexts.set(file, texts);
+	}
+
 	const marker = new RegExp(`^\\s+kind: ${kind}$`, 'm');
-	for (const text of crdTexts.filter(candidate => marker.test(candidate))) {
+	for (const text of texts.filter(candidate => marker.test(candidate))) {
 		const document = parse(text) as CrdDocument | null;
 		if (document?.kind !== 'CustomResourceDefinition' || document.spec?.group !== group || document.spec.names?.kind !== kind) {
 			continue;
@@ -56,7 +67,7 @@ function loadKind(group: string, kind: string): void {
 	}
 }
 
-/** The `openAPIV3Schema` of a CRD version from data/istio/crds, or undefined when none is shipped. */
+/** The `openAPIV3Schema` of a CRD version from data/istio/crds (or data/gateway-api/crds), or undefined when none is shipped. */
 export function crdSchema(group: string, kind: string, version: string): SchemaNode | undefined {
 	loadKind(group, kind);
 	return schemas.get(schemaKey(group, kind, version));
@@ -110,4 +121,41 @@ export function pruneObject(object: Record<string, unknown>, schema: SchemaNode)
 		},
 	};
 	return pruneUnknownFields(object, rootSchema);
+}
+
+/**
+ * Fills `default` values of the structural schema into the object where the field is absent, as the API server does for
+ * CRDs (the Gateway API's HTTPRoute defaults a backendRef's `group: ""`, `kind: Service` and `weight: 1`).
+ * Modifies `value` in place; objects only get defaults of their declared properties.
+ */
+export function applyDefaults(value: unknown, schema: SchemaNode): void {
+	if (Array.isArray(value)) {
+		if (schema.items) {
+			for (const item of value) {
+				applyDefaults(item, schema.items);
+			}
+		}
+
+		return;
+	}
+
+	if (!isRecord(value)) {
+		return;
+	}
+
+	for (const [key, propertySchema] of Object.entries(schema.properties ?? {})) {
+		if (!Object.hasOwn(value, key) && propertySchema['default'] !== undefined) {
+			value[key] = structuredClone(propertySchema['default']);
+		}
+
+		if (Object.hasOwn(value, key)) {
+			applyDefaults(value[key], propertySchema);
+		}
+	}
+
+	if (typeof schema.additionalProperties === 'object') {
+		for (const key of Object.keys(value).filter(candidate => schema.properties?.[candidate] === undefined)) {
+			applyDefaults(value[key], schema.additionalProperties);
+		}
+	}
 }

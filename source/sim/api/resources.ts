@@ -105,6 +105,24 @@ const istio = (plural: string, kind: string, singular: string, shortName: string
 	columns,
 });
 
+/** HTTPRoute as the Gateway API's standard-channel CRD serves it (v1 stored, v1beta1 still served). */
+const httpRoutes: ServedResource = {
+	group: 'gateway.networking.k8s.io',
+	versions: ['v1', 'v1beta1'],
+	plural: 'httproutes',
+	kind: 'HTTPRoute',
+	namespaced: true,
+	singular: 'httproute',
+	shortNames: [],
+	categories: ['gateway-api'],
+	verbs: allVerbs,
+	custom: true,
+	columns: [
+		{name: 'Hostnames', type: 'string', jsonPath: '.spec.hostnames', description: 'Hostnames of the route', priority: 0},
+		creationTimestampColumn,
+	],
+};
+
 /** Every resource the simulated API server serves. */
 export const servedResources: readonly ServedResource[] = [
 	core('namespaces', 'Namespace', 'namespace', ['ns'], false, [
@@ -158,6 +176,7 @@ export const servedResources: readonly ServedResource[] = [
 		{name: 'Host', type: 'string', jsonPath: '.spec.host', description: 'The name of a service from the service registry', priority: 0},
 		creationTimestampColumn,
 	]),
+	httpRoutes,
 ];
 
 /** The store key of a resource (`group/plural`). */

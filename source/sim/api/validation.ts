@@ -1,5 +1,5 @@
 import {Ajv, type ErrorObject, type ValidateFunction} from 'ajv';
-import {crdSchema, pruneObject, type SchemaNode} from './crd-schemas.js';
+import {applyDefaults, crdSchema, pruneObject, type SchemaNode} from './crd-schemas.js';
 import {istioRuleErrors} from './istio-rules.js';
 import type {FieldError} from './status.js';
 import {invalid} from './status.js';
@@ -159,8 +159,8 @@ export interface ValidatedObject {
 }
 
 /**
- * Prepares a custom object for storage like the API server does for a CRD write: prunes unknown fields,
- * validates against the version's openAPIV3Schema, then applies Istio's own rules (its admission webhook).
+ * Prepares a custom object for storage like the API server does for a CRD write: prunes unknown fields, applies the
+ * schema's defaults, validates against the version's openAPIV3Schema, then applies Istio's own rules (its admission webhook).
  * Returns the pruned object; throws a 422 Invalid StatusError listing every failing field.
  */
 export function validateCustomObject(group: string, kind: string, version: string, object: KubeObject): ValidatedObject {
@@ -170,6 +170,7 @@ export function validateCustomObject(group: string, kind: string, version: strin
 	let unknownFields: string[] = [];
 	if (compiled) {
 		unknownFields = pruneObject(pruned, compiled.schema);
+		applyDefaults(pruned, compiled.schema);
 		if (!compiled.validate(pruned)) {
 			errors.push(...toFieldErrors(compiled.validate.errors ?? [], pruned));
 			// The real server skips a schema's CEL rules when the object failed the structural checks, and says so.

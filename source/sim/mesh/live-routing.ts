@@ -16,6 +16,7 @@ export interface MeshStore {
 export const routingResources = {
 	virtualServices: 'networking.istio.io/virtualservices',
 	destinationRules: 'networking.istio.io/destinationrules',
+	httpRoutes: 'gateway.networking.k8s.io/httproutes',
 	services: '/services',
 	pods: '/pods',
 } as const;
@@ -46,6 +47,7 @@ export function followRouting(store: MeshStore): LiveRouting {
 			table ??= compileRoutingTable({
 				virtualServices: store.list(routingResources.virtualServices),
 				destinationRules: store.list(routingResources.destinationRules),
+				httpRoutes: store.list(routingResources.httpRoutes),
 				endpoints: indexEndpoints(store.list(routingResources.services), store.list(routingResources.pods)),
 			});
 			return table;

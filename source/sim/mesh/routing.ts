@@ -2,6 +2,7 @@ import type {Endpoint, EndpointIndex, ServiceEndpoints} from './endpoints.js';
 import {asArray, asRecord, asString, asStringMap, identityOf, matchesLabels, qualifyHost} from './kube-objects.js';
 import type {Random} from './rng.js';
 import {compileRouteMatch, type RequestContext} from './route-match.js';
+import {compileHttpRoute, indexHttpRoutes} from './http-routes.js';
 
 export type {RequestContext} from './route-match.js';
 
@@ -24,6 +25,8 @@ export interface RoutingInputs {
 	virtualServices: readonly unknown[];
 	/** DestinationRule objects, any namespace. */
 	destinationRules: readonly unknown[];
+	/** HTTPRoute objects, any namespace: one with a Service parent routes that Service instead of a VirtualService. */
+	httpRoutes?: readonly unknown[];
 	/** Services and their ready pods. */
 	endpoints: EndpointIndex;
 }
@@ -55,14 +58,28 @@ interface CompiledRoute {
  * a lone destination without weight gets 100 and several are weighted relatively (missing = 0),
  * a subset resolves to pods through the DestinationRule's labels (missing subset: 503 NR, no pods: 503 UH),
  * and a host without a VirtualService is balanced round-robin over all of its endpoints.
+ * An HTTPRoute whose parentRef is the host's Service takes precedence (see http-routes.ts for its semantics).
  */
 export function compileRoutingTable(inputs: RoutingInputs): RoutingTable {
 	const rules = indexDestinationRules(inputs.destinationRules);
 	const virtualServices = indexVirtualServices(inputs.virtualServices);
+	const httpRoutes = indexHttpRoutes(inputs.httpRoutes ?? []);
 	const roundRobin = new Map<string, number>();
 	const compiled = new Map<string, CompiledRoute[]>();
 
 	const compileHost = (host: string): CompiledRoute[] => {
+		const httpRoute = httpRoutes.get(host);
+		if (httpRoute !== undefined) {
+			return compileHttpRoute(httpRoute).map(rule => {
+				const destinations = rule.backends.map((backend): CompiledDestination => ({
+					weight: backend.weight,
+					// A backend that is not a Service gets the Gateway API's 500.
+					target: backend.host === undefined ? {kind: 'failure', responseCode: 500, responseFlags: 'NR'} : resolveTarget(backend.host, undefined),
+				}));
+				return {matches: rule.matches, destinations, totalWeight: destinations.reduce((sum, destination) => sum + destination.weight, 0)};
+			});
+		}
+
 		const virtualService = virtualServices.get(host);
 		if (!virtualService) {
 			return [{matches: () => true, destinations: [{weight: 1, target: resolveTarget(host, undefined)}], totalWeight: 1}];

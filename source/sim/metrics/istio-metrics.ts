@@ -38,8 +38,8 @@ export const istioLabelNames = [
 /** One label set of an Istio standard metric. */
 export type IstioLabels = Record<(typeof istioLabelNames)[number], string>;
 
-/** Which proxy reported a request. */
-export type Reporter = 'source' | 'destination';
+/** Which proxy reported a request: the sidecars (source, destination) or, in ambient mode, the waypoint. */
+export type Reporter = 'source' | 'destination' | 'waypoint';
 
 /** A scraped sample: what Prometheus would store for one series at one scrape. */
 export interface Sample {
@@ -86,7 +86,7 @@ export function istioLabels(record: RequestRecord, reporter: Reporter): IstioLab
 		response_code: String(record.responseCode),
 		grpc_response_status: '',
 		response_flags: record.responseFlags,
-		connection_security_policy: reporter === 'destination' ? 'mutual_tls' : 'unknown',
+		connection_security_policy: reporter === 'source' ? 'unknown' : 'mutual_tls',
 	};
 }
 
@@ -100,8 +100,14 @@ export class IstioMetrics {
 	private readonly requests: Counter<(typeof istioLabelNames)[number]>;
 	private readonly duration: Histogram<(typeof istioLabelNames)[number]>;
 
-	/** Creates the counter and histogram, with no series until the first request. */
-	constructor() {
+	private readonly ambient: boolean;
+
+	/**
+	 * Creates the counter and histogram, with no series until the first request. `ambient`: no sidecars, so the L7
+	 * metrics come from the waypoint proxy alone (`reporter="waypoint"`), as in Istio's ambient mode.
+	 */
+	constructor(options: {ambient?: boolean} = {}) {
+		this.ambient = options.ambient ?? false;
 		this.requests = new Counter({
 			name: 'istio_requests_total',
 			help: 'Total requests.',
@@ -122,6 +128,14 @@ export class IstioMetrics {
 	 * each with its own measured duration; a request answered by the source's Envoy (no upstream) only once.
 	 */
 	record(record: RequestRecord): void {
+		if (this.ambient) {
+			// The waypoint sits in front of the destination and sees every request, answered or not.
+			const labels = istioLabels(record, 'waypoint');
+			this.requests.inc(labels);
+			this.duration.observe(labels, record.destination ? record.durationMs : record.sourceDurationMs);
+			return;
+		}
+
 		const sourceLabels = istioLabels(record, 'source');
 		this.requests.inc(sourceLabels);
 		this.duration.observe(sourceLabels, record.sourceDurationMs);

@@ -1,0 +1,177 @@
+/**
+ * HTTPRoute → split model → weight patch, on the Gateway API's semantics: relative weights, omitted = 1, 0 = nothing,
+ * backends of another kind read-only, filters and every other field untouched by a write.
+ */
+import {describe, test} from 'node:test';
+import assert from 'node:assert/strict';
+import {applyJsonPatch, routesOf, serviceInfo, type Route, type RouteObject, type ServiceInfo} from '../../source/domain/virtual-service.js';
+import {weightPatch} from '../../source/domain/weight-patch.js';
+import {inverseWeightPatch} from '../../source/domain/undo-patch.js';
+import {readIstioYaml} from '../../source/sim/istio-data.js';
+
+/** The Services of Istio's bookinfo.yaml and bookinfo-versions.yaml, in namespace bookinfo. */
+const services: ServiceInfo[] = [...readIstioYaml('platform/bookinfo.yaml'), ...readIstioYaml('platform/bookinfo-versions.yaml')]
+	.filter(object => object['kind'] === 'Service')
+	.flatMap(object => serviceInfo(object, 'bookinfo') ?? []);
+
+function sample(file: string, resourceVersion = '7'): RouteObject {
+	const object = readIstioYaml(`bookinfo-gateway-api/${file}`).find(document => document['kind'] === 'HTTPRoute' && (document['metadata'] as {name?: string}).name === 'reviews');
+	assert.ok(object, file);
+	const route = object as unknown as RouteObject;
+	return {...route, metadata: {...route.metadata, namespace: 'bookinfo', resourceVersion}};
+}
+
+function httpRoute(rules: unknown[], parentRefs: unknown[] = [{group: '', kind: 'Service', name: 'reviews', port: 9080}]): RouteObject {
+	return {
+		apiVersion: 'gateway.networking.k8s.io/v1',
+		kind: 'HTTPRoute',
+		metadata: {name: 'reviews', namespace: 'bookinfo', resourceVersion: '7'},
+		spec: {parentRefs, rules},
+	};
+}
+
+/** Rule `index` of `route`, read with the Bookinfo Services (`offer: false`: without, so no versions are offered). */
+function rule(route: RouteObject, index = 0, offer = true): Route {
+	const found = routesOf(route, undefined, offer ? services : undefined)[index];
+	assert.ok(found);
+	return found;
+}
+
+const weightsOf = (route: Route) => Object.fromEntries(route.destinations.map(destination => [destination.key, destination.weight]));
+
+describe('HTTPRoute weights are read as the Gateway API defines them', () => {
+	const table: Array<{name: string; backendRefs: unknown[]; weights: Record<string, number>; problem?: RegExp}> = [
+		{name: 'a single backend without weight gets everything', backendRefs: [{name: 'reviews-v1', port: 9080}], weights: {'reviews-v1': 100}},
+		{name: 'omitted weights are 1 each, not 100 or 0', backendRefs: [{name: 'reviews-v1', port: 9080}, {name: 'reviews-v3', port: 9080}], weights: {'reviews-v1': 50, 'reviews-v3': 50}},
+		{name: 'an omitted weight beside weight 3 is 1:3', backendRefs: [{name: 'reviews-v1', port: 9080}, {name: 'reviews-v3', port: 9080, weight: 3}], weights: {'reviews-v1': 25, 'reviews-v3': 75}},
+		{name: '1:3 is 25/75', backendRefs: [{name: 'reviews-v1', port: 9080, weight: 1}, {name: 'reviews-v3', port: 9080, weight: 3}], weights: {'reviews-v1': 25, 'reviews-v3': 75}},
+		{name: 'weight 0 gets nothing', backendRefs: [{name: 'reviews-v1', port: 9080, weight: 0}, {name: 'reviews-v3', port: 9080}], weights: {'reviews-v1': 0, 'reviews-v3': 100}},
+		{name: 'all zero sends nowhere, and says so', backendRefs: [{name: 'reviews-v1', port: 9080, weight: 0}, {name: 'reviews-v3', port: 9080, weight: 0}], weights: {'reviews-v1': 0, 'reviews-v3': 0}, problem: /weight 0: the route answers 500/},
+		{name: 'a single backend at weight 0 gets nothing', backendRefs: [{name: 'reviews-v1', port: 9080, weight: 0}], weights: {'reviews-v1': 0}, problem: /answers 500/},
+		{name: 'sums other than 100 are relative (2:1:1)', backendRefs: [{name: 'reviews-v1', port: 9080, weight: 200}, {name: 'reviews-v2', port: 9080, weight: 100}, {name: 'reviews-v3', port: 9080, weight: 100}], weights: {'reviews-v1': 50, 'reviews-v2': 25, 'reviews-v3': 25}},
+	];
+	for (const row of table) {
+		test(row.name, () => {
+			const read = rule(httpRoute([{backendRefs: row.backendRefs}]), 0, false);
+			assert.equal(read.editable, true);
+			assert.deepEqual(weightsOf(read), row.weights);
+			const problems = read.destinations.flatMap(destination => destination.problem ?? []);
+			if (row.problem === undefined) {
+				assert.deepEqual(problems, []);
+			} else {
+				assert.ok(problems.length > 0 && problems.every(problem => row.problem!.test(problem)), problems.join('; '));
+			}
+		});
+	}
+});
+
+describe('HTTPRoute versions', () => {
+	test('the Istio sample route-reviews-v1: backends by Service name with the version label, the other versions offered at 0', () => {
+		const read = rule(sample('route-reviews-v1.yaml'));
+		assert.equal(read.name, 'rules[0]');
+		assert.equal(read.match, 'default');
+		assert.equal(read.parents, 'Service reviews (mesh)');
+		assert.deepEqual(read.destinations.map(destination => [destination.key, destination.label, destination.weight, destination.index, destination.port]), [
+			['reviews-v1', 'v1', 100, 0, 9080],
+			['reviews-v2', 'v2', 0, undefined, 9080],
+			['reviews-v3', 'v3', 0, undefined, 9080],
+		]);
+		// Service-per-version: the series of a version is its Service's (destination_service_name), any destination_version.
+		assert.deepEqual(read.destinations[2]?.metric, {service: 'reviews-v3', namespace: 'bookinfo'});
+		// Services of another workload (ratings-v1, productpage-v1) are not versions of reviews.
+		assert.ok(!read.destinations.some(destination => destination.key.startsWith('ratings')));
+	});
+
+	test('a Gateway parent is named as such', () => {
+		const read = rule(httpRoute([{backendRefs: [{name: 'productpage-v1', port: 9080}]}], [{name: 'bookinfo-gateway'}]));
+		assert.equal(read.parents, 'Gateway bookinfo-gateway');
+		assert.equal(read.attachment, 'gateway bookinfo-gateway');
+		assert.equal(rule(sample('route-reviews-v1.yaml')).attachment, 'mesh');
+	});
+
+	test('a backend of another kind makes the rule read-only, with the reason', () => {
+		const read = rule(httpRoute([{backendRefs: [{name: 'reviews-v1', port: 9080}, {group: 'networking.istio.io', kind: 'Hostname', name: 'reviews.example.com'}]}]));
+		assert.equal(read.editable, false);
+		assert.match(read.readOnlyReason ?? '', /reviews\.example\.com is a networking\.istio\.io\/Hostname, not a Service/);
+		assert.throws(() => weightPatch(sample('route-reviews-v1.yaml'), read, {'reviews-v1': 100}), /read-only/);
+	});
+
+	test('several rules with matches: each is a route, with its matches summarised, and figures attributed only when exact', () => {
+		const route = httpRoute([
+			{matches: [{headers: [{name: 'end-user', value: 'jason'}]}], backendRefs: [{name: 'reviews-v2', port: 9080}]},
+			{backendRefs: [{name: 'reviews-v1', port: 9080, weight: 50}, {name: 'reviews-v3', port: 9080, weight: 50}]},
+		]);
+		const [jason, rest] = routesOf(route, undefined, undefined);
+		assert.equal(jason?.match, 'headers end-user exact jason');
+		assert.equal(rest?.match, 'default');
+		assert.equal(jason?.siblings, 2);
+		// Distinct Services per rule: Istio's per-Service series are exactly each rule's.
+		assert.equal(jason?.exactMetrics, true);
+		assert.equal(rest?.exactMetrics, true);
+		// With the candidate versions offered, the rules share Services: the figures are the whole service's.
+		const [jasonWithCandidates] = routesOf(route, undefined, services);
+		assert.equal(jasonWithCandidates?.exactMetrics, false);
+	});
+});
+
+describe('HTTPRoute weight patch', () => {
+	test('route-reviews-v1 + {reviews-v1: 10, reviews-v3: 90}: the weight added, the backendRef appended, nothing else', () => {
+		const before = sample('route-reviews-v1.yaml');
+		const read = rule(before);
+		const patch = weightPatch(before, read, {'reviews-v1': 10, 'reviews-v3': 90});
+		assert.deepEqual(patch, [
+			{op: 'test', path: '/metadata/resourceVersion', value: '7'},
+			{op: 'test', path: '/spec/rules/0/backendRefs/0/name', value: 'reviews-v1'},
+			{op: 'add', path: '/spec/rules/0/backendRefs/0/weight', value: 10},
+			{op: 'add', path: '/spec/rules/0/backendRefs/-', value: {name: 'reviews-v3', port: 9080, weight: 90}},
+		]);
+		const after = applyJsonPatch(before, patch);
+		assert.deepEqual(after.spec['parentRefs'], before.spec['parentRefs']);
+		assert.deepEqual(after.spec['rules'], [{backendRefs: [{name: 'reviews-v1', port: 9080, weight: 10}, {name: 'reviews-v3', port: 9080, weight: 90}]}]);
+		// Undo gives the sample back byte for byte (the weight absent again, the appended backend removed).
+		const undone = applyJsonPatch(after, inverseWeightPatch(before, patch));
+		assert.deepEqual(undone.spec, before.spec);
+	});
+
+	test('route-reviews-50-v3 → 0/100 replaces both weights and keeps both backends', () => {
+		const before = sample('route-reviews-50-v3.yaml');
+		const read = rule(before);
+		assert.deepEqual(weightsOf(read), {'reviews-v1': 50, 'reviews-v3': 50, 'reviews-v2': 0});
+		const after = applyJsonPatch(before, weightPatch(before, read, {'reviews-v1': 0, 'reviews-v3': 100}));
+		assert.deepEqual(rule(after, 0, false).destinations.map(destination => [destination.key, destination.weight]), [['reviews-v1', 0], ['reviews-v3', 100]]);
+	});
+
+	test('RequestMirror filters, matches, timeouts and unknown fields of the rule stay as they were', () => {
+		const mirror = {type: 'RequestMirror', requestMirror: {backendRef: {name: 'reviews-v2', port: 9080}, percent: 10}};
+		const before = httpRoute([
+			{matches: [{headers: [{name: 'end-user', value: 'jason'}]}], backendRefs: [{name: 'reviews-v2', port: 9080}]},
+			{name: 'main', filters: [mirror], timeouts: {request: '2s'}, 'x-unknown': {keep: true}, backendRefs: [{name: 'reviews-v1', port: 9080, filters: [{type: 'RequestHeaderModifier', requestHeaderModifier: {add: [{name: 'x-v', value: '1'}]}}]}]},
+		]);
+		const read = rule(before, 1);
+		assert.equal(read.name, 'main');
+		const after = applyJsonPatch(before, weightPatch(before, read, {'reviews-v1': 50, 'reviews-v3': 50}));
+		const [first, second] = after.spec['rules'] as Array<Record<string, unknown>>;
+		assert.deepEqual(first, (before.spec['rules'] as unknown[])[0]);
+		assert.deepEqual(second?.['filters'], [mirror]);
+		assert.deepEqual(second?.['timeouts'], {request: '2s'});
+		assert.deepEqual(second?.['x-unknown'], {keep: true});
+		assert.deepEqual(second?.['backendRefs'], [
+			{name: 'reviews-v1', port: 9080, filters: [{type: 'RequestHeaderModifier', requestHeaderModifier: {add: [{name: 'x-v', value: '1'}]}}], weight: 50},
+			{name: 'reviews-v3', port: 9080, weight: 50},
+		]);
+		// The mirror target is not a version: mirrored copies are not routed traffic.
+		assert.deepEqual(read.destinations.filter(destination => destination.index !== undefined).map(destination => destination.key), ['reviews-v1']);
+	});
+
+	test('a route that moved on (another backend at that position) is refused, not written', () => {
+		const before = sample('route-reviews-50-v3.yaml');
+		const read = rule(before);
+		const moved = applyJsonPatch(before, [{op: 'replace', path: '/spec/rules/0/backendRefs/0/name', value: 'reviews-v2'}]);
+		assert.throws(() => weightPatch(moved, read, {'reviews-v1': 10, 'reviews-v3': 90}), /re-read/);
+	});
+
+	test('weights that do not sum to 100 are refused', () => {
+		const before = sample('route-reviews-v1.yaml');
+		assert.throws(() => weightPatch(before, rule(before), {'reviews-v1': 1, 'reviews-v3': 3}), /sum to 100/);
+	});
+});

@@ -72,7 +72,7 @@ export async function startConsoleBench(options: ConsoleBenchOptions): Promise<C
 	};
 
 	try {
-		const ready = options.vsName === undefined ? 'VirtualService in' : 'VERSION';
+		const ready = options.vsName === undefined ? 'Routes in' : 'VERSION';
 		await waitFor(() => output.text().includes(ready), {timeout: 5000, message: `the first frame showing "${ready}"`});
 	} catch (error) {
 		await close();

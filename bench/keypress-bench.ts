@@ -3,6 +3,8 @@ import {bookinfoObjects} from '../test/helpers/fake-console-services.js';
 import {startConsoleBench} from './console-harness.js';
 import {beyondThrottleMs, keys, measureKeypresses, type KeypressRun} from './keypress.js';
 import {manyVirtualServices} from './many-virtual-services.js';
+import type {VirtualService} from '../source/domain/virtual-service.js';
+import {readIstioYaml} from '../source/sim/istio-data.js';
 import {failedRow, type Row} from './report.js';
 import {formatMs, pause, seededRandom, summarize} from './stats.js';
 
@@ -60,14 +62,16 @@ async function mainScreenWithRefresh(presses: number): Promise<Row[]> {
 	}
 }
 
-/** The picker over a namespace of 1,000 VirtualServices: typing, backspace, ↓↑. */
+/** The picker over a namespace of 1,000 VirtualServices and 1,000 HTTPRoutes (KIND column): typing, backspace, ↓↑. */
 async function picker(presses: number): Promise<Row[]> {
 	const {virtualServices, destinationRules} = bookinfoObjects();
 	const reviews = virtualServices.find(vs => vs.metadata.name === 'reviews')!;
-	const many = manyVirtualServices(reviews, 1000);
+	const route = readIstioYaml('bookinfo-gateway-api/route-reviews-v1.yaml')[0] as unknown as VirtualService;
+	const httpRoute: VirtualService = {...route, metadata: {...route.metadata, namespace: 'bookinfo', resourceVersion: '4000'}};
+	const many = [...manyVirtualServices(reviews, 1000), ...manyVirtualServices(httpRoute, 1000)];
 	const bench = await startConsoleBench({virtualServices: many, destinationRules, refreshMs: noRefreshMs});
 	try {
-		return latencyRows('picker keypress -> frame, 1,000 VSs (type, ⌫, ↓↑)', await measureKeypresses(bench.output, bench.input, pickerKeys, presses, () => beyondThrottleMs));
+		return latencyRows('picker keypress -> frame, 1,000 VSs + 1,000 HTTPRoutes (type, ⌫, ↓↑)', await measureKeypresses(bench.output, bench.input, pickerKeys, presses, () => beyondThrottleMs));
 	} finally {
 		await bench.close();
 	}
@@ -127,7 +131,7 @@ export async function runKeypressBench(): Promise<Row[]> {
 	return [
 		...await guarded('keypress -> frame', target, async () => mainScreen(300)),
 		...await guarded('keypress -> frame with refresh', target, async () => mainScreenWithRefresh(150)),
-		...await guarded('picker keypress -> frame, 1,000 VSs', target, async () => picker(300)),
+		...await guarded('picker keypress -> frame, 1,000 VSs + 1,000 HTTPRoutes', target, async () => picker(300)),
 		...await guarded('watch event -> frame, 1,000 VSs', target, async () => externalEdits(40)),
 	];
 }

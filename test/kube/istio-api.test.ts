@@ -133,12 +133,12 @@ for (const backend of backends) describe(`IstioApi against the ${backend.name}`,
 
 describe('IstioApi version discovery', () => {
 	/** A server whose /apis serves networking.istio.io in the given versions (none: the group is absent). */
-	async function discoveryServer(versions: string[]): Promise<{target: KubeTarget; close: () => Promise<void>}> {
+	async function discoveryServer(versions: string[], group = 'networking.istio.io'): Promise<{target: KubeTarget; close: () => Promise<void>}> {
 		const server = http.createServer((request, response) => {
 			const groups = versions.length === 0 ? [] : [{
-				name: 'networking.istio.io',
-				versions: versions.map(version => ({groupVersion: `networking.istio.io/${version}`, version})),
-				preferredVersion: {groupVersion: `networking.istio.io/${versions[0]}`, version: versions[0]},
+				name: group,
+				versions: versions.map(version => ({groupVersion: `${group}/${version}`, version})),
+				preferredVersion: {groupVersion: `${group}/${versions[0]}`, version: versions[0]},
 			}];
 			response.writeHead(request.url === '/apis' ? 200 : 404, {'content-type': 'application/json'});
 			response.end(JSON.stringify({kind: 'APIGroupList', apiVersion: 'v1', groups}));
@@ -146,7 +146,7 @@ describe('IstioApi version discovery', () => {
 		await new Promise<void>(resolve => {
 			server.listen(0, '127.0.0.1', resolve);
 		});
-		const file = path.join(dir, `discovery-${versions.join('-') || 'none'}`);
+		const file = path.join(dir, `discovery-${group}-${versions.join('-') || 'none'}`);
 		writeFileSync(file, simKubeconfig({server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`}));
 		return {
 			target: loadKubeTarget({kubeconfig: file, env: {}}),
@@ -164,6 +164,14 @@ describe('IstioApi version discovery', () => {
 			const fake = await discoveryServer([...served]);
 			t.after(fake.close);
 			assert.equal(await new IstioApi(fake.target).version(), expected);
+		}
+	});
+
+	test('HTTPRoutes: gateway.networking.k8s.io v1, else v1beta1; without the group, none (VirtualServices only)', async t => {
+		for (const [served, expected] of [[['v1beta1', 'v1'], 'v1'], [['v1beta1'], 'v1beta1'], [['v1alpha2'], undefined], [[], undefined]] as const) {
+			const fake = await discoveryServer([...served], 'gateway.networking.k8s.io');
+			t.after(fake.close);
+			assert.equal(await new IstioApi(fake.target).gatewayVersion(), expected, `served ${served.join(', ') || 'nothing'}`);
 		}
 	});
 

@@ -1,5 +1,5 @@
-/** Command-line flags and help of meshtop (meow spec); cli.tsx parses, the commands read the result. */
-import type {AnyFlags} from 'meow';
+/** Command-line flags and help of meshtop; cli.tsx parses them (parse-flags.ts), the commands read the result. */
+import type {FlagDefinition} from './parse-flags.js';
 
 /** The help text printed by `meshtop --help`. */
 export const helpText = `
@@ -58,7 +58,7 @@ export const helpText = `
     $ meshtop shift reviews -n bookinfo --to v3 --steps 10,25,50,100 --every 1m --gate success>=99.5 --gate p99<=500ms
 `;
 
-/** The flags meow parses. */
+/** The flags meshtop parses: camelCase here, --kebab-case on the command line. */
 export const flagSpec = {
 	kubeconfig: {type: 'string'},
 	context: {type: 'string'},
@@ -86,7 +86,7 @@ export const flagSpec = {
 	kubeconfigOut: {type: 'string'},
 	port: {type: 'number'},
 	color: {type: 'boolean', default: true},
-} satisfies AnyFlags;
+} satisfies Record<string, FlagDefinition>;
 
 /** Parsed flags, as the commands see them. */
 export interface Flags {

@@ -1,6 +1,6 @@
 import type {MetricsSnapshot, VersionMetrics} from '../domain/metrics.js';
 import type {Destination} from '../domain/virtual-service.js';
-import type {PrometheusClient, PrometheusSample} from './client.js';
+import type {PrometheusClient, PrometheusRangeSeries, PrometheusSample} from './client.js';
 import {metricQueries} from './queries.js';
 
 /** Samples of one query indexed by service, then version ('' for series without a version label). */
@@ -68,6 +68,12 @@ export async function fetchMetrics(client: Pick<PrometheusClient, 'query'>, dest
 		client.query(queries.p50, at),
 		client.query(queries.p99, at),
 	]);
+	return snapshotOf(at.getTime(), window, destinations, {requests, successes, p50, p99});
+}
+
+/** The four queries' samples at one time, mapped to each destination's metrics. */
+function snapshotOf(at: number, window: string, destinations: readonly Destination[], samples: Record<'requests' | 'successes' | 'p50' | 'p99', readonly PrometheusSample[]>): MetricsSnapshot {
+	const {requests, successes, p50, p99} = samples;
 	const index = {requests: indexSamples(requests), successes: indexSamples(successes), p50: indexSamples(p50), p99: indexSamples(p99)};
 	const byVersion: Record<string, VersionMetrics> = {};
 	for (const destination of destinations) {
@@ -81,5 +87,30 @@ export async function fetchMetrics(client: Pick<PrometheusClient, 'query'>, dest
 		};
 	}
 
-	return {at: at.getTime(), window, byVersion};
+	return {at, window, byVersion};
+}
+
+/**
+ * The same four queries over a past range (`query_range`, one point per `stepSeconds`): a snapshot per step, oldest
+ * first, as if the console had been open then. Four requests whatever the range and the number of versions.
+ */
+export async function fetchMetricsRange(client: Pick<PrometheusClient, 'queryRange'>, destinations: readonly Destination[], window: string, range: {start: Date; end: Date; stepSeconds: number}): Promise<MetricsSnapshot[]> {
+	if (destinations.length === 0) {
+		return [];
+	}
+
+	const queries = metricQueries(destinations, window);
+	const run = async (promql: string) => client.queryRange(promql, range.start, range.end, range.stepSeconds);
+	const [requests, successes, p50, p99] = await Promise.all([run(queries.requests), run(queries.successes), run(queries.p50), run(queries.p99)]);
+	const times = [...new Set(requests.flatMap(series => series.points.map(([time]) => time)))].sort((a, b) => a - b);
+	const at = (series: readonly PrometheusRangeSeries[], time: number): PrometheusSample[] => series.flatMap(one => {
+		const point = one.points.find(([pointTime]) => pointTime === time);
+		return point === undefined ? [] : [{metric: one.metric, value: point[1]}];
+	});
+	return times.map(time => snapshotOf(time, window, destinations, {
+		requests: at(requests, time),
+		successes: at(successes, time),
+		p50: at(p50, time),
+		p99: at(p99, time),
+	}));
 }

@@ -1,7 +1,7 @@
 import type {StepCounts, VersionCounts} from '../domain/step-counts.js';
 import type {Destination} from '../domain/virtual-service.js';
 import type {PrometheusClient} from './client.js';
-import {indexSamples, latencyOf, sumOf, valuesOf} from './metrics-source.js';
+import {latencyOf, queryIndexed, sumOf, valuesOf} from './metrics-source.js';
 import {countQueries, countRange, type Reporter} from './queries.js';
 
 /**
@@ -15,14 +15,7 @@ export async function fetchCounts(client: Pick<PrometheusClient, 'query'>, desti
 		return {at: at.getTime(), rangeMs, byVersion: {}};
 	}
 
-	const queries = countQueries(destinations, countRange(rangeMs), reporter);
-	const [requests, successes, p50, p99] = await Promise.all([
-		client.query(queries.requests, at),
-		client.query(queries.successes, at),
-		client.query(queries.p50, at),
-		client.query(queries.p99, at),
-	]);
-	const index = {requests: indexSamples(requests), successes: indexSamples(successes), p50: indexSamples(p50), p99: indexSamples(p99)};
+	const index = await queryIndexed(client, countQueries(destinations, countRange(rangeMs), reporter), at);
 	const byVersion: Record<string, VersionCounts> = {};
 	for (const destination of destinations) {
 		const total = sumOf(valuesOf(index.requests, destination));

@@ -53,6 +53,25 @@ export function latencyOf(values: readonly number[]): number | null {
 	return finite.length === 0 ? null : Math.max(...finite);
 }
 
+/** The four queries of one refresh or look (requests, successes, p50, p99), sent together, each indexed by series. */
+export interface IndexedAnswers {
+	requests: SeriesIndex;
+	successes: SeriesIndex;
+	p50: SeriesIndex;
+	p99: SeriesIndex;
+}
+
+/** Sends the four queries at once (one per metric, whatever the number of versions) and indexes the answers. */
+export async function queryIndexed(client: Pick<PrometheusClient, 'query'>, queries: {requests: string; successes: string; p50: string; p99: string}, at: Date): Promise<IndexedAnswers> {
+	const [requests, successes, p50, p99] = await Promise.all([
+		client.query(queries.requests, at),
+		client.query(queries.successes, at),
+		client.query(queries.p50, at),
+		client.query(queries.p99, at),
+	]);
+	return {requests: indexSamples(requests), successes: indexSamples(successes), p50: indexSamples(p50), p99: indexSamples(p99)};
+}
+
 /** Runs the 4 queries (of `reporter`'s reports) concurrently and maps series to Destination.key (by metric.service + metric.version; version undefined = sum over versions of that service). successRate = successes/requests (null when requests = 0); latency NaN → null. */
 export async function fetchMetrics(client: Pick<PrometheusClient, 'query'>, destinations: readonly Destination[], window: string, now?: Date, reporter: Reporter = 'destination'): Promise<MetricsSnapshot> {
 	// One evaluation time for all four queries, so rates and ratios describe the same window.
@@ -61,14 +80,7 @@ export async function fetchMetrics(client: Pick<PrometheusClient, 'query'>, dest
 		return {at: at.getTime(), window, byVersion: {}};
 	}
 
-	const queries = metricQueries(destinations, window, reporter);
-	const [requests, successes, p50, p99] = await Promise.all([
-		client.query(queries.requests, at),
-		client.query(queries.successes, at),
-		client.query(queries.p50, at),
-		client.query(queries.p99, at),
-	]);
-	const index = {requests: indexSamples(requests), successes: indexSamples(successes), p50: indexSamples(p50), p99: indexSamples(p99)};
+	const index = await queryIndexed(client, metricQueries(destinations, window, reporter), at);
 	const byVersion: Record<string, VersionMetrics> = {};
 	for (const destination of destinations) {
 		const rps = sumOf(valuesOf(index.requests, destination));

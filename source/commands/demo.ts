@@ -1,3 +1,4 @@
+import {rmSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -26,6 +27,13 @@ export async function runDemo(flags: Flags, io: CommandIo): Promise<number> {
 	io.stderr.write('meshtop demo: starting the simulated Bookinfo cluster…\n');
 	// Everything the demo creates is released in `finally`, whichever step fails: the directory, then the cluster.
 	const dir = await mkdtemp(path.join(tmpdir(), 'meshtop-demo-'));
+	// A hung-up terminal (SSH dropped, tmux killed) can end the process on a failed write before `finally` runs:
+	// the directory still goes, synchronously, on exit.
+	const removeOnExit = () => {
+		rmSync(dir, {recursive: true, force: true});
+	};
+
+	process.once('exit', removeOnExit);
 	let cluster: SimCluster | undefined;
 	try {
 		cluster = await startSimCluster({faults, port: flags.port});
@@ -37,5 +45,6 @@ export async function runDemo(flags: Flags, io: CommandIo): Promise<number> {
 	} finally {
 		await cluster?.stop();
 		await rm(dir, {recursive: true, force: true});
+		process.off('exit', removeOnExit);
 	}
 }

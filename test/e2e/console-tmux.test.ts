@@ -2,13 +2,14 @@ import {after, before, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {execFile, spawn, spawnSync} from 'node:child_process';
 import {promisify} from 'node:util';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {existsSync, mkdtempSync, readdirSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {istioDataDir, readIstioYaml} from '../../source/sim/istio-data.js';
 import {backends, type ClusterFixture} from '../helpers/cluster-fixture.js';
 import {hasTmux, TmuxTerminal} from '../helpers/tmux.js';
+import {waitFor} from '../helpers/wait-for.js';
 
 const cliPath = fileURLToPath(new URL('../../cli.js', import.meta.url));
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], {stdio: 'ignore'}).status === 0;
@@ -207,5 +208,31 @@ for (const backend of backends) describe(`the console in a real terminal (tmux) 
 		assert.equal(status, 2);
 		assert.match(stderr, /needs an interactive terminal/);
 		assert.match(stderr, /meshtop status <virtualservice> --json/);
+	});
+});
+
+describe('meshtop demo in a terminal that hangs up (tmux killed, as an SSH drop)', {skip}, () => {
+	test('the demo, its simulated cluster and Prometheus end, and its temp directories are removed', async () => {
+		const before = new Set(readdirSync(tmpdir()).filter(name => /^meshtop-(demo|prometheus)-/.test(name)));
+		const terminal = TmuxTerminal.start([process.execPath, cliPath, 'demo'], {columns: 100, rows: 30, env: {CI: undefined, TERM: 'xterm-256color', NO_COLOR: '1'}});
+		try {
+			await terminal.waitForScreen(text => /^[ ▸] v1 /m.test(text), 30_000, 'the demo console');
+			const shell = terminal.panePid();
+			const demo = Number((await promisify(execFile)('pgrep', ['-P', String(shell)], {encoding: 'utf8'})).stdout.trim().split('\n')[0]);
+			const created = readdirSync(tmpdir()).filter(name => /^meshtop-(demo|prometheus)-/.test(name) && !before.has(name));
+			assert.ok(created.some(name => name.startsWith('meshtop-demo-')), 'the demo made its directory');
+			terminal.kill();
+			await waitFor(() => {
+				try {
+					process.kill(demo, 0);
+					return false;
+				} catch {
+					return true;
+				}
+			}, {timeout: 10_000, interval: 100, message: 'the demo process gone'});
+			await waitFor(() => created.every(name => !existsSync(path.join(tmpdir(), name))), {timeout: 5000, interval: 100, message: `its directories removed: ${created.join(', ')}`});
+		} finally {
+			terminal.kill();
+		}
 	});
 });

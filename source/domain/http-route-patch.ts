@@ -4,6 +4,7 @@
  */
 import type {JsonPatchOperation, Route, RouteObject} from './virtual-service.js';
 import {isRecord} from '../util/guards.js';
+import {entryWeightChange} from './entry-weight.js';
 
 /**
  * The patch setting `weights` (checked by the caller: keys of the route, integers summing to 100) on HTTPRoute rule
@@ -50,13 +51,9 @@ export function httpRouteWeightPatch(route: RouteObject, rule: Route, weights: R
 
 		const path = `${base}/${destination.index}`;
 		operations.push({op: 'test', path: `${path}/name`, value: destination.host});
-		if (Object.hasOwn(entry, 'weight')) {
-			operations.push({op: 'test', path: `${path}/weight`, value: entry['weight']});
-		}
-
-		writes.push(Object.hasOwn(entry, 'weight')
-			? {op: 'replace', path: `${path}/weight`, value: weight}
-			: {op: 'add', path: `${path}/weight`, value: weight});
+		const change = entryWeightChange(path, entry, weight);
+		operations.push(...change.tests);
+		writes.push(change.write);
 	}
 
 	return [...operations, ...writes];

@@ -5,6 +5,7 @@
 import type {JsonPatchOperation, Route, VirtualService} from './virtual-service.js';
 import {cloneJson} from './json-patch.js';
 import {httpRouteWeightPatch} from './http-route-patch.js';
+import {entryWeightChange} from './entry-weight.js';
 import {isRecord} from '../util/guards.js';
 
 
@@ -95,14 +96,11 @@ export function weightPatch(vs: VirtualService, route: Route, weights: Readonly<
 		}
 
 		operations.push({op: 'test', path: `${path}/destination`, value: cloneJson(current)});
-		if (Object.hasOwn(entry, 'weight')) {
-			operations.push({op: 'test', path: `${path}/weight`, value: entry['weight']});
-		}
-
-		writes.push(Object.hasOwn(entry, 'weight')
-			? {op: 'replace', path: `${path}/weight`, value: weight}
-			: {op: 'add', path: `${path}/weight`, value: weight});
+		const change = entryWeightChange(path, entry, weight);
+		operations.push(...change.tests);
+		writes.push(change.write);
 	}
 
 	return [...operations, ...writes];
 }
+

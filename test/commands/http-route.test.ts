@@ -4,9 +4,7 @@
  * `status`, `history` and `undo` on `httproute/reviews`, everything read back through kubectl.
  */
 import assert from 'node:assert/strict';
-import {PassThrough, Readable} from 'node:stream';
 import {after, before, describe, it} from 'node:test';
-import type {CommandIo} from '../../source/commands/dispatch.js';
 import type {Flags} from '../../source/commands/flags.js';
 import {runSet} from '../../source/commands/set.js';
 import {runStatus, type StatusReport} from '../../source/commands/status.js';
@@ -16,20 +14,7 @@ import {istioDataDir} from '../../source/sim/istio-data.js';
 import {waitFor} from '../helpers/wait-for.js';
 import {backends, type ClusterFixture} from '../helpers/cluster-fixture.js';
 import {setEnv} from '../helpers/env.js';
-
-function capture(): {io: CommandIo; out(): string; err(): string} {
-	const stdout = new PassThrough();
-	const stderr = new PassThrough();
-	let out = '';
-	let err = '';
-	stdout.on('data', (chunk: Buffer) => {
-		out += chunk.toString('utf8');
-	});
-	stderr.on('data', (chunk: Buffer) => {
-		err += chunk.toString('utf8');
-	});
-	return {io: {stdout, stderr, stdin: Readable.from([])}, out: () => out, err: () => err};
-}
+import {capture} from '../helpers/capture-io.js';
 
 const sample = (file: string) => `${istioDataDir}bookinfo-gateway-api/${file}`;
 

@@ -5,9 +5,7 @@
  * the commands' own output alone.
  */
 import assert from 'node:assert/strict';
-import {PassThrough, Readable} from 'node:stream';
 import {after, before, describe, it} from 'node:test';
-import type {CommandIo} from '../../source/commands/dispatch.js';
 import type {Flags} from '../../source/commands/flags.js';
 import {runSet} from '../../source/commands/set.js';
 import {runStatus, type StatusReport} from '../../source/commands/status.js';
@@ -18,27 +16,7 @@ import {waitFor} from '../helpers/wait-for.js';
 import {closedPort} from '../helpers/closed-port.js';
 import {backends, virtualServices, type ClusterFixture} from '../helpers/cluster-fixture.js';
 import {setEnv} from '../helpers/env.js';
-
-/** What a command wrote, and a CommandIo to give it. */
-interface Captured {
-	io: CommandIo;
-	out(): string;
-	err(): string;
-}
-
-function capture(): Captured {
-	const stdout = new PassThrough();
-	const stderr = new PassThrough();
-	let out = '';
-	let err = '';
-	stdout.on('data', (chunk: Buffer) => {
-		out += chunk.toString('utf8');
-	});
-	stderr.on('data', (chunk: Buffer) => {
-		err += chunk.toString('utf8');
-	});
-	return {io: {stdout, stderr, stdin: Readable.from([])}, out: () => out, err: () => err};
-}
+import {capture} from '../helpers/capture-io.js';
 
 for (const backend of backends) describe(`meshtop status and set (${backend.name})`, {timeout: 90_000, skip: backend.skip}, () => {
 	let sim: ClusterFixture;

@@ -37,7 +37,7 @@ export function ConsoleBody({state, columns, rows, now}: {state: AppState; colum
 
 	if (vs === undefined || route === undefined) {
 		const why = state.kubeStatus === 'connecting'
-			? 'Loading VirtualServices…'
+			? 'Loading routes…'
 			: vs === undefined
 				? `${describeAddress(state.vsName ?? '')} not found in namespace ${state.connection.namespace}. Press / to pick one.`
 				: `${describeAddress(state.vsName ?? vs.metadata.name)} has no routes.`;

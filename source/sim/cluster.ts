@@ -27,7 +27,10 @@ export interface SimClusterOptions {
 	seed?: number;
 	/** Called if the real Prometheus dies while the cluster runs. */
 	onPrometheusExit?: (error: Error) => void;
-	/** Ambient mode: the Bookinfo namespace labelled `istio.io/dataplane-mode=ambient`, metrics with `reporter="waypoint"`. */
+	/**
+	 * Ambient mode: the Bookinfo namespace labelled `istio.io/dataplane-mode=ambient` from the start. The mesh follows the
+	 * label live (metrics with `reporter="waypoint"` while a namespace carries it), so `kubectl label` switches it too.
+	 */
 	ambient?: boolean;
 }
 
@@ -89,7 +92,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 	try {
 		const store = new ObjectStore();
 		seedBookinfo(store, undefined, {ambient: options.ambient ?? false});
-		const metrics = new IstioMetrics({ambient: options.ambient ?? false});
+		const metrics = new IstioMetrics();
 		const metricsServer: MetricsServer = await startMetricsServer(metrics.registry);
 		cleanups.push(async () => metricsServer.stop());
 		const mesh = createMesh({

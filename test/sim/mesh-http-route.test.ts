@@ -59,18 +59,56 @@ describe('mesh routing by an HTTPRoute with a Service parent', () => {
 });
 
 describe('ambient metrics', () => {
+	async function reporters(metrics: IstioMetrics): Promise<Map<string, number>> {
+		const counts = new Map<string, number>();
+		for (const sample of (await metrics.samples()).filter(sample => sample.name === 'istio_requests_total')) {
+			const reporter = sample.labels['reporter'] ?? '';
+			counts.set(reporter, (counts.get(reporter) ?? 0) + sample.value);
+		}
+
+		return counts;
+	}
+
 	it('are reported once, by the waypoint, with the destination\'s labels', async () => {
 		const store = new ObjectStore();
 		seedBookinfo(store, undefined, {ambient: true});
-		const metrics = new IstioMetrics({ambient: true});
+		const metrics = new IstioMetrics();
 		const mesh = createMesh({store, seed: 3, recorder: record => {
 			metrics.record(record);
 		}});
 		mesh.sendRequests(50);
 		mesh.stop();
-		const reporters = new Set((await metrics.samples()).filter(sample => sample.name === 'istio_requests_total').map(sample => sample.labels['reporter']));
-		assert.deepEqual([...reporters], ['waypoint']);
+		assert.deepEqual([...(await reporters(metrics)).keys()], ['waypoint']);
 		const namespace = store.get('/namespaces', '', 'bookinfo');
 		assert.equal((namespace?.metadata.labels ?? {})['istio.io/dataplane-mode'], 'ambient');
+	});
+
+	it('follow the namespace label live: labelled, the waypoint reports; unlabelled, the sidecars again', async () => {
+		const store = new ObjectStore();
+		seedBookinfo(store);
+		const metrics = new IstioMetrics();
+		const mesh = createMesh({store, seed: 4, recorder: record => {
+			metrics.record(record);
+		}});
+		const relabel = (labels: Record<string, string>) => {
+			const namespace = store.get('/namespaces', '', 'bookinfo')!;
+			store.update('/namespaces', {...namespace, metadata: {...namespace.metadata, labels}});
+		};
+
+		mesh.sendRequests(10);
+		assert.deepEqual([...(await reporters(metrics)).keys()].sort(), ['destination', 'source']);
+		relabel({'istio.io/dataplane-mode': 'ambient'});
+		const before = await reporters(metrics);
+		mesh.sendRequests(10);
+		const during = await reporters(metrics);
+		// Each entry request makes several hops (productpage, details, reviews…): all of them now reported by the waypoint only.
+		assert.ok((during.get('waypoint') ?? 0) >= 10 * 3, `waypoint reports ${String(during.get('waypoint'))}`);
+		assert.equal(during.get('destination'), before.get('destination'));
+		relabel({'istio-injection': 'enabled'});
+		mesh.sendRequests(10);
+		const after = await reporters(metrics);
+		assert.equal(after.get('waypoint'), during.get('waypoint'));
+		assert.ok((after.get('destination') ?? 0) > (during.get('destination') ?? 0));
+		mesh.stop();
 	});
 });

@@ -3,7 +3,7 @@
  * Exit codes: 0 the target reached its final weight; 1 stopped by a gate or a failed write (paused or rolled back);
  * 2 bad usage; 130 interrupted (SIGINT), the last written split left in place.
  */
-import {gitOpsOwner, observedScope} from '../domain/virtual-service.js';
+import {gitOpsOwner, observedScope, planRefusal} from '../domain/virtual-service.js';
 import {
 	createPlan, gatePolicy, parseConfidence, parseGate, parseStepList, weightsAt,
 	type Gate, type GatePolicyOptions, type OnInconclusive, type RolloutEvent, type RolloutPlan, type RolloutState,
@@ -171,6 +171,12 @@ async function runPlan(
 	const {route} = connection;
 	if (!route.editable) {
 		io.stderr.write(`meshtop shift: route ${route.name} of ${options.vs} is read-only: ${route.readOnlyReason ?? route.kind}\n`);
+		return 1;
+	}
+
+	const refusal = planRefusal(route);
+	if (refusal !== undefined) {
+		io.stderr.write(`meshtop shift: ${refusal}\n`);
 		return 1;
 	}
 

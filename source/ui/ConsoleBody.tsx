@@ -53,7 +53,7 @@ export function ConsoleBody({state, columns, rows, now}: {state: AppState; colum
 	}
 
 	const keys = route.destinations.map(destination => destination.key);
-	const problems = route.destinations.filter(destination => destination.problem !== undefined).length;
+	const problems = route.destinations.reduce((lines, destination) => lines + (destination.problem === undefined ? 0 : 1) + (destination.readOnly === undefined ? 0 : 1), 0);
 	const panel = state.rollout === undefined ? 0 : 1 + rolloutPanelHeight(state.rollout);
 	const chartHeight = rows - (2 + keys.length + problems + (route.editable ? 0 : 1) + panel);
 	return (

@@ -116,8 +116,10 @@ function candidateServices(route: RouteObject, namespace: string, backends: read
 	}
 
 	for (const backend of backends) {
+		// A backend's selector, without its version label if it has one: reviews-v1 offers reviews-v3, and a backend
+		// selecting every version (productpage, the Gateway sample's backend) offers its per-version Services.
 		const selector = findService(services, backend.name, backend.namespace ?? namespace)?.selector;
-		if (selector?.[versionLabel] !== undefined) {
+		if (selector !== undefined && Object.keys(selector).length > 0) {
 			bases.add(withoutVersion(selector));
 		}
 	}

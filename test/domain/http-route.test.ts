@@ -8,6 +8,7 @@ import {applyJsonPatch, routesOf, serviceInfo, type Route, type RouteObject, typ
 import {weightPatch} from '../../source/domain/weight-patch.js';
 import {inverseWeightPatch} from '../../source/domain/undo-patch.js';
 import {readIstioYaml} from '../../source/sim/istio-data.js';
+import {initialPlanForm, planFromForm} from '../../source/state/plan-form.js';
 
 /** The Services of Istio's bookinfo.yaml and bookinfo-versions.yaml, in namespace bookinfo. */
 const services: ServiceInfo[] = [...readIstioYaml('platform/bookinfo.yaml'), ...readIstioYaml('platform/bookinfo-versions.yaml')]
@@ -177,6 +178,15 @@ describe('HTTPRoute backends of another kind are read-only, one by one', () => {
 	test('staging the ServiceImport at another weight is refused, naming why', () => {
 		const before = httpRoute([{backendRefs: [{name: 'reviews-v1', port: 9080, weight: 80}, serviceImport(20)]}]);
 		assert.throws(() => weightPatch(before, rule(before), {'reviews-v1': 100, 'reviews-remote': 0, 'reviews-v2': 0, 'reviews-v3': 0}), /reviews-remote is read-only \(a multicluster\.x-k8s\.io\/ServiceImport.*its weight stays 20/);
+	});
+
+	test('a progressive plan on such a rule is refused with the reason (its target could never reach 100%); without one it is made', () => {
+		const mixed = rule(httpRoute([{backendRefs: [{name: 'reviews-v1', port: 9080, weight: 80}, serviceImport(20)]}]));
+		const refused = planFromForm({...initialPlanForm(mixed, 'reviews-v3'), steps: '50,100'}, mixed);
+		assert.equal(refused.ok, false);
+		assert.match(refused.ok ? '' : refused.error, /rules\[0\] has a backend meshtop keeps as it is \(reviews-remote: a multicluster\.x-k8s\.io\/ServiceImport/);
+		const plain = rule(sample('route-reviews-v1.yaml'));
+		assert.equal(planFromForm({...initialPlanForm(plain, 'reviews-v3'), steps: '50,100'}, plain).ok, true);
 	});
 
 	test('a rule whose backends are all of another kind is read-only as a whole, with the reason', () => {

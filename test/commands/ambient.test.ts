@@ -8,6 +8,11 @@ import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import type {Flags} from '../../source/commands/flags.js';
 import {runStatus, type StatusReport} from '../../source/commands/status.js';
+import {createConsoleServices} from '../../source/app/console-services.js';
+import {loadKubeTarget} from '../../source/kube/config.js';
+import {initialState} from '../../source/state/app-state.js';
+import {ConsoleController} from '../../source/state/controller.js';
+import {createStore} from '../../source/state/store.js';
 import {waitFor} from '../helpers/wait-for.js';
 import {backends, type ClusterFixture} from '../helpers/cluster-fixture.js';
 import {capture} from '../helpers/capture-io.js';
@@ -61,6 +66,21 @@ for (const backend of backends) describe(`ambient namespace labelled live (${bac
 		const text = capture();
 		assert.equal(await runStatus('reviews', flags(cluster, false), text.io), 0, text.err());
 		assert.match(text.out(), /reporter waypoint/);
+	});
+
+	it('the console in the labelled namespace: its header names reporter=waypoint and the metrics it reads have reviews\' traffic', async t => {
+		const target = loadKubeTarget({kubeconfig: cluster.kubeconfig, namespace: 'bookinfo'});
+		const services = createConsoleServices(target, {prometheus: {url: cluster.prometheusUrl}, historyFile: cluster.historyFile});
+		const store = createStore(initialState({connection: {contextName: target.contextName, namespace: 'bookinfo', user: target.user, server: target.server}, vsName: 'reviews'}));
+		const controller = new ConsoleController(store, services, {refreshMs: 500});
+		t.after(async () => {
+			await controller.stop();
+			await services.close();
+		});
+		controller.start();
+		await waitFor(() => store.getState().prometheusLabel.endsWith('· reporter=waypoint') && (store.getState().metrics?.byVersion['v1']?.rps ?? 0) > 0, {
+			timeout: 20_000, interval: 200, message: 'the console reads reviews\' v1 traffic with reporter=waypoint',
+		});
 	});
 
 	it('unlabelled again: the sidecars report, and status reads reporter="destination"', async () => {

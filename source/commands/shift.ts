@@ -169,12 +169,7 @@ async function runPlan(
 	warn: (message: string) => void,
 ): Promise<number> {
 	const {route} = connection;
-	if (!route.editable) {
-		io.stderr.write(`meshtop shift: route ${route.name} of ${options.vs} is read-only: ${route.readOnlyReason ?? route.kind}\n`);
-		return 1;
-	}
-
-	const refusal = planRefusal(route);
+	const refusal = route.editable ? planRefusal(route) : `route ${route.name} of ${options.vs} is read-only: ${route.readOnlyReason ?? route.kind}`;
 	if (refusal !== undefined) {
 		io.stderr.write(`meshtop shift: ${refusal}\n`);
 		return 1;

@@ -10,6 +10,7 @@ import {runSet} from '../../source/commands/set.js';
 import {runStatus, type StatusReport} from '../../source/commands/status.js';
 import {runHistory} from '../../source/commands/history.js';
 import {runUndo} from '../../source/commands/undo.js';
+import {runShift} from '../../source/commands/shift.js';
 import {istioDataDir} from '../../source/sim/istio-data.js';
 import {waitFor} from '../helpers/wait-for.js';
 import {backends, type ClusterFixture} from '../helpers/cluster-fixture.js';
@@ -160,6 +161,14 @@ for (const backend of backends) describe(`HTTPRoute with a backend of another ki
 			serviceImport,
 			{group: '', kind: 'Service', name: 'reviews-v3', port: 9080, weight: 50},
 		]);
+	});
+
+	it('shift on the rule is refused with the reason and writes nothing: its target could never reach 100%', async () => {
+		const before = await cluster.getObject('httproute', 'reviews-mixed');
+		const output = capture();
+		assert.equal(await runShift({vs: 'httproute/reviews-mixed', to: 'reviews-v3', steps: '50,100', every: '1s', kubeconfig: cluster.kubeconfig, namespace: 'bookinfo'}, output.io), 1);
+		assert.match(output.err(), /meshtop shift: route rules\[0\] has a backend meshtop keeps as it is \(reviews-remote: a multicluster\.x-k8s\.io\/ServiceImport/);
+		assert.equal((await cluster.getObject('httproute', 'reviews-mixed')).metadata.resourceVersion, before.metadata.resourceVersion);
 	});
 
 	it('set giving the ServiceImport another weight is refused with the reason, and nothing is written', async () => {

@@ -28,10 +28,15 @@ const stages: Array<[string, () => Promise<Row[]>]> = [
 	['real CLI in a pty (sim)', async () => runCliBench({idleSeconds: 10, watchEdits: 10})],
 ];
 
+// `npm run bench -- --only WORD` runs the stages whose name contains WORD (profiling one part at a time).
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex === -1 ? undefined : process.argv[onlyIndex + 1];
+const selected = only === undefined ? stages : stages.filter(([name]) => name.includes(only));
+
 const startedAt = performance.now();
 const loadBefore = loadavg()[0]!;
 const rows: Row[] = [];
-for (const [name, stage] of stages) {
+for (const [name, stage] of selected) {
 	process.stderr.write(`bench: ${name}…\n`);
 	rows.push(...await stage());
 }

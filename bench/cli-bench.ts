@@ -14,7 +14,7 @@ import {formatBytes, formatMs, pause, summarize} from './stats.js';
 import type {VirtualScreen} from './virtual-screen.js';
 
 /** DESIGN.md budgets for the real process. */
-const budget = {firstFrameMs: 300, idleCpuPercent: 1, rssMegabytes: 80, watchMs: 1000};
+const budget = {firstFrameMs: 200, idleCpuPercent: 0.5, rssMegabytes: 120, watchMs: 1000};
 
 /** Options of {@link runCliBench}. */
 export interface CliBenchOptions {

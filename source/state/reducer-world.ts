@@ -140,11 +140,18 @@ export function onMetricsReceived(state: AppState, action: ActionOf<'metricsRece
 		return next;
 	}
 
-	const keys = currentRoute(state)?.destinations.map(destination => destination.key) ?? [];
+	const route = currentRoute(state);
+	const keys = route?.destinations.map(destination => destination.key) ?? [];
 	const sample: Record<string, number | null> = {};
 	for (const key of keys) {
 		sample[key] = action.snapshot.byVersion[key]?.rps ?? 0;
 	}
 
-	return {...next, series: state.series.withSample(sample), lastSampleAt: action.snapshot.at};
+	const weights = Object.fromEntries((route?.destinations ?? []).map(destination => [destination.key, destination.weight]));
+	return {
+		...next,
+		series: state.series.withSample(sample),
+		chart: state.chart.withSample({at: action.snapshot.at, snapshot: action.snapshot, weights}, keys),
+		lastSampleAt: action.snapshot.at,
+	};
 }

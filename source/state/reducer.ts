@@ -1,4 +1,5 @@
 import {nextStep} from '../domain/weights.js';
+import {nextChartMode} from './chart-history.js';
 import type {Action} from './actions.js';
 import type {AppState} from './app-state.js';
 import {editPlanForm} from './plan-form.js';
@@ -34,6 +35,10 @@ export function reducer(state: AppState, action: Action): AppState {
 
 		case 'weightsStaged': {
 			return onWeightsStaged(state, action.direction);
+		}
+
+		case 'chartModeCycled': {
+			return {...state, chartMode: nextChartMode(state.chartMode)};
 		}
 
 		case 'stepChanged': {
@@ -139,6 +144,7 @@ export function reducer(state: AppState, action: Action): AppState {
 				history: [],
 				metrics: undefined,
 				series: state.series.cleared(),
+				chart: state.chart.cleared(),
 				lastSampleAt: undefined,
 				notice: undefined,
 			};

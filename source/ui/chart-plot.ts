@@ -252,7 +252,12 @@ function timeLabels(times: readonly number[], columns: number): string {
 		}
 	};
 
-	put(offset, formatAge(newest - shown[0]!), 'left');
+	const oldest = formatAge(newest - shown[0]!);
+	// The oldest column's age only where it cannot run into "now" (a chart of a few samples).
+	if (offset + oldest.length < columns - 4) {
+		put(offset, oldest, 'left');
+	}
+
 	const middle = offset + Math.floor((columns - offset) / 2);
 	if (middle - offset > 8 && columns - middle > 8) {
 		put(middle, formatAge(newest - shown[middle - offset]!), 'center');

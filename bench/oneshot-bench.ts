@@ -88,13 +88,10 @@ async function measure(cluster: SimCluster, dir: string): Promise<Row[]> {
 	const get = await medianOf(kubectl, [['get', 'virtualservice', 'reviews', ...common, '-o', 'json']], env);
 	const prometheusUrl = cluster.prometheus.url;
 	const status = await medianOf(node, [[cliPath, 'status', 'reviews', ...common, '--json', '--prometheus-url', prometheusUrl]], env);
-	// A Prometheus that refuses at once: the status of the weights alone, so the query time can be told apart.
-	const statusKube = await medianOf(node, [[cliPath, 'status', 'reviews', ...common, '--json', '--prometheus-url', 'http://127.0.0.1:1']], env);
 	const statusDiscovered = await medianOf(node, [[cliPath, 'status', 'reviews', ...common, '--json']], env);
 	return [
 		ratioRow(`meshtop set vs kubectl apply -f, same change (median of ${runs})`, set, apply, budget.setToApply),
 		ratioRow('meshtop status --json (metrics) vs kubectl get -o json', status, get, budget.statusToGet),
-		{measurement: '  of which Prometheus queries (status minus status with Prometheus refused)', value: formatMs(Math.max(0, status - statusKube)), target: '-', ok: undefined},
 		{measurement: '  status --json finding Prometheus through a port-forward', value: formatMs(statusDiscovered), target: '-', ok: undefined},
 	];
 }

@@ -64,6 +64,14 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 		return 2;
 	}
 
+	let historyMs: number;
+	try {
+		historyMs = parseDuration(flags.history ?? '5m');
+	} catch (error) {
+		io.stderr.write(`meshtop: --history: ${errorMessage(error)}\n`);
+		return 2;
+	}
+
 	const store = createStore(initialState({
 		connection: {contextName: flags.context ?? '…', namespace: flags.namespace ?? '…', user: '', server: ''},
 		vsName,
@@ -89,7 +97,7 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 			throw error;
 		}
 	});
-	const controller = new ConsoleController(store, services, {refreshMs});
+	const controller = new ConsoleController(store, services, {refreshMs, historyMs});
 	const theme = themeFor(wantsColor(process.env, flags.color));
 	const instance = render(
 		<ThemeContext.Provider value={theme}>

@@ -31,7 +31,8 @@ export const helpText = `
   Headless
     --json                     machine-readable output (status, shift, history)
     --chart                    status: request rate, observed share vs weight, success rate and p99 as charts
-    --history DURATION         status --chart: how far back (default 5m), from Prometheus' query_range
+    --history DURATION         console and status --chart: how far back the chart starts (default 5m),
+                               from Prometheus' query_range
     --route NAME               route to change with set (default: the first editable one)
     --to VERSION               shift: the version to migrate to
     --steps 5,10,25,50,100     shift: explicit target weights (or --step N)
@@ -127,7 +128,7 @@ export interface Flags {
 	color?: boolean;
 	/** status: print the four chart modes over --history. */
 	chart?: boolean;
-	/** status --chart: how far back the charts go (default 5m). */
+	/** The console's chart backfill and status --chart: how far back (default 5m). */
 	history?: string;
 }
 

@@ -22,8 +22,8 @@ export interface ChartSample {
 	/** When the metrics were evaluated (epoch milliseconds). */
 	at: number;
 	snapshot: MetricsSnapshot;
-	/** Configured weight per version key (0..100). */
-	weights: Readonly<Record<string, number>>;
+	/** Configured weight per version key (0..100); absent when unknown (a backfilled past): no weight line there. */
+	weights?: Readonly<Record<string, number>>;
 }
 
 /** Bounded, immutable history of every series the chart modes draw. */
@@ -64,7 +64,7 @@ export class ChartHistory {
 				return rate === null || rate === undefined ? null : 100 * rate;
 			})),
 			p99: this.p99.withSample(pick(key => metrics(key)?.p99Ms ?? null)),
-			weight: this.weight.withSample(pick(key => sample.weights[key] ?? 0)),
+			weight: this.weight.withSample(pick(key => sample.weights === undefined ? null : sample.weights[key] ?? 0)),
 			times: Object.freeze([...this.times, sample.at].slice(-this.capacity)),
 		});
 	}

@@ -5,7 +5,7 @@ import type {AppState} from './app-state.js';
 import {editPlanForm} from './plan-form.js';
 import {currentRoute, currentRoutes, pickerMatches, routeKey, selectedIndex} from './selectors.js';
 import {onPlanDialogOpened, onWeightsStaged, rolloutNotice} from './reducer-user.js';
-import {onFeedUpdated, onMetricsReceived, onWriteConflicted, onWriteFailed, onWriteStarted, onWriteSucceeded} from './reducer-world.js';
+import {onChartBackfilled, onFeedUpdated, onMetricsReceived, onWriteConflicted, onWriteFailed, onWriteStarted, onWriteSucceeded} from './reducer-world.js';
 
 export {sampleSpacing} from './reducer-world.js';
 
@@ -35,6 +35,10 @@ export function reducer(state: AppState, action: Action): AppState {
 
 		case 'weightsStaged': {
 			return onWeightsStaged(state, action.direction);
+		}
+
+		case 'chartBackfilled': {
+			return onChartBackfilled(state, action.snapshots);
 		}
 
 		case 'chartModeCycled': {

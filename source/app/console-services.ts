@@ -101,7 +101,7 @@ export function createConsoleServices(target: KubeTarget, options: {
 			// At most the chart's capacity of points, and never finer than the rate window (finer points repeat).
 			const stepSeconds = Math.max(windowSeconds, Math.ceil(rangeMs / 1000 / historyPoints));
 			const end = new Date();
-			return fetchMetricsRange(ready.client, destinations, ready.window, {start: new Date(end.getTime() - rangeMs), end, stepSeconds});
+			return fetchMetricsRange(ready.client, destinations, ready.window, {start: new Date(end.getTime() - rangeMs), end, stepSeconds}, reporter);
 		},
 		async fetchCounts(destinations, rangeMs) {
 			const ready = connection ?? await connecting;

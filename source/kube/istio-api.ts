@@ -1,12 +1,13 @@
 import {hostname} from 'node:os';
 import {randomBytes} from 'node:crypto';
-import {ApisApi, CoreV1Api, CustomObjectsApi, type CoreV1Event} from '@kubernetes/client-node';
+import type {CoreV1Event} from '@kubernetes/client-node';
 import {destinationRuleInfo} from '../domain/destination-rule.js';
 import {serviceInfo} from '../domain/http-route.js';
 import type {DestinationRuleInfo, JsonPatchOperation, RouteObjectKind, ServiceInfo, VirtualService} from '../domain/virtual-service.js';
 import type {KubeTarget} from './config.js';
 import {KubeError, toKubeError, type KubeErrorContext} from './errors.js';
 import {isObject} from '../util/guards.js';
+import {corePath, customPath, KubeRest} from './rest.js';
 
 /** The Istio networking API group. */
 export const istioGroup = 'networking.istio.io';
@@ -68,6 +69,18 @@ export function asVirtualService(object: unknown, apiVersion: string, kind: Rout
 	};
 }
 
+/** The part of GET /apis (an APIGroupList) that discovery reads. */
+interface ApiGroupList {
+	groups: Array<{name: string; versions: Array<{version: string}>}>;
+}
+
+/** The items and resourceVersion of a list answer (an empty list for anything else). */
+function itemsOf(list: unknown): {items: unknown[]; resourceVersion: string} {
+	const items = isObject(list) && Array.isArray(list['items']) ? list['items'] as unknown[] : [];
+	const metadata = isObject(list) && isObject(list['metadata']) ? list['metadata'] : {};
+	return {items, resourceVersion: typeof metadata['resourceVersion'] === 'string' ? metadata['resourceVersion'] : ''};
+}
+
 function timeOf(event: CoreV1Event): string {
 	const time = event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata.creationTimestamp;
 	if (time instanceof Date) {
@@ -89,17 +102,13 @@ function creationOrder(event: CoreV1Event): number {
 /** Finds the networking.istio.io version served (prefers v1, then v1beta1, v1alpha3) via API discovery; cached per instance. */
 export class IstioApi {
 	private readonly target: KubeTarget;
-	private readonly custom: CustomObjectsApi;
-	private readonly core: CoreV1Api;
-	private readonly apis: ApisApi;
+	private readonly rest: KubeRest;
 	private versionPromise: Promise<string> | undefined;
 	private gatewayVersionPromise: Promise<string | undefined> | undefined;
 
 	constructor(target: KubeTarget) {
 		this.target = target;
-		this.custom = target.kc.makeApiClient(CustomObjectsApi);
-		this.core = target.kc.makeApiClient(CoreV1Api);
-		this.apis = target.kc.makeApiClient(ApisApi);
+		this.rest = new KubeRest(target.kc);
 	}
 
 	/** The served networking.istio.io version; a failed discovery is not cached, so the next call retries. */
@@ -145,7 +154,7 @@ export class IstioApi {
 
 		const {group, version, plural, resource} = await this.routeResource('HTTPRoute');
 		const list = await this.call({verb: 'list', resource, namespace}, async () =>
-			this.custom.listNamespacedCustomObject({group, version, namespace, plural}) as Promise<unknown>);
+			this.rest.get(customPath({group, version, namespace, plural})));
 		const items = isObject(list) && Array.isArray(list['items']) ? list['items'] : [];
 		const metadata = isObject(list) && isObject(list['metadata']) ? list['metadata'] : {};
 		return {
@@ -159,7 +168,7 @@ export class IstioApi {
 		const {group, version, plural, resource} = await this.routeResource(kind);
 		const context = {verb: 'get', resource, namespace, name};
 		const object = await this.call(context, async () =>
-			this.custom.getNamespacedCustomObject({group, version, namespace, plural, name}) as Promise<unknown>);
+			this.rest.get(customPath({group, version, namespace, plural, name})));
 		return this.expectRoute(object, version, kind, context);
 	}
 
@@ -170,12 +179,9 @@ export class IstioApi {
 	async patchRoute(kind: RouteObjectKind, namespace: string, name: string, operations: JsonPatchOperation[]): Promise<VirtualService> {
 		const {group, version, plural, resource} = await this.routeResource(kind);
 		const context = {verb: 'patch', resource, namespace, name};
-		// The generated client picks application/json-patch+json, its first content type, for an array body.
 		let object: unknown;
 		try {
-			object = await this.call(context, async () => this.custom.patchNamespacedCustomObject({
-				group, version, namespace, plural, name, body: operations, fieldManager: 'meshtop',
-			}) as Promise<unknown>);
+			object = await this.call(context, async () => this.rest.patch(`${customPath({group, version, namespace, plural, name})}?fieldManager=meshtop`, operations, 'application/json-patch+json'));
 		} catch (error) {
 			throw await this.explainPatchFailure(error, kind, namespace, name, operations);
 		}
@@ -190,21 +196,23 @@ export class IstioApi {
 
 	/** The Services of a namespace keyed by name, and the list's resourceVersion (what a watch needs). */
 	async listServiceEntries(namespace: string): Promise<{items: Array<[string, ServiceInfo]>; resourceVersion: string}> {
-		const list = await this.call({verb: 'list', resource: 'services', namespace}, async () => this.core.listNamespacedService({namespace}));
+		const list = await this.call({verb: 'list', resource: 'services', namespace}, async () => this.rest.get(corePath(namespace, 'services')));
+		const {items, resourceVersion} = itemsOf(list);
 		return {
-			items: list.items.flatMap((item): Array<[string, ServiceInfo]> => {
+			items: items.flatMap((item): Array<[string, ServiceInfo]> => {
 				const info = serviceInfo(item, namespace);
 				return info === undefined ? [] : [[info.name, info]];
 			}),
-			resourceVersion: list.metadata?.resourceVersion ?? '',
+			resourceVersion,
 		};
 	}
 
 	/** The labels of a namespace (`istio.io/dataplane-mode=ambient` chooses the waypoint reporter); {} when unreadable. */
 	async namespaceLabels(namespace: string): Promise<Record<string, string>> {
 		try {
-			const object = await this.core.readNamespace({name: namespace});
-			return object.metadata?.labels ?? {};
+			const object = await this.rest.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}`);
+			const labels = isObject(object) && isObject(object['metadata']) ? object['metadata']['labels'] : undefined;
+			return isObject(labels) ? Object.fromEntries(Object.entries(labels).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : {};
 		} catch {
 			// A user allowed to read routes but not namespaces still gets the sidecar default.
 			return {};
@@ -215,7 +223,7 @@ export class IstioApi {
 	async listVirtualServices(namespace: string): Promise<{items: VirtualService[]; resourceVersion: string}> {
 		const version = await this.version();
 		const list = await this.call({verb: 'list', resource: virtualServicesResource, namespace}, async () =>
-			this.custom.listNamespacedCustomObject({group: istioGroup, version, namespace, plural: 'virtualservices'}) as Promise<unknown>);
+			this.rest.get(customPath({group: istioGroup, version, namespace, plural: 'virtualservices'})));
 		const items = isObject(list) && Array.isArray(list['items']) ? list['items'] : [];
 		const metadata = isObject(list) && isObject(list['metadata']) ? list['metadata'] : {};
 		return {
@@ -239,7 +247,7 @@ export class IstioApi {
 	async listDestinationRuleEntries(namespace: string): Promise<{items: Array<[string, DestinationRuleInfo]>; resourceVersion: string}> {
 		const version = await this.version();
 		const list = await this.call({verb: 'list', resource: destinationRulesResource, namespace}, async () =>
-			this.custom.listNamespacedCustomObject({group: istioGroup, version, namespace, plural: 'destinationrules'}) as Promise<unknown>);
+			this.rest.get(customPath({group: istioGroup, version, namespace, plural: 'destinationrules'})));
 		const items = isObject(list) && Array.isArray(list['items']) ? list['items'] : [];
 		const metadata = isObject(list) && isObject(list['metadata']) ? list['metadata'] : {};
 		return {
@@ -290,15 +298,14 @@ export class IstioApi {
 			reportingComponent: 'meshtop',
 			reportingInstance: hostname(),
 		};
-		await this.call({verb: 'create', resource: 'events', namespace}, async () => this.core.createNamespacedEvent({namespace, body}));
+		await this.call({verb: 'create', resource: 'events', namespace}, async () => this.rest.post(corePath(namespace, 'events'), body));
 	}
 
 	/** Events about one route object (a VirtualService unless `involvedKind` says otherwise), oldest first. */
 	async listEvents(namespace: string, involvedName: string, involvedKind: RouteObjectKind = 'VirtualService'): Promise<Array<{time: string; reason: string; message: string}>> {
-		const list = await this.call({verb: 'list', resource: 'events', namespace}, async () => this.core.listNamespacedEvent({
-			namespace,
+		const list = await this.call({verb: 'list', resource: 'events', namespace}, async () => this.rest.get(corePath(namespace, 'events'), {
 			fieldSelector: `involvedObject.name=${involvedName}`,
-		}));
+		}) as Promise<{items: CoreV1Event[]}>);
 		// Filtered again here: field selectors on events are not guaranteed by every server (the sim, older clusters).
 		return list.items
 			.filter(event => event.involvedObject.name === involvedName && (event.involvedObject.kind === undefined || event.involvedObject.kind === involvedKind))
@@ -309,7 +316,7 @@ export class IstioApi {
 	}
 
 	private async discoverVersion(): Promise<string> {
-		const groups = await this.call({verb: 'discover', resource: 'API groups'}, async () => this.apis.getAPIVersions());
+		const groups = await this.call({verb: 'discover', resource: 'API groups'}, async () => this.rest.get('/apis') as Promise<ApiGroupList>);
 		const group = groups.groups.find(candidate => candidate.name === istioGroup);
 		const served = new Set(group?.versions.map(version => version.version) ?? []);
 		const chosen = istioVersionPreference.find(version => served.has(version));
@@ -322,7 +329,7 @@ export class IstioApi {
 	}
 
 	private async discoverGatewayVersion(): Promise<string | undefined> {
-		const groups = await this.call({verb: 'discover', resource: 'API groups'}, async () => this.apis.getAPIVersions());
+		const groups = await this.call({verb: 'discover', resource: 'API groups'}, async () => this.rest.get('/apis') as Promise<ApiGroupList>);
 		const served = new Set(groups.groups.find(candidate => candidate.name === gatewayGroup)?.versions.map(version => version.version) ?? []);
 		return gatewayVersionPreference.find(version => served.has(version));
 	}

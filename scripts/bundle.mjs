@@ -79,6 +79,22 @@ const lazyPackageNormaliser = {
 	},
 };
 
+/**
+ * yoga-layout (Ink's layout engine) loads its WebAssembly from a data: URL with the global fetch when there is one,
+ * and Node's fetch loads its own undici on first use: about 40 ms of CPU before the console's first frame. Without a
+ * fetch in its scope it decodes the same base64 directly. (meshtop's own Prometheus client still uses the global
+ * fetch, after the first frame.)
+ */
+const yogaWithoutFetch = {
+	name: 'yoga-without-fetch',
+	setup(bundler) {
+		bundler.onLoad({filter: /\/node_modules\/yoga-layout\/dist\/binaries\/yoga-wasm-base64-esm\.js$/}, async args => ({
+			contents: `const fetch = undefined;\n${await readFile(args.path, 'utf8')}`,
+			loader: 'js',
+		}));
+	},
+};
+
 /** What meow needs of package.json (--version, --help), put into the bundle so that start-up reads no file for it. */
 const packageJson = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const packageInfo = {name: packageJson.name, version: packageJson.version, description: packageJson.description};
@@ -119,7 +135,7 @@ const result = await build({
 	// MESHTOP_BUNDLE_MINIFY=0 keeps names, for reading CPU profiles (`node --cpu-prof`) of start-up.
 	minify: process.env.MESHTOP_BUNDLE_MINIFY !== '0',
 	legalComments: 'eof',
-	plugins: [noDevtools, noGeneratedApisInPortForward, generatedModelsAreSideEffectFree, lazyPackageNormaliser],
+	plugins: [noDevtools, noGeneratedApisInPortForward, generatedModelsAreSideEffectFree, lazyPackageNormaliser, yogaWithoutFetch],
 	define: {MESHTOP_PACKAGE: JSON.stringify(packageInfo)},
 	// CommonJS dependencies bundled into an ES module still call require() for Node's built-ins.
 	banner: {js: "import {createRequire as __meshtopRequire} from 'node:module';const require=__meshtopRequire(import.meta.url);"},

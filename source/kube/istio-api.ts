@@ -105,6 +105,7 @@ export class IstioApi {
 	private readonly rest: KubeRest;
 	private versionPromise: Promise<string> | undefined;
 	private gatewayVersionPromise: Promise<string | undefined> | undefined;
+	private apiGroupsPromise: Promise<ApiGroupList> | undefined;
 
 	constructor(target: KubeTarget) {
 		this.target = target;
@@ -315,8 +316,17 @@ export class IstioApi {
 			.map(({order: _order, ...event}) => event);
 	}
 
+	/** GET /apis once for both discoveries (Istio's and the Gateway API's); a failure is not cached. */
+	private async apiGroups(): Promise<ApiGroupList> {
+		this.apiGroupsPromise ??= this.call({verb: 'discover', resource: 'API groups'}, async () => this.rest.get('/apis') as Promise<ApiGroupList>).catch((error: unknown) => {
+			this.apiGroupsPromise = undefined;
+			throw error;
+		});
+		return this.apiGroupsPromise;
+	}
+
 	private async discoverVersion(): Promise<string> {
-		const groups = await this.call({verb: 'discover', resource: 'API groups'}, async () => this.rest.get('/apis') as Promise<ApiGroupList>);
+		const groups = await this.apiGroups();
 		const group = groups.groups.find(candidate => candidate.name === istioGroup);
 		const served = new Set(group?.versions.map(version => version.version) ?? []);
 		const chosen = istioVersionPreference.find(version => served.has(version));
@@ -329,7 +339,7 @@ export class IstioApi {
 	}
 
 	private async discoverGatewayVersion(): Promise<string | undefined> {
-		const groups = await this.call({verb: 'discover', resource: 'API groups'}, async () => this.rest.get('/apis') as Promise<ApiGroupList>);
+		const groups = await this.apiGroups();
 		const served = new Set(groups.groups.find(candidate => candidate.name === gatewayGroup)?.versions.map(version => version.version) ?? []);
 		return gatewayVersionPreference.find(version => served.has(version));
 	}

@@ -83,7 +83,9 @@ export async function runCommand(input: readonly string[], flags: Flags, io: Com
 				: undefined;
 			try {
 				const {runConsole} = await import('./console.js');
-				return await runConsole(first, flags, io, splash === undefined ? {} : {beforeRender: splash.handOver});
+				return await runConsole(first, flags, io, splash === undefined ? {} : {beforeRender: () => {
+					splash.handOver();
+				}});
 			} finally {
 				splash?.dismiss();
 			}

@@ -6,15 +6,23 @@ import {helpText, flagSpec} from './source/commands/flags.js';
 import {runCommand} from './source/commands/dispatch.js';
 import {errorMessage} from './source/util/error-message.js';
 
-// Compiled module code is cached on disk (Node ≥ 22.1): start-up is mostly loading Ink, React and client-node.
+// Compiled module code is cached on disk (Node ≥ 22.1). The bundle's launcher (scripts/bundle.mjs) has turned it on
+// already, before this module was compiled; this covers tsc's output run directly.
 module.enableCompileCache?.();
 
 // React and Ink load later (commands are imported lazily): make them use their production builds, which do
 // a fraction of the development build's work per frame, unless the user asked otherwise.
 process.env['NODE_ENV'] ??= 'production';
 
+/**
+ * name, version and description of package.json, which the bundler (scripts/bundle.mjs) writes in so that meow reads
+ * no package.json at start; without it (tsc's output run directly) meow finds package.json itself.
+ */
+declare const MESHTOP_PACKAGE: {name: string; version: string; description: string} | undefined;
+
 const cli = meow(helpText, {
 	importMeta: import.meta,
+	...(typeof MESHTOP_PACKAGE === 'undefined' ? {} : {pkg: MESHTOP_PACKAGE}),
 	flags: flagSpec,
 	allowUnknownFlags: false,
 });

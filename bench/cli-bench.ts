@@ -14,7 +14,7 @@ import {formatBytes, formatMs, pause, summarize} from './stats.js';
 import type {VirtualScreen} from './virtual-screen.js';
 
 /** DESIGN.md budgets for the real process. */
-const budget = {firstFrameMs: 300, idleCpuPercent: 1, rssMegabytes: 80, watchMs: 1000};
+const budget = {firstFrameMs: 200, idleCpuPercent: 0.5, rssMegabytes: 120, watchMs: 1000};
 
 /** Options of {@link runCliBench}. */
 export interface CliBenchOptions {
@@ -66,13 +66,18 @@ async function measureCli(cluster: SimCluster, kubeconfig: string, historyFile: 
 	try {
 		try {
 			const firstFrame = pty.waitForOutput(output => output.includes('meshtop'), 10_000, 'the first frame ("meshtop" in the header)');
+			// Ink's first frame has the feed status line under the header (the splash before it has not).
+			const inkFrame = pty.waitForScreen(screen => screen.text().includes('kube ●'), 10_000, 'Ink\'s first frame ("kube ●" under the header)');
 			const versionRows = pty.waitForScreen(screen => weightOnScreen(screen, 'v1') !== undefined, 15_000, 'the version rows of reviews');
-			// Awaited in turn: if the first rejects, the second must not become an unhandled rejection.
+			// Awaited in turn: if the first rejects, the others must not become unhandled rejections.
+			inkFrame.catch(() => undefined);
 			versionRows.catch(() => undefined);
 			const firstFrameMs = (await firstFrame) - pty.spawnedAt;
+			const inkFrameMs = (await inkFrame) - pty.spawnedAt;
 			const rowsMs = (await versionRows) - pty.spawnedAt;
 			rows.push(
 				{measurement: 'first frame: spawn -> "meshtop" on the terminal', value: formatMs(firstFrameMs), target: `<= ${budget.firstFrameMs} ms`, ok: firstFrameMs <= budget.firstFrameMs},
+				{measurement: '  spawn -> Ink\'s first frame (header and feed status)', value: formatMs(inkFrameMs), target: '-', ok: undefined},
 				{measurement: '  spawn -> version rows on screen (watch delivered)', value: formatMs(rowsMs), target: '-', ok: undefined},
 			);
 		} catch (error) {

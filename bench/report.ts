@@ -19,7 +19,7 @@ export function failedRow(measurement: string, target: string, error: unknown): 
 }
 
 function okText(ok: boolean | undefined): string {
-	return ok === undefined ? '-' : ok ? 'yes' : 'NO';
+	return ok === undefined ? '-' : ok ? '✓' : '✗';
 }
 
 /** Renders the rows as a plain-text table (fixed-width columns, no colour: it is read in CI logs too). */

@@ -8,6 +8,7 @@ import {performance} from 'node:perf_hooks';
 import process from 'node:process';
 import {runApplyBench} from './apply-latency.js';
 import {runCliBench} from './cli-bench.js';
+import {runOneShotBench} from './oneshot-bench.js';
 import {runKeypressBench} from './keypress-bench.js';
 import {runQueryCountBench} from './query-count.js';
 import {runRefreshBytesBench} from './refresh-bytes.js';
@@ -26,12 +27,18 @@ const stages: Array<[string, () => Promise<Row[]>]> = [
 	['bytes per refresh (in-process)', async () => runRefreshBytesBench(50)],
 	['Enter -> patch acknowledged (sim)', async () => runApplyBench(100)],
 	['real CLI in a pty (sim)', async () => runCliBench({idleSeconds: 10, watchEdits: 10})],
+	['one-shot commands vs kubectl (sim)', runOneShotBench],
 ];
+
+// `npm run bench -- --only WORD` runs the stages whose name contains WORD (profiling one part at a time).
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex === -1 ? undefined : process.argv[onlyIndex + 1];
+const selected = only === undefined ? stages : stages.filter(([name]) => name.includes(only));
 
 const startedAt = performance.now();
 const loadBefore = loadavg()[0]!;
 const rows: Row[] = [];
-for (const [name, stage] of stages) {
+for (const [name, stage] of selected) {
 	process.stderr.write(`bench: ${name}…\n`);
 	rows.push(...await stage());
 }

@@ -1,7 +1,11 @@
 import type {KubeTarget} from '../kube/config.js';
 import {IstioApi} from '../kube/istio-api.js';
 import {watchVirtualServices} from '../kube/watch-virtual-services.js';
-import {fetchMetrics} from '../prometheus/metrics-source.js';
+import {fetchMetrics, fetchMetricsRange} from '../prometheus/metrics-source.js';
+import {parsePrometheusDuration} from '../prometheus/client.js';
+
+/** Points a backfill asks for at most: the console's chart keeps 120 samples. */
+const historyPoints = 120;
 import {fetchCounts} from '../prometheus/counts-source.js';
 import {reporterFor, type Reporter} from '../prometheus/queries.js';
 import type {ConsoleServices, PrometheusStatus} from '../ports/console-services.js';
@@ -86,6 +90,18 @@ export function createConsoleServices(target: KubeTarget, options: {
 			}
 
 			return fetchMetrics(ready.client, destinations, ready.window, undefined, reporter);
+		},
+		async fetchMetricsHistory(destinations, rangeMs) {
+			const ready = connection ?? await connecting;
+			if (ready === undefined) {
+				throw new Error(connectError ?? 'Prometheus is not connected');
+			}
+
+			const windowSeconds = parsePrometheusDuration(ready.window) ?? 4;
+			// At most the chart's capacity of points, and never finer than the rate window (finer points repeat).
+			const stepSeconds = Math.max(windowSeconds, Math.ceil(rangeMs / 1000 / historyPoints));
+			const end = new Date();
+			return fetchMetricsRange(ready.client, destinations, ready.window, {start: new Date(end.getTime() - rangeMs), end, stepSeconds}, reporter);
 		},
 		async fetchCounts(destinations, rangeMs) {
 			const ready = connection ?? await connecting;

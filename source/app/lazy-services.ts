@@ -49,6 +49,10 @@ export function lazyConsoleServices(load: () => Promise<ConsoleServices & {close
 		},
 		fetchMetrics: async destinations => (await loading).fetchMetrics(destinations),
 		fetchCounts: async (destinations, rangeMs) => (await loading).fetchCounts(destinations, rangeMs),
+		async fetchMetricsHistory(destinations, rangeMs) {
+			const services = await loading;
+			return services.fetchMetricsHistory === undefined ? [] : services.fetchMetricsHistory(destinations, rangeMs);
+		},
 		scrapeIntervalMs: () => loaded?.scrapeIntervalMs?.(),
 		watchPrometheus(listener) {
 			let stop: (() => void) | undefined;

@@ -4,6 +4,12 @@ import {startPortForward, type PortForwardHandle} from '../kube/port-forward.js'
 import {PrometheusClient} from '../prometheus/client.js';
 import {rateWindow} from '../prometheus/queries.js';
 import type {FeedStatus, PrometheusStatus} from '../ports/console-services.js';
+// client-node's own HTTP library, loaded with KubeConfig anyway: Node's global fetch would load a second copy of
+// undici on its first call (about 80 ms of CPU and 17 MB of RSS on a 2-core machine) for the Prometheus queries.
+import {fetch as undiciFetch} from 'undici';
+
+/** undici's fetch with the global fetch's type (the same API: the Prometheus client uses ok, status, json, text). */
+const prometheusFetch = undiciFetch as unknown as typeof fetch;
 
 /** How to find Prometheus (the --prometheus-* flags). */
 export interface PrometheusOptions {
@@ -43,11 +49,11 @@ export async function connectPrometheus(target: KubeTarget, options: PrometheusO
 	let label: string;
 	let client: PrometheusClient;
 	if (location.kind === 'url') {
-		client = new PrometheusClient(location.url);
+		client = new PrometheusClient(location.url, {fetch: prometheusFetch});
 		label = location.url;
 	} else {
 		handle = await startPortForward(target, {namespace: location.namespace, pod: location.pod, port: location.port, selector: location.selector});
-		client = new PrometheusClient(handle.url);
+		client = new PrometheusClient(handle.url, {fetch: prometheusFetch});
 		label = forwardLabel(handle, location.namespace);
 	}
 

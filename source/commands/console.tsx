@@ -7,8 +7,7 @@ import {initialState} from '../state/app-state.js';
 import {ConsoleController} from '../state/controller.js';
 import {App} from '../ui/App.js';
 import {ThemeContext, themeFor, wantsColor} from '../ui/theme.js';
-import {stepSizes} from '../domain/weights.js';
-import {parseDuration} from '../domain/duration.js';
+import {consoleSettings} from './console-settings.js';
 import type {Flags} from './flags.js';
 import type {CommandIo} from './dispatch.js';
 import {errorMessage} from '../util/error-message.js';
@@ -35,6 +34,8 @@ export interface ConsoleOptions {
 	target?: KubeTarget;
 	/** The trail's history file (default: $MESHTOP_HISTORY, else the XDG state directory). */
 	historyFile?: string;
+	/** Called just before Ink's first render (the dispatcher's splash hands the screen over). */
+	beforeRender?: () => void;
 }
 
 /**
@@ -50,20 +51,13 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 		return 2;
 	}
 
-	const step = flags.step ?? 10;
-	if (!stepSizes.includes(step)) {
-		io.stderr.write(`meshtop: --step must be one of ${stepSizes.join(', ')}\n`);
+	const checked = consoleSettings(flags);
+	if ('error' in checked) {
+		io.stderr.write(`meshtop: ${checked.error}\n`);
 		return 2;
 	}
 
-	let refreshMs: number;
-	try {
-		refreshMs = parseDuration(flags.refresh);
-	} catch (error) {
-		io.stderr.write(`meshtop: --refresh: ${errorMessage(error)}\n`);
-		return 2;
-	}
-
+	const {step, refreshMs, historyMs} = checked.settings;
 	const store = createStore(initialState({
 		connection: {contextName: flags.context ?? '…', namespace: flags.namespace ?? '…', user: '', server: ''},
 		vsName,
@@ -89,8 +83,9 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 			throw error;
 		}
 	});
-	const controller = new ConsoleController(store, services, {refreshMs});
+	const controller = new ConsoleController(store, services, {refreshMs, historyMs});
 	const theme = themeFor(wantsColor(process.env, flags.color));
+	options.beforeRender?.();
 	const instance = render(
 		<ThemeContext.Provider value={theme}>
 			<App store={store} controller={controller} />

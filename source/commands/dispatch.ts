@@ -1,4 +1,6 @@
 import type {Flags} from './flags.js';
+import {consoleSettings} from './console-settings.js';
+import {showSplash, splashText} from './console-splash.js';
 
 /** Streams a command writes to (injected so tests can capture them). */
 export interface CommandIo {
@@ -74,8 +76,19 @@ export async function runCommand(input: readonly string[], flags: Flags, io: Com
 				return usageError(io, `unknown command "${first ?? ''}"`);
 			}
 
-			const {runConsole} = await import('./console.js');
-			return runConsole(first, flags, io);
+			// The first frame before Ink and React load (a terminal, and flags that will not stop the console at once).
+			const stdout = io.stdout as NodeJS.WriteStream;
+			const splash = stdout.isTTY === true && (io.stdin as NodeJS.ReadStream).isTTY === true && 'settings' in consoleSettings(flags)
+				? showSplash(stdout, splashText(first, flags))
+				: undefined;
+			try {
+				const {runConsole} = await import('./console.js');
+				return await runConsole(first, flags, io, splash === undefined ? {} : {beforeRender: () => {
+					splash.handOver();
+				}});
+			} finally {
+				splash?.dismiss();
+			}
 		}
 	}
 }

@@ -30,6 +30,9 @@ export const helpText = `
 
   Headless
     --json                     machine-readable output (status, shift, history)
+    --chart                    status: request rate, observed share vs weight, success rate and p99 as charts
+    --history DURATION         console and status --chart: how far back the chart starts (default 5m),
+                               from Prometheus' query_range
     --route NAME               route to change with set (default: the first editable one)
     --to VERSION               shift: the version to migrate to
     --steps 5,10,25,50,100     shift: explicit target weights (or --step N)
@@ -88,6 +91,8 @@ export const flagSpec = {
 	port: {type: 'number'},
 	ambient: {type: 'boolean', default: false},
 	color: {type: 'boolean', default: true},
+	chart: {type: 'boolean', default: false},
+	history: {type: 'string', default: '5m'},
 } satisfies AnyFlags;
 
 /** Parsed flags, as the commands see them. */
@@ -121,6 +126,10 @@ export interface Flags {
 	ambient?: boolean;
 	/** false with --no-color. */
 	color?: boolean;
+	/** status: print the four chart modes over --history. */
+	chart?: boolean;
+	/** The console's chart backfill and status --chart: how far back (default 5m). */
+	history?: string;
 }
 
 /** The connection flags every command passes on (kubectl's, and where Prometheus is). */

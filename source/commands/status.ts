@@ -155,6 +155,15 @@ export async function runStatus(vsName: string, flags: Flags, io: CommandIo): Pr
 			}
 		} else {
 			printTable(report, io);
+			if (flags.chart === true) {
+				const {statusChartLines} = await import('./status-chart.js');
+				const width = (io.stdout as NodeJS.WriteStream).columns ?? 100;
+				try {
+					io.stdout.write(`${(await statusChartLines(connection, {history: flags.history ?? '5m', width})).join('\n')}\n`);
+				} catch (error) {
+					io.stderr.write(`meshtop: chart unavailable: ${errorMessage(error)}\n`);
+				}
+			}
 		}
 
 		return 0;

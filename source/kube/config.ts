@@ -1,7 +1,9 @@
 import {existsSync} from 'node:fs';
 import {homedir} from 'node:os';
 import path from 'node:path';
-import {KubeConfig, type Cluster, type Context, type User} from '@kubernetes/client-node';
+import type {Cluster, Context, User} from '@kubernetes/client-node';
+// The module, not the package index: the index reaches every generated API class, which the bundle would then load.
+import {KubeConfig} from '@kubernetes/client-node/dist/config.js';
 import {KubeError} from './errors.js';
 import {errorMessage} from '../util/error-message.js';
 

@@ -2,7 +2,7 @@
  * The Kubernetes API as meshtop uses it: discovery of the route kinds' served versions, list/get/patch of
  * VirtualServices and HTTPRoutes, DestinationRules, Services, namespace labels, and the trail's Events.
  */
-import {ApisApi, CoreV1Api, CustomObjectsApi} from '@kubernetes/client-node';
+import type {CoreV1Event} from '@kubernetes/client-node';
 import {serviceInfo} from '../domain/http-route.js';
 import type {DestinationRuleInfo, JsonPatchOperation, RouteObjectKind, ServiceInfo, VirtualService} from '../domain/virtual-service.js';
 import type {KubeTarget} from './config.js';
@@ -13,21 +13,31 @@ import {
 	istioGroup, istioVersionPreference, virtualServicesResource, type RouteResource,
 } from './route-resources.js';
 import {isObject} from '../util/guards.js';
+import {corePath, customPath, KubeRest} from './rest.js';
+
+/** The part of GET /apis (an APIGroupList) that discovery reads. */
+interface ApiGroupList {
+	groups: Array<{name: string; versions: Array<{version: string}>}>;
+}
+
+/** The items and resourceVersion of a list answer (an empty list for anything else). */
+function itemsOf(list: unknown): {items: unknown[]; resourceVersion: string} {
+	const items = isObject(list) && Array.isArray(list['items']) ? list['items'] as unknown[] : [];
+	const metadata = isObject(list) && isObject(list['metadata']) ? list['metadata'] : {};
+	return {items, resourceVersion: typeof metadata['resourceVersion'] === 'string' ? metadata['resourceVersion'] : ''};
+}
 
 /** Finds the networking.istio.io version served (prefers v1, then v1beta1, v1alpha3) via API discovery; cached per instance. */
 export class IstioApi {
 	private readonly target: KubeTarget;
-	private readonly custom: CustomObjectsApi;
-	private readonly core: CoreV1Api;
-	private readonly apis: ApisApi;
+	private readonly rest: KubeRest;
 	private versionPromise: Promise<string> | undefined;
 	private gatewayVersionPromise: Promise<string | undefined> | undefined;
+	private apiGroupsPromise: Promise<ApiGroupList> | undefined;
 
 	constructor(target: KubeTarget) {
 		this.target = target;
-		this.custom = target.kc.makeApiClient(CustomObjectsApi);
-		this.core = target.kc.makeApiClient(CoreV1Api);
-		this.apis = target.kc.makeApiClient(ApisApi);
+		this.rest = new KubeRest(target.kc);
 	}
 
 	/** The served networking.istio.io version; a failed discovery is not cached, so the next call retries. */
@@ -73,13 +83,9 @@ export class IstioApi {
 
 		const {group, version, plural, resource} = await this.routeResource('HTTPRoute');
 		const list = await this.call({verb: 'list', resource, namespace}, async () =>
-			this.custom.listNamespacedCustomObject({group, version, namespace, plural}) as Promise<unknown>);
-		const items = isObject(list) && Array.isArray(list['items']) ? list['items'] : [];
-		const metadata = isObject(list) && isObject(list['metadata']) ? list['metadata'] : {};
-		return {
-			items: items.flatMap(item => asVirtualService(item, version, 'HTTPRoute') ?? []),
-			resourceVersion: typeof metadata['resourceVersion'] === 'string' ? metadata['resourceVersion'] : '',
-		};
+			this.rest.get(customPath({group, version, namespace, plural})));
+		const {items, resourceVersion} = itemsOf(list);
+		return {items: items.flatMap(item => asVirtualService(item, version, 'HTTPRoute') ?? []), resourceVersion};
 	}
 
 	/** One route object of either kind, fresh from the API server. */
@@ -87,7 +93,7 @@ export class IstioApi {
 		const {group, version, plural, resource} = await this.routeResource(kind);
 		const context = {verb: 'get', resource, namespace, name};
 		const object = await this.call(context, async () =>
-			this.custom.getNamespacedCustomObject({group, version, namespace, plural, name}) as Promise<unknown>);
+			this.rest.get(customPath({group, version, namespace, plural, name})));
 		return this.expectRoute(object, version, kind, context);
 	}
 
@@ -98,12 +104,9 @@ export class IstioApi {
 	async patchRoute(kind: RouteObjectKind, namespace: string, name: string, operations: JsonPatchOperation[]): Promise<VirtualService> {
 		const {group, version, plural, resource} = await this.routeResource(kind);
 		const context = {verb: 'patch', resource, namespace, name};
-		// The generated client picks application/json-patch+json, its first content type, for an array body.
 		let object: unknown;
 		try {
-			object = await this.call(context, async () => this.custom.patchNamespacedCustomObject({
-				group, version, namespace, plural, name, body: operations, fieldManager: 'meshtop',
-			}) as Promise<unknown>);
+			object = await this.call(context, async () => this.rest.patch(`${customPath({group, version, namespace, plural, name})}?fieldManager=meshtop`, operations, 'application/json-patch+json'));
 		} catch (error) {
 			throw await this.explainPatchFailure(error, kind, namespace, name, operations);
 		}
@@ -118,21 +121,23 @@ export class IstioApi {
 
 	/** The Services of a namespace keyed by name, and the list's resourceVersion (what a watch needs). */
 	async listServiceEntries(namespace: string): Promise<{items: Array<[string, ServiceInfo]>; resourceVersion: string}> {
-		const list = await this.call({verb: 'list', resource: 'services', namespace}, async () => this.core.listNamespacedService({namespace}));
+		const list = await this.call({verb: 'list', resource: 'services', namespace}, async () => this.rest.get(corePath(namespace, 'services')));
+		const {items, resourceVersion} = itemsOf(list);
 		return {
-			items: list.items.flatMap((item): Array<[string, ServiceInfo]> => {
+			items: items.flatMap((item): Array<[string, ServiceInfo]> => {
 				const info = serviceInfo(item, namespace);
 				return info === undefined ? [] : [[info.name, info]];
 			}),
-			resourceVersion: list.metadata?.resourceVersion ?? '',
+			resourceVersion,
 		};
 	}
 
 	/** The labels of a namespace (`istio.io/dataplane-mode=ambient` chooses the waypoint reporter); {} when unreadable. */
 	async namespaceLabels(namespace: string): Promise<Record<string, string>> {
 		try {
-			const object = await this.core.readNamespace({name: namespace});
-			return object.metadata?.labels ?? {};
+			const object = await this.rest.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}`);
+			const labels = isObject(object) && isObject(object['metadata']) ? object['metadata']['labels'] : undefined;
+			return isObject(labels) ? Object.fromEntries(Object.entries(labels).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : {};
 		} catch {
 			// A user allowed to read routes but not namespaces still gets the sidecar default.
 			return {};
@@ -143,13 +148,9 @@ export class IstioApi {
 	async listVirtualServices(namespace: string): Promise<{items: VirtualService[]; resourceVersion: string}> {
 		const version = await this.version();
 		const list = await this.call({verb: 'list', resource: virtualServicesResource, namespace}, async () =>
-			this.custom.listNamespacedCustomObject({group: istioGroup, version, namespace, plural: 'virtualservices'}) as Promise<unknown>);
-		const items = isObject(list) && Array.isArray(list['items']) ? list['items'] : [];
-		const metadata = isObject(list) && isObject(list['metadata']) ? list['metadata'] : {};
-		return {
-			items: items.flatMap(item => asVirtualService(item, version) ?? []),
-			resourceVersion: typeof metadata['resourceVersion'] === 'string' ? metadata['resourceVersion'] : '',
-		};
+			this.rest.get(customPath({group: istioGroup, version, namespace, plural: 'virtualservices'})));
+		const {items, resourceVersion} = itemsOf(list);
+		return {items: items.flatMap(item => asVirtualService(item, version) ?? []), resourceVersion};
 	}
 
 	/** One VirtualService, fresh from the API server (used after a conflict to show the new state). */
@@ -167,15 +168,14 @@ export class IstioApi {
 	async listDestinationRuleEntries(namespace: string): Promise<{items: Array<[string, DestinationRuleInfo]>; resourceVersion: string}> {
 		const version = await this.version();
 		const list = await this.call({verb: 'list', resource: destinationRulesResource, namespace}, async () =>
-			this.custom.listNamespacedCustomObject({group: istioGroup, version, namespace, plural: 'destinationrules'}) as Promise<unknown>);
-		const items = isObject(list) && Array.isArray(list['items']) ? list['items'] : [];
-		const metadata = isObject(list) && isObject(list['metadata']) ? list['metadata'] : {};
+			this.rest.get(customPath({group: istioGroup, version, namespace, plural: 'destinationrules'})));
+		const {items, resourceVersion} = itemsOf(list);
 		return {
 			items: items.flatMap((item): Array<[string, DestinationRuleInfo]> => {
 				const entry = destinationRuleEntry(item);
 				return entry === undefined ? [] : [entry];
 			}),
-			resourceVersion: typeof metadata['resourceVersion'] === 'string' ? metadata['resourceVersion'] : '',
+			resourceVersion,
 		};
 	}
 
@@ -194,20 +194,28 @@ export class IstioApi {
 	async createEvent(namespace: string, event: RouteEventInput): Promise<void> {
 		const {group, version} = await this.routeResource(event.involvedKind ?? 'VirtualService');
 		const body = routeEvent(namespace, `${group}/${version}`, event);
-		await this.call({verb: 'create', resource: 'events', namespace}, async () => this.core.createNamespacedEvent({namespace, body}));
+		await this.call({verb: 'create', resource: 'events', namespace}, async () => this.rest.post(corePath(namespace, 'events'), body));
 	}
 
 	/** Events about one route object (a VirtualService unless `involvedKind` says otherwise), oldest first. */
 	async listEvents(namespace: string, involvedName: string, involvedKind: RouteObjectKind = 'VirtualService'): Promise<RouteEventLine[]> {
-		const list = await this.call({verb: 'list', resource: 'events', namespace}, async () => this.core.listNamespacedEvent({
-			namespace,
+		const list = await this.call({verb: 'list', resource: 'events', namespace}, async () => this.rest.get(corePath(namespace, 'events'), {
 			fieldSelector: `involvedObject.name=${involvedName}`,
-		}));
+		}) as Promise<{items: CoreV1Event[]}>);
 		return eventsAbout(list.items, involvedName, involvedKind);
 	}
 
+	/** GET /apis once for both discoveries (Istio's and the Gateway API's); a failure is not cached. */
+	private async apiGroups(): Promise<ApiGroupList> {
+		this.apiGroupsPromise ??= this.call({verb: 'discover', resource: 'API groups'}, async () => this.rest.get('/apis') as Promise<ApiGroupList>).catch((error: unknown) => {
+			this.apiGroupsPromise = undefined;
+			throw error;
+		});
+		return this.apiGroupsPromise;
+	}
+
 	private async discoverVersion(): Promise<string> {
-		const groups = await this.call({verb: 'discover', resource: 'API groups'}, async () => this.apis.getAPIVersions());
+		const groups = await this.apiGroups();
 		const group = groups.groups.find(candidate => candidate.name === istioGroup);
 		const served = new Set(group?.versions.map(version => version.version) ?? []);
 		const chosen = istioVersionPreference.find(version => served.has(version));
@@ -220,7 +228,7 @@ export class IstioApi {
 	}
 
 	private async discoverGatewayVersion(): Promise<string | undefined> {
-		const groups = await this.call({verb: 'discover', resource: 'API groups'}, async () => this.apis.getAPIVersions());
+		const groups = await this.apiGroups();
 		const served = new Set(groups.groups.find(candidate => candidate.name === gatewayGroup)?.versions.map(version => version.version) ?? []);
 		return gatewayVersionPreference.find(version => served.has(version));
 	}

@@ -1,4 +1,6 @@
-import {Watch, type KubeConfig} from '@kubernetes/client-node';
+import type {KubeConfig} from '@kubernetes/client-node';
+// The module, not the package index (see config.ts).
+import {Watch} from '@kubernetes/client-node/dist/watch.js';
 import {KubeError, toKubeError, type KubeErrorContext} from './errors.js';
 import {isObject} from '../util/guards.js';
 

@@ -1,6 +1,7 @@
-import {CoreV1Api, type V1Pod} from '@kubernetes/client-node';
+import type {V1Pod, V1PodList} from '@kubernetes/client-node';
 import type {KubeTarget} from './config.js';
 import {startListWatch, type ListWatchHandle} from './list-watch.js';
+import {corePath, KubeRest} from './rest.js';
 import {isRunningAndReady} from './pods.js';
 
 /** Which pods a forward may land on: its selector's, or just the one named. */
@@ -20,7 +21,7 @@ export interface ForwardedPods {
  * leaves the forward to notice failures itself.
  */
 export function watchForwardedPods(target: KubeTarget, where: ForwardedPods, onStopped: (pod: string, why: string) => void): ListWatchHandle {
-	const core = target.kc.makeApiClient(CoreV1Api);
+	const rest = new KubeRest(target.kc);
 	const query = where.selector === undefined ? `fieldSelector=${encodeURIComponent(`metadata.name=${where.pod}`)}` : `labelSelector=${encodeURIComponent(where.selector)}`;
 	const serving = new Set<string>();
 	const update = (name: string, pod: V1Pod | undefined) => {
@@ -41,10 +42,7 @@ export function watchForwardedPods(target: KubeTarget, where: ForwardedPods, onS
 		context: {verb: 'watch', resource: 'pods', namespace: where.namespace},
 		path: async () => Promise.resolve(`/api/v1/namespaces/${encodeURIComponent(where.namespace)}/pods?${query}`),
 		async list() {
-			const list = await core.listNamespacedPod({
-				namespace: where.namespace,
-				...(where.selector === undefined ? {fieldSelector: `metadata.name=${where.pod}`} : {labelSelector: where.selector}),
-			});
+			const list = await rest.get(corePath(where.namespace, 'pods'), where.selector === undefined ? {fieldSelector: `metadata.name=${where.pod}`} : {labelSelector: where.selector}) as V1PodList;
 			return {items: list.items.map(pod => [pod.metadata?.name ?? '', pod]), resourceVersion: list.metadata?.resourceVersion ?? ''};
 		},
 		decode(object) {

@@ -1,4 +1,5 @@
-import type {CoreV1Api, V1Pod} from '@kubernetes/client-node';
+import type {V1Pod, V1PodList} from '@kubernetes/client-node';
+import {corePath, type KubeRest} from './rest.js';
 
 /** Whether a pod can serve: Running, Ready, and not being deleted (what kubectl port-forward and Services pick). */
 export function isRunningAndReady(pod: V1Pod): boolean {
@@ -17,13 +18,13 @@ export function describePod(pod: V1Pod): string {
  * The pod to send traffic to now: the first Running+Ready pod of `selector`, or without a selector the named pod
  * if it still serves. No usable pod gives a reason instead; API errors (the pod is gone: 404) are thrown.
  */
-export async function findServingPod(core: CoreV1Api, where: {namespace: string; pod: string; selector?: string}): Promise<{pod?: string; reason: string}> {
+export async function findServingPod(rest: KubeRest, where: {namespace: string; pod: string; selector?: string}): Promise<{pod?: string; reason: string}> {
 	if (where.selector === undefined) {
-		const pod = await core.readNamespacedPod({name: where.pod, namespace: where.namespace});
+		const pod = await rest.get(corePath(where.namespace, 'pods', where.pod)) as V1Pod;
 		return isRunningAndReady(pod) ? {pod: where.pod, reason: ''} : {reason: `pod ${describePod(pod)}`};
 	}
 
-	const pods = await core.listNamespacedPod({namespace: where.namespace, labelSelector: where.selector});
+	const pods = await rest.get(corePath(where.namespace, 'pods'), {labelSelector: where.selector}) as V1PodList;
 	const ready = pods.items.find(pod => isRunningAndReady(pod));
 	return ready?.metadata?.name === undefined
 		? {reason: `no Running+Ready pod ${where.selector} in namespace ${where.namespace}${pods.items.length === 0 ? '' : ` (${pods.items.map(pod => describePod(pod)).join('; ')})`}`}

@@ -1,13 +1,11 @@
 import net from 'node:net';
-import {PassThrough, Writable} from 'node:stream';
-import {CoreV1Api, PortForward} from '@kubernetes/client-node';
-// Not re-exported by the package index; needed to give PortForward streams of its own (see makePortForward).
-import {WebSocketHandler} from '@kubernetes/client-node/dist/web-socket-handler.js';
+import {Writable} from 'node:stream';
 import type {KubeTarget} from './config.js';
 import {toKubeError} from './errors.js';
 import {findServingPod} from './pods.js';
 import {watchForwardedPods} from './pod-watch.js';
 import {listenOnLoopback} from '../net/listen.js';
+import {KubeRest} from './rest.js';
 
 /** State of a port-forward: 'reconnecting' while the pod is being found again, 'failed' when it cannot be. */
 export type PortForwardState = 'ready' | 'reconnecting' | 'failed';
@@ -58,19 +56,12 @@ const openState = 1;
 const initialBackoff = 250;
 const maxBackoff = 10_000;
 
-/**
- * client-node's default handler ends process.stdout when the server sends a v5 close frame for channel 1;
- * a handler with throwaway streams keeps the terminal safe.
- */
-function makePortForward(target: KubeTarget): PortForward {
-	const streams = {stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough()};
-	return new PortForward(target.kc, true, new WebSocketHandler(target.kc, undefined, streams));
-}
-
 /** Opens the local server; resolves once it listens. The caller owns the handle and must stop() it. */
 export async function startPortForward(target: KubeTarget, where: PortForwardWhere): Promise<PortForwardHandle> {
-	const forward = makePortForward(target);
-	const core = target.kc.makeApiClient(CoreV1Api);
+	// Loaded here, not at start: see port-forward-client.ts.
+	const {makePortForward} = await import('./port-forward-client.js');
+	const forward = makePortForward(target.kc);
+	const rest = new KubeRest(target.kc);
 	const sockets = new Set<net.Socket>();
 	const webSockets = new Set<ForwardSocket>();
 	// The pod each forwarded connection goes to.
@@ -121,7 +112,7 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 		while (!stopped) {
 			try {
 				// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
-				const found = await findServingPod(core, where);
+				const found = await findServingPod(rest, where);
 				if (stopped) {
 					break;
 				}

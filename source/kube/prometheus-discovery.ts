@@ -1,7 +1,8 @@
-import {CoreV1Api, type V1Pod, type V1Service} from '@kubernetes/client-node';
+import type {V1Pod, V1PodList, V1Service} from '@kubernetes/client-node';
 import type {KubeTarget} from './config.js';
 import {KubeError, toKubeError, type KubeErrorContext} from './errors.js';
 import {describePod, isRunningAndReady} from './pods.js';
+import {corePath, KubeRest} from './rest.js';
 
 /** Where Prometheus is: a URL the user gave, or a pod to port-forward to (selector re-finds it after a restart). */
 export type PrometheusLocation =
@@ -54,7 +55,7 @@ export async function discoverPrometheus(target: KubeTarget, options: DiscoverPr
 		return {kind: 'url', url: options.url};
 	}
 
-	const core = target.kc.makeApiClient(CoreV1Api);
+	const rest = new KubeRest(target.kc);
 	const serviceName = options.service ?? 'prometheus';
 	const looked: string[] = [];
 	const call = async <T>(context: KubeErrorContext, request: () => Promise<T>): Promise<T | KubeError> => {
@@ -74,7 +75,7 @@ export async function discoverPrometheus(target: KubeTarget, options: DiscoverPr
 	for (const namespace of [...new Set(options.namespaces)]) {
 		const notes: string[] = [];
 		// eslint-disable-next-line no-await-in-loop -- namespaces in order of preference: the first with Prometheus wins
-		const service = await call({verb: 'get', resource: 'services', namespace, name: serviceName}, async () => core.readNamespacedService({name: serviceName, namespace}));
+		const service = await call({verb: 'get', resource: 'services', namespace, name: serviceName}, async () => rest.get(corePath(namespace, 'services', serviceName)) as Promise<V1Service>);
 		if (service instanceof KubeError) {
 			notes.push(service.kind === 'forbidden' ? `Service ${serviceName}: ${service.message}` : `no Service ${serviceName}`);
 		} else if (!(service.spec?.ports ?? []).some(port => port.port === prometheusPort)) {
@@ -85,7 +86,7 @@ export async function discoverPrometheus(target: KubeTarget, options: DiscoverPr
 
 		for (const selector of podSelectors) {
 			// eslint-disable-next-line no-await-in-loop -- selectors in order of preference (Istio ≥ 1.21 first)
-			const pods = await call({verb: 'list', resource: 'pods', namespace}, async () => core.listNamespacedPod({namespace, labelSelector: selector}));
+			const pods = await call({verb: 'list', resource: 'pods', namespace}, async () => rest.get(corePath(namespace, 'pods'), {labelSelector: selector}) as Promise<V1PodList>);
 			if (pods instanceof KubeError) {
 				notes.push(`pods ${selector}: ${pods.message}`);
 				continue;

@@ -42,6 +42,11 @@ export interface ConsoleServices {
 	writer: SplitWriter;
 	/** One refresh of metrics for the given destinations (a constant number of queries). */
 	fetchMetrics(destinations: readonly Destination[]): Promise<MetricsSnapshot>;
+	/**
+	 * The metrics of the last `rangeMs`, a snapshot per step, oldest first (Prometheus' query_range): the chart's
+	 * past when the console opens mid-migration. Optional: without it the chart starts empty.
+	 */
+	fetchMetricsHistory?(destinations: readonly Destination[], rangeMs: number): Promise<MetricsSnapshot[]>;
 	/** Counts of the destinations over the last `rangeMs`, for a rollout's gates (a constant number of queries). */
 	fetchCounts(destinations: readonly Destination[], rangeMs: number): Promise<StepCounts>;
 	/** Prometheus' scrape interval in milliseconds once known: a rollout's gates look once per scrape. */

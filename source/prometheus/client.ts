@@ -36,6 +36,12 @@ export interface PrometheusSample {
 	value: number;
 }
 
+/** One series of a range query: its labels and its points ([epoch ms, value], oldest first). */
+export interface PrometheusRangeSeries {
+	metric: Record<string, string>;
+	points: Array<[number, number]>;
+}
+
 /** Retries of idempotent GETs after a network error; more would only delay showing that Prometheus is down. */
 const networkRetries = 2;
 
@@ -94,6 +100,31 @@ export class PrometheusClient {
 		return result.filter(item => isObject(item)).map(item => ({
 			metric: isObject(item['metric']) ? Object.fromEntries(Object.entries(item['metric']).map(([key, value]) => [key, String(value)])) : {},
 			value: sampleValue(item['value']),
+		}));
+	}
+
+	/**
+	 * Evaluates `promql` at every `stepSeconds` from `start` to `end` (`/api/v1/query_range`): one series per label
+	 * set, each with its [time, value] points, times in epoch milliseconds.
+	 */
+	async queryRange(promql: string, start: Date, end: Date, stepSeconds: number): Promise<PrometheusRangeSeries[]> {
+		const parameters = new URLSearchParams({
+			query: promql,
+			start: (start.getTime() / 1000).toFixed(3),
+			end: (end.getTime() / 1000).toFixed(3),
+			step: String(stepSeconds),
+		});
+		const data = await this.getData(`/api/v1/query_range?${parameters.toString()}`);
+		const result = data['result'];
+		if (data['resultType'] !== 'matrix' || !Array.isArray(result)) {
+			throw new PrometheusError('query', `Prometheus at ${this.baseUrl} returned a ${String(data['resultType'])} for a range query, expected a matrix`);
+		}
+
+		return result.filter(item => isObject(item)).map(item => ({
+			metric: isObject(item['metric']) ? Object.fromEntries(Object.entries(item['metric']).map(([key, value]) => [key, String(value)])) : {},
+			points: (Array.isArray(item['values']) ? item['values'] : [])
+				.filter((point): point is unknown[] => Array.isArray(point))
+				.map(point => [Math.round(Number(point[0]) * 1000), sampleValue(point)] as [number, number]),
 		}));
 	}
 

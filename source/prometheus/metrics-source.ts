@@ -1,6 +1,6 @@
 import type {MetricsSnapshot, VersionMetrics} from '../domain/metrics.js';
 import type {Destination} from '../domain/virtual-service.js';
-import type {PrometheusClient, PrometheusSample} from './client.js';
+import type {PrometheusClient, PrometheusRangeSeries, PrometheusSample} from './client.js';
 import {metricQueries, type Reporter} from './queries.js';
 
 /** Samples of one query indexed by service, then version ('' for series without a version label). */
@@ -80,7 +80,11 @@ export async function fetchMetrics(client: Pick<PrometheusClient, 'query'>, dest
 		return {at: at.getTime(), window, byVersion: {}};
 	}
 
-	const index = await queryIndexed(client, metricQueries(destinations, window, reporter), at);
+	return snapshotOf(at.getTime(), window, destinations, await queryIndexed(client, metricQueries(destinations, window, reporter), at));
+}
+
+/** The four queries' answers at one time, mapped to each destination's metrics. */
+function snapshotOf(at: number, window: string, destinations: readonly Destination[], index: IndexedAnswers): MetricsSnapshot {
 	const byVersion: Record<string, VersionMetrics> = {};
 	for (const destination of destinations) {
 		const rps = sumOf(valuesOf(index.requests, destination));
@@ -93,5 +97,31 @@ export async function fetchMetrics(client: Pick<PrometheusClient, 'query'>, dest
 		};
 	}
 
-	return {at: at.getTime(), window, byVersion};
+	return {at, window, byVersion};
+}
+
+/**
+ * The same four queries over a past range (`query_range`, one point per `stepSeconds`): a snapshot per step, oldest
+ * first, as if the console had been open then. Four requests whatever the range and the number of versions.
+ */
+export async function fetchMetricsRange(client: Pick<PrometheusClient, 'queryRange'>, destinations: readonly Destination[], window: string, range: {start: Date; end: Date; stepSeconds: number}, reporter: Reporter = 'destination'): Promise<MetricsSnapshot[]> {
+	if (destinations.length === 0) {
+		return [];
+	}
+
+	const queries = metricQueries(destinations, window, reporter);
+	const run = async (promql: string) => client.queryRange(promql, range.start, range.end, range.stepSeconds);
+	const [requests, successes, p50, p99] = await Promise.all([run(queries.requests), run(queries.successes), run(queries.p50), run(queries.p99)]);
+	const times = [...new Set(requests.flatMap(series => series.points.map(([time]) => time)))].sort((a, b) => a - b);
+	// Each step indexed as an instant query's answer would be, so a past step maps exactly like a live refresh.
+	const at = (series: readonly PrometheusRangeSeries[], time: number) => indexSamples(series.flatMap((one): PrometheusSample[] => {
+		const point = one.points.find(([pointTime]) => pointTime === time);
+		return point === undefined ? [] : [{metric: one.metric, value: point[1]}];
+	}));
+	return times.map(time => snapshotOf(time, window, destinations, {
+		requests: at(requests, time),
+		successes: at(successes, time),
+		p50: at(p50, time),
+		p99: at(p99, time),
+	}));
 }

@@ -27,6 +27,8 @@ export type Action =
 	| {type: 'weightsStaged'; direction: 1 | -1}
 	/** [ ]: the step size changed. */
 	| {type: 'stepChanged'; direction: 1 | -1}
+	| {type: 'chartModeCycled'}
+	| {type: 'chartBackfilled'; snapshots: readonly MetricsSnapshot[]}
 	/** Enter on a staged change: the diff was opened for confirmation. */
 	| {type: 'reviewOpened'}
 	/** Esc: the overlay was closed, or the staged change dropped. */

@@ -1,6 +1,7 @@
 import type {DestinationRuleInfo, ServiceInfo, VirtualService} from '../domain/virtual-service.js';
 import type {MetricsSnapshot} from '../domain/metrics.js';
 import {SeriesHistory} from '../domain/series.js';
+import {ChartHistory, type ChartMode} from './chart-history.js';
 import type {WeightChange} from '../domain/weight-change.js';
 import type {FeedStatus} from '../ports/console-services.js';
 import type {RollbackMode, RolloutState} from '../domain/rollout.js';
@@ -69,6 +70,10 @@ export interface AppState {
 	prometheusLabel: string;
 	/** Request rate history per destination key (a value: a new one per sample). */
 	series: SeriesHistory;
+	/** Every series the chart's modes draw (same sampling as `series`). */
+	chart: ChartHistory;
+	/** What the chart shows; `c` cycles. */
+	chartMode: ChartMode;
 	/** When the series last took a sample: one sample per rate window (see reducer). */
 	lastSampleAt: number | undefined;
 	overlay: Overlay;
@@ -131,6 +136,8 @@ export function initialState(options: {connection: ConnectionInfo; vsName?: stri
 		metricsError: undefined,
 		prometheusLabel: options.prometheusLabel ?? 'Prometheus',
 		series: new SeriesHistory(seriesCapacity),
+		chart: new ChartHistory(seriesCapacity),
+		chartMode: 'rps',
 		lastSampleAt: undefined,
 		overlay: options.vsName === undefined ? 'picker' : 'none',
 		pickerQuery: '',

@@ -1,4 +1,4 @@
-import {routesOf, type Route, type VirtualService} from '../domain/virtual-service.js';
+import {routesOf, type Destination, type Route, type VirtualService} from '../domain/virtual-service.js';
 import type {WeightChange} from '../domain/weight-change.js';
 import {RolloutDriver} from '../rollout/rollout-driver.js';
 import type {ConsoleServices} from '../ports/console-services.js';
@@ -18,6 +18,8 @@ export interface ControllerOptions {
 	refreshMs: number;
 	/** Time for the refresh loop and the rollout (tests pass a manual clock; default the system clock). */
 	clock?: Clock;
+	/** How far back to fill the chart from Prometheus when a route's versions first show (0 or absent: no backfill). */
+	historyMs?: number;
 }
 
 /**
@@ -32,6 +34,8 @@ export class ConsoleController {
 	private timer: unknown;
 	private fetching = false;
 	private lastDestinations = '';
+	/** The version sets whose chart was already backfilled (one range query per route shown). */
+	private readonly backfilled = new Set<string>();
 	private driver: RolloutDriver | undefined;
 
 	/** Creates a controller over a store and the services; nothing runs until start(). */
@@ -91,6 +95,7 @@ export class ConsoleController {
 
 		this.fetching = true;
 		try {
+			await this.backfill(destinations);
 			const snapshot = await this.services.fetchMetrics(destinations);
 			// An answer arriving after stop() must not change a console that is gone.
 			if (!this.running) {
@@ -104,6 +109,28 @@ export class ConsoleController {
 			}
 		} finally {
 			this.fetching = false;
+		}
+	}
+
+	/**
+	 * Before the first live sample of a version set, the chart's past from Prometheus (once per set). A failure only
+	 * leaves the chart starting empty: the live refresh right after reports Prometheus' state.
+	 */
+	private async backfill(destinations: readonly Destination[]): Promise<void> {
+		const key = destinations.map(destination => destination.key).join(',');
+		const historyMs = this.options.historyMs ?? 0;
+		if (historyMs <= 0 || this.services.fetchMetricsHistory === undefined || this.backfilled.has(key)) {
+			return;
+		}
+
+		this.backfilled.add(key);
+		try {
+			const snapshots = await this.services.fetchMetricsHistory(destinations, historyMs);
+			if (this.running) {
+				this.dispatch({type: 'chartBackfilled', snapshots});
+			}
+		} catch {
+			// Shown by the live refresh that follows.
 		}
 	}
 

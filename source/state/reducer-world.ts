@@ -2,6 +2,7 @@
  * How facts from the world change the console: the VirtualService feed, write outcomes, metrics. Pure functions of the
  * state and one action, used by the reducer; each returns a new state and never touches its input.
  */
+import type {MetricsSnapshot} from '../domain/metrics.js';
 import {routeWeights, type VirtualService} from '../domain/virtual-service.js';
 import {describeAddress, resolveRouteAddress, routeAddress} from '../domain/addressing.js';
 import {parseDuration} from '../domain/duration.js';
@@ -140,11 +141,37 @@ export function onMetricsReceived(state: AppState, action: ActionOf<'metricsRece
 		return next;
 	}
 
-	const keys = currentRoute(state)?.destinations.map(destination => destination.key) ?? [];
+	const route = currentRoute(state);
+	const keys = route?.destinations.map(destination => destination.key) ?? [];
 	const sample: Record<string, number | null> = {};
 	for (const key of keys) {
 		sample[key] = action.snapshot.byVersion[key]?.rps ?? 0;
 	}
 
-	return {...next, series: state.series.withSample(sample), lastSampleAt: action.snapshot.at};
+	const weights = Object.fromEntries((route?.destinations ?? []).map(destination => [destination.key, destination.weight]));
+	return {
+		...next,
+		series: state.series.withSample(sample),
+		chart: state.chart.withSample({at: action.snapshot.at, snapshot: action.snapshot, weights}, keys),
+		lastSampleAt: action.snapshot.at,
+	};
+}
+
+/**
+ * The chart's past from Prometheus (query_range), taken only into a chart that has no live sample yet, so time runs
+ * one way. The weights of that past are unknown here: no weight line or markers before the console opened.
+ */
+export function onChartBackfilled(state: AppState, snapshots: readonly MetricsSnapshot[]): AppState {
+	const keys = currentRoute(state)?.destinations.map(destination => destination.key) ?? [];
+	if (state.chart.times.length > 0 || snapshots.length === 0 || keys.length === 0) {
+		return state;
+	}
+
+	let {chart, series} = state;
+	for (const snapshot of snapshots) {
+		chart = chart.withSample({at: snapshot.at, snapshot}, keys);
+		series = series.withSample(Object.fromEntries(keys.map(key => [key, snapshot.byVersion[key]?.rps ?? 0])));
+	}
+
+	return {...state, chart, series, lastSampleAt: snapshots.at(-1)!.at};
 }

@@ -1,11 +1,12 @@
 import {nextStep} from '../domain/weights.js';
 import {describeAddress} from '../domain/addressing.js';
+import {nextChartMode} from './chart-history.js';
 import type {Action} from './actions.js';
 import type {AppState} from './app-state.js';
 import {editPlanForm} from './plan-form.js';
 import {currentRoute, currentRoutes, pickerMatches, routeKey, selectedIndex} from './selectors.js';
 import {onPlanDialogOpened, onWeightsStaged, rolloutNotice} from './reducer-user.js';
-import {onFeedUpdated, onMetricsReceived, onWriteConflicted, onWriteFailed, onWriteStarted, onWriteSucceeded} from './reducer-world.js';
+import {onChartBackfilled, onFeedUpdated, onMetricsReceived, onWriteConflicted, onWriteFailed, onWriteStarted, onWriteSucceeded} from './reducer-world.js';
 
 export {sampleSpacing} from './reducer-world.js';
 
@@ -35,6 +36,14 @@ export function reducer(state: AppState, action: Action): AppState {
 
 		case 'weightsStaged': {
 			return onWeightsStaged(state, action.direction);
+		}
+
+		case 'chartBackfilled': {
+			return onChartBackfilled(state, action.snapshots);
+		}
+
+		case 'chartModeCycled': {
+			return {...state, chartMode: nextChartMode(state.chartMode)};
 		}
 
 		case 'stepChanged': {
@@ -140,6 +149,7 @@ export function reducer(state: AppState, action: Action): AppState {
 				history: [],
 				metrics: undefined,
 				series: state.series.cleared(),
+				chart: state.chart.cleared(),
 				lastSampleAt: undefined,
 				notice: undefined,
 			};

@@ -1,39 +1,48 @@
 import {useMemo} from 'react';
 import {Box, Text} from 'ink';
-import asciichart from 'asciichart';
-import type {SeriesHistory} from '../domain/series.js';
-import {useTheme, type Theme} from './theme.js';
+import type {ChartHistory, ChartMode} from '../state/chart-history.js';
+import {plotChart, type CellRole} from './chart-plot.js';
+import {useTheme, type Theme, type TextStyle} from './theme.js';
 
-/** Label column asciichart adds on the left ("  12.34 ┤"). */
-const labelWidth = 10;
-
-/** Renders the request-rate chart as text lines: one series per version, newest on the right. */
-export function chartLines(series: SeriesHistory, keys: readonly string[], width: number, height: number, theme: Theme): string[] {
-	const points = Math.max(2, width - labelWidth);
-	const data = keys.map(key => series.series(key).slice(-points).map(value => value ?? Number.NaN));
-	if (data.length === 0 || data.every(values => values.length < 2)) {
-		return ['waiting for request rates…'];
+function styleOf(role: CellRole, theme: Theme): TextStyle {
+	if (typeof role === 'object') {
+		return theme.version(role.series);
 	}
 
-	const plotted = asciichart.plot(data, {
-		height: Math.max(1, height - 1),
-		min: 0,
-		colors: theme.color ? keys.map((_, index) => theme.versionAnsi(index) ?? '') : undefined,
-		format: (value: number) => value.toFixed(1).padStart(7) + ' ',
-	});
-	return plotted.split('\n');
+	switch (role) {
+		case 'weight': {
+			return theme.strong;
+		}
+
+		case 'marker': {
+			return theme.warning;
+		}
+
+		case 'overlap':
+		case 'axis':
+		case 'text': {
+			return theme.muted;
+		}
+	}
 }
 
-/** The multi-series asciichart of requests per second per version. */
-export function Chart({series, keys, width, height, window}: {series: SeriesHistory; keys: readonly string[]; width: number; height: number; window: string | undefined}) {
+/**
+ * The migration picture in one of four modes (`c` cycles them): request rate, observed share stacked 0–100% with
+ * the configured weight as a line, success rate, p99. A letter per version (legend on the first line), ▲ on the
+ * time axis where a weight change was applied, ages of the columns under it.
+ */
+export function Chart({history, mode, keys, width, height}: {history: ChartHistory; mode: ChartMode; keys: readonly string[]; width: number; height: number}) {
 	const theme = useTheme();
 	// A history is a value: a new sample is a new object, so identity says when to redraw.
 	const keyList = keys.join(',');
-	const lines = useMemo(() => chartLines(series, keyList === '' ? [] : keyList.split(','), width, height, theme), [series, keyList, width, height, theme]);
+	const lines = useMemo(() => plotChart({mode, history, keys: keyList === '' ? [] : keyList.split(','), width, height}), [mode, history, keyList, width, height]);
 	return (
 		<Box flexDirection="column" height={height}>
-			<Text {...theme.muted} wrap="truncate">requests/s per version, a column per {window ?? 'rate'} window (last {Math.max(2, width - labelWidth)})</Text>
-			{lines.slice(0, height - 1).map((line, index) => <Text key={index} wrap="truncate">{line}</Text>)}
+			{lines.slice(0, height).map((segments, line) => (
+				<Text key={line} wrap="truncate">
+					{segments.map((segment, index) => <Text key={index} {...styleOf(segment.role, theme)}>{segment.text}</Text>)}
+				</Text>
+			))}
 		</Box>
 	);
 }

@@ -67,7 +67,7 @@ export function ConsoleBody({state, columns, rows, now}: {state: AppState; colum
 			)}
 			{chartHeight >= 5 ? (
 				<Box marginTop={1}>
-					<Chart series={state.series} keys={keys} width={columns} height={chartHeight - 1} window={state.metrics?.window} />
+					<Chart history={state.chart} mode={state.chartMode} keys={keys} width={columns} height={chartHeight - 1} />
 				</Box>
 			) : null}
 		</Box>

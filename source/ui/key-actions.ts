@@ -30,6 +30,7 @@ const effects: Record<CommandId, Effect> = {
 	confirm: ({controller}) => void controller.apply(),
 	discard: ({store}) => store.dispatch({type: 'dismissed'}),
 	undo: ({controller}) => void controller.undo(),
+	'chart-mode': ({store}) => store.dispatch({type: 'chartModeCycled'}),
 	'next-route': ({store}) => store.dispatch({type: 'routeCycled'}),
 	picker: ({store}) => store.dispatch({type: 'overlayChanged', overlay: 'picker'}),
 	help: ({store}) => store.dispatch({type: 'overlayChanged', overlay: store.getState().overlay === 'help' ? 'none' : 'help'}),

@@ -9,7 +9,7 @@ import type {Key} from 'ink';
 /** Every command of the console. */
 export type CommandId =
 	| 'select-up' | 'select-down' | 'stage-less' | 'stage-more' | 'step-down' | 'step-up'
-	| 'review' | 'confirm' | 'discard' | 'undo' | 'next-route' | 'picker' | 'help' | 'quit'
+	| 'chart-mode' | 'review' | 'confirm' | 'discard' | 'undo' | 'next-route' | 'picker' | 'help' | 'quit'
 	| 'plan-open' | 'rollout-pause' | 'rollout-rollback' | 'rollout-promote'
 	| 'rollout-start' | 'plan-next-field' | 'plan-previous-field' | 'plan-choice-left' | 'plan-choice-right' | 'plan-erase' | 'plan-type'
 	| 'picker-up' | 'picker-down' | 'picker-open' | 'picker-erase' | 'picker-type';
@@ -63,6 +63,7 @@ export const commands: readonly Command[] = [
 	{id: 'discard', scopes: ['main', 'confirm', 'help', 'picker', 'plan'], bindings: [{special: 'escape', label: 'Esc'}], label: 'discard', description: 'discard the staged change / close', footer: true},
 	{id: 'undo', scopes: ['main'], bindings: [{input: 'u', label: 'u'}], label: 'undo', description: 'undo the last change applied from this console', dangerous: true, footer: true, requires: 'no-rollout'},
 	{id: 'next-route', scopes: ['main'], bindings: [{special: 'tab', label: 'Tab'}], label: 'route', description: 'next http route / rule of the route on screen'},
+	{id: 'chart-mode', scopes: ['main'], bindings: [{input: 'c', label: 'c'}], label: 'chart', description: 'chart: request rate → observed share vs weight → success rate → p99'},
 	{id: 'picker', scopes: ['main'], bindings: [{input: '/', label: '/'}], label: 'pick route', description: 'pick another route (VirtualService or HTTPRoute)', footer: true},
 	{id: 'help', scopes: ['main', 'help'], bindings: [{input: '?', label: '?'}], label: 'help', description: 'show / hide this help', footer: true},
 	{id: 'plan-open', scopes: ['main'], bindings: [{input: 'p', label: 'p'}], label: 'plan', description: 'plan a progressive migration: steps, interval, metric gates', dangerous: true, footer: true, requires: 'no-rollout'},

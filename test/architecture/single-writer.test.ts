@@ -8,8 +8,8 @@ import {sourceFiles} from './source-files.js';
 
 /** Calls that write a split, and the files allowed to contain them. */
 const writers: Array<{pattern: RegExp; allowed: readonly string[]}> = [
-	// The Kubernetes adapter's own patch/replace calls: only the adapter method that wraps them.
-	{pattern: /\.(patch|replace)NamespacedCustomObject\w*\(/, allowed: ['source/kube/istio-api.ts']},
+	// The Kubernetes adapter's own PATCH (KubeRest's, or client-node's generated calls): only the adapter method that wraps it.
+	{pattern: /\.rest\.patch\(|\.(patch|replace)NamespacedCustomObject\w*\(/, allowed: ['source/kube/istio-api.ts']},
 	// The adapter method (VirtualServices and HTTPRoutes alike): called by the write service only.
 	{pattern: /\.patchRoute\(/, allowed: ['source/write/split-writer.ts']},
 	// Building a weight patch or its inverse: defined in the domain, used by the write service only.

@@ -98,6 +98,29 @@ for (const backend of backends) describe(`meshtop status and set (${backend.name
 		assert.ok(lines.some(line => /^ {2}VERSION +WEIGHT +OBSERVED +RPS +OK% +P50 +P99$/.test(line)), output.out());
 	});
 
+	it('status --chart: the four chart modes over --history from query_range, each with its legend and time axis', async () => {
+		// Prometheus needs a few scrapes after the sim started before a range query has two points to draw.
+		let text = '';
+		for (let attempt = 0; attempt < 30 && !/┤.*a/.test(text.slice(0, text.indexOf('observed share'))); attempt++) {
+			if (attempt > 0) {
+				await new Promise(resolve => setTimeout(resolve, 1000));
+			}
+
+			const output = capture();
+			assert.equal(await runStatus('reviews', flags({chart: true, history: '2m'}), output.io), 0, output.err());
+			text = output.out();
+		}
+
+		for (const title of ['requests/s', 'observed share % (stacked), ─ weight', 'success rate %', 'p99 latency ms']) {
+			assert.ok(text.split('\n').some(line => line.startsWith(`${title} · a v1  b v2  c v3`)), `no ${title} chart in\n${text}`);
+		}
+
+		// Traffic flowed to v1 for the whole range the sim has run: its letter is on the request-rate plot.
+		const rps = text.slice(text.indexOf('requests/s'), text.indexOf('observed share'));
+		assert.match(rps, /┤.*a/);
+		assert.equal(text.split('\n').filter(line => /now$/.test(line)).length, 4, text);
+	});
+
 	it('status of an unknown VirtualService: exit 1 naming it as not found', async () => {
 		const output = capture();
 		assert.equal(await runStatus('nope', flags({json: true}), output.io), 1);

@@ -177,7 +177,7 @@ for (const backend of backends) describe(`the console in a real terminal (tmux) 
 		await kubectl('apply', '-f', path.join(istioDataDir, 'bookinfo/virtual-service-all-v1.yaml'));
 		const terminal = open(200, 50, 'reviews');
 		let screen = await terminal.waitForScreen(text => numbers(text, 'v1')?.weight === 100, 15_000, 'reviews all on v1');
-		assert.match(screen, /requests\/s per version/, 'a tall terminal has room for the chart');
+		assert.match(screen, /requests\/s · a v1 {2}b v2 {2}c v3/, 'a tall terminal has room for the chart');
 		await kubectl('apply', '-f', path.join(istioDataDir, 'bookinfo/virtual-service-reviews-v3.yaml'));
 		screen = await terminal.waitForScreen(text => numbers(text, 'v1')?.weight === 0 && numbers(text, 'v3')?.weight === 100, 5000, 'v1 0 / v3 100');
 		assert.match(screen, /changed elsewhere/);

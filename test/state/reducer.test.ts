@@ -92,6 +92,16 @@ const rows: Row[] = [
 		assert.equal(after.staged, undefined);
 		assert.match(after.notice?.text ?? '', /A plan is driving the weights/);
 	}},
+	{name: 'chartBackfilled fills an empty chart with the past, weights unknown, and sets the sampling clock', before: loaded(), action: {type: 'chartBackfilled', snapshots: [snapshot(1000), snapshot(5000)]}, expect(after) {
+		assert.deepEqual(after.chart.times, [1000, 5000]);
+		assert.deepEqual(after.chart.rps.series('v1'), [9, 9]);
+		assert.deepEqual(after.chart.weight.series('v1'), [null, null], 'the past weights are not known to the console');
+		assert.deepEqual(after.series.series('v1'), [9, 9]);
+		assert.equal(after.lastSampleAt, 5000);
+	}},
+	{name: 'chartBackfilled after a live sample changes nothing (time runs one way)', before: reducer(loaded(), {type: 'metricsReceived', snapshot: snapshot(10_000)}), action: {type: 'chartBackfilled', snapshots: [snapshot(1000)]}, expect: (after, before) => assert.equal(after, before)},
+	{name: 'chartModeCycled goes rps → share', before: loaded(), action: {type: 'chartModeCycled'}, expect: after => assert.equal(after.chartMode, 'share')},
+	{name: 'chartModeCycled wraps p99 → rps', before: {...loaded(), chartMode: 'p99'}, action: {type: 'chartModeCycled'}, expect: after => assert.equal(after.chartMode, 'rps')},
 	{name: 'stepChanged cycles 10 → 25', before: loaded(), action: {type: 'stepChanged', direction: 1}, expect: after => assert.equal(after.step, 25)},
 	{name: 'reviewOpened with a staged change opens the diff', before: loaded({staged}), action: {type: 'reviewOpened'}, expect: after => assert.equal(after.overlay, 'confirm')},
 	{name: 'reviewOpened with nothing staged says so', before: loaded(), action: {type: 'reviewOpened'}, expect(after) {
@@ -145,6 +155,10 @@ const rows: Row[] = [
 		assert.deepEqual(after.series.series('v1'), [9]);
 		assert.deepEqual(before.series.series('v1'), [], 'the state before still holds the old history');
 		assert.equal(after.metricsStatus, 'live');
+		assert.deepEqual(after.chart.rps.series('v1'), [9]);
+		assert.deepEqual(after.chart.times, [10_000]);
+		assert.equal(after.chart.weight.series('v1').length, 1, 'the configured weight is sampled with the metrics');
+		assert.equal(before.chart.times.length, 0);
 	}},
 	{name: 'metricsReceived within one rate window updates numbers, not the chart', before: {...loaded(), lastSampleAt: 9000}, action: {type: 'metricsReceived', snapshot: snapshot(10_000)}, expect(after, before) {
 		assert.equal(after.series, before.series);
@@ -202,7 +216,7 @@ describe('reducer: one row per fact, inputs frozen', () => {
 	it('every action of the vocabulary has a row', () => {
 		const covered = new Set(rows.map(row => row.action.type));
 		const vocabulary: Array<Action['type']> = [
-			'connected', 'feedUpdated', 'selectionMoved', 'weightsStaged', 'stepChanged', 'reviewOpened', 'dismissed', 'writeStarted',
+			'connected', 'feedUpdated', 'selectionMoved', 'weightsStaged', 'stepChanged', 'chartModeCycled', 'chartBackfilled', 'reviewOpened', 'dismissed', 'writeStarted',
 			'writeSucceeded', 'writeConflicted', 'writeFailed', 'metricsReceived', 'metricsFailed', 'prometheusChanged', 'routeCycled',
 			'overlayChanged', 'pickerQueryChanged', 'pickerMoved', 'virtualServicePicked', 'noticeShown', 'planDialogOpened',
 			'planEdited', 'planRejected', 'rolloutStarted', 'rolloutUpdated',

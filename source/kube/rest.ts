@@ -1,0 +1,101 @@
+/**
+ * The few Kubernetes REST calls meshtop makes, sent through client-node's own request path (its `RequestContext`,
+ * `KubeConfig.applySecurityAuthentication` for every auth method, and its fetch library) but without its generated
+ * API classes. Why: those classes deserialise through an ObjectSerializer that references every generated model, so
+ * using one of them makes a one-shot command evaluate about 2 MB of JavaScript before its first request. Answers are
+ * plain JSON objects (timestamps stay strings); failures carry `{code, body}` as client-node's ApiException does, so
+ * errors.ts reads them the same way.
+ */
+import type {KubeConfig} from '@kubernetes/client-node';
+// Modules, not the package index (see config.ts).
+import {HttpMethod, RequestContext} from '@kubernetes/client-node/dist/gen/http/http.js';
+import {IsomorphicFetchHttpLibrary} from '@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js';
+
+/** A non-2xx answer: the HTTP status and the raw body (a Status object as JSON, usually). */
+export class KubeHttpError extends Error {
+	/** The HTTP status, where errors.ts looks for it (client-node's ApiException has the same field). */
+	readonly code: number;
+	/** The answer's body as text. */
+	readonly body: string;
+
+	constructor(code: number, body: string, method: string, url: string) {
+		super(`HTTP ${code} from ${method} ${url}`);
+		this.name = 'KubeHttpError';
+		this.code = code;
+		this.body = body;
+	}
+}
+
+/** Query parameters of a request; undefined values are left out. */
+export type KubeQuery = Readonly<Record<string, string | undefined>>;
+
+/** Content types of the bodies meshtop sends. */
+export type KubeContentType = 'application/json' | 'application/json-patch+json';
+
+/** GET/POST/PATCH against the API server of a kubeconfig's current context, JSON in and out. */
+export class KubeRest {
+	private readonly kc: KubeConfig;
+	private readonly http = new IsomorphicFetchHttpLibrary();
+
+	constructor(kc: KubeConfig) {
+		this.kc = kc;
+	}
+
+	/** GET `path` (e.g. `/api/v1/namespaces/x/pods`) and parse the JSON answer. */
+	async get(path: string, query: KubeQuery = {}): Promise<unknown> {
+		return this.request(HttpMethod.GET, path, query);
+	}
+
+	/** POST a JSON body to `path`. */
+	async post(path: string, body: unknown): Promise<unknown> {
+		return this.request(HttpMethod.POST, path, {}, {body, contentType: 'application/json'});
+	}
+
+	/** PATCH `path` with a body of `contentType` (a JSON Patch for meshtop's writes). */
+	async patch(path: string, body: unknown, contentType: KubeContentType): Promise<unknown> {
+		return this.request(HttpMethod.PATCH, path, {}, {body, contentType});
+	}
+
+	private async request(method: HttpMethod, path: string, query: KubeQuery, send?: {body: unknown; contentType: KubeContentType}): Promise<unknown> {
+		const cluster = this.kc.getCurrentCluster();
+		if (cluster === null) {
+			throw new Error('No active cluster!');
+		}
+
+		const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+		for (const [name, value] of Object.entries(query)) {
+			if (value !== undefined) {
+				url.searchParams.set(name, value);
+			}
+		}
+
+		const context = new RequestContext(url.toString(), method);
+		context.setHeaderParam('Accept', 'application/json');
+		context.setHeaderParam('User-Agent', 'meshtop');
+		if (send !== undefined) {
+			context.setHeaderParam('Content-Type', send.contentType);
+			context.setBody(JSON.stringify(send.body));
+		}
+
+		// Tokens (static, file, exec plugins, OIDC), client certificates, CAs and proxies: client-node's, per request.
+		await this.kc.applySecurityAuthentication(context);
+		const response = await this.http.send(context).toPromise();
+		const text = await response.body.text();
+		if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
+			throw new KubeHttpError(response.httpStatusCode, text, method, url.toString());
+		}
+
+		return text === '' ? {} : JSON.parse(text) as unknown;
+	}
+}
+
+/** `/api/v1/namespaces/NS/RESOURCE[/NAME]`, each part escaped. */
+export function corePath(namespace: string, resource: string, name?: string): string {
+	return `/api/v1/namespaces/${encodeURIComponent(namespace)}/${resource}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+}
+
+/** `/apis/GROUP/VERSION/namespaces/NS/PLURAL[/NAME]`, each part escaped. */
+export function customPath(where: {group: string; version: string; namespace: string; plural: string; name?: string}): string {
+	const name = where.name === undefined ? '' : `/${encodeURIComponent(where.name)}`;
+	return `/apis/${where.group}/${where.version}/namespaces/${encodeURIComponent(where.namespace)}/${where.plural}${name}`;
+}

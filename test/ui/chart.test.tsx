@@ -1,0 +1,169 @@
+/**
+ * The migration picture: whole frames of the chart's four modes (`c` cycles them) on a mid-migration history:
+ * reviews at v1 100 for a while, then a weight change to v1 50 / v3 50 that the observed traffic follows, v3 a
+ * little less successful and slower. Each series has its letter, so the frames are the same without colour.
+ */
+import {afterEach, test} from 'node:test';
+import assert from 'node:assert/strict';
+import {App} from '../../source/ui/App.js';
+import {createStore} from '../../source/state/store.js';
+import {initialState} from '../../source/state/app-state.js';
+import {ChartHistory} from '../../source/state/chart-history.js';
+import {ConsoleController} from '../../source/state/controller.js';
+import type {MetricsSnapshot} from '../../source/domain/metrics.js';
+import {FakeConsoleServices, bookinfoObjects} from '../helpers/fake-console-services.js';
+import {renderInk, settle, type RenderedInk} from '../helpers/render-ink.js';
+
+const connection = {contextName: 'test-ctx', namespace: 'bookinfo', user: 'tester', server: 'https://example.invalid'};
+const now = 10_000_000;
+const versions = ['v1', 'v2', 'v3'];
+let rendered: RenderedInk | undefined;
+
+afterEach(() => {
+	rendered?.unmount();
+	rendered = undefined;
+});
+
+/** 40 samples 4 s apart: v1 alone, then (from sample 20) 50/50 with v3's observed share catching up over 3 samples. */
+function migrationHistory(): ChartHistory {
+	let history = new ChartHistory(120);
+	for (let index = 0; index < 40; index++) {
+		const shifted = index >= 20;
+		const v3Share = shifted ? Math.min(0.5, 0.2 * (index - 19)) : 0;
+		const snapshot: MetricsSnapshot = {
+			at: now - 2000 - ((40 - index) * 4000),
+			window: '4s',
+			byVersion: {
+				v1: {rps: 20 * (1 - v3Share), successRate: 1, p50Ms: 5, p99Ms: 20},
+				v3: v3Share === 0 ? {rps: 0, successRate: null, p50Ms: null, p99Ms: null} : {rps: 20 * v3Share, successRate: 0.97, p50Ms: 9, p99Ms: 60},
+			},
+		};
+		history = history.withSample({at: snapshot.at, snapshot, weights: shifted ? {v1: 50, v2: 0, v3: 50} : {v1: 100, v2: 0, v3: 0}}, versions);
+	}
+
+	return history;
+}
+
+function start() {
+	const {virtualServices, destinationRules} = bookinfoObjects('bookinfo/virtual-service-reviews-50-v3.yaml');
+	const fake = new FakeConsoleServices(virtualServices, destinationRules);
+	fake.now = () => now - 1000;
+	fake.metrics = {v1: {rps: 10, successRate: 1, p50Ms: 5, p99Ms: 20}, v3: {rps: 10, successRate: 0.97, p50Ms: 9, p99Ms: 60}};
+	const state = {...initialState({connection, vsName: 'reviews'}), chart: migrationHistory()};
+	const store = createStore(state);
+	const controller = new ConsoleController(store, fake, {refreshMs: 3_600_000});
+	rendered = renderInk(<App store={store} controller={controller} now={() => now} />, {columns: 80, rows: 30});
+	return {store, rendered};
+}
+
+/** The chart's lines: from its legend to the time axis. */
+function chartLines(frame: string): string[] {
+	const lines = frame.split('\n').map(line => line.trimEnd());
+	const first = lines.findIndex(line => / · a v1 /.test(line));
+	return lines.slice(first, lines.findIndex((line, index) => index > first && /now$/.test(line)) + 1);
+}
+
+/**
+ * The frames, reviewed: v1 alone until the weight change (▲, -81s), then v3's letter appears; its observed share
+ * rises over three samples to the configured 50% line (─); its success rate sits near 97% and its p99 at 60 ms.
+ */
+const expected = {
+	rps: [
+		'requests/s · a v1  b v2  c v3  * several  ▲ weight change',
+		'  22.0 ┤                                                   ┊',
+		'       │                               aaaaaaaaaaaaaaaaaaaa┊',
+		'       │                                                   ┊',
+		'       │                                                   ┊',
+		'       │                                                   a',
+		'       │                                                   ┊',
+		'  11.8 ┤                                                   ┊a',
+		'       │                                                   ┊ *******************',
+		'       │                                                   ┊c',
+		'       │                                                   ┊',
+		'       │                                                   ┊',
+		'       │                                                   c',
+		'       │                                                   ┊',
+		'   0.0 ┤                               ********************bbbbbbbbbbbbbbbbbbbbb',
+		'       └───────────────────────────────────────────────────▲────────────────────',
+		'                                       -3m               -81s                now',
+	],
+	share: [
+		'observed share % (stacked), ─ weight · a v1  b v2  c v3  ▲ weight change',
+		'   100 ┤                               aaaaaaaaaaaaaaaaaaaaccccccccccccccccccccc',
+		'       │                               aaaaaaaaaaaaaaaaaaaaccccccccccccccccccccc',
+		'       │                               aaaaaaaaaaaaaaaaaaaaccccccccccccccccccccc',
+		'       │                               aaaaaaaaaaaaaaaaaaaaacccccccccccccccccccc',
+		'       │                               aaaaaaaaaaaaaaaaaaaaacccccccccccccccccccc',
+		'       │                               aaaaaaaaaaaaaaaaaaaaacccccccccccccccccccc',
+		'    54 ┤                               aaaaaaaaaaaaaaaaaaaa─────────────────────',
+		'       │                               aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+		'       │                               aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+		'       │                               aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+		'       │                               aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+		'       │                               aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+		'       │                               aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+		'     0 ┤                               aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+		'       └───────────────────────────────────────────────────▲────────────────────',
+		'                                       -3m               -81s                now',
+	],
+	success: [
+		'success rate % · a v1  b v2  c v3  * several  ▲ weight change',
+		'   100 ┤                               aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+		'       │                                                   ┊',
+		'       │                                                   ┊',
+		'       │                                                   ┊',
+		'       │                                                   ┊',
+		'       │                                                   ┊',
+		'    98 ┤                                                   ┊',
+		'       │                                                   ┊',
+		'       │                                                   ccccccccccccccccccccc',
+		'       │                                                   ┊',
+		'       │                                                   ┊',
+		'       │                                                   ┊',
+		'       │                                                   ┊',
+		'    95 ┤                                                   ┊',
+		'       └───────────────────────────────────────────────────▲────────────────────',
+		'                                       -3m               -81s                now',
+	],
+	p99: [
+		'p99 latency ms · a v1  b v2  c v3  * several  ▲ weight change',
+		'    66 ┤                                                   ┊',
+		'       │                                                   ccccccccccccccccccccc',
+		'       │                                                   ┊',
+		'       │                                                   ┊',
+		'       │                                                   ┊',
+		'       │                                                   ┊',
+		'    36 ┤                                                   ┊',
+		'       │                                                   ┊',
+		'       │                                                   ┊',
+		'       │                               aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+		'       │                                                   ┊',
+		'       │                                                   ┊',
+		'       │                                                   ┊',
+		'     0 ┤                                                   ┊',
+		'       └───────────────────────────────────────────────────▲────────────────────',
+		'                                       -3m               -81s                now',
+	],
+};
+
+test('c cycles the chart: request rate → observed share vs weight → success rate → p99 → request rate', async () => {
+	const {rendered, store} = start();
+	await settle();
+	assert.deepEqual(chartLines(rendered.lastFrame()), expected.rps);
+	await rendered.press('c');
+	assert.equal(store.getState().chartMode, 'share');
+	assert.deepEqual(chartLines(rendered.lastFrame()), expected.share);
+	await rendered.press('c');
+	assert.deepEqual(chartLines(rendered.lastFrame()), expected.success);
+	await rendered.press('c');
+	assert.deepEqual(chartLines(rendered.lastFrame()), expected.p99);
+	await rendered.press('c');
+	assert.deepEqual(chartLines(rendered.lastFrame()), expected.rps);
+});
+
+test('the help overlay lists c with the chart modes', async () => {
+	const {rendered} = start();
+	await settle();
+	await rendered.press('?');
+	assert.match(rendered.lastFrame(), /\bc +chart: request rate → observed share vs weight → success rate → p99/);
+});

@@ -56,6 +56,11 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 		return 2;
 	}
 
+	if (flags.livePods !== undefined && !(Number.isInteger(flags.livePods) && flags.livePods >= 1)) {
+		io.stderr.write('meshtop: --live-pods must be a whole number of pods, 1 or more\n');
+		return 2;
+	}
+
 	let refreshMs: number;
 	try {
 		refreshMs = parseDuration(flags.refresh);
@@ -83,6 +88,7 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 			return createConsoleServices(target, {
 				prometheus: {url: flags.prometheusUrl, namespace: flags.prometheusNamespace, service: flags.prometheusService},
 				...(options.historyFile === undefined ? {} : {historyFile: options.historyFile}),
+				live: flags.live === false ? false : {...(flags.livePods === undefined ? {} : {podsPerVersion: flags.livePods})},
 			});
 		} catch (error) {
 			loadError = errorMessage(error);

@@ -26,6 +26,9 @@ export const helpText = `
     --step N                   initial step in points: 1, 5, 10 or 25 (default 10)
     --refresh DURATION         metrics refresh period (default 1s)
     --route NAME               route to show/edit (name, or http[0] style)
+    --no-live                  figures from Prometheus only (default: each version's Envoy stats read from its
+                               pods every second through port-forward, Prometheus for the past)
+    --live-pods N              live: pods read per version at most (default 3; more pods = a sample)
     --no-color                 no colours (also NO_COLOR=1 or TERM=dumb)
 
   Headless
@@ -88,6 +91,8 @@ export const flagSpec = {
 	port: {type: 'number'},
 	ambient: {type: 'boolean', default: false},
 	color: {type: 'boolean', default: true},
+	live: {type: 'boolean', default: true},
+	livePods: {type: 'number'},
 } satisfies AnyFlags;
 
 /** Parsed flags, as the commands see them. */
@@ -121,6 +126,10 @@ export interface Flags {
 	ambient?: boolean;
 	/** false with --no-color. */
 	color?: boolean;
+	/** false with --no-live: no Envoy stats read from the pods. */
+	live?: boolean;
+	/** Pods read per version in live mode. */
+	livePods?: number;
 }
 
 /** The connection flags every command passes on (kubectl's, and where Prometheus is). */

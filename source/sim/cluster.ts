@@ -7,6 +7,7 @@ import type {Fault} from './mesh/faults.js';
 import {asRecord, identityOf} from './mesh/kube-objects.js';
 import {createMesh, type Mesh} from './mesh/mesh.js';
 import {IstioMetrics} from './metrics/istio-metrics.js';
+import {PodEnvoyStats} from './metrics/pod-stats.js';
 import {startMetricsServer, type MetricsServer} from './metrics/metrics-server.js';
 import type {PrometheusInstance} from './prometheus/prometheus-instance.js';
 import {startPrometheus, type PrometheusChoice} from './prometheus/start-prometheus.js';
@@ -29,6 +30,8 @@ export interface SimClusterOptions {
 	onPrometheusExit?: (error: Error) => void;
 	/** Ambient mode: the Bookinfo namespace labelled `istio.io/dataplane-mode=ambient`, metrics with `reporter="waypoint"`. */
 	ambient?: boolean;
+	/** Prometheus' scrape interval in seconds (default 1; real meshes scrape every 15–30 s). */
+	scrapeIntervalSeconds?: number;
 }
 
 /** The Prometheus of a sim cluster. */
@@ -69,8 +72,11 @@ export interface SimCluster {
 	stop(): Promise<void>;
 }
 
-/** Ports of a sidecar that expose the Istio metrics (Envoy's own and the agent's merged endpoint). */
-const sidecarMetricsPorts = new Set([15_020, 15_090]);
+/** The agent's merged metrics port of a sidecar (the mesh-wide endpoint stands in for it). */
+const mergedMetricsPort = 15_020;
+
+/** Envoy's own stats port of a sidecar: each pod serves its own counters there. */
+const envoyStatsPort = 15_090;
 
 /**
  * Starts the whole simulated cluster on 127.0.0.1: store seeded with Bookinfo, Istio metrics endpoint,
@@ -92,10 +98,15 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 		const metrics = new IstioMetrics({ambient: options.ambient ?? false});
 		const metricsServer: MetricsServer = await startMetricsServer(metrics.registry);
 		cleanups.push(async () => metricsServer.stop());
+		const podStats = new PodEnvoyStats();
+		cleanups.push(() => {
+			podStats.closeAll();
+		});
 		const mesh = createMesh({
 			store,
 			recorder: record => {
 				metrics.record(record);
+				podStats.record(record);
 			},
 			requestsPerSecond: options.requestsPerSecond,
 			seed: options.seed,
@@ -110,6 +121,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 			binary: options.prometheusBinary,
 			target: metricsServer.target,
 			samples: async () => metrics.samples(),
+			intervalSeconds: options.scrapeIntervalSeconds,
 			onUnexpectedExit: options.onPrometheusExit,
 		});
 		const prometheusInstance: PrometheusInstance = started.instance;
@@ -120,6 +132,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 			resolvePortForward: (namespace, pod, port) => resolvePortForward(store, {namespace, pod, port}, {
 				prometheus: {host: prometheusInstance.host, port: prometheusInstance.port},
 				metrics: {host: '127.0.0.1', port: Number(metricsServer.target.split(':')[1])},
+				podStats,
 			}),
 		});
 		cleanups.push(async () => apiServer.stop());
@@ -156,13 +169,14 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 
 /**
  * Where a port-forward to a pod lands: the Prometheus pod's 9090 on the sim's Prometheus, a Bookinfo sidecar's
- * metrics ports on the mesh's metrics endpoint; nothing else listens (the API server reports that to the client).
+ * merged metrics port on the mesh's metrics endpoint and its Envoy stats port on the pod's own counters; nothing else
+ * listens (the API server reports that to the client).
  * The pod is looked up at connection time, so a deleted pod stops forwarding like a real one.
  */
 function resolvePortForward(
 	store: ObjectStore,
 	request: {namespace: string; pod: string; port: number},
-	targets: {prometheus: PortForwardTarget; metrics: PortForwardTarget},
+	targets: {prometheus: PortForwardTarget; metrics: PortForwardTarget; podStats: PodEnvoyStats},
 ): PortForwardTarget | undefined {
 	const pod = store.get('/pods', request.namespace, request.pod);
 	if (!pod || asRecord(pod['status'])?.['phase'] !== 'Running') {
@@ -176,8 +190,12 @@ function resolvePortForward(
 		return targets.prometheus;
 	}
 
-	if (labels['security.istio.io/tlsMode'] === 'istio' && sidecarMetricsPorts.has(request.port)) {
+	if (labels['security.istio.io/tlsMode'] === 'istio' && request.port === mergedMetricsPort) {
 		return targets.metrics;
+	}
+
+	if (labels['security.istio.io/tlsMode'] === 'istio' && request.port === envoyStatsPort) {
+		return {open: () => targets.podStats.open(request.pod)};
 	}
 
 	return undefined;

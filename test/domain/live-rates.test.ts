@@ -172,7 +172,7 @@ describe('mergeLive', () => {
 		assert.deepEqual(merged.live?.liveKeys, ['v3']);
 		assert.deepEqual(merged.live?.prometheus, prometheus.byVersion);
 		assert.equal(merged.window, '1m');
-		assert.equal(liveLabel(merged.live!), 'live: 1/2 pods (sample)');
+		assert.equal(liveLabel(merged.live), 'live: 1/2 pods (sample)');
 	});
 
 	test('the header\'s words: all pods, off with the reason, failing with the reason', () => {

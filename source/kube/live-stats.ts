@@ -1,0 +1,248 @@
+import {CoreV1Api, type V1Pod} from '@kubernetes/client-node';
+import {parseEnvoyStats, type PodCounters, type StatsReporter} from '../domain/envoy-stats.js';
+import type {LiveReading} from '../domain/live-merge.js';
+import {liveFigures, type LivePoll, type LiveSample} from '../domain/live-rates.js';
+import type {Destination} from '../domain/virtual-service.js';
+import {errorMessage} from '../util/error-message.js';
+import type {KubeTarget} from './config.js';
+import {toKubeError} from './errors.js';
+import {startPortForward, type PortForwardHandle} from './port-forward.js';
+import {isRunningAndReady} from './pods.js';
+
+/** Envoy's Prometheus stats port on a sidecar or waypoint. */
+export const envoyStatsPort = 15_090;
+
+/** The pods of an ambient namespace's waypoint proxies (Istio labels the waypoints it manages so). */
+export const waypointSelector = 'gateway.istio.io/managed=istio.io-mesh-controller';
+
+/** Options of {@link startLiveStats}. */
+export interface LiveStatsOptions {
+	/** Namespace of the route's pods. */
+	namespace: string;
+	/** `destination`: each version's sidecars; `waypoint`: the namespace's waypoint pods (ambient mode). */
+	reporter: StatsReporter;
+	/** Pods read per version at most (default 3): beyond that the figures are a sample. */
+	podsPerVersion?: number;
+	/** Time between reads (default 1 s). */
+	periodMs?: number;
+	/** Reads kept: the live figures span the last `window - 1` periods (default 6: five seconds). */
+	window?: number;
+	/** How often the pods are listed again (default 10 s). */
+	reselectMs?: number;
+}
+
+/** The live reads of the versions on screen; one owner calls stop(). */
+export interface LiveStatsSource {
+	/** The figures of `destinations` now, from the reads so far; the reads follow the destinations asked last. */
+	read(destinations: readonly Destination[]): LiveReading;
+	/** Ends the reads, their timer and every port-forward; resolves when all are closed. */
+	stop(): Promise<void>;
+}
+
+/** The label selector text of a Service's `spec.selector`. */
+function selectorText(selector: Record<string, string>): string {
+	return Object.entries(selector).map(([key, value]) => `${key}=${value}`).join(',');
+}
+
+/** The version a pod reports in `destination_version` (the `version` label, as Istio reads it). */
+function podVersion(pod: V1Pod): string | undefined {
+	const labels = pod.metadata?.labels ?? {};
+	return labels['version'] ?? labels['app.kubernetes.io/version'];
+}
+
+const nameOf = (pod: V1Pod): string => pod.metadata?.name ?? '';
+
+/**
+ * Reads each version's Envoy stats straight from its pods every second, through a port-forward (client-node's
+ * PortForward, 127.0.0.1 only) to port 15090 of up to N pods per version, so a failing version shows within seconds
+ * whatever Prometheus' scrape interval. Pods are listed again every few seconds; a forward whose pod left the sample is
+ * stopped. Owned: stop() ends the timer, the reads in flight and every forward.
+ */
+export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): LiveStatsSource {
+	const core = target.kc.makeApiClient(CoreV1Api);
+	const {namespace, reporter} = options;
+	const podsPerVersion = Math.max(1, options.podsPerVersion ?? 3);
+	const periodMs = options.periodMs ?? 1000;
+	const window = Math.max(2, options.window ?? 6);
+	const reselectMs = options.reselectMs ?? 10_000;
+	const abort = new AbortController();
+	const forwards = new Map<string, Promise<PortForwardHandle>>();
+	let destinations: readonly Destination[] = [];
+	let wanted = '';
+	let selectedFor = '';
+	let selectedAt = 0;
+	let samples: Record<string, LiveSample> = {};
+	let serving = 0;
+	let polls: LivePoll[] = [];
+	let error: string | undefined;
+	let stopped = false;
+	let loop: Promise<void> | undefined;
+	let timer: NodeJS.Timeout | undefined;
+	let wake: (() => void) | undefined;
+
+	const kubeError = (cause: unknown, verb: string, resource: string) => toKubeError(cause, {verb, resource, namespace, server: target.server, user: target.user}).message;
+
+	/** Chooses the pods: each version's serving pods (by its Service's selector and its version label), or the waypoints. */
+	const select = async (): Promise<void> => {
+		const next: Record<string, LiveSample> = {};
+		const all = new Set<string>();
+		if (reporter === 'waypoint') {
+			const list = await core.listNamespacedPod({namespace, labelSelector: waypointSelector});
+			const waypoints = list.items.filter(pod => isRunningAndReady(pod)).map(pod => nameOf(pod)).sort();
+			for (const destination of destinations) {
+				next[destination.key] = {sampled: waypoints.slice(0, podsPerVersion), total: waypoints.length};
+			}
+
+			serving = waypoints.length;
+			samples = next;
+			return;
+		}
+
+		const services = [...new Set(destinations.filter(destination => (destination.metric.namespace ?? namespace) === namespace).map(destination => destination.metric.service))];
+		const podsOf = new Map<string, V1Pod[]>();
+		await Promise.all(services.map(async name => {
+			const service = await core.readNamespacedService({name, namespace});
+			const selector = service.spec?.selector ?? {};
+			// A Service without a selector has no pods meshtop can find (its endpoints are managed by hand).
+			const pods = Object.keys(selector).length === 0 ? [] : (await core.listNamespacedPod({namespace, labelSelector: selectorText(selector)})).items;
+			podsOf.set(name, pods.filter(pod => isRunningAndReady(pod)).sort((a, b) => nameOf(a).localeCompare(nameOf(b))));
+		}));
+		for (const destination of destinations) {
+			const pods = (podsOf.get(destination.metric.service) ?? []).filter(pod => destination.metric.version === undefined || podVersion(pod) === destination.metric.version);
+			next[destination.key] = {sampled: pods.slice(0, podsPerVersion).map(pod => nameOf(pod)), total: pods.length};
+			for (const pod of pods) {
+				all.add(nameOf(pod));
+			}
+		}
+
+		serving = all.size;
+		samples = next;
+	};
+
+	const forwardTo = async (pod: string): Promise<PortForwardHandle> => {
+		let handle = forwards.get(pod);
+		if (handle === undefined) {
+			handle = startPortForward(target, {namespace, pod, port: envoyStatsPort});
+			forwards.set(pod, handle);
+			handle.catch(() => forwards.delete(pod));
+		}
+
+		return handle;
+	};
+
+	/** One pod's counters, or why they could not be read (the kubelet's refusal when it said one). */
+	const readPod = async (pod: string): Promise<PodCounters | Error> => {
+		let handle: PortForwardHandle | undefined;
+		try {
+			handle = await forwardTo(pod);
+			const response = await fetch(`${handle.url}/stats/prometheus`, {signal: AbortSignal.any([abort.signal, AbortSignal.timeout(Math.max(periodMs * 2, 1000))])});
+			if (!response.ok) {
+				return new Error(`${pod}:${envoyStatsPort} answered ${response.status}`);
+			}
+
+			return parseEnvoyStats(await response.text(), reporter);
+		} catch (cause) {
+			return new Error(handle?.status().error ?? `${pod}:${envoyStatsPort}: ${errorMessage(cause)}`);
+		}
+	};
+
+	const stopUnused = () => {
+		const used = new Set(Object.values(samples).flatMap(sample => sample.sampled));
+		for (const [pod, handle] of forwards) {
+			if (!used.has(pod)) {
+				forwards.delete(pod);
+				void handle.then(async forward => forward.stop(), () => undefined);
+			}
+		}
+	};
+
+	const poll = async (): Promise<void> => {
+		if (destinations.length === 0) {
+			return;
+		}
+
+		if (selectedFor !== wanted || Date.now() - selectedAt >= reselectMs) {
+			try {
+				await select();
+				selectedFor = wanted;
+				selectedAt = Date.now();
+				stopUnused();
+			} catch (cause) {
+				error = kubeError(cause, 'list', 'pods');
+				return;
+			}
+		}
+
+		const pods = [...new Set(Object.values(samples).flatMap(sample => sample.sampled))];
+		const at = Date.now();
+		const results = await Promise.all(pods.map(async pod => [pod, await readPod(pod)] as const));
+		if (stopped) {
+			return;
+		}
+
+		const read = new Map<string, PodCounters>();
+		const failures: string[] = [];
+		for (const [pod, result] of results) {
+			if (result instanceof Error) {
+				failures.push(result.message);
+			} else {
+				read.set(pod, result);
+			}
+		}
+
+		error = failures.length === 0 ? undefined : `${failures.length}/${pods.length} pods unreadable: ${failures[0]}`;
+		polls = [...polls, {at, pods: read}].slice(-window);
+	};
+
+	const sleep = async (ms: number) => new Promise<void>(resolve => {
+		wake = resolve;
+		timer = setTimeout(resolve, ms);
+	});
+
+	const run = async (): Promise<void> => {
+		while (!stopped) {
+			const started = Date.now();
+			// eslint-disable-next-line no-await-in-loop -- one read a period, each after the one before
+			await poll().catch((cause: unknown) => {
+				error = errorMessage(cause);
+			});
+			// eslint-disable-next-line no-await-in-loop -- the period's rest
+			await sleep(Math.max(0, periodMs - (Date.now() - started)));
+		}
+	};
+
+	return {
+		read(next) {
+			destinations = next;
+			wanted = next.map(destination => `${destination.key}=${destination.metric.service}/${destination.metric.version ?? ''}`).join(',');
+			if (loop === undefined && !stopped) {
+				loop = run();
+			}
+
+			const last = polls.at(-1);
+			const sampled = new Set(Object.values(samples).flatMap(sample => sample.sampled));
+			const reporting = [...sampled].filter(pod => last?.pods.has(pod) === true).length;
+			const byVersion = selectedFor === wanted ? liveFigures(polls, destinations, samples) : {};
+			const anyFigures = Object.values(byVersion).some(version => version.metrics !== undefined);
+			const status = anyFigures && reporting > 0 ? 'live' : error === undefined ? 'connecting' : 'error';
+			const noPods = selectedFor === wanted && serving === 0 ? (reporter === 'waypoint' ? 'no waypoint pods' : 'no serving pods') : undefined;
+			const reason = error ?? noPods;
+			return {
+				status: noPods === undefined ? status : 'error',
+				...(reason === undefined ? {} : {reason}),
+				byVersion,
+				pods: {reporting, sampled: sampled.size, total: serving},
+			};
+		},
+		async stop() {
+			stopped = true;
+			abort.abort();
+			clearTimeout(timer);
+			wake?.();
+			await loop;
+			const handles = [...forwards.values()];
+			forwards.clear();
+			await Promise.all(handles.map(async handle => handle.then(async forward => forward.stop(), () => undefined)));
+		},
+	};
+}

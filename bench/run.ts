@@ -8,6 +8,7 @@ import {performance} from 'node:perf_hooks';
 import process from 'node:process';
 import {runApplyBench} from './apply-latency.js';
 import {runCliBench} from './cli-bench.js';
+import {runFailureVisibleBench} from './failure-visible.js';
 import {runKeypressBench} from './keypress-bench.js';
 import {runQueryCountBench} from './query-count.js';
 import {runRefreshBytesBench} from './refresh-bytes.js';
@@ -26,6 +27,7 @@ const stages: Array<[string, () => Promise<Row[]>]> = [
 	['bytes per refresh (in-process)', async () => runRefreshBytesBench(50)],
 	['Enter -> patch acknowledged (sim)', async () => runApplyBench(100)],
 	['real CLI in a pty (sim)', async () => runCliBench({idleSeconds: 10, watchEdits: 10})],
+	['failure visible: live vs a rate[1m] dashboard (sim, 15 s scrape)', runFailureVisibleBench],
 ];
 
 const startedAt = performance.now();

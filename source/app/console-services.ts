@@ -91,7 +91,9 @@ export function createConsoleServices(target: KubeTarget, options: {
 				throw new Error(connectError ?? 'Prometheus is not connected');
 			}
 
-			return live.merge(await fetchMetrics(ready.client, destinations, ready.window, undefined, reporter), destinations);
+			// The pods are read during Prometheus' queries, so the live figures are as fresh as the refresh.
+			const [snapshot] = await Promise.all([fetchMetrics(ready.client, destinations, ready.window, undefined, reporter), live.refresh(destinations)]);
+			return live.merge(snapshot, destinations);
 		},
 		async fetchCounts(destinations, rangeMs) {
 			const ready = connection ?? await connecting;

@@ -13,9 +13,14 @@ export type LiveOption = false | {podsPerVersion?: number};
 export interface LiveMetrics {
 	/** The snapshot with live figures for "now" where the pods could be read, and the live state for the header. */
 	merge(snapshot: MetricsSnapshot, destinations: readonly Destination[]): MetricsSnapshot;
+	/** Reads the pods now for the refresh under way (waiting at most a fraction of a second for slow pods). */
+	refresh(destinations: readonly Destination[]): Promise<void>;
 	/** Ends the reads and their port-forwards. */
 	stop(): Promise<void>;
 }
+
+/** How long a refresh waits for the pods' counters before showing what it has. */
+const refreshWaitMs = 500;
 
 const noPods = {reporting: 0, sampled: 0, total: 0};
 
@@ -26,7 +31,7 @@ const noPods = {reporting: 0, sampled: 0, total: 0};
 export function liveMetrics(target: KubeTarget, option: LiveOption, reporter: Promise<Reporter>): LiveMetrics {
 	if (option === false) {
 		const off: LiveReading = {status: 'off', reason: '--no-live', byVersion: {}, pods: noPods};
-		return {merge: snapshot => mergeLive(snapshot, off), stop: async () => Promise.resolve()};
+		return {merge: snapshot => mergeLive(snapshot, off), refresh: async () => Promise.resolve(), stop: async () => Promise.resolve()};
 	}
 
 	let source: LiveStatsSource | undefined;
@@ -40,6 +45,9 @@ export function liveMetrics(target: KubeTarget, option: LiveOption, reporter: Pr
 		failed = errorMessage(error);
 	});
 	return {
+		async refresh(destinations) {
+			await source?.refresh(destinations, refreshWaitMs);
+		},
 		merge(snapshot, destinations) {
 			const reading: LiveReading = source === undefined
 				? {status: failed === undefined ? 'connecting' : 'error', ...(failed === undefined ? {} : {reason: failed}), byVersion: {}, pods: noPods}

@@ -35,6 +35,11 @@ export interface LiveStatsOptions {
 export interface LiveStatsSource {
 	/** The figures of `destinations` now, from the reads so far; the reads follow the destinations asked last. */
 	read(destinations: readonly Destination[]): LiveReading;
+	/**
+	 * Reads the pods now unless a read started less than half a period ago (then waits for it), so the console's refresh
+	 * shows counters a few milliseconds old instead of up to a period old; resolves after `maxWaitMs` at the latest.
+	 */
+	refresh(destinations: readonly Destination[], maxWaitMs: number): Promise<void>;
 	/** Ends the reads, their timer and every port-forward; resolves when all are closed. */
 	stop(): Promise<void>;
 }
@@ -77,6 +82,8 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 	let error: string | undefined;
 	let stopped = false;
 	let loop: Promise<void> | undefined;
+	let inFlight: Promise<void> | undefined;
+	let lastStart = 0;
 	let timer: NodeJS.Timeout | undefined;
 	let wake: (() => void) | undefined;
 
@@ -199,25 +206,53 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 		timer = setTimeout(resolve, ms);
 	});
 
+	/** One read of every sampled pod; a read asked for while one is in flight is that one. */
+	const pollOnce = async (): Promise<void> => {
+		if (inFlight === undefined) {
+			lastStart = Date.now();
+			inFlight = poll().catch((cause: unknown) => {
+				error = errorMessage(cause);
+			}).finally(() => {
+				inFlight = undefined;
+			});
+		}
+
+		return inFlight;
+	};
+
+	/** A read a period after the last one, whoever started it (the timer, or a refresh). */
 	const run = async (): Promise<void> => {
 		while (!stopped) {
-			const started = Date.now();
+			const due = lastStart + periodMs - Date.now();
 			// eslint-disable-next-line no-await-in-loop -- one read a period, each after the one before
-			await poll().catch((cause: unknown) => {
-				error = errorMessage(cause);
-			});
-			// eslint-disable-next-line no-await-in-loop -- the period's rest
-			await sleep(Math.max(0, periodMs - (Date.now() - started)));
+			await (due > 0 ? sleep(due) : pollOnce());
+		}
+	};
+
+	const follow = (next: readonly Destination[]) => {
+		destinations = next;
+		wanted = next.map(destination => `${destination.key}=${destination.metric.service}/${destination.metric.version ?? ''}`).join(',');
+		if (loop === undefined && !stopped) {
+			loop = run();
 		}
 	};
 
 	return {
-		read(next) {
-			destinations = next;
-			wanted = next.map(destination => `${destination.key}=${destination.metric.service}/${destination.metric.version ?? ''}`).join(',');
-			if (loop === undefined && !stopped) {
-				loop = run();
+		async refresh(next, maxWaitMs) {
+			follow(next);
+			const reading = Date.now() - lastStart >= periodMs / 2 ? pollOnce() : inFlight;
+			if (reading === undefined || stopped) {
+				return;
 			}
+
+			let bound: NodeJS.Timeout | undefined;
+			await Promise.race([reading, new Promise<void>(resolve => {
+				bound = setTimeout(resolve, maxWaitMs);
+			})]);
+			clearTimeout(bound);
+		},
+		read(next) {
+			follow(next);
 
 			const last = polls.at(-1);
 			const sampled = new Set(Object.values(samples).flatMap(sample => sample.sampled));
@@ -240,6 +275,7 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 			clearTimeout(timer);
 			wake?.();
 			await loop;
+			await inFlight;
 			const handles = [...forwards.values()];
 			forwards.clear();
 			await Promise.all(handles.map(async handle => handle.then(async forward => forward.stop(), () => undefined)));

@@ -24,7 +24,7 @@ async function readUntil(source: LiveStatsSource, until: (reading: LiveReading) 
 			return until(last);
 		}, {timeout: 20_000, interval: 200, message});
 	} catch (error) {
-		throw new Error(`${String(error)}; last reading ${JSON.stringify(last)}`);
+		throw new Error(`${String(error)}; last reading ${JSON.stringify(last)}`, {cause: error});
 	}
 
 	return last!;

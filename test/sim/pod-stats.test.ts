@@ -47,7 +47,7 @@ describe('each simulated sidecar serves its own Envoy stats', () => {
 		const scraped = (await meshWide.samples()).filter(sample => sample.name === 'istio_requests_total' && sample.labels['reporter'] === 'destination' && sample.labels['destination_service_name'] === 'reviews');
 		let podTotal = 0;
 		for (const pod of podsOf(store, 'reviews')) {
-			// eslint-disable-next-line no-await-in-loop -- a few pods, read one after another
+			 
 			const counters = parseEnvoyStats(await pods.exposition(pod.name), 'destination');
 			// Only the version the pod runs.
 			assert.deepEqual([...counters.keys()].filter(key => key.startsWith('reviews')), counters.size === 0 ? [] : [seriesKey('reviews', pod.version)]);
@@ -61,7 +61,9 @@ describe('each simulated sidecar serves its own Envoy stats', () => {
 		const v3 = podsOf(store, 'reviews').find(pod => pod.version === 'v3')!;
 		const v3Counters = parseEnvoyStats(await pods.exposition(v3.name), 'destination').get(seriesKey('reviews', 'v3'))!;
 		assert.ok(v3Counters.requests > 50 && v3Counters.successes < v3Counters.requests * 0.85, `v3's 30% errors are in its own stats: ${JSON.stringify(v3Counters)}`);
-		assert.equal(podTotal, mesh.stats().services['reviews']?.['v1']?.requests! + mesh.stats().services['reviews']?.['v3']?.requests!);
+		const served = mesh.stats().services['reviews'] ?? {};
+		assert.equal(podTotal, (served['v1']?.requests ?? 0) + (served['v3']?.requests ?? 0));
+		assert.ok(podTotal > 0);
 		// The caller's sidecar reports its outgoing calls as source.
 		const productpage = podsOf(store, 'productpage')[0]!;
 		assert.ok(parseEnvoyStats(await pods.exposition(productpage.name), 'destination').size > 0, 'productpage served the entry requests');

@@ -1,7 +1,7 @@
 import {writeFile} from 'node:fs/promises';
 import {startApiServer, type ApiServer, type PortForwardTarget} from './api/api-server.js';
 import {ObjectStore} from './api/store.js';
-import {istioSystemNamespace, prometheusPort, seedBookinfo} from './bookinfo.js';
+import {istioSystemNamespace, prometheusPort, seedBookinfo, waypointLabels} from './bookinfo.js';
 import {simKubeconfig} from './kubeconfig.js';
 import type {Fault} from './mesh/faults.js';
 import {asRecord, identityOf} from './mesh/kube-objects.js';
@@ -98,7 +98,8 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 		const metrics = new IstioMetrics({ambient: options.ambient ?? false});
 		const metricsServer: MetricsServer = await startMetricsServer(metrics.registry);
 		cleanups.push(async () => metricsServer.stop());
-		const podStats = new PodEnvoyStats();
+		const waypoint = options.ambient === true ? store.list('/pods').find(pod => isWaypoint(identityOf(pod).labels)) : undefined;
+		const podStats = new PodEnvoyStats(waypoint === undefined ? {} : {waypoint: identityOf(waypoint).name});
 		cleanups.push(() => {
 			podStats.closeAll();
 		});
@@ -133,6 +134,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 				prometheus: {host: prometheusInstance.host, port: prometheusInstance.port},
 				metrics: {host: '127.0.0.1', port: Number(metricsServer.target.split(':')[1])},
 				podStats,
+				ambient: options.ambient === true,
 			}),
 		});
 		cleanups.push(async () => apiServer.stop());
@@ -167,6 +169,11 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 	}
 }
 
+/** Whether a pod is a waypoint proxy Istio manages. */
+function isWaypoint(labels: Record<string, string>): boolean {
+	return labels['gateway.istio.io/managed'] === waypointLabels['gateway.istio.io/managed'];
+}
+
 /**
  * Where a port-forward to a pod lands: the Prometheus pod's 9090 on the sim's Prometheus, a Bookinfo sidecar's
  * merged metrics port on the mesh's metrics endpoint and its Envoy stats port on the pod's own counters; nothing else
@@ -176,7 +183,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 function resolvePortForward(
 	store: ObjectStore,
 	request: {namespace: string; pod: string; port: number},
-	targets: {prometheus: PortForwardTarget; metrics: PortForwardTarget; podStats: PodEnvoyStats},
+	targets: {prometheus: PortForwardTarget; metrics: PortForwardTarget; podStats: PodEnvoyStats; ambient: boolean},
 ): PortForwardTarget | undefined {
 	const pod = store.get('/pods', request.namespace, request.pod);
 	if (!pod || asRecord(pod['status'])?.['phase'] !== 'Running') {
@@ -194,7 +201,8 @@ function resolvePortForward(
 		return targets.metrics;
 	}
 
-	if (labels['security.istio.io/tlsMode'] === 'istio' && request.port === envoyStatsPort) {
+	// Envoy's stats: a sidecar's, or in ambient mode (no sidecars) the waypoint's.
+	if (request.port === envoyStatsPort && (targets.ambient ? isWaypoint(labels) : labels['security.istio.io/tlsMode'] === 'istio')) {
 		return {open: () => targets.podStats.open(request.pod)};
 	}
 

@@ -97,3 +97,36 @@ for (const backend of backends) describe(`live Envoy stats through port-forward 
 		assert.equal(last!.byVersion['prometheus']?.metrics, undefined);
 	});
 });
+
+const sim = backends.find(backend => backend.name === 'sim')!;
+
+describe('live Envoy stats in an ambient namespace (sim --ambient): the waypoint\'s', {timeout: 60_000}, () => {
+	let cluster: ClusterFixture;
+	let source: LiveStatsSource | undefined;
+
+	before(async () => {
+		cluster = await sim.start({prometheus: 'builtin', ambient: true, requestsPerSecond: 40});
+		await cluster.editReviews(splitReviews);
+	});
+
+	after(async () => {
+		await source?.stop();
+		await cluster?.stop();
+	});
+
+	test('the waypoint pod is read for every version, its reporter="waypoint" series split by version', async () => {
+		source = startLiveStats(loadKubeTarget({kubeconfig: cluster.kubeconfig, env: {}, namespace: 'bookinfo'}), {namespace: 'bookinfo', reporter: 'waypoint', reselectMs: 500});
+		await cluster.control('fault reviews:v3:errors=50%');
+		const reading = await readUntil(source, reading => (reading.byVersion['v1']?.metrics?.rps ?? 0) > 0 && (reading.byVersion['v3']?.metrics?.successRate ?? 1) < 0.9, 'both versions through the waypoint');
+		assert.deepEqual(reading.pods, {reporting: 1, sampled: 1, total: 1});
+		assert.equal(reading.byVersion['v1']?.metrics?.successRate, 1);
+		// A sidecar reporter finds nothing in an ambient namespace's waypoint: the reporter is what tells them apart.
+		const sidecars = startLiveStats(loadKubeTarget({kubeconfig: cluster.kubeconfig, env: {}, namespace: 'bookinfo'}), {namespace: 'bookinfo', reporter: 'destination', reselectMs: 500});
+		try {
+			const refused = await readUntil(sidecars, reading => reading.status === 'error', 'no sidecar stats in ambient mode');
+			assert.match(refused.reason ?? '', /15090/);
+		} finally {
+			await sidecars.stop();
+		}
+	});
+});

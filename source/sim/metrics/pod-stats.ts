@@ -22,8 +22,16 @@ export class PodEnvoyStats {
 	private readonly pods = new Map<string, PodEnvoy>();
 	private readonly streams = new Set<Duplex>();
 
-	/** Counts a request in the sidecars that saw it (ambient mode has none: its pods serve no Envoy stats). */
+	/** `waypoint`: ambient mode, where no pod has a sidecar and the named waypoint pod reports every request. */
+	constructor(private readonly options: {waypoint?: string} = {}) {}
+
+	/** Counts a request in the proxies that saw it: both sidecars, or in ambient mode the waypoint alone. */
 	record(record: RequestRecord): void {
+		if (this.options.waypoint !== undefined) {
+			this.observe(this.options.waypoint, record, 'waypoint', record.destination ? record.durationMs : record.sourceDurationMs);
+			return;
+		}
+
 		if (record.destination?.pod !== undefined) {
 			this.observe(record.destination.pod, record, 'destination', record.durationMs);
 		}
@@ -88,7 +96,7 @@ export class PodEnvoyStats {
 		}
 	}
 
-	private observe(pod: string, record: RequestRecord, reporter: 'source' | 'destination', durationMs: number): void {
+	private observe(pod: string, record: RequestRecord, reporter: 'source' | 'destination' | 'waypoint', durationMs: number): void {
 		let envoy = this.pods.get(pod);
 		if (envoy === undefined) {
 			const registry = new Registry();

@@ -126,8 +126,18 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 		samples = next;
 	};
 
+	// Forwards that gave up (a 403, the pod gone), by when: retried after a while, not at every read.
+	const failedAt = new Map<string, number>();
 	const forwardTo = async (pod: string): Promise<PortForwardHandle> => {
 		let handle = forwards.get(pod);
+		const failed = failedAt.get(pod);
+		if (handle !== undefined && failed !== undefined && Date.now() - failed >= reselectMs) {
+			failedAt.delete(pod);
+			forwards.delete(pod);
+			void handle.then(async forward => forward.stop(), () => undefined);
+			handle = undefined;
+		}
+
 		if (handle === undefined) {
 			handle = startPortForward(target, {namespace, pod, port: envoyStatsPort});
 			forwards.set(pod, handle);
@@ -149,6 +159,10 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 
 			return parseEnvoyStats(await response.text(), reporter);
 		} catch (cause) {
+			if (handle?.status().state === 'failed' && !failedAt.has(pod)) {
+				failedAt.set(pod, Date.now());
+			}
+
 			return new Error(handle?.status().error ?? `${pod}:${envoyStatsPort}: ${errorMessage(cause)}`);
 		}
 	};
@@ -254,10 +268,12 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 		read(next) {
 			follow(next);
 
-			const last = polls.at(-1);
+			// Reads older than the window (reads stuck behind a hung API server) are not "now": never shown as live.
+			const recent = polls.filter(poll => poll.at >= Date.now() - ((window + 1) * periodMs));
+			const last = recent.at(-1);
 			const sampled = new Set(Object.values(samples).flatMap(sample => sample.sampled));
 			const reporting = [...sampled].filter(pod => last?.pods.has(pod) === true).length;
-			const byVersion = selectedFor === wanted ? liveFigures(polls, destinations, samples) : {};
+			const byVersion = selectedFor === wanted ? liveFigures(recent, destinations, samples) : {};
 			const anyFigures = Object.values(byVersion).some(version => version.metrics !== undefined);
 			const status = anyFigures && reporting > 0 ? 'live' : error === undefined ? 'connecting' : 'error';
 			const noPods = selectedFor === wanted && serving === 0 ? (reporter === 'waypoint' ? 'no waypoint pods' : 'no serving pods') : undefined;

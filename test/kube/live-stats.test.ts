@@ -83,6 +83,22 @@ for (const backend of backends) describe(`live Envoy stats through port-forward 
 		await readUntil(source, reading => reading.byVersion['v1']?.total === 1, 'the twin left');
 	});
 
+	test('pods/portforward refused by RBAC: the 403 is the reason, no figures', {skip: backend.name === 'testbed' ? 'the sim\'s deny rules stand in for a Role here' : false}, async () => {
+		cluster.sim!.apiServer.setDenyRules([{verb: '*', group: '', resource: 'pods/portforward'}]);
+		try {
+			const source = start();
+			const refused = await readUntil(source, reading => reading.status === 'error', 'the refusal');
+			assert.match(refused.reason ?? '', /forbidden|403|pods\/portforward/i);
+			assert.equal(refused.byVersion['v3']?.metrics, undefined);
+			assert.equal(refused.pods.reporting, 0);
+			// Once the Role allows it again, the reads come back by themselves.
+			cluster.sim!.apiServer.setDenyRules([]);
+			await readUntil(source, reading => reading.status === 'live' && reading.pods.reporting === 2, 'the reads back after the refusal');
+		} finally {
+			cluster.sim!.apiServer.setDenyRules([]);
+		}
+	});
+
 	test('a pod whose 15090 refuses: the refusal is the reason shown, and no figures pretend to be live', async () => {
 		// The Prometheus pod has no sidecar: nothing listens on its 15090.
 		const source = startLiveStats(target, {namespace: 'istio-system', reporter: 'destination', reselectMs: 500});

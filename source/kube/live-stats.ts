@@ -1,4 +1,4 @@
-import {CoreV1Api, type V1Pod} from '@kubernetes/client-node';
+import {CoreV1Api} from '@kubernetes/client-node';
 import {parseEnvoyStats, type PodCounters, type StatsReporter} from '../domain/envoy-stats.js';
 import type {LiveReading} from '../domain/live-merge.js';
 import {liveFigures, type LivePoll, type LiveSample} from '../domain/live-rates.js';
@@ -7,13 +7,10 @@ import {errorMessage} from '../util/error-message.js';
 import type {KubeTarget} from './config.js';
 import {toKubeError} from './errors.js';
 import {startPortForward, type PortForwardHandle} from './port-forward.js';
-import {isRunningAndReady} from './pods.js';
+import {choosePods} from './live-pods.js';
 
 /** Envoy's Prometheus stats port on a sidecar or waypoint. */
 export const envoyStatsPort = 15_090;
-
-/** The pods of an ambient namespace's waypoint proxies (Istio labels the waypoints it manages so). */
-export const waypointSelector = 'gateway.istio.io/managed=istio.io-mesh-controller';
 
 /** Options of {@link startLiveStats}. */
 export interface LiveStatsOptions {
@@ -43,19 +40,6 @@ export interface LiveStatsSource {
 	/** Ends the reads, their timer and every port-forward; resolves when all are closed. */
 	stop(): Promise<void>;
 }
-
-/** The label selector text of a Service's `spec.selector`. */
-function selectorText(selector: Record<string, string>): string {
-	return Object.entries(selector).map(([key, value]) => `${key}=${value}`).join(',');
-}
-
-/** The version a pod reports in `destination_version` (the `version` label, as Istio reads it). */
-function podVersion(pod: V1Pod): string | undefined {
-	const labels = pod.metadata?.labels ?? {};
-	return labels['version'] ?? labels['app.kubernetes.io/version'];
-}
-
-const nameOf = (pod: V1Pod): string => pod.metadata?.name ?? '';
 
 /**
  * Reads each version's Envoy stats straight from its pods every second, through a port-forward (client-node's
@@ -88,43 +72,6 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 	let wake: (() => void) | undefined;
 
 	const kubeError = (cause: unknown, verb: string, resource: string) => toKubeError(cause, {verb, resource, namespace, server: target.server, user: target.user}).message;
-
-	/** Chooses the pods: each version's serving pods (by its Service's selector and its version label), or the waypoints. */
-	const select = async (): Promise<void> => {
-		const next: Record<string, LiveSample> = {};
-		const all = new Set<string>();
-		if (reporter === 'waypoint') {
-			const list = await core.listNamespacedPod({namespace, labelSelector: waypointSelector});
-			const waypoints = list.items.filter(pod => isRunningAndReady(pod)).map(pod => nameOf(pod)).sort();
-			for (const destination of destinations) {
-				next[destination.key] = {sampled: waypoints.slice(0, podsPerVersion), total: waypoints.length};
-			}
-
-			serving = waypoints.length;
-			samples = next;
-			return;
-		}
-
-		const services = [...new Set(destinations.filter(destination => (destination.metric.namespace ?? namespace) === namespace).map(destination => destination.metric.service))];
-		const podsOf = new Map<string, V1Pod[]>();
-		await Promise.all(services.map(async name => {
-			const service = await core.readNamespacedService({name, namespace});
-			const selector = service.spec?.selector ?? {};
-			// A Service without a selector has no pods meshtop can find (its endpoints are managed by hand).
-			const pods = Object.keys(selector).length === 0 ? [] : (await core.listNamespacedPod({namespace, labelSelector: selectorText(selector)})).items;
-			podsOf.set(name, pods.filter(pod => isRunningAndReady(pod)).sort((a, b) => nameOf(a).localeCompare(nameOf(b))));
-		}));
-		for (const destination of destinations) {
-			const pods = (podsOf.get(destination.metric.service) ?? []).filter(pod => destination.metric.version === undefined || podVersion(pod) === destination.metric.version);
-			next[destination.key] = {sampled: pods.slice(0, podsPerVersion).map(pod => nameOf(pod)), total: pods.length};
-			for (const pod of pods) {
-				all.add(nameOf(pod));
-			}
-		}
-
-		serving = all.size;
-		samples = next;
-	};
 
 	// Forwards that gave up (a 403, the pod gone), by when: retried after a while, not at every read.
 	const failedAt = new Map<string, number>();
@@ -184,7 +131,7 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 
 		if (selectedFor !== wanted || Date.now() - selectedAt >= reselectMs) {
 			try {
-				await select();
+				({samples, serving} = await choosePods(core, {namespace, reporter, podsPerVersion}, destinations));
 				selectedFor = wanted;
 				selectedAt = Date.now();
 				stopUnused();

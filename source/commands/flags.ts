@@ -52,6 +52,7 @@ export const helpText = `
     --kubeconfig-out FILE      sim: where to write the kubeconfig
     --port N                   sim: API server port (default: a free one)
     --ambient                  sim: ambient mode (namespace istio.io/dataplane-mode=ambient, waypoint metrics)
+    --scrape-interval DURATION sim, demo: Prometheus' scrape interval (default 1s; real meshes scrape every 15-30s)
 
   Environment: KUBECONFIG, NO_COLOR, TERM.
 
@@ -93,6 +94,7 @@ export const flagSpec = {
 	color: {type: 'boolean', default: true},
 	live: {type: 'boolean', default: true},
 	livePods: {type: 'number'},
+	scrapeInterval: {type: 'string'},
 } satisfies AnyFlags;
 
 /** Parsed flags, as the commands see them. */
@@ -130,6 +132,8 @@ export interface Flags {
 	live?: boolean;
 	/** Pods read per version in live mode. */
 	livePods?: number;
+	/** sim, demo: Prometheus' scrape interval. */
+	scrapeInterval?: string;
 }
 
 /** The connection flags every command passes on (kubectl's, and where Prometheus is). */

@@ -9,6 +9,7 @@ import process from 'node:process';
 import {runApplyBench} from './apply-latency.js';
 import {runCliBench} from './cli-bench.js';
 import {runOneShotBench} from './oneshot-bench.js';
+import {runFailureVisibleBench} from './failure-visible.js';
 import {runKeypressBench} from './keypress-bench.js';
 import {runQueryCountBench} from './query-count.js';
 import {runRefreshBytesBench} from './refresh-bytes.js';
@@ -28,6 +29,7 @@ const stages: Array<[string, () => Promise<Row[]>]> = [
 	['Enter -> patch acknowledged (sim)', async () => runApplyBench(100)],
 	['real CLI in a pty (sim)', async () => runCliBench({idleSeconds: 10, watchEdits: 10})],
 	['one-shot commands vs kubectl (sim)', runOneShotBench],
+	['failure visible: live vs a rate[1m] dashboard (sim, 15 s scrape)', runFailureVisibleBench],
 ];
 
 // `npm run bench -- --only WORD` runs the stages whose name contains WORD (profiling one part at a time).

@@ -14,6 +14,7 @@ import {createTrail} from '../trail/record.js';
 import {createSplitWriter, type SplitStore} from '../write/split-writer.js';
 import {connectPrometheus, type PrometheusConnection, type PrometheusOptions} from './prometheus-connection.js';
 import {errorMessage} from '../util/error-message.js';
+import {liveMetrics, type LiveOption} from './live-metrics.js';
 
 /** Console services over a real (or simulated) cluster, plus their owner's close(). */
 export interface ClusterConsoleServices extends ConsoleServices {
@@ -31,6 +32,8 @@ export function createConsoleServices(target: KubeTarget, options: {
 	historyFile?: string;
 	/** Where writes go (default the cluster's API; tests wrap it to see every request). */
 	store?: SplitStore;
+	/** Live mode: each version's Envoy stats read from its pods every second (default on; false: `--no-live`). */
+	live?: LiveOption;
 }): ClusterConsoleServices {
 	const api = new IstioApi(target);
 	const namespace = target.namespace;
@@ -47,8 +50,11 @@ export function createConsoleServices(target: KubeTarget, options: {
 	// Ambient namespaces have no sidecars: their L7 metrics are the waypoint's (the header says which reporter is read).
 	let reporter: Reporter = 'destination';
 	const labelled = (status: PrometheusStatus): PrometheusStatus => ({...status, label: `${status.label} · reporter=${reporter}`});
-	const connecting = Promise.all([connectPrometheus(target, options.prometheus, namespace), api.namespaceLabels(namespace)]).then(async ([ready, labels]) => {
-		reporter = reporterFor(labels);
+	const labels = api.namespaceLabels(namespace);
+	// The pods' own counters for "now"; started on the first refresh, once the reporter is known.
+	const live = liveMetrics(target, options.live ?? {}, labels.then(found => reporterFor(found)));
+	const connecting = Promise.all([connectPrometheus(target, options.prometheus, namespace), labels]).then(async ([ready, found]) => {
+		reporter = reporterFor(found);
 		if (closed) {
 			await ready.close();
 			return undefined;
@@ -89,7 +95,9 @@ export function createConsoleServices(target: KubeTarget, options: {
 				throw new Error(connectError ?? 'Prometheus is not connected');
 			}
 
-			return fetchMetrics(ready.client, destinations, ready.window, undefined, reporter);
+			// The pods are read during Prometheus' queries, so the live figures are as fresh as the refresh.
+			const [snapshot] = await Promise.all([fetchMetrics(ready.client, destinations, ready.window, undefined, reporter), live.refresh(destinations)]);
+			return live.merge(snapshot, destinations);
 		},
 		async fetchMetricsHistory(destinations, rangeMs) {
 			const ready = connection ?? await connecting;
@@ -122,7 +130,7 @@ export function createConsoleServices(target: KubeTarget, options: {
 		async close() {
 			closed = true;
 			statusListeners.clear();
-			await connection?.close();
+			await Promise.all([connection?.close(), live.stop()]);
 		},
 	};
 }

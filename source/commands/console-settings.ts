@@ -1,5 +1,5 @@
 /**
- * The console's flags checked before anything is drawn (step size, refresh interval, chart history), in a module
+ * The console's flags checked before anything is drawn (step size, live pods, refresh interval, chart history), in a module
  * without Ink so that the dispatcher can check them before it draws the splash.
  */
 import {parseDuration} from '../domain/duration.js';
@@ -18,10 +18,14 @@ export interface ConsoleSettings {
 }
 
 /** The settings, or the message that says which flag is wrong. */
-export function consoleSettings(flags: Pick<Flags, 'step' | 'refresh' | 'history'>): {settings: ConsoleSettings} | {error: string} {
+export function consoleSettings(flags: Pick<Flags, 'step' | 'refresh' | 'history' | 'livePods'>): {settings: ConsoleSettings} | {error: string} {
 	const step = flags.step ?? 10;
 	if (!stepSizes.includes(step)) {
 		return {error: `--step must be one of ${stepSizes.join(', ')}`};
+	}
+
+	if (flags.livePods !== undefined && !(Number.isInteger(flags.livePods) && flags.livePods >= 1)) {
+		return {error: '--live-pods must be a whole number of pods, 1 or more'};
 	}
 
 	const duration = (flag: string, value: string | undefined, fallback?: string): number | string => {

@@ -77,6 +77,7 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 			return createConsoleServices(target, {
 				prometheus: {url: flags.prometheusUrl, namespace: flags.prometheusNamespace, service: flags.prometheusService},
 				...(options.historyFile === undefined ? {} : {historyFile: options.historyFile}),
+				live: flags.live === false ? false : {...(flags.livePods === undefined ? {} : {podsPerVersion: flags.livePods})},
 			});
 		} catch (error) {
 			loadError = errorMessage(error);

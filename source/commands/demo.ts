@@ -3,7 +3,7 @@ import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {startSimCluster, type SimCluster} from '../sim/cluster.js';
-import {faultsFromFlags} from './sim.js';
+import {faultsFromFlags, scrapeSecondsFromFlags} from './sim.js';
 import {loadKubeTarget} from '../kube/config.js';
 import {noTtyMessage, runConsole} from './console.js';
 import type {CommandIo} from './dispatch.js';
@@ -20,7 +20,8 @@ export async function runDemo(flags: Flags, io: CommandIo): Promise<number> {
 	}
 
 	const faults = faultsFromFlags(flags, io);
-	if (faults === undefined) {
+	const scrapeIntervalSeconds = scrapeSecondsFromFlags(flags, io);
+	if (faults === undefined || scrapeIntervalSeconds === null) {
 		return 2;
 	}
 
@@ -36,7 +37,7 @@ export async function runDemo(flags: Flags, io: CommandIo): Promise<number> {
 	process.once('exit', removeOnExit);
 	let cluster: SimCluster | undefined;
 	try {
-		cluster = await startSimCluster({faults, port: flags.port});
+		cluster = await startSimCluster({faults, port: flags.port, ...(scrapeIntervalSeconds === undefined ? {} : {scrapeIntervalSeconds})});
 		const kubeconfig = path.join(dir, 'kubeconfig.yaml');
 		await cluster.writeKubeconfig(kubeconfig);
 		const target = loadKubeTarget({kubeconfig, namespace: 'bookinfo'});

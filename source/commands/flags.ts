@@ -26,6 +26,9 @@ export const helpText = `
     --step N                   initial step in points: 1, 5, 10 or 25 (default 10)
     --refresh DURATION         metrics refresh period (default 1s)
     --route NAME               route to show/edit (name, or http[0] style)
+    --no-live                  figures from Prometheus only (default: each version's Envoy stats read from its
+                               pods every second through port-forward, Prometheus for the past)
+    --live-pods N              live: pods read per version at most (default 3; more pods = a sample)
     --no-color                 no colours (also NO_COLOR=1 or TERM=dumb)
 
   Headless
@@ -52,6 +55,7 @@ export const helpText = `
     --kubeconfig-out FILE      sim: where to write the kubeconfig
     --port N                   sim: API server port (default: a free one)
     --ambient                  sim: ambient mode (namespace istio.io/dataplane-mode=ambient, waypoint metrics)
+    --scrape-interval DURATION sim, demo: Prometheus' scrape interval (default 1s; real meshes scrape every 15-30s)
 
   Environment: KUBECONFIG, NO_COLOR, TERM.
 
@@ -93,6 +97,9 @@ export const flagSpec = {
 	color: {type: 'boolean', default: true},
 	chart: {type: 'boolean', default: false},
 	history: {type: 'string', default: '5m'},
+	live: {type: 'boolean', default: true},
+	livePods: {type: 'number'},
+	scrapeInterval: {type: 'string'},
 } satisfies AnyFlags;
 
 /** Parsed flags, as the commands see them. */
@@ -130,6 +137,12 @@ export interface Flags {
 	chart?: boolean;
 	/** The console's chart backfill and status --chart: how far back (default 5m). */
 	history?: string;
+	/** false with --no-live: no Envoy stats read from the pods. */
+	live?: boolean;
+	/** Pods read per version in live mode. */
+	livePods?: number;
+	/** sim, demo: Prometheus' scrape interval. */
+	scrapeInterval?: string;
 }
 
 /** The connection flags every command passes on (kubectl's, and where Prometheus is). */

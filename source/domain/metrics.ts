@@ -1,3 +1,5 @@
+import type {LiveSummary} from './live-merge.js';
+
 /** Istio standard metrics of one version, over the rate window of one refresh. */
 export interface VersionMetrics {
 	/** Requests per second received by the version (reporter="destination"). */
@@ -18,6 +20,8 @@ export interface MetricsSnapshot {
 	window: string;
 	/** Keyed by destination key (the same key as `Destination.key` of the route model). */
 	byVersion: Record<string, VersionMetrics>;
+	/** Live mode: which figures of `byVersion` come from the pods' Envoy stats instead of Prometheus (absent: not asked). */
+	live?: LiveSummary;
 }
 
 /**

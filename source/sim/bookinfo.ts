@@ -79,6 +79,11 @@ export function bookinfoObjects(topology: Topology = bookinfoTopology, options: 
 		objects.push({resource: 'networking.istio.io/virtualservices', object: inNamespace(virtualService, namespace)});
 	}
 
+	if (options.ambient === true) {
+		address++;
+		objects.push({resource: '/pods', object: waypointPod(namespace, address)});
+	}
+
 	objects.push({resource: '/services', object: prometheusService()}, {resource: '/pods', object: prometheusPod()});
 	return objects;
 }
@@ -142,6 +147,23 @@ function bookinfoPod(app: string, version: string, namespace: string, port: numb
 			{name: app, image: `docker.io/istio/examples-bookinfo-${deployment}:1.20.2`, ports: [{containerPort: port, protocol: 'TCP'}]},
 			{name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.24.0', ports: [{containerPort: 15090, name: 'http-envoy-prom', protocol: 'TCP'}]},
 		],
+		address,
+	});
+}
+
+/** Istio's label on the waypoint proxies it manages (`istioctl waypoint apply`): how meshtop finds their pods. */
+export const waypointLabels = {'gateway.istio.io/managed': 'istio.io-mesh-controller', 'gateway.networking.k8s.io/gateway-name': 'waypoint'} as const;
+
+/** The namespace's waypoint proxy of ambient mode: an Envoy whose :15090 stats carry the `reporter="waypoint"` series. */
+function waypointPod(namespace: string, address: number): KubeObject {
+	const templateHash = stableId('waypoint', 9);
+	return podObject({
+		name: `waypoint-${templateHash}-${stableId('waypoint/pod', 5)}`,
+		namespace,
+		labels: {...waypointLabels, 'pod-template-hash': templateHash, 'istio.io/dataplane-mode': 'none'},
+		annotations: {'prometheus.io/scrape': 'true', 'prometheus.io/port': '15020', 'prometheus.io/path': '/stats/prometheus'},
+		serviceAccountName: 'waypoint',
+		containers: [{name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.24.0', ports: [{containerPort: 15_008, name: 'hbone', protocol: 'TCP'}, {containerPort: 15_090, name: 'http-envoy-prom', protocol: 'TCP'}]}],
 		address,
 	});
 }

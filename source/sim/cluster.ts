@@ -1,12 +1,13 @@
 import {writeFile} from 'node:fs/promises';
 import {startApiServer, type ApiServer, type PortForwardTarget} from './api/api-server.js';
 import {ObjectStore} from './api/store.js';
-import {istioSystemNamespace, prometheusPort, seedBookinfo} from './bookinfo.js';
+import {istioSystemNamespace, prometheusPort, seedBookinfo, waypointLabels} from './bookinfo.js';
 import {simKubeconfig} from './kubeconfig.js';
 import type {Fault} from './mesh/faults.js';
 import {asRecord, identityOf} from './mesh/kube-objects.js';
 import {createMesh, type Mesh} from './mesh/mesh.js';
 import {IstioMetrics} from './metrics/istio-metrics.js';
+import {PodEnvoyStats} from './metrics/pod-stats.js';
 import {startMetricsServer, type MetricsServer} from './metrics/metrics-server.js';
 import type {PrometheusInstance} from './prometheus/prometheus-instance.js';
 import {startPrometheus, type PrometheusChoice} from './prometheus/start-prometheus.js';
@@ -32,6 +33,8 @@ export interface SimClusterOptions {
 	 * label live (metrics with `reporter="waypoint"` while a namespace carries it), so `kubectl label` switches it too.
 	 */
 	ambient?: boolean;
+	/** Prometheus' scrape interval in seconds (default 1; real meshes scrape every 15–30 s). */
+	scrapeIntervalSeconds?: number;
 }
 
 /** The Prometheus of a sim cluster. */
@@ -72,8 +75,11 @@ export interface SimCluster {
 	stop(): Promise<void>;
 }
 
-/** Ports of a sidecar that expose the Istio metrics (Envoy's own and the agent's merged endpoint). */
-const sidecarMetricsPorts = new Set([15_020, 15_090]);
+/** The agent's merged metrics port of a sidecar (the mesh-wide endpoint stands in for it). */
+const mergedMetricsPort = 15_020;
+
+/** Envoy's own stats port of a sidecar: each pod serves its own counters there. */
+const envoyStatsPort = 15_090;
 
 /**
  * Starts the whole simulated cluster on 127.0.0.1: store seeded with Bookinfo, Istio metrics endpoint,
@@ -95,10 +101,16 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 		const metrics = new IstioMetrics();
 		const metricsServer: MetricsServer = await startMetricsServer(metrics.registry);
 		cleanups.push(async () => metricsServer.stop());
+		const waypoint = options.ambient === true ? store.list('/pods').find(pod => isWaypoint(identityOf(pod).labels)) : undefined;
+		const podStats = new PodEnvoyStats(waypoint === undefined ? {} : {waypoint: identityOf(waypoint).name});
+		cleanups.push(() => {
+			podStats.closeAll();
+		});
 		const mesh = createMesh({
 			store,
 			recorder: record => {
 				metrics.record(record);
+				podStats.record(record);
 			},
 			requestsPerSecond: options.requestsPerSecond,
 			seed: options.seed,
@@ -113,6 +125,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 			binary: options.prometheusBinary,
 			target: metricsServer.target,
 			samples: async () => metrics.samples(),
+			intervalSeconds: options.scrapeIntervalSeconds,
 			onUnexpectedExit: options.onPrometheusExit,
 		});
 		const prometheusInstance: PrometheusInstance = started.instance;
@@ -123,6 +136,8 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 			resolvePortForward: (namespace, pod, port) => resolvePortForward(store, {namespace, pod, port}, {
 				prometheus: {host: prometheusInstance.host, port: prometheusInstance.port},
 				metrics: {host: '127.0.0.1', port: Number(metricsServer.target.split(':')[1])},
+				podStats,
+				ambient: options.ambient === true,
 			}),
 		});
 		cleanups.push(async () => apiServer.stop());
@@ -157,15 +172,21 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 	}
 }
 
+/** Whether a pod is a waypoint proxy Istio manages. */
+function isWaypoint(labels: Record<string, string>): boolean {
+	return labels['gateway.istio.io/managed'] === waypointLabels['gateway.istio.io/managed'];
+}
+
 /**
  * Where a port-forward to a pod lands: the Prometheus pod's 9090 on the sim's Prometheus, a Bookinfo sidecar's
- * metrics ports on the mesh's metrics endpoint; nothing else listens (the API server reports that to the client).
+ * merged metrics port on the mesh's metrics endpoint and its Envoy stats port on the pod's own counters; nothing else
+ * listens (the API server reports that to the client).
  * The pod is looked up at connection time, so a deleted pod stops forwarding like a real one.
  */
 function resolvePortForward(
 	store: ObjectStore,
 	request: {namespace: string; pod: string; port: number},
-	targets: {prometheus: PortForwardTarget; metrics: PortForwardTarget},
+	targets: {prometheus: PortForwardTarget; metrics: PortForwardTarget; podStats: PodEnvoyStats; ambient: boolean},
 ): PortForwardTarget | undefined {
 	const pod = store.get('/pods', request.namespace, request.pod);
 	if (!pod || asRecord(pod['status'])?.['phase'] !== 'Running') {
@@ -179,8 +200,13 @@ function resolvePortForward(
 		return targets.prometheus;
 	}
 
-	if (labels['security.istio.io/tlsMode'] === 'istio' && sidecarMetricsPorts.has(request.port)) {
+	if (labels['security.istio.io/tlsMode'] === 'istio' && request.port === mergedMetricsPort) {
 		return targets.metrics;
+	}
+
+	// Envoy's stats: a sidecar's, or in ambient mode (no sidecars) the waypoint's.
+	if (request.port === envoyStatsPort && (targets.ambient ? isWaypoint(labels) : labels['security.istio.io/tlsMode'] === 'istio')) {
+		return {open: () => targets.podStats.open(request.pod)};
 	}
 
 	return undefined;

@@ -26,6 +26,8 @@ export interface RunSimOptions {
 	requestsPerSecond?: number;
 	/** Ambient mode (`--ambient`): the namespace labelled for ambient, metrics reported by the waypoint. */
 	ambient?: boolean;
+	/** Prometheus' scrape interval in seconds (`--scrape-interval`; default 1). */
+	scrapeIntervalSeconds?: number;
 	/** Banner and control replies. */
 	stdout: NodeJS.WritableStream;
 	/** Warnings (Prometheus died). Default: stdout. */
@@ -71,6 +73,7 @@ export async function runSim(options: RunSimOptions): Promise<void> {
 			prometheusBinary: options.prometheusBinary,
 			requestsPerSecond: options.requestsPerSecond,
 			ambient: options.ambient ?? false,
+			...(options.scrapeIntervalSeconds === undefined ? {} : {scrapeIntervalSeconds: options.scrapeIntervalSeconds}),
 			onPrometheusExit(error) {
 				stderr.write(`meshtop sim: ${error.message}\nmeshtop sim: Prometheus queries will fail until the sim is restarted.\n`);
 			},
@@ -111,7 +114,7 @@ export async function runSim(options: RunSimOptions): Promise<void> {
 function banner(cluster: SimCluster, kubeconfigPath: string, options: RunSimOptions): string {
 	const {prometheus} = cluster;
 	const prometheusLine = prometheus.mode === 'prometheus'
-		? `Prometheus ${prometheus.version} (real, scraping every 1s) at ${prometheus.url}`
+		? `Prometheus ${prometheus.version} (real, scraping every ${options.scrapeIntervalSeconds ?? 1}s) at ${prometheus.url}`
 		: `built-in Prometheus responder (${prometheus.fallbackReason ?? 'asked for'}) at ${prometheus.url}; it answers meshtop's queries only`;
 	const faults = cluster.mesh.faults();
 	return [

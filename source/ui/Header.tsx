@@ -3,6 +3,7 @@ import type {AppState} from '../state/app-state.js';
 import type {FeedStatus} from '../ports/console-services.js';
 import {currentRoute, currentRoutes} from '../state/selectors.js';
 import {formatAge} from '../util/format.js';
+import {liveLabel, type LiveStatus} from '../domain/live-merge.js';
 import {useTheme} from './theme.js';
 
 function Status({label, status, detail}: {label: string; status: FeedStatus; detail?: string}) {
@@ -14,6 +15,9 @@ function Status({label, status, detail}: {label: string; status: FeedStatus; det
 	);
 }
 
+/** The header's colour of each live state, as a feed's. */
+const liveFeed: Record<LiveStatus, FeedStatus> = {off: 'disabled', connecting: 'connecting', live: 'live', error: 'error'};
+
 /** Top lines: where meshtop is connected, what it shows, and how fresh the data is. */
 export function Header({state, now}: {state: AppState; now: number}) {
 	const routes = currentRoutes(state);
@@ -21,6 +25,7 @@ export function Header({state, now}: {state: AppState; now: number}) {
 	const routeIndex = route === undefined ? 0 : routes.indexOf(route) + 1;
 	const theme = useTheme();
 	const age = state.metrics === undefined ? undefined : formatAge(now - state.metrics.at);
+	const live = state.metrics?.live;
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate">
@@ -38,6 +43,7 @@ export function Header({state, now}: {state: AppState; now: number}) {
 				{'  '}
 				<Status label="prometheus" status={state.metricsStatus} detail={age === undefined ? undefined : `data ${age} · window ${state.metrics?.window ?? '?'}`} />
 				{'  '}
+				{live === undefined ? null : <><Text {...theme.feed(liveFeed[live.status])}>{liveLabel(live)}</Text>{'  '}</>}
 				<Text {...theme.muted}>{state.prometheusLabel}</Text>
 			</Text>
 		</Box>

@@ -13,6 +13,8 @@ import {promisify} from 'node:util';
 import {KubeConfig} from '@kubernetes/client-node';
 import {createMesh, type Mesh} from '../../source/sim/mesh/mesh.js';
 import {IstioMetrics} from '../../source/sim/metrics/istio-metrics.js';
+import {PodEnvoyStats} from '../../source/sim/metrics/pod-stats.js';
+import {forwardPodStats, kwokPortForwardCrd} from './pod-stats-forwards.js';
 import {startMetricsServer, type MetricsServer} from '../../source/sim/metrics/metrics-server.js';
 import type {Fault} from '../../source/sim/mesh/faults.js';
 import {locateBinaries, type TestbedBinaries} from './binaries.js';
@@ -146,6 +148,8 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
 		await kubectl(['create', 'namespace', 'istio-system']);
 		await kubectl(['create', 'namespace', 'bookinfo']);
 		await kubectl(['label', 'namespace', 'bookinfo', 'istio-injection=enabled']);
+		// kwok's PortForward objects: each Bookinfo pod's 15090 goes to that pod's own Envoy stats (see below).
+		await kubectl(['apply', '-f', '-'], {input: kwokPortForwardCrd});
 		await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
 		await kubectl(['apply', '-f', path.join(repositoryRoot, 'test/testbed/rbac.yaml')]);
 		await kubectl(['apply', '-n', 'bookinfo', '-f', data('istio/bookinfo/destination-rule-all.yaml'), '-f', data('istio/bookinfo/virtual-service-all-v1.yaml')]);
@@ -159,6 +163,10 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
 			mirror.stop();
 		});
 		const metrics = new IstioMetrics();
+		const podStats = new PodEnvoyStats();
+		cleanups.push(() => {
+			podStats.closeAll();
+		});
 		const metricsServer: MetricsServer = await startMetricsServer(metrics.registry);
 		cleanups.push(async () => metricsServer.stop());
 		await mirror.synced;
@@ -166,6 +174,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
 			store: mirror,
 			recorder(record) {
 				metrics.record(record);
+				podStats.record(record);
 			},
 			requestsPerSecond: options.requestsPerSecond,
 			faults: options.faults,
@@ -205,7 +214,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
 			...kubeconfigArgs, '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
 			'--node-ip=127.0.0.1', `--node-port=${kwokPort}`, `--server-address=127.0.0.1:${kwokPort}`,
 			'--node-lease-duration-seconds=40', `--config=${path.join(binaries.directory, 'kwok-stage/fast')}`,
-			`--config=${file('kwok-forward.yaml')}`,
+			`--config=${file('kwok-forward.yaml')}`, '--enable-crds=PortForward',
 		]);
 		supervise('kube-controller-manager', binaries.kubeControllerManager, [
 			...kubeconfigArgs, `--service-account-private-key-file=${pki.serviceAccountKey}`, `--root-ca-file=${pki.caCert}`,
@@ -222,6 +231,15 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
 			return pods.items.length >= 7 && ready.length === pods.items.length;
 		}, {what: 'Bookinfo and Prometheus pods Ready', timeoutMs: 120_000, intervalMs: 500});
 		step('Bookinfo and Prometheus pods Running and Ready');
+		const sidecars = JSON.parse(await kubectl(['get', 'pods', '-n', 'bookinfo', '-l', 'app', '-o', 'json'])) as {items: Array<{metadata: {name: string}}>};
+		const statsForwards = await forwardPodStats({
+			namespace: 'bookinfo',
+			pods: sidecars.items.map(pod => pod.metadata.name),
+			podStats,
+			apply: async yaml => kubectl(['apply', '-f', '-'], {input: yaml}),
+		});
+		cleanups.push(async () => statsForwards.stop());
+		step(`each Bookinfo pod's 15090 forwarded to its own Envoy stats (${sidecars.items.length} pods)`);
 
 		let stopping: Promise<void> | undefined;
 		return {

@@ -27,8 +27,8 @@ export interface DenyRule {
 	user?: string;
 }
 
-/** Where a pod's port is forwarded to. */
-export type PortForwardTarget = {host: string; port: number};
+/** Where a pod's port is forwarded to: a TCP address, or a stream the sim serves in-process (a pod's own Envoy stats). */
+export type PortForwardTarget = {host: string; port: number} | {open: () => Duplex};
 
 /** Options of {@link startApiServer}. */
 export interface ApiServerOptions {

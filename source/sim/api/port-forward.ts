@@ -43,7 +43,7 @@ function portPrefix(channel: number, port: number): Buffer {
  */
 export class PortForwarder {
 	private readonly server = new WebSocketServer({noServer: true, handleProtocols: protocols => chooseProtocol(protocols)});
-	private readonly sessions = new Set<{socket: WebSocket; tcp?: Socket}>();
+	private readonly sessions = new Set<{socket: WebSocket; tcp?: Socket | Duplex}>();
 
 	/** Completes the WebSocket handshake and starts piping. */
 	handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, forward: PortForwardRequest): void {
@@ -63,7 +63,7 @@ export class PortForwarder {
 	}
 
 	private start(webSocket: WebSocket, forward: PortForwardRequest): void {
-		const session: {socket: WebSocket; tcp?: Socket} = {socket: webSocket};
+		const session: {socket: WebSocket; tcp?: Socket | Duplex} = {socket: webSocket};
 		this.sessions.add(session);
 		webSocket.send(portPrefix(0, forward.port));
 		webSocket.send(portPrefix(1, forward.port));
@@ -87,10 +87,12 @@ export class PortForwarder {
 			return;
 		}
 
-		const tcp = connect({host: forward.target.host, port: forward.target.port});
+		// An in-process stream is connected from the start; a TCP connection once it says so.
+		const inProcess = 'open' in forward.target;
+		const tcp: Socket | Duplex = 'open' in forward.target ? forward.target.open() : connect({host: forward.target.host, port: forward.target.port});
 		session.tcp = tcp;
 		const pending: Buffer[] = [];
-		let connected = false;
+		let connected = inProcess;
 		tcp.on('connect', () => {
 			connected = true;
 			for (const chunk of pending.splice(0)) {

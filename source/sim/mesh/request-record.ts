@@ -14,6 +14,8 @@ export interface PeerIdentity {
 	canonicalRevision: string;
 	/** SPIFFE identity under mutual TLS, e.g. `spiffe://cluster.local/ns/bookinfo/sa/bookinfo-reviews`. */
 	principal: string;
+	/** The pod whose sidecar counted the request (absent for the ingress gateway): its own :15090 stats show it. */
+	pod?: string;
 }
 
 /**

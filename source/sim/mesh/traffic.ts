@@ -116,5 +116,6 @@ function identityOf(endpoint: Endpoint): PeerIdentity {
 		canonicalService: endpoint.canonicalService,
 		canonicalRevision: endpoint.canonicalRevision,
 		principal: `spiffe://cluster.local/ns/${endpoint.namespace}/sa/${endpoint.serviceAccount}`,
+		pod: endpoint.pod,
 	};
 }

@@ -1,0 +1,247 @@
+import {parseEnvoyStats, type PodCounters, type StatsReporter} from '../domain/envoy-stats.js';
+import type {LiveReading} from '../domain/live-merge.js';
+import {liveFigures, type LivePoll, type LiveSample} from '../domain/live-rates.js';
+import type {Destination} from '../domain/virtual-service.js';
+import {errorMessage} from '../util/error-message.js';
+import type {KubeTarget} from './config.js';
+import {toKubeError} from './errors.js';
+import {startPortForward, type PortForwardHandle} from './port-forward.js';
+import {choosePods} from './live-pods.js';
+import {KubeRest} from './rest.js';
+
+/** Envoy's Prometheus stats port on a sidecar or waypoint. */
+export const envoyStatsPort = 15_090;
+
+/** Options of {@link startLiveStats}. */
+export interface LiveStatsOptions {
+	/** Namespace of the route's pods. */
+	namespace: string;
+	/** `destination`: each version's sidecars; `waypoint`: the namespace's waypoint pods (ambient mode). */
+	reporter: StatsReporter;
+	/** Pods read per version at most (default 3): beyond that the figures are a sample. */
+	podsPerVersion?: number;
+	/** Time between reads (default 1 s). */
+	periodMs?: number;
+	/** Reads kept: the live figures span the last `window - 1` periods (default 6: five seconds). */
+	window?: number;
+	/** How often the pods are listed again (default 10 s). */
+	reselectMs?: number;
+}
+
+/** The live reads of the versions on screen; one owner calls stop(). */
+export interface LiveStatsSource {
+	/** The figures of `destinations` now, from the reads so far; the reads follow the destinations asked last. */
+	read(destinations: readonly Destination[]): LiveReading;
+	/**
+	 * Reads the pods now unless a read started less than half a period ago (then waits for it), so the console's refresh
+	 * shows counters a few milliseconds old instead of up to a period old; resolves after `maxWaitMs` at the latest.
+	 */
+	refresh(destinations: readonly Destination[], maxWaitMs: number): Promise<void>;
+	/** Ends the reads, their timer and every port-forward; resolves when all are closed. */
+	stop(): Promise<void>;
+}
+
+/**
+ * Reads each version's Envoy stats straight from its pods every second, through a port-forward (client-node's
+ * PortForward, 127.0.0.1 only) to port 15090 of up to N pods per version, so a failing version shows within seconds
+ * whatever Prometheus' scrape interval. Pods are listed again every few seconds; a forward whose pod left the sample is
+ * stopped. Owned: stop() ends the timer, the reads in flight and every forward.
+ */
+export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): LiveStatsSource {
+	const rest = new KubeRest(target.kc);
+	const {namespace, reporter} = options;
+	const podsPerVersion = Math.max(1, options.podsPerVersion ?? 3);
+	const periodMs = options.periodMs ?? 1000;
+	const window = Math.max(2, options.window ?? 6);
+	const reselectMs = options.reselectMs ?? 10_000;
+	const abort = new AbortController();
+	const forwards = new Map<string, Promise<PortForwardHandle>>();
+	let destinations: readonly Destination[] = [];
+	let wanted = '';
+	let selectedFor = '';
+	let selectedAt = 0;
+	let samples: Record<string, LiveSample> = {};
+	let serving = 0;
+	let polls: LivePoll[] = [];
+	let error: string | undefined;
+	let stopped = false;
+	let loop: Promise<void> | undefined;
+	let inFlight: Promise<void> | undefined;
+	let lastStart = 0;
+	let timer: NodeJS.Timeout | undefined;
+	let wake: (() => void) | undefined;
+
+	const kubeError = (cause: unknown, verb: string, resource: string) => toKubeError(cause, {verb, resource, namespace, server: target.server, user: target.user}).message;
+
+	// Forwards that gave up (a 403, the pod gone), by when: retried after a while, not at every read.
+	const failedAt = new Map<string, number>();
+	const forwardTo = async (pod: string): Promise<PortForwardHandle> => {
+		let handle = forwards.get(pod);
+		const failed = failedAt.get(pod);
+		if (handle !== undefined && failed !== undefined && Date.now() - failed >= reselectMs) {
+			failedAt.delete(pod);
+			forwards.delete(pod);
+			void handle.then(async forward => forward.stop(), () => undefined);
+			handle = undefined;
+		}
+
+		if (handle === undefined) {
+			handle = startPortForward(target, {namespace, pod, port: envoyStatsPort});
+			forwards.set(pod, handle);
+			handle.catch(() => forwards.delete(pod));
+		}
+
+		return handle;
+	};
+
+	/** One pod's counters, or why they could not be read (the kubelet's refusal when it said one). */
+	const readPod = async (pod: string): Promise<PodCounters | Error> => {
+		let handle: PortForwardHandle | undefined;
+		try {
+			handle = await forwardTo(pod);
+			const response = await fetch(`${handle.url}/stats/prometheus`, {signal: AbortSignal.any([abort.signal, AbortSignal.timeout(Math.max(periodMs * 2, 1000))])});
+			if (!response.ok) {
+				return new Error(`${pod}:${envoyStatsPort} answered ${response.status}`);
+			}
+
+			return parseEnvoyStats(await response.text(), reporter);
+		} catch (cause) {
+			if (handle?.status().state === 'failed' && !failedAt.has(pod)) {
+				failedAt.set(pod, Date.now());
+			}
+
+			return new Error(handle?.status().error ?? `${pod}:${envoyStatsPort}: ${errorMessage(cause)}`);
+		}
+	};
+
+	const stopUnused = () => {
+		const used = new Set(Object.values(samples).flatMap(sample => sample.sampled));
+		for (const [pod, handle] of forwards) {
+			if (!used.has(pod)) {
+				forwards.delete(pod);
+				void handle.then(async forward => forward.stop(), () => undefined);
+			}
+		}
+	};
+
+	const poll = async (): Promise<void> => {
+		if (destinations.length === 0) {
+			return;
+		}
+
+		if (selectedFor !== wanted || Date.now() - selectedAt >= reselectMs) {
+			try {
+				({samples, serving} = await choosePods(rest, {namespace, reporter, podsPerVersion}, destinations));
+				selectedFor = wanted;
+				selectedAt = Date.now();
+				stopUnused();
+			} catch (cause) {
+				error = kubeError(cause, 'list', 'pods');
+				return;
+			}
+		}
+
+		const pods = [...new Set(Object.values(samples).flatMap(sample => sample.sampled))];
+		const at = Date.now();
+		const results = await Promise.all(pods.map(async pod => [pod, await readPod(pod)] as const));
+		if (stopped) {
+			return;
+		}
+
+		const read = new Map<string, PodCounters>();
+		const failures: string[] = [];
+		for (const [pod, result] of results) {
+			if (result instanceof Error) {
+				failures.push(result.message);
+			} else {
+				read.set(pod, result);
+			}
+		}
+
+		error = failures.length === 0 ? undefined : `${failures.length}/${pods.length} pods unreadable: ${failures[0]}`;
+		polls = [...polls, {at, pods: read}].slice(-window);
+	};
+
+	const sleep = async (ms: number) => new Promise<void>(resolve => {
+		wake = resolve;
+		timer = setTimeout(resolve, ms);
+	});
+
+	/** One read of every sampled pod; a read asked for while one is in flight is that one. */
+	const pollOnce = async (): Promise<void> => {
+		if (inFlight === undefined) {
+			lastStart = Date.now();
+			inFlight = poll().catch((cause: unknown) => {
+				error = errorMessage(cause);
+			}).finally(() => {
+				inFlight = undefined;
+			});
+		}
+
+		return inFlight;
+	};
+
+	/** A read a period after the last one, whoever started it (the timer, or a refresh). */
+	const run = async (): Promise<void> => {
+		while (!stopped) {
+			const due = lastStart + periodMs - Date.now();
+			// eslint-disable-next-line no-await-in-loop -- one read a period, each after the one before
+			await (due > 0 ? sleep(due) : pollOnce());
+		}
+	};
+
+	const follow = (next: readonly Destination[]) => {
+		destinations = next;
+		wanted = next.map(destination => `${destination.key}=${destination.metric.service}/${destination.metric.version ?? ''}`).join(',');
+		if (loop === undefined && !stopped) {
+			loop = run();
+		}
+	};
+
+	return {
+		async refresh(next, maxWaitMs) {
+			follow(next);
+			const reading = Date.now() - lastStart >= periodMs / 2 ? pollOnce() : inFlight;
+			if (reading === undefined || stopped) {
+				return;
+			}
+
+			let bound: NodeJS.Timeout | undefined;
+			await Promise.race([reading, new Promise<void>(resolve => {
+				bound = setTimeout(resolve, maxWaitMs);
+			})]);
+			clearTimeout(bound);
+		},
+		read(next) {
+			follow(next);
+
+			// Reads older than the window (reads stuck behind a hung API server) are not "now": never shown as live.
+			const recent = polls.filter(poll => poll.at >= Date.now() - ((window + 1) * periodMs));
+			const last = recent.at(-1);
+			const sampled = new Set(Object.values(samples).flatMap(sample => sample.sampled));
+			const reporting = [...sampled].filter(pod => last?.pods.has(pod) === true).length;
+			const byVersion = selectedFor === wanted ? liveFigures(recent, destinations, samples) : {};
+			const anyFigures = Object.values(byVersion).some(version => version.metrics !== undefined);
+			const status = anyFigures && reporting > 0 ? 'live' : error === undefined ? 'connecting' : 'error';
+			const noPods = selectedFor === wanted && serving === 0 ? (reporter === 'waypoint' ? 'no waypoint pods' : 'no serving pods') : undefined;
+			const reason = error ?? noPods;
+			return {
+				status: noPods === undefined ? status : 'error',
+				...(reason === undefined ? {} : {reason}),
+				byVersion,
+				pods: {reporting, sampled: sampled.size, total: serving},
+			};
+		},
+		async stop() {
+			stopped = true;
+			abort.abort();
+			clearTimeout(timer);
+			wake?.();
+			await loop;
+			await inFlight;
+			const handles = [...forwards.values()];
+			forwards.clear();
+			await Promise.all(handles.map(async handle => handle.then(async forward => forward.stop(), () => undefined)));
+		},
+	};
+}

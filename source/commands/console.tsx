@@ -81,7 +81,7 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 			const target = options.target ?? loadKubeTarget({kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace});
 			store.dispatch({type: 'connected', connection: {contextName: target.contextName, namespace: target.namespace, user: target.user, server: target.server}});
 			return createConsoleServices(target, {
-				prometheus: {url: flags.prometheusUrl, namespace: flags.prometheusNamespace, service: flags.prometheusService},
+				prometheus: {url: flags.prometheusUrl, namespace: flags.prometheusNamespace, service: flags.prometheusService, tokenFile: flags.prometheusTokenFile},
 				...(options.historyFile === undefined ? {} : {historyFile: options.historyFile}),
 			});
 		} catch (error) {

@@ -23,6 +23,8 @@ export interface SimClusterOptions {
 	prometheus?: PrometheusChoice;
 	/** Prometheus executable, instead of searching PATH. */
 	prometheusBinary?: string;
+	/** Prometheus' scrape interval in seconds (real meshes scrape every 15–30 s). Default 1. */
+	scrapeIntervalSeconds?: number;
 	/** Seed of the traffic's randomness. Default 1. */
 	seed?: number;
 	/** Called if the real Prometheus dies while the cluster runs. */
@@ -110,6 +112,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 			binary: options.prometheusBinary,
 			target: metricsServer.target,
 			samples: async () => metrics.samples(),
+			intervalSeconds: options.scrapeIntervalSeconds,
 			onUnexpectedExit: options.onPrometheusExit,
 		});
 		const prometheusInstance: PrometheusInstance = started.instance;

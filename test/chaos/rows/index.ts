@@ -1,6 +1,7 @@
 /** Every row of `npm run chaos`, from the per-group files (each helper adds its own import and spread). */
 import type {ChaosRow} from '../row.js';
 import {prometheusAnswerRows} from './prometheus-answers.js';
+import {prometheusLifecycleRows} from './prometheus-lifecycle.js';
 
 /** The rows, in table order within each group. */
-export const rows: ChaosRow[] = [...prometheusAnswerRows];
+export const rows: ChaosRow[] = [...prometheusLifecycleRows, ...prometheusAnswerRows];

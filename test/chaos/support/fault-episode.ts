@@ -120,8 +120,9 @@ export async function runFaultEpisode(options: EpisodeOptions): Promise<EpisodeR
 		problems.add(`meshtop is gone during the fault; screen:\n${lastScreen}`);
 	}
 
-	const fixed = Date.now();
+	// Recovery counts from the moment the fix is in place (a restarted Prometheus is ready), not from starting it.
 	await options.clear();
+	const fixed = Date.now();
 	const back = await followScreen(options.terminal, {start: fixed, timeoutMs: Math.max(recoverLimit * 4, 10_000), until: screen => showsLiveTraffic(screen), signal: options.signal, seen({screen}) {
 		lastScreen = screen;
 	}});

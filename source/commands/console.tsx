@@ -90,6 +90,11 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 		}
 	});
 	const controller = new ConsoleController(store, services, {refreshMs});
+	// Vital signs for a soak (MESHTOP_STATS_FILE); loaded only when asked, so the first frame does not pay for it.
+	const statsFile = process.env['MESHTOP_STATS_FILE'];
+	const stats = statsFile === undefined || statsFile === ''
+		? undefined
+		: (await import('../app/process-stats.js')).startProcessStats(statsFile, Number(process.env['MESHTOP_STATS_INTERVAL_MS'] ?? 60_000) || 60_000);
 	const theme = themeFor(wantsColor(process.env, flags.color));
 	const instance = render(
 		<ThemeContext.Provider value={theme}>
@@ -124,6 +129,7 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 
 		process.off('uncaughtException', onCrash);
 		process.off('unhandledRejection', onCrash);
+		stats?.stop();
 		await controller.stop();
 		await services.close();
 	}

@@ -2,6 +2,8 @@
 import type {ChaosRow} from '../row.js';
 import {prometheusAnswerRows} from './prometheus-answers.js';
 import {prometheusLifecycleRows} from './prometheus-lifecycle.js';
+import {terminalHangupRows} from './terminal-hangup.js';
+import {terminalSizeRows} from './terminal-size.js';
 
 /** The rows, in table order within each group. */
-export const rows: ChaosRow[] = [...prometheusLifecycleRows, ...prometheusAnswerRows];
+export const rows: ChaosRow[] = [...prometheusLifecycleRows, ...prometheusAnswerRows, ...terminalSizeRows, ...terminalHangupRows];

@@ -85,7 +85,8 @@ async function launch(options: RealPrometheusOptions, directory: string, port: n
 		detached: true,
 		stdio: ['ignore', 'ignore', 'pipe'],
 	});
-	const tie = child.pid === undefined ? undefined : lifeline(child.pid);
+	// Its data is a throwaway temporary directory: after our death a short grace is enough, and the directory goes too.
+	const tie = child.pid === undefined ? undefined : lifeline(child.pid, {graceMs: 1000, directory});
 	const stderrTail: string[] = [];
 	child.stderr.setEncoding('utf8');
 	child.stderr.on('data', (chunk: string) => {

@@ -47,6 +47,26 @@ describe('lifeline: a detached child dies with its parent, however the parent di
 		await waitFor(() => family.every(pid => !alive(pid)) && !existsSync(directory), {timeout: 20_000, interval: 50, message: `child and watcher gone, directory removed: ${family.filter(pid => alive(pid)).join(', ')}`});
 	});
 
+	test('without a child, only the directory: removed after the owner\'s death, kept while it lives', async () => {
+		const directory = mkdtempSync(path.join(tmpdir(), 'meshtop-lifeline-'));
+		const script = `
+			const {lifeline} = await import(${JSON.stringify(lifelineModule)});
+			lifeline(undefined, ${JSON.stringify({directory, graceMs: 100})});
+			console.log('tied');
+			setInterval(() => {}, 1000);
+		`;
+		const parent = spawn(process.execPath, ['--input-type=module', '-e', script], {stdio: ['ignore', 'pipe', 'inherit']});
+		let output = '';
+		parent.stdout.on('data', (chunk: Buffer) => {
+			output += chunk.toString();
+		});
+		await waitFor(() => output.includes('tied'), {timeout: 10_000, message: 'the tie'});
+		await new Promise(resolve => setTimeout(resolve, 300));
+		assert.ok(existsSync(directory), 'kept while the owner lives');
+		parent.kill('SIGKILL');
+		await waitFor(() => !existsSync(directory), {timeout: 10_000, interval: 50, message: 'the directory removed'});
+	});
+
 	test('a child that ignores TERM is killed after the grace', async () => {
 		const stubborn = [process.execPath, '-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'];
 		const {parent, child, family} = await parentWithChild(stubborn, {graceMs: 500});

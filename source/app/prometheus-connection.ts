@@ -1,3 +1,4 @@
+import {readFile} from 'node:fs/promises';
 import type {KubeTarget} from '../kube/config.js';
 import {discoverPrometheus} from '../kube/prometheus-discovery.js';
 import {startPortForward, type PortForwardHandle} from '../kube/port-forward.js';
@@ -16,6 +17,8 @@ export interface PrometheusOptions {
 	url?: string;
 	namespace?: string;
 	service?: string;
+	/** `--prometheus-token-file`: a bearer token for a gateway in front of Prometheus (Thanos, Mimir, an auth proxy). */
+	tokenFile?: string;
 }
 
 /** A usable Prometheus: a client, the rate window, and whatever keeps it reachable (a port-forward). */
@@ -33,6 +36,14 @@ export interface PrometheusConnection {
 	close(): Promise<void>;
 }
 
+async function readToken(file: string): Promise<string> {
+	try {
+		return (await readFile(file, 'utf8')).trim();
+	} catch (error) {
+		throw new Error(`--prometheus-token-file: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {cause: error});
+	}
+}
+
 function forwardLabel(handle: PortForwardHandle, namespace: string): string {
 	const status = handle.status();
 	return `port-forward ${namespace}/${status.pod ?? '?'} → ${handle.url.replace(/^http:\/\//, '')}`;
@@ -48,12 +59,14 @@ export async function connectPrometheus(target: KubeTarget, options: PrometheusO
 	let handle: PortForwardHandle | undefined;
 	let label: string;
 	let client: PrometheusClient;
+	const bearerToken = options.tokenFile === undefined || options.tokenFile === '' ? undefined : await readToken(options.tokenFile);
 	if (location.kind === 'url') {
-		client = new PrometheusClient(location.url, {fetch: prometheusFetch});
-		label = location.url;
+		client = new PrometheusClient(location.url, {fetch: prometheusFetch, bearerToken});
+		// The client's URL, not the flag's: a password in --prometheus-url must not reach the screen.
+		label = client.baseUrl;
 	} else {
 		handle = await startPortForward(target, {namespace: location.namespace, pod: location.pod, port: location.port, selector: location.selector});
-		client = new PrometheusClient(handle.url, {fetch: prometheusFetch});
+		client = new PrometheusClient(handle.url, {fetch: prometheusFetch, bearerToken});
 		label = forwardLabel(handle, location.namespace);
 	}
 

@@ -33,6 +33,8 @@ export interface ConnectOptions {
 	prometheusNamespace?: string;
 	/** `--prometheus-service` (default prometheus). */
 	prometheusService?: string;
+	/** `--prometheus-token-file`: bearer token for a gateway in front of Prometheus. */
+	prometheusTokenFile?: string;
 	/**
 	 * 'required': fail when Prometheus cannot be reached (shift with gates); 'optional': connect without it and say why
 	 * (status); 'none': do not look (history, undo, set). Default 'none'.
@@ -102,7 +104,7 @@ export function selectRoute(routes: readonly Route[], name: string | undefined, 
 }
 
 async function openPrometheus(target: KubeTarget, namespace: string, options: ConnectOptions, owned: Array<() => Promise<void>>): Promise<PrometheusConnection> {
-	const connection = await connectPrometheus(target, {url: options.prometheusUrl, namespace: options.prometheusNamespace === '' ? undefined : options.prometheusNamespace, service: options.prometheusService}, namespace);
+	const connection = await connectPrometheus(target, {url: options.prometheusUrl, namespace: options.prometheusNamespace === '' ? undefined : options.prometheusNamespace, service: options.prometheusService, tokenFile: options.prometheusTokenFile}, namespace);
 	owned.push(async () => connection.close());
 	return connection;
 }

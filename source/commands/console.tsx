@@ -75,7 +75,7 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 			const target = options.target ?? loadKubeTarget({kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace});
 			store.dispatch({type: 'connected', connection: {contextName: target.contextName, namespace: target.namespace, user: target.user, server: target.server}});
 			return createConsoleServices(target, {
-				prometheus: {url: flags.prometheusUrl, namespace: flags.prometheusNamespace, service: flags.prometheusService},
+				prometheus: {url: flags.prometheusUrl, namespace: flags.prometheusNamespace, service: flags.prometheusService, tokenFile: flags.prometheusTokenFile},
 				...(options.historyFile === undefined ? {} : {historyFile: options.historyFile}),
 				live: flags.live === false ? false : {...(flags.livePods === undefined ? {} : {podsPerVersion: flags.livePods})},
 			});
@@ -85,6 +85,11 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 		}
 	});
 	const controller = new ConsoleController(store, services, {refreshMs, historyMs});
+	// Vital signs for a soak (MESHTOP_STATS_FILE); loaded only when asked, so the first frame does not pay for it.
+	const statsFile = process.env['MESHTOP_STATS_FILE'];
+	const stats = statsFile === undefined || statsFile === ''
+		? undefined
+		: (await import('../app/process-stats.js')).startProcessStats(statsFile, Number(process.env['MESHTOP_STATS_INTERVAL_MS'] ?? 60_000) || 60_000);
 	const theme = themeFor(wantsColor(process.env, flags.color));
 	options.beforeRender?.();
 	const instance = render(
@@ -120,6 +125,7 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 
 		process.off('uncaughtException', onCrash);
 		process.off('unhandledRejection', onCrash);
+		stats?.stop();
 		await controller.stop();
 		await services.close();
 	}

@@ -17,7 +17,9 @@ export const helpText = `
     --kubeconfig FILE          kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
     --context NAME             kubeconfig context
     -n, --namespace NS         namespace (default: the context's, then "default")
-    --prometheus-url URL       use this Prometheus instead of finding one in the cluster
+    --prometheus-url URL       use this Prometheus instead of finding one in the cluster; may carry a path
+                               prefix and user:password@ (https://u:p@gateway/prometheus)
+    --prometheus-token-file F  send the token in file F as Authorization: Bearer (Thanos, Mimir, auth proxies)
     --prometheus-namespace NS  where to look for Prometheus (default: istio-system, then the namespace)
     --prometheus-service NAME  Prometheus Service name (default: prometheus)
 
@@ -74,6 +76,7 @@ export const flagSpec = {
 	prometheusUrl: {type: 'string'},
 	prometheusNamespace: {type: 'string'},
 	prometheusService: {type: 'string'},
+	prometheusTokenFile: {type: 'string'},
 	readOnly: {type: 'boolean', default: false},
 	step: {type: 'number'},
 	steps: {type: 'string'},
@@ -110,6 +113,8 @@ export interface Flags {
 	prometheusUrl?: string;
 	prometheusNamespace?: string;
 	prometheusService?: string;
+	/** --prometheus-token-file: a bearer token for a gateway in front of Prometheus. */
+	prometheusTokenFile?: string;
 	readOnly: boolean;
 	step?: number;
 	steps?: string;
@@ -146,7 +151,7 @@ export interface Flags {
 }
 
 /** The connection flags every command passes on (kubectl's, and where Prometheus is). */
-export function connectionFlags(flags: Flags): Pick<Flags, 'kubeconfig' | 'context' | 'namespace' | 'prometheusUrl' | 'prometheusNamespace' | 'prometheusService'> {
+export function connectionFlags(flags: Flags): Pick<Flags, 'kubeconfig' | 'context' | 'namespace' | 'prometheusUrl' | 'prometheusNamespace' | 'prometheusService' | 'prometheusTokenFile'> {
 	return {
 		kubeconfig: flags.kubeconfig,
 		context: flags.context,
@@ -154,6 +159,7 @@ export function connectionFlags(flags: Flags): Pick<Flags, 'kubeconfig' | 'conte
 		prometheusUrl: flags.prometheusUrl,
 		prometheusNamespace: flags.prometheusNamespace,
 		prometheusService: flags.prometheusService,
+		prometheusTokenFile: flags.prometheusTokenFile,
 	};
 }
 

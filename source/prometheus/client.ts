@@ -26,6 +26,8 @@ export interface PrometheusClientOptions {
 	clock?: Clock;
 	/** fetch implementation (default the global one); tests inject failures through it. */
 	fetch?: typeof fetch;
+	/** Sent as `Authorization: Bearer …` (a Thanos or Mimir gateway's token); wins over credentials in the URL. */
+	bearerToken?: string;
 }
 
 /** One sample of an instant vector. */
@@ -66,14 +68,25 @@ function sampleValue(pair: unknown): number {
 
 /** Prometheus HTTP API client: fetch with AbortSignal and a timeout (default 5 s), 2 retries for idempotent GETs on network errors only; errors carry a message the UI can show ('Prometheus at URL did not answer in 5 s'). */
 export class PrometheusClient {
-	/** Where Prometheus is, without a trailing slash. */
+	/** Where Prometheus is, without a trailing slash and without the credentials the URL may carry (it is shown on screen). */
 	readonly baseUrl: string;
 	private readonly timeoutMs: number;
 	private readonly fetchImpl: typeof fetch;
 	private readonly clock: Clock;
+	private readonly headers: Record<string, string>;
 
+	/** `baseUrl` may carry a path prefix (`https://gateway/prometheus`) and `user:password@` for basic auth, as curl takes them. */
 	constructor(baseUrl: string, options: PrometheusClientOptions = {}) {
-		this.baseUrl = baseUrl.replace(/\/+$/, '');
+		const {url, authorization} = splitCredentials(baseUrl);
+		this.baseUrl = url.replace(/\/+$/, '');
+		// Small answers over loopback (a port-forward): compressing them costs both ends CPU and saves nothing.
+		this.headers = {'accept-encoding': 'identity'};
+		const bearer = options.bearerToken?.trim();
+		const auth = bearer === undefined || bearer === '' ? authorization : `Bearer ${bearer}`;
+		if (auth !== undefined) {
+			this.headers['authorization'] = auth;
+		}
+
 		this.timeoutMs = options.timeoutMs ?? 5000;
 		this.fetchImpl = options.fetch ?? fetch;
 		this.clock = options.clock ?? systemClock;
@@ -167,6 +180,10 @@ export class PrometheusClient {
 		try {
 			body = await response.json();
 		} catch (error) {
+			if (response.status === 401 || response.status === 403) {
+				throw new PrometheusError('http', `Prometheus at ${this.baseUrl} refused the credentials (HTTP ${response.status}${this.headers['authorization'] === undefined ? ', none were sent: put user:password@ in --prometheus-url or pass --prometheus-token-file' : ''})`, error);
+			}
+
 			throw new PrometheusError('http', `Prometheus at ${this.baseUrl} answered HTTP ${response.status} without JSON`, error);
 		}
 
@@ -184,9 +201,8 @@ export class PrometheusClient {
 		const url = this.baseUrl + pathAndQuery;
 		for (let attempt = 0; ; attempt++) {
 			try {
-				// Small answers over loopback (a port-forward): compressing them costs both ends CPU and saves nothing.
 				// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt starts after the previous one failed
-				return await this.fetchImpl(url, {signal: AbortSignal.timeout(this.timeoutMs), headers: {'accept-encoding': 'identity'}});
+				return await this.fetchImpl(url, {signal: AbortSignal.timeout(this.timeoutMs), headers: this.headers});
 			} catch (error) {
 				if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
 					throw new PrometheusError('timeout', `Prometheus at ${this.baseUrl} did not answer in ${formatSeconds(this.timeoutMs)}`, error);
@@ -203,6 +219,26 @@ export class PrometheusClient {
 			}
 		}
 	}
+}
+
+/** fetch refuses URLs with credentials: take `user:password@` out of the URL and into a Basic authorization header. */
+function splitCredentials(text: string): {url: string; authorization?: string} {
+	let parsed: URL;
+	try {
+		parsed = new URL(text);
+	} catch {
+		return {url: text};
+	}
+
+	if (parsed.username === '' && parsed.password === '') {
+		return {url: text};
+	}
+
+	const user = decodeURIComponent(parsed.username);
+	const password = decodeURIComponent(parsed.password);
+	parsed.username = '';
+	parsed.password = '';
+	return {url: parsed.toString(), authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`};
 }
 
 function formatSeconds(milliseconds: number): string {

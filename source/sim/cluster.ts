@@ -24,6 +24,8 @@ export interface SimClusterOptions {
 	prometheus?: PrometheusChoice;
 	/** Prometheus executable, instead of searching PATH. */
 	prometheusBinary?: string;
+	/** Prometheus' scrape interval in seconds (real meshes scrape every 15–30 s). Default 1. */
+	scrapeIntervalSeconds?: number;
 	/** Seed of the traffic's randomness. Default 1. */
 	seed?: number;
 	/** Called if the real Prometheus dies while the cluster runs. */
@@ -33,8 +35,6 @@ export interface SimClusterOptions {
 	 * label live (metrics with `reporter="waypoint"` while a namespace carries it), so `kubectl label` switches it too.
 	 */
 	ambient?: boolean;
-	/** Prometheus' scrape interval in seconds (default 1; real meshes scrape every 15–30 s). */
-	scrapeIntervalSeconds?: number;
 }
 
 /** The Prometheus of a sim cluster. */

@@ -8,12 +8,15 @@ import {spawn} from 'node:child_process';
 import {openSync, closeSync} from 'node:fs';
 
 // $1.. is the command. The pipe is kept on fd 3: sh gives background jobs /dev/null as stdin. The watcher survives
-// the TERM it sends so that it can follow with KILL.
+// the TERM it sends so that it can follow with KILL: once the command has exited (or after 1 s: its owner is dead, so a
+// graceful shutdown serves no one), KILL to the group ends whatever is left of it and the watcher itself.
 const supervisor = `
 exec 3<&0
 "$@" </dev/null 3<&- &
 child=$!
-( trap '' TERM; while read -r _ <&3; do :; done; kill -TERM 0; sleep 5; kill -KILL 0 ) &
+( trap '' TERM; while read -r _ <&3; do :; done; kill -TERM 0; tries=0
+  while kill -0 "$child" 2>/dev/null && [ "$tries" -lt 10 ]; do sleep 0.1; tries=$((tries + 1)); done
+  kill -KILL 0 ) &
 watcher=$!
 wait "$child"
 rc=$?

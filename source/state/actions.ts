@@ -45,6 +45,8 @@ export type Action =
 	| {type: 'metricsReceived'; snapshot: MetricsSnapshot}
 	/** A metrics refresh failed: the last numbers stay, marked stale. */
 	| {type: 'metricsFailed'; error: string}
+	/** A refresh came due while the previous one is still unanswered (a hung Prometheus): the numbers are getting old. */
+	| {type: 'metricsOverdue'; waitingMs: number}
 	/** The Prometheus connection changed (found, port-forward reconnecting, lost). */
 	| ({type: 'prometheusChanged'} & PrometheusStatus)
 	/** Tab: the next route of the VirtualService was chosen. */

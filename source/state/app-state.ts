@@ -66,6 +66,8 @@ export interface AppState {
 	metrics: MetricsSnapshot | undefined;
 	metricsStatus: FeedStatus;
 	metricsError: string | undefined;
+	/** How long the refresh in flight has been waiting, once it is overdue; undefined while answers come in time. */
+	metricsWaitingMs: number | undefined;
 	/** Where Prometheus is reached, e.g. "port-forward istio-system/prometheus-7b… → 127.0.0.1:41234". */
 	prometheusLabel: string;
 	/** Request rate history per destination key (a value: a new one per sample). */
@@ -134,6 +136,7 @@ export function initialState(options: {connection: ConnectionInfo; vsName?: stri
 		metrics: undefined,
 		metricsStatus: 'connecting',
 		metricsError: undefined,
+		metricsWaitingMs: undefined,
 		prometheusLabel: options.prometheusLabel ?? 'Prometheus',
 		series: new SeriesHistory(seriesCapacity),
 		chart: new ChartHistory(seriesCapacity),

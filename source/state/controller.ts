@@ -33,6 +33,8 @@ export class ConsoleController {
 	private running = false;
 	private timer: unknown;
 	private fetching = false;
+	/** When the fetch in flight started (clock time), to say how long an overdue answer has been awaited. */
+	private fetchStartedAt = 0;
 	private lastDestinations = '';
 	/** The version sets whose chart was already backfilled (one range query per route shown). */
 	private readonly backfilled = new Set<string>();
@@ -94,6 +96,7 @@ export class ConsoleController {
 		}
 
 		this.fetching = true;
+		this.fetchStartedAt = this.clock.now();
 		try {
 			await this.backfill(destinations);
 			const snapshot = await this.services.fetchMetrics(destinations);
@@ -297,6 +300,12 @@ export class ConsoleController {
 	private schedule(): void {
 		this.timer = this.clock.setTimeout(() => {
 			if (this.running) {
+				// A refresh due while the last one is still unanswered (for a whole period or more) is overdue.
+				const waitingMs = this.clock.now() - this.fetchStartedAt;
+				if (this.fetching && waitingMs >= this.options.refreshMs) {
+					this.dispatch({type: 'metricsOverdue', waitingMs});
+				}
+
 				void this.refreshMetrics();
 				this.schedule();
 			}

@@ -134,7 +134,7 @@ export function sampleSpacing(window: string): number {
 
 /** New numbers for the table; the chart takes a sample at most once per rate window. */
 export function onMetricsReceived(state: AppState, action: ActionOf<'metricsReceived'>): AppState {
-	const next: AppState = {...state, metrics: action.snapshot, metricsStatus: 'live', metricsError: undefined};
+	const next: AppState = {...state, metrics: action.snapshot, metricsStatus: 'live', metricsError: undefined, metricsWaitingMs: undefined};
 	// A rate is an average over its window, so samples closer than a window apart repeat each other: the
 	// chart takes one per window. It also keeps the screen still between columns, so a refresh redraws numbers only.
 	if (state.lastSampleAt !== undefined && action.snapshot.at - state.lastSampleAt < sampleSpacing(action.snapshot.window)) {

@@ -97,7 +97,14 @@ export function reducer(state: AppState, action: Action): AppState {
 
 		case 'metricsFailed': {
 			// Keep the last good numbers on screen, marked stale.
-			return {...state, metricsStatus: state.metrics === undefined ? 'error' : 'stale', metricsError: action.error};
+			return {...state, metricsStatus: state.metrics === undefined ? 'error' : 'stale', metricsError: action.error, metricsWaitingMs: undefined};
+		}
+
+		case 'metricsOverdue': {
+			// No answer is not an error yet (the client's timeout decides that), but the numbers on screen are no longer
+			// live: say so now, and how long the answer has been awaited, rather than freeze on a "live" header.
+			const status = state.metricsStatus === 'live' ? 'stale' : state.metricsStatus;
+			return {...state, metricsStatus: status, metricsWaitingMs: action.waitingMs};
 		}
 
 		case 'prometheusChanged': {

@@ -46,6 +46,18 @@ export function App({store, controller, now = systemClock.now}: AppProps) {
 	});
 
 	if (columns < minimumSize.columns || rows < minimumSize.rows) {
+		// The full sentence wraps past the bottom of a very small terminal and its first line scrolls away: there the
+		// message is three short lines, so what is wrong and how to leave stay on screen.
+		if (columns < 40 || rows < 8) {
+			return (
+				<Box flexDirection="column">
+					<Text {...theme.warning}>Too small: {columns}×{rows}</Text>
+					<Text>needs {minimumSize.columns}×{minimumSize.rows}</Text>
+					<Text>q quits</Text>
+				</Box>
+			);
+		}
+
 		return (
 			<Box flexDirection="column">
 				<Text {...theme.warning}>Terminal too small: {columns}×{rows}. meshtop needs at least {minimumSize.columns}×{minimumSize.rows} (80×24 recommended).</Text>

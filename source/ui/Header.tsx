@@ -26,6 +26,7 @@ export function Header({state, now}: {state: AppState; now: number}) {
 	const theme = useTheme();
 	const age = state.metrics === undefined ? undefined : formatAge(now - state.metrics.at);
 	const live = state.metrics?.live;
+	const waiting = state.metricsWaitingMs === undefined ? '' : ` · waiting ${Math.max(1, Math.round(state.metricsWaitingMs / 1000))}s`;
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate">
@@ -41,7 +42,7 @@ export function Header({state, now}: {state: AppState; now: number}) {
 			<Text wrap="truncate">
 				<Status label="kube" status={state.kubeStatus} />
 				{'  '}
-				<Status label="prometheus" status={state.metricsStatus} detail={age === undefined ? undefined : `data ${age} · window ${state.metrics?.window ?? '?'}`} />
+				<Status label="prometheus" status={state.metricsStatus} detail={age === undefined ? (waiting === '' ? undefined : waiting.slice(3)) : `data ${age} · window ${state.metrics?.window ?? '?'}${waiting}`} />
 				{'  '}
 				{live === undefined ? null : <><Text {...theme.feed(liveFeed[live.status])}>{liveLabel(live)}</Text>{'  '}</>}
 				<Text {...theme.muted}>{state.prometheusLabel}</Text>

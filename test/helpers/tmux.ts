@@ -59,6 +59,12 @@ export class TmuxTerminal {
 		return Number(new RegExp(`${exitMarker}(\\d+)`).exec(screen)![1]);
 	}
 
+	/** Resizes the terminal, as a person dragging the window's corner does (the program gets SIGWINCH); several sizes go in one tmux call, one after another. */
+	resize(...sizes: ReadonlyArray<readonly [columns: number, rows: number]>): void {
+		const commands = sizes.flatMap(([columns, rows], index) => [...(index === 0 ? [] : [';']), 'resize-window', '-t', 'meshtop', '-x', String(columns), '-y', String(rows)]);
+		execFileSync('tmux', ['-L', this.socket, ...commands]);
+	}
+
 	/** Process id of the pane's shell (the command runs as its child). */
 	panePid(): number {
 		return Number(execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '-t', 'meshtop', '#{pane_pid}'], {encoding: 'utf8'}).trim());

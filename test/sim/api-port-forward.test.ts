@@ -113,6 +113,33 @@ describe('pods/portforward WebSocket protocol', () => {
 		}
 	});
 
+	test('deleting the pod ends its port-forwards (as a kubelet\'s streams die with the pod), and only its own', async () => {
+		const store = new ObjectStore();
+		store.create('/namespaces', {apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'bookinfo'}});
+		store.create('/pods', {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'prometheus-0', namespace: 'bookinfo'}});
+		store.create('/pods', {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'prometheus-1', namespace: 'bookinfo'}});
+		const port = (target.address() as {port: number}).port;
+		const other = await startApiServer({store, resolvePortForward: () => ({host: '127.0.0.1', port})});
+		try {
+			const doomed = await connect(other, 'ports=9090', ['v4.channel.k8s.io']);
+			const kept = new WebSocket(`${other.url.replace('http', 'ws')}${forwardPath.replace('prometheus-0', 'prometheus-1')}?ports=9090`, ['v4.channel.k8s.io']);
+			const keptFrames: Buffer[] = [];
+			kept.on('message', (data: Buffer) => keptFrames.push(data));
+			await new Promise(resolve => kept.once('open', resolve));
+			let closed = false;
+			void doomed.closed.then(() => {
+				closed = true;
+			});
+			store.delete('/pods', 'bookinfo', 'prometheus-0');
+			await waitFor(() => closed, {timeout: 3000, message: 'the deleted pod\'s forward closed'});
+			kept.send(Buffer.concat([Buffer.from([0]), Buffer.from('y')]));
+			await waitFor(() => keptFrames.some(frame => frame.subarray(1).toString() === 'echo:y'), {message: 'the other pod\'s forward still works'});
+			kept.close();
+		} finally {
+			await other.stop();
+		}
+	});
+
 	test('stop() ends open port-forwards on both sides', async () => {
 		const store = new ObjectStore();
 		store.create('/pods', {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'prometheus-0', namespace: 'bookinfo'}});

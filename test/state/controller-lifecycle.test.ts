@@ -67,6 +67,34 @@ describe('ConsoleController lifecycle', () => {
 		assert.equal(store.getState(), state);
 	});
 
+	it('a refresh still unanswered when the next one is due turns the header stale with the wait, and the late answer makes it live again', async () => {
+		const {controller, clock, store, services, fake} = world();
+		controller.start();
+		await new Promise(resolve => setImmediate(resolve));
+		assert.equal(store.getState().metricsStatus, 'live', 'the first refresh answered');
+		let answer: (() => void) | undefined;
+		const held = new Promise<void>(resolve => {
+			answer = resolve;
+		});
+		services.fetchMetrics = async destinations => {
+			await held;
+			return fake.fetchMetrics(destinations);
+		};
+		clock.advanceTo(1000);
+		await new Promise(resolve => setImmediate(resolve));
+		assert.equal(store.getState().metricsStatus, 'live', 'one refresh in flight is not late yet');
+		clock.advanceTo(2000);
+		clock.advanceTo(3000);
+		await new Promise(resolve => setImmediate(resolve));
+		assert.equal(store.getState().metricsStatus, 'stale');
+		assert.equal(store.getState().metricsWaitingMs, 2000, 'waiting since the refresh at 1 s');
+		answer!();
+		await new Promise(resolve => setImmediate(resolve));
+		assert.equal(store.getState().metricsStatus, 'live');
+		assert.equal(store.getState().metricsWaitingMs, undefined);
+		await controller.stop();
+	});
+
 	it('stop() waits for the rollout write in flight, so the split it leaves is written and recorded', async () => {
 		const {controller, store, services, fake} = world();
 		let release: (() => void) | undefined;

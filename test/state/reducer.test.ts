@@ -168,6 +168,13 @@ const rows: Row[] = [
 		assert.equal(after.metricsStatus, 'stale');
 		assert.equal(after.metricsError, 'timeout');
 	}},
+	{name: 'metricsOverdue marks live numbers stale and says how long the answer has been awaited; the next answer clears it', before: loaded({metrics: snapshot(1), metricsStatus: 'live'}), action: {type: 'metricsOverdue', waitingMs: 2000}, expect(after) {
+		assert.equal(after.metricsStatus, 'stale');
+		assert.equal(after.metricsWaitingMs, 2000);
+		const answered = reducer(after, {type: 'metricsReceived', snapshot: snapshot(5000)});
+		assert.equal(answered.metricsStatus, 'live');
+		assert.equal(answered.metricsWaitingMs, undefined);
+	}},
 	{name: 'prometheusChanged sets the label and a non-live status', before: loaded(), action: {type: 'prometheusChanged', label: 'port-forward x', status: 'reconnecting'}, expect(after) {
 		assert.equal(after.prometheusLabel, 'port-forward x');
 		assert.equal(after.metricsStatus, 'reconnecting');
@@ -217,7 +224,7 @@ describe('reducer: one row per fact, inputs frozen', () => {
 		const covered = new Set(rows.map(row => row.action.type));
 		const vocabulary: Array<Action['type']> = [
 			'connected', 'feedUpdated', 'selectionMoved', 'weightsStaged', 'stepChanged', 'chartModeCycled', 'chartBackfilled', 'reviewOpened', 'dismissed', 'writeStarted',
-			'writeSucceeded', 'writeConflicted', 'writeFailed', 'metricsReceived', 'metricsFailed', 'prometheusChanged', 'routeCycled',
+			'writeSucceeded', 'writeConflicted', 'writeFailed', 'metricsReceived', 'metricsFailed', 'metricsOverdue', 'prometheusChanged', 'routeCycled',
 			'overlayChanged', 'pickerQueryChanged', 'pickerMoved', 'virtualServicePicked', 'noticeShown', 'planDialogOpened',
 			'planEdited', 'planRejected', 'rolloutStarted', 'rolloutUpdated',
 		];

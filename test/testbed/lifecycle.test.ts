@@ -4,52 +4,19 @@
  */
 import assert from 'node:assert/strict';
 import {execFile, spawn} from 'node:child_process';
-import {existsSync, readFileSync, readdirSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {promisify} from 'node:util';
 import {backends} from '../helpers/cluster-fixture.js';
+import {alive, descendants} from '../helpers/processes.js';
 import {waitFor} from '../helpers/wait-for.js';
 
 const run = promisify(execFile);
 const main = path.resolve(path.dirname(new URL(import.meta.url).pathname), 'main.js');
 const testbed = backends.find(backend => backend.name === 'testbed')!;
-
-/** Every descendant of `pid` (children first found through /proc). */
-function descendants(pid: number): number[] {
-	const children = new Map<number, number[]>();
-	for (const entry of readdirSync('/proc').filter(name => /^\d+$/.test(name))) {
-		try {
-			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-			const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-			children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-		} catch {
-			// Gone meanwhile.
-		}
-	}
-
-	const found: number[] = [];
-	const visit = (parent: number) => {
-		for (const child of children.get(parent) ?? []) {
-			found.push(child);
-			visit(child);
-		}
-	};
-
-	visit(pid);
-	return found;
-}
-
-function alive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-	} catch {
-		return false;
-	}
-}
 
 /** The temp directory of the test bed whose processes these are (named in their command lines). */
 function directoryOf(processes: readonly number[]): string | undefined {

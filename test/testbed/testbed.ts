@@ -25,6 +25,7 @@ import {createPki} from './pki.js';
 import {freePort} from '../../source/net/listen.js';
 import {waitUntil} from './ports.js';
 import {startPrometheusServer, type PrometheusServer} from './prometheus-server.js';
+import {lifeline} from '../../source/sim/lifeline.js';
 import {startSupervised, type SupervisedProcess} from '../../source/sim/supervised-process.js';
 
 const run = promisify(execFile);
@@ -80,6 +81,9 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
 	const step = (text: string) => log(`[testbed ${((Date.now() - started) / 1000).toFixed(1)}s] ${text}`);
 	const binaries = await locateBinaries({build: options.build ?? true, log});
 	const directory = await mkdtemp(path.join(tmpdir(), 'meshtop-testbed-'));
+	// Killed without a word (SIGKILL), the test bed cannot remove its directory: a watcher does, once the supervised
+	// processes have had their 1 s to end.
+	const directoryTie = lifeline(undefined, {directory, graceMs: 1500});
 	const processes: SupervisedProcess[] = [];
 	const cleanups: Array<() => Promise<void> | void> = [];
 	const stopAll = async () => {
@@ -89,6 +93,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
 
 		await Promise.all(processes.splice(0).reverse().map(async child => child.stop()));
 		await rm(directory, {recursive: true, force: true});
+		directoryTie.release();
 	};
 
 	const file = (name: string) => path.join(directory, name);

@@ -67,6 +67,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 	const watches = new Set<WatchHandle>();
 	const context: ResourceContext = {store, watches, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000};
 	const forwarder = new PortForwarder();
+	const unsubscribePods = store.subscribe(event => {
+		if (event.type === 'DELETED' && event.resource === '/pods') {
+			const {namespace, name} = event.object.metadata;
+			if (namespace !== undefined && name !== undefined) {
+				forwarder.closePod(namespace, name);
+			}
+		}
+	});
 	let serverAddress = '127.0.0.1:0';
 
 	const authorize = (request: IncomingMessage, verb: string, target: RequestTarget): void => {
@@ -162,6 +170,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 				for (const watch of [...watches]) {
 					watch.close();
 				}
+				unsubscribePods();
 				forwarder.closeAll();
 				server.close(() => {
 					resolve();

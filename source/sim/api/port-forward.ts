@@ -43,13 +43,24 @@ function portPrefix(channel: number, port: number): Buffer {
  */
 export class PortForwarder {
 	private readonly server = new WebSocketServer({noServer: true, handleProtocols: protocols => chooseProtocol(protocols)});
-	private readonly sessions = new Set<{socket: WebSocket; tcp?: Socket | Duplex}>();
+	private readonly sessions = new Set<{socket: WebSocket; tcp?: Socket | Duplex; namespace: string; pod: string}>();
 
 	/** Completes the WebSocket handshake and starts piping. */
 	handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, forward: PortForwardRequest): void {
 		this.server.handleUpgrade(request, socket, head, webSocket => {
 			this.start(webSocket, forward);
 		});
+	}
+
+	/** Ends the forwards to a pod that is gone: a kubelet's streams die with the pod, and clients must re-resolve. */
+	closePod(namespace: string, pod: string): void {
+		for (const session of this.sessions) {
+			if (session.namespace === namespace && session.pod === pod) {
+				session.tcp?.destroy();
+				session.socket.terminate();
+				this.sessions.delete(session);
+			}
+		}
 	}
 
 	/** Ends every WebSocket and TCP connection (server shutdown). */
@@ -63,7 +74,7 @@ export class PortForwarder {
 	}
 
 	private start(webSocket: WebSocket, forward: PortForwardRequest): void {
-		const session: {socket: WebSocket; tcp?: Socket | Duplex} = {socket: webSocket};
+		const session: {socket: WebSocket; tcp?: Socket | Duplex; namespace: string; pod: string} = {socket: webSocket, namespace: forward.namespace, pod: forward.pod};
 		this.sessions.add(session);
 		webSocket.send(portPrefix(0, forward.port));
 		webSocket.send(portPrefix(1, forward.port));

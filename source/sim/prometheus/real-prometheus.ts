@@ -16,6 +16,8 @@ export interface RealPrometheusOptions {
 	target: string;
 	/** Scrape interval in seconds. Default 1. */
 	intervalSeconds?: number;
+	/** Port on 127.0.0.1 (a restart on the same port, as a pod behind a Service comes back). Default a free one. */
+	port?: number;
 	/** Give up waiting for /-/ready after this long. Default 30 s. */
 	readyTimeoutMs?: number;
 	/** Between SIGTERM and SIGKILL on stop. Default 5 s. */
@@ -55,7 +57,7 @@ export async function startRealPrometheus(options: RealPrometheusOptions): Promi
 		// A free port can be taken between probing and binding; one retry covers that race.
 		for (let attempt = 1; ; attempt++) {
 			try {
-				return await launch(options, directory, await freePort());
+				return await launch(options, directory, options.port ?? await freePort());
 			} catch (error) {
 				if (attempt >= 2 || !String(error).includes('address already in use')) {
 					throw error;
@@ -83,7 +85,8 @@ async function launch(options: RealPrometheusOptions, directory: string, port: n
 		detached: true,
 		stdio: ['ignore', 'ignore', 'pipe'],
 	});
-	const tie = child.pid === undefined ? undefined : lifeline(child.pid);
+	// Its data is a throwaway temporary directory: after our death a short grace is enough, and the directory goes too.
+	const tie = child.pid === undefined ? undefined : lifeline(child.pid, {graceMs: 1000, directory});
 	const stderrTail: string[] = [];
 	child.stderr.setEncoding('utf8');
 	child.stderr.on('data', (chunk: string) => {

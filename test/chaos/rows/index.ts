@@ -1,8 +1,17 @@
 /** Every row of `npm run chaos`, in the order of the table: each group's file exports its array. */
 import type {ChaosRow} from '../row.js';
+import {prometheusAnswerRows} from './prometheus-answers.js';
+import {prometheusLifecycleRows} from './prometheus-lifecycle.js';
+import {terminalHangupRows} from './terminal-hangup.js';
+import {terminalKillRows} from './terminal-kill.js';
+import {terminalSizeRows} from './terminal-size.js';
 import {writesRaceRows} from './writes-race.js';
 import {writesRoundTripRows} from './writes-round-trip.js';
 import {writesSignalRows} from './writes-signals.js';
 
-/** The rows the runner runs. */
-export const rows: ChaosRow[] = [...writesRaceRows, ...writesSignalRows, ...writesRoundTripRows];
+/** The rows the runner runs, in table order within each group. */
+export const rows: ChaosRow[] = [
+	...writesRaceRows, ...writesSignalRows, ...writesRoundTripRows,
+	...prometheusLifecycleRows, ...prometheusAnswerRows,
+	...terminalSizeRows, ...terminalHangupRows, ...terminalKillRows,
+];

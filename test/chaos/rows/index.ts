@@ -1,0 +1,5 @@
+/** Every row of `npm run chaos`, from the per-topic files (each group's helper adds its own import lines). */
+import type {ChaosRow} from '../row.js';
+
+/** The chaos table, in file order; the runner groups it. */
+export const rows: ChaosRow[] = [];

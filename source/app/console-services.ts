@@ -1,5 +1,6 @@
 import type {KubeTarget} from '../kube/config.js';
 import {IstioApi} from '../kube/istio-api.js';
+import {reviewRouteAccess} from '../kube/access-review.js';
 import {watchVirtualServices} from '../kube/watch-virtual-services.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
 import {fetchCounts} from '../prometheus/counts-source.js';
@@ -94,6 +95,10 @@ export function createConsoleServices(target: KubeTarget, options: {
 			}
 
 			return fetchCounts(ready.client, destinations, rangeMs, undefined, reporter);
+		},
+		async reviewWriteAccess(address) {
+			const kind = address?.startsWith('httproute/') === true ? 'HTTPRoute' : 'VirtualService';
+			return reviewRouteAccess(target, {kind, namespace, name: address?.replace(/^httproute\//, '')});
 		},
 		scrapeIntervalMs: () => connection?.scrapeIntervalMs,
 		watchPrometheus(listener) {

@@ -49,6 +49,14 @@ export function lazyConsoleServices(load: () => Promise<ConsoleServices & {close
 		},
 		fetchMetrics: async destinations => (await loading).fetchMetrics(destinations),
 		fetchCounts: async (destinations, rangeMs) => (await loading).fetchCounts(destinations, rangeMs),
+		async reviewWriteAccess(address) {
+			const services = await loading;
+			if (services.reviewWriteAccess === undefined) {
+				throw new Error('access review not supported');
+			}
+
+			return services.reviewWriteAccess(address);
+		},
 		scrapeIntervalMs: () => loaded?.scrapeIntervalMs?.(),
 		watchPrometheus(listener) {
 			let stop: (() => void) | undefined;

@@ -34,6 +34,13 @@ export interface PrometheusStatus {
 	error?: string;
 }
 
+/** The API server's answer to "may I write this route object?" (a SelfSubjectAccessReview). */
+export interface AccessReview {
+	allowed: boolean;
+	/** For people, when not allowed: who may not do what, and where. */
+	reason?: string;
+}
+
 /** The I/O the console needs, injected so the UI runs against the cluster, the sim or fakes alike. */
 export interface ConsoleServices {
 	/** Starts the live feed of the namespace's VirtualServices and DestinationRules; returns its stop. */
@@ -46,6 +53,11 @@ export interface ConsoleServices {
 	fetchCounts(destinations: readonly Destination[], rangeMs: number): Promise<StepCounts>;
 	/** Prometheus' scrape interval in milliseconds once known: a rollout's gates look once per scrape. */
 	scrapeIntervalMs?(): number | undefined;
+	/**
+	 * Whether the current user may write the route object at `address` (a VirtualService's name or `httproute/NAME`;
+	 * undefined: any route object of the namespace). Rejects when the API server could not be asked.
+	 */
+	reviewWriteAccess?(address: string | undefined): Promise<AccessReview>;
 	/** Prometheus connection changes (port-forward reconnects); returns its stop. */
 	watchPrometheus?(listener: (status: PrometheusStatus) => void): () => void;
 }

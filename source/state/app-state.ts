@@ -38,6 +38,8 @@ export type Overlay = 'none' | 'help' | 'picker' | 'confirm' | 'plan';
 export interface AppState {
 	connection: ConnectionInfo;
 	readOnly: boolean;
+	/** Why the console is read-only when the API server said so (not --read-only): shown under the header. */
+	readOnlyReason: string | undefined;
 	/** Address of the route object on screen (a VirtualService's name, or `httproute/NAME`); undefined until picked. */
 	vsName: string | undefined;
 	/**
@@ -112,6 +114,7 @@ export function initialState(options: {connection: ConnectionInfo; vsName?: stri
 	return {
 		connection: options.connection,
 		readOnly: options.readOnly ?? false,
+		readOnlyReason: undefined,
 		vsName: address.key,
 		pendingAddress: address.pending,
 		virtualServices: new Map(),

@@ -4,7 +4,7 @@ import type {ConsoleController} from '../state/controller.js';
 import type {Store} from '../state/store.js';
 import {rolloutActive} from '../state/app-state.js';
 import {handleKey, scopeOf, splitTyped} from './key-actions.js';
-import {Header} from './Header.js';
+import {Header, headerLines} from './Header.js';
 import {ConsoleBody} from './ConsoleBody.js';
 import {Footer} from './Footer.js';
 import {useTheme} from './theme.js';
@@ -57,7 +57,7 @@ export function App({store, controller, now = systemClock.now}: AppProps) {
 	const footerLines = columns >= 110 ? 1 : 2;
 	// Header, the blank line under it, notice and footer; the frame stays one row short of the terminal so
 	// the cursor line after it never scrolls the screen.
-	const bodyRows = rows - 1 - (2 + 1 + 1 + footerLines);
+	const bodyRows = rows - 1 - (headerLines(state) + 1 + 1 + footerLines);
 	const notice = state.notice ?? (state.metricsError === undefined ? undefined : {level: 'warn' as const, text: `Prometheus: ${state.metricsError}`});
 	const noticeStyle = notice?.level === 'error' ? theme.error : notice?.level === 'warn' ? theme.warning : {};
 	return (

@@ -14,6 +14,11 @@ function Status({label, status, detail}: {label: string; status: FeedStatus; det
 	);
 }
 
+/** How many lines the header takes: two, and a third saying why the console is read-only when the API server said so. */
+export function headerLines(state: Pick<AppState, 'readOnlyReason'>): number {
+	return state.readOnlyReason === undefined ? 2 : 3;
+}
+
 /** Top lines: where meshtop is connected, what it shows, and how fresh the data is. */
 export function Header({state, now}: {state: AppState; now: number}) {
 	const routes = currentRoutes(state);
@@ -40,6 +45,7 @@ export function Header({state, now}: {state: AppState; now: number}) {
 				{'  '}
 				<Text {...theme.muted}>{state.prometheusLabel}</Text>
 			</Text>
+			{state.readOnlyReason === undefined ? null : <Text wrap="truncate" {...theme.warning}>read-only: {state.readOnlyReason}</Text>}
 		</Box>
 	);
 }

@@ -1,0 +1,39 @@
+import {AuthorizationV1Api} from '@kubernetes/client-node';
+import type {RouteObjectKind} from '../domain/virtual-service.js';
+import type {AccessReview} from '../ports/console-services.js';
+import type {KubeTarget} from './config.js';
+import {toKubeError} from './errors.js';
+import {gatewayGroup, istioGroup} from './istio-api.js';
+
+/** What a write of a split needs: `patch` on the route object (the trail's Event is best-effort, so not asked). */
+export interface RouteAccessQuestion {
+	kind: RouteObjectKind;
+	namespace: string;
+	/** The route object's name; undefined asks about every object of the kind in the namespace (the picker). */
+	name: string | undefined;
+}
+
+/**
+ * Asks the API server whether the current user may patch a route object (a SelfSubjectAccessReview, which every
+ * authenticated user may create): the console starts read-only, and says why, instead of failing on the first Enter.
+ */
+export async function reviewRouteAccess(target: KubeTarget, question: RouteAccessQuestion): Promise<AccessReview> {
+	const api = target.kc.makeApiClient(AuthorizationV1Api);
+	const [group, plural] = question.kind === 'HTTPRoute' ? [gatewayGroup, 'httproutes'] : [istioGroup, 'virtualservices'];
+	const resourceAttributes = {verb: 'patch', group, resource: plural, namespace: question.namespace, ...(question.name === undefined ? {} : {name: question.name})};
+	let review;
+	try {
+		review = await api.createSelfSubjectAccessReview({body: {apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: {resourceAttributes}}});
+	} catch (error) {
+		throw toKubeError(error, {verb: 'create', resource: 'selfsubjectaccessreviews.authorization.k8s.io'});
+	}
+
+	const status = review.status;
+	if (status?.allowed === true) {
+		return {allowed: true};
+	}
+
+	const object = `${plural}${question.name === undefined ? '' : `/${question.name}`}`;
+	const why = [status?.reason, status?.evaluationError].filter(text => text !== undefined && text !== '').join('; ');
+	return {allowed: false, reason: `user ${target.user === '' ? '(current)' : target.user} cannot patch ${object} in ${question.namespace} (SelfSubjectAccessReview${why === '' ? '' : `: ${why}`})`};
+}

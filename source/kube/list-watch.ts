@@ -147,7 +147,10 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 			const persistent = persistentKinds.has(kubeError.kind);
 			options.onStatus(persistent ? 'error' : 'reconnecting', kubeError);
 			needList = true;
-			await sleep(persistent ? maxDelay : delay);
+			// A server that said when to come back (429 Retry-After) is not asked sooner: no request storm while it is
+			// overloaded. A watch's 429 carries no header through client-node's Watch: the longest backoff then.
+			const asked = kubeError.retryAfterSeconds === undefined ? (kubeError.status === 429 ? maxDelay : 0) : kubeError.retryAfterSeconds * 1000;
+			await sleep(Math.max(persistent ? maxDelay : delay, asked));
 			delay = Math.min(delay * 2, maxDelay);
 		};
 

@@ -67,7 +67,7 @@ export function createConsoleServices(target: KubeTarget, options: {
 		watch(listener) {
 			const feed = watchVirtualServices(api, target, namespace);
 			const unsubscribe = feed.subscribe(state => {
-				listener({items: state.items, destinationRules: state.destinationRules, services: state.services, status: state.status, ...(state.error === undefined ? {} : {error: state.error.message})});
+				listener({items: state.items, destinationRules: state.destinationRules, services: state.services, status: state.status, ...(state.error === undefined ? {} : {error: state.error.message}), ...(state.pendingSince === undefined ? {} : {pendingSince: state.pendingSince})});
 			});
 			return () => {
 				unsubscribe();

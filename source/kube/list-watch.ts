@@ -25,6 +25,8 @@ export interface ListWatchOptions<T> {
 	onDelete: (key: string) => void;
 	/** Connection state changes (errors keep the last good data). */
 	onStatus: (status: ListWatchStatus, error?: KubeError) => void;
+	/** A list, or a watch not yet answered, is waiting for the API server (true), or no longer (false). */
+	onPending?: (pending: boolean) => void;
 	/** Backoff after failures (default 250 ms doubling up to 5 s). */
 	backoff?: {initialMs: number; maxMs: number};
 }
@@ -66,12 +68,21 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 		timer = setTimeout(resolve, ms);
 	});
 
+	let waiting = false;
+	const pending = (now: boolean) => {
+		if (now !== waiting) {
+			waiting = now;
+			options.onPending?.(now);
+		}
+	};
+
 	const watchOnce = async (path: string, resourceVersion: string, onOpen: () => void, onVersion: (version: string) => void): Promise<WatchEnd> => new Promise<WatchEnd>(resolve => {
 		let gone = false;
 		let events = 0;
 		let ended = false;
 		const done = (error: unknown) => {
 			ended = true;
+			pending(false);
 			if (gone) {
 				resolve({reason: 'gone'});
 			} else if (error === null || error === undefined) {
@@ -123,8 +134,10 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 			}
 		};
 
+		pending(true);
 		watch.watch(path, {resourceVersion, allowWatchBookmarks: true}, onEvent, done).then(
 			abort => {
+				pending(false);
 				controller = abort;
 				if (stopped || ended || gone) {
 					abort.abort();
@@ -159,8 +172,15 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 				// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
 				const path = await options.path();
 				if (needList) {
-					// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
-					const listed = await options.list();
+					pending(true);
+					let listed;
+					try {
+						// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
+						listed = await options.list();
+					} finally {
+						pending(false);
+					}
+
 					if (stopped) {
 						return;
 					}

@@ -24,6 +24,8 @@ export interface VirtualServiceFeedState {
 	status: WatchStatus;
 	/** Why the feed is not live. */
 	error?: KubeError;
+	/** Since when (epoch ms) a list or watch of the feed has waited for the API server's answer; absent when none waits. */
+	pendingSince?: number;
 }
 
 /** Live view of the VirtualServices (and DestinationRules) of a namespace: list then watch, relist on 410 Gone or disconnect with backoff (250 ms → 5 s), keeps the last good data while reconnecting. Uses client-node's Watch (or ListWatch/informer). Every change (including from kubectl) is delivered within ~1 s. */
@@ -67,6 +69,8 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 	let servicesDirty = false;
 	const statuses: Record<Which, ListWatchStatus | 'connecting'> = {vs: 'connecting', dr: 'connecting', hr: 'connecting', svc: 'connecting'};
 	const errors: Record<Which, KubeError | undefined> = {vs: undefined, dr: undefined, hr: undefined, svc: undefined};
+	const pending: Record<Which, boolean> = {vs: false, dr: false, hr: false, svc: false};
+	let pendingSince: number | undefined;
 	let stopped = false;
 	let scheduled: NodeJS.Immediate | undefined;
 	// Filled in by the first list; watch events carry their apiVersion anyway.
@@ -86,7 +90,7 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 		itemsShared = true;
 		const error = errors.vs ?? errors.dr ?? errors.hr ?? errors.svc;
 		const status = combine([statuses.vs, statuses.dr, statuses.hr, statuses.svc]);
-		return {items, destinationRules: rulesArray, services: servicesArray, status, ...(error === undefined || status === 'live' ? {} : {error})};
+		return {items, destinationRules: rulesArray, services: servicesArray, status, ...(error === undefined || status === 'live' ? {} : {error}), ...(pendingSince === undefined ? {} : {pendingSince})};
 	};
 
 	const deliver = () => {
@@ -125,6 +129,17 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 		schedule();
 	};
 
+	// The header says when the API server is slow to answer: since when the first of the feed's requests has waited.
+	const onPending = (which: Which) => (now: boolean) => {
+		pending[which] = now;
+		const any = Object.values(pending).some(Boolean);
+		const since = any ? pendingSince ?? Date.now() : undefined;
+		if (since !== pendingSince) {
+			pendingSince = since;
+			schedule();
+		}
+	};
+
 	const onStatus = (which: Which) => (status: ListWatchStatus, error?: KubeError) => {
 		statuses[which] = status;
 		errors[which] = status === 'live' ? undefined : error;
@@ -159,6 +174,7 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 				}
 			},
 			onStatus: onStatus('vs'),
+			onPending: onPending('vs'),
 		}),
 		startListWatch<DestinationRuleInfo>({
 			kc: target.kc,
@@ -187,6 +203,7 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 				}
 			},
 			onStatus: onStatus('dr'),
+			onPending: onPending('dr'),
 		}),
 	];
 
@@ -218,6 +235,7 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 				}
 			},
 			onStatus: onStatus('hr'),
+			onPending: onPending('hr'),
 		}),
 		startListWatch<ServiceInfo>({
 			kc: target.kc,
@@ -249,6 +267,7 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 				}
 			},
 			onStatus: onStatus('svc'),
+			onPending: onPending('svc'),
 		}),
 	];
 	// HTTPRoutes only where the Gateway API is served: a cluster without it is not an error, it just has none.

@@ -22,6 +22,8 @@ export interface FeedUpdate {
 	status: FeedStatus;
 	/** Why it is not live. */
 	error?: string;
+	/** Since when (epoch ms) a request of the feed has waited for the API server's answer; absent when none waits. */
+	pendingSince?: number;
 }
 
 /** Where Prometheus is reached and whether it answers. */

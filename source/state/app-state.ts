@@ -54,6 +54,8 @@ export interface AppState {
 	services: readonly ServiceInfo[];
 	kubeStatus: FeedStatus;
 	kubeError: string | undefined;
+	/** Since when (epoch ms) the feed has waited for the API server (a slow API), for the header; undefined when it is not. */
+	kubePendingSince: number | undefined;
 	/** Route on screen: its key (see routeKey) or its name (--route); undefined = first editable route. */
 	routeKey: string | undefined;
 	/** Key of the selected version: a key, not a row index, because a write can reorder the rows. */
@@ -122,6 +124,7 @@ export function initialState(options: {connection: ConnectionInfo; vsName?: stri
 		services: [],
 		kubeStatus: 'connecting',
 		kubeError: undefined,
+		kubePendingSince: undefined,
 		routeKey: options.route,
 		selectedKey: undefined,
 		step: options.step ?? 10,

@@ -53,6 +53,7 @@ export function onFeedUpdated(state: AppState, action: ActionOf<'feedUpdated'>):
 		services: action.services ?? state.services,
 		kubeStatus: action.status,
 		kubeError: action.error,
+		kubePendingSince: action.pendingSince,
 	};
 	if (action.items === undefined || state.vsName === undefined) {
 		return next;

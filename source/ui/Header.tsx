@@ -14,6 +14,9 @@ function Status({label, status, detail}: {label: string; status: FeedStatus; det
 	);
 }
 
+/** How long a request of the feed may wait before the header says the API server is slow. */
+export const slowApiMs = 1000;
+
 /** How many lines the header takes: two, and a third saying why the console is read-only when the API server said so. */
 export function headerLines(state: Pick<AppState, 'readOnlyReason'>): number {
 	return state.readOnlyReason === undefined ? 2 : 3;
@@ -26,6 +29,8 @@ export function Header({state, now}: {state: AppState; now: number}) {
 	const routeIndex = route === undefined ? 0 : routes.indexOf(route) + 1;
 	const theme = useTheme();
 	const age = state.metrics === undefined ? undefined : formatAge(now - state.metrics.at);
+	// A request answered within a second is normal; past that the user should know the API server is slow.
+	const waiting = state.kubePendingSince === undefined || now - state.kubePendingSince < slowApiMs ? undefined : `${((now - state.kubePendingSince) / 1000).toFixed(1)} s`;
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate">
@@ -39,7 +44,7 @@ export function Header({state, now}: {state: AppState; now: number}) {
 				{route === undefined ? null : <>{'  route '}<Text {...theme.strong}>{route.name}</Text> ({route.match}) {routeIndex}/{routes.length}</>}
 			</Text>
 			<Text wrap="truncate">
-				<Status label="kube" status={state.kubeStatus} />
+				<Status label="kube" status={state.kubeStatus} detail={waiting === undefined ? undefined : `· waiting ${waiting} for the API server`} />
 				{'  '}
 				<Status label="prometheus" status={state.metricsStatus} detail={age === undefined ? undefined : `data ${age} · window ${state.metrics?.window ?? '?'}`} />
 				{'  '}

@@ -75,7 +75,7 @@ export function onFeedUpdated(state: AppState, action: ActionOf<'feedUpdated'>):
 			...next,
 			staged: recreated ? undefined : next.staged,
 			overlay: recreated && state.overlay === 'confirm' ? 'none' : state.overlay,
-			notice: {level: recreated && dropped !== '' ? 'warn' : 'info', text: `${describeAddress(state.vsName)} was ${recreated ? 'deleted and created again' : 'created'} (uid ${String(after.metadata['uid'] ?? '?')})${dropped}.`},
+			notice: {level: recreated && dropped !== '' ? 'warn' : 'info', text: `${describeAddress(state.vsName)} was ${recreated ? 'deleted and created again' : 'created'} (uid ${typeof after.metadata['uid'] === 'string' ? after.metadata['uid'] : '?'})${dropped}.`},
 		};
 	}
 

@@ -51,10 +51,10 @@ const watchEnded: ChaosRow = {
 			await untilScreen(terminal, text => weightOnScreen(text, 'v1') === 100, {signal: context.signal, timeoutMs: 30_000, what: 'reviews at v1 100'});
 			const versions: string[] = [];
 			for (let edit = 1; edit <= edits; edit++) {
-				// eslint-disable-next-line no-await-in-loop -- edits one after another, a second apart, across several watch timeouts
+				 
 				const version = await testbed.kubectl(['patch', 'vs', 'reviews', '-n', 'bookinfo', '--type=json', '-p', reviewsRoutePatch({v1: 100 - edit, v3: edit}), '-o', 'jsonpath={.metadata.resourceVersion}']);
 				versions.push(version.trim());
-				// eslint-disable-next-line no-await-in-loop -- see above
+				 
 				await pause(1000, context.signal);
 			}
 
@@ -106,7 +106,7 @@ const gone: ChaosRow = {
 			proxy.hold();
 			const ended = proxy.endWatches();
 			for (const [v1, v3] of [[80, 20], [60, 40], [35, 65]] as const) {
-				// eslint-disable-next-line no-await-in-loop -- three edits in order
+				 
 				await testbed.kubectl(['patch', 'vs', 'reviews', '-n', 'bookinfo', '--type=json', '-p', reviewsRoutePatch({v1, v3})]);
 			}
 

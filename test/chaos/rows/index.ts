@@ -2,7 +2,8 @@
 import type {ChaosRow} from '../row.js';
 import {apiPermissionRows} from './api-permissions.js';
 import {apiRouteRows} from './api-route.js';
+import {apiThrottleRows} from './api-throttle.js';
 import {apiWatchRows} from './api-watch.js';
 
 /** The chaos table, in file order; the runner groups it. */
-export const rows: ChaosRow[] = [...apiWatchRows, ...apiPermissionRows, ...apiRouteRows];
+export const rows: ChaosRow[] = [...apiWatchRows, ...apiPermissionRows, ...apiRouteRows, ...apiThrottleRows];

@@ -19,8 +19,18 @@ export async function kubeconfigVia(testbed: Testbed, server: string, dir: strin
 	return file;
 }
 
+/** How a row opens the console: its directory, kubeconfig (and context), meshtop's arguments, the terminal's size. */
+export interface ConsoleOptions {
+	dir: string;
+	kubeconfig: string;
+	context?: string;
+	args: readonly string[];
+	columns?: number;
+	rows?: number;
+}
+
 /** Opens `meshtop ARGS` in tmux (100×30 unless told), NO_COLOR for plain captures, history in the row's directory. */
-export function openConsole(options: {dir: string; kubeconfig: string; context?: string; args: readonly string[]; columns?: number; rows?: number}): TmuxTerminal {
+export function openConsole(options: ConsoleOptions): TmuxTerminal {
 	return TmuxTerminal.start([
 		process.execPath, cliPath, '--kubeconfig', options.kubeconfig, ...(options.context === undefined ? [] : ['--context', options.context]), '-n', 'bookinfo', ...options.args,
 	], {
@@ -69,10 +79,9 @@ export async function pause(ms: number, signal: AbortSignal): Promise<void> {
 /** Polls the screen every `intervalMs` until `probe` holds; rejects (with the last screen) on timeout or abort. */
 export async function untilScreen(terminal: TmuxTerminal, probe: (screen: string) => boolean, options: {signal: AbortSignal; timeoutMs: number; what: string; intervalMs?: number}): Promise<string> {
 	const deadline = Date.now() + options.timeoutMs;
-	let last = '';
 	for (;;) {
 		options.signal.throwIfAborted();
-		last = terminal.screen();
+		const last = terminal.screen();
 		if (probe(last)) {
 			return last;
 		}
@@ -81,7 +90,7 @@ export async function untilScreen(terminal: TmuxTerminal, probe: (screen: string
 			throw new Error(`${options.what}: not on screen within ${options.timeoutMs / 1000} s\n--- last screen ---\n${last}`);
 		}
 
-		// eslint-disable-next-line no-await-in-loop -- polling: each look follows the one before
+		 
 		await pause(options.intervalMs ?? 50, options.signal);
 	}
 }
@@ -89,7 +98,9 @@ export async function untilScreen(terminal: TmuxTerminal, probe: (screen: string
 /** Starts a test bed for one row (cached binaries only: a row never builds), runs `body`, and stops the test bed whatever happens. */
 export async function withTestbed<T>(context: ChaosContext, options: Omit<TestbedOptions, 'build' | 'log'>, body: (testbed: Testbed) => Promise<T>): Promise<T> {
 	context.signal.throwIfAborted();
-	const testbed = await startTestbed({...options, build: false, log: context.log});
+	const testbed = await startTestbed({...options, build: false, log(line) {
+		context.log(line);
+	}});
 	try {
 		context.signal.throwIfAborted();
 		return await body(testbed);
@@ -99,7 +110,7 @@ export async function withTestbed<T>(context: ChaosContext, options: Omit<Testbe
 }
 
 /** Opens a console and kills its tmux server after `body`, whatever happens. */
-export async function withConsole<T>(options: Parameters<typeof openConsole>[0], body: (terminal: TmuxTerminal) => Promise<T>): Promise<T> {
+export async function withConsole<T>(options: ConsoleOptions, body: (terminal: TmuxTerminal) => Promise<T>): Promise<T> {
 	const terminal = openConsole(options);
 	try {
 		return await body(terminal);

@@ -1,0 +1,128 @@
+/**
+ * An API server that is overloaded (429 with Retry-After) or slow (every answer 2 s late), put between meshtop and the
+ * real kube-apiserver by the TLS proxy, which counts the requests and times them.
+ */
+import {performance} from 'node:perf_hooks';
+import type {ChaosRow} from '../row.js';
+import {reviewsRoutePatch, seconds, withProxiedBed} from '../support/api-bed.js';
+import {pause, untilScreen, weightOnScreen, withConsole} from '../support/console.js';
+
+const retryAfterSeconds = 3;
+
+const throttled: ChaosRow = {
+	group: 'api',
+	name: `429 with Retry-After: ${retryAfterSeconds} on every read of the namespace`,
+	short: false,
+	limitSeconds: 150,
+	async run(context) {
+		const windowMs = context.short ? 10_000 : 20_000;
+		return withProxiedBed(context, {}, async ({testbed, proxy, kubeconfig}) => withConsole({dir: context.dir, kubeconfig, args: ['reviews']}, async terminal => {
+			await untilScreen(terminal, text => weightOnScreen(text, 'v1') === 100 && /kube ● live/.test(text), {signal: context.signal, timeoutMs: 30_000, what: 'reviews, watch live'});
+			const from = proxy.now();
+			proxy.setThrottle({retryAfterSeconds, match: request => request.method === 'GET' && request.url.includes('/namespaces/bookinfo/')});
+			const ended = proxy.endWatches();
+			await testbed.kubectl(['patch', 'vs', 'reviews', '-n', 'bookinfo', '--type=json', '-p', reviewsRoutePatch({v1: 60, v3: 40})]);
+			await pause(windowMs, context.signal);
+			proxy.setThrottle(undefined);
+			const to = proxy.now();
+			const lifted = Date.now();
+			await untilScreen(terminal, text => weightOnScreen(text, 'v3') === 40, {signal: context.signal, timeoutMs: 20_000, what: 'the edit made while throttled'});
+			const recoveredMs = Date.now() - lifted;
+			const during = proxy.requests.filter(request => request.at >= from && request.at < to && request.method === 'GET' && request.url.includes('/namespaces/bookinfo/'));
+			const byCollection = new Map<string, typeof during>();
+			for (const request of during) {
+				const collection = request.url.split('?')[0]!;
+				byCollection.set(collection, [...byCollection.get(collection) ?? [], request]);
+			}
+
+			// After a 429, the same feed's next request comes no sooner than Retry-After (100 ms of slack for the proxy's clock).
+			const gaps = [...byCollection.values()].flatMap(requests => requests.slice(1).flatMap((request, index) => requests[index]!.status === 429 ? [request.at - requests[index]!.at] : []));
+			const minGap = gaps.length === 0 ? Number.NaN : Math.min(...gaps);
+			const ceiling = byCollection.size * (Math.floor(windowMs / (retryAfterSeconds * 1000)) + 1);
+			const refused = during.filter(request => request.status === 429).length;
+			const ok = ended > 0 && refused > 0 && gaps.length > 0 && minGap >= retryAfterSeconds * 1000 - 100 && during.length <= ceiling;
+			return {
+				ok,
+				figure: `${during.length} requests in ${seconds(windowMs)} to ${byCollection.size} collections (≤ ${ceiling}), shortest retry ${seconds(minGap)} after a 429 (Retry-After ${retryAfterSeconds} s); edit on screen ${seconds(recoveredMs)} after`,
+				...(ok ? {} : {detail: `watches ended ${ended}, 429s ${refused}\n${during.map(request => `${request.at} ${request.url} → ${String(request.status)}`).join('\n')}`}),
+			};
+		}));
+	},
+};
+
+function selected(screen: string): string | undefined {
+	return /^▸ (\S+) /m.exec(screen)?.[1];
+}
+
+function percentile(values: readonly number[], p: number): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+const slow: ChaosRow = {
+	group: 'api',
+	name: 'slow API (every answer 2 s late): keys and header',
+	short: false,
+	limitSeconds: 150,
+	async run(context) {
+		const cycles = context.short ? 3 : 6;
+		return withProxiedBed(context, {}, async ({proxy, kubeconfig}) => withConsole({dir: context.dir, kubeconfig, args: ['reviews']}, async terminal => {
+			await untilScreen(terminal, text => weightOnScreen(text, 'v1') === 100 && /kube ● live/.test(text) && /prometheus ● live/.test(text), {signal: context.signal, timeoutMs: 60_000, what: 'reviews, watch and metrics live'});
+			proxy.setDelay(2000);
+			const latencies: number[] = [];
+			let waitingShown: string | undefined;
+			for (let cycle = 0; cycle < cycles; cycle++) {
+				// The watches end; their next requests wait 2 s in the proxy: the console has requests pending meanwhile.
+				proxy.endWatches();
+				const asked = Date.now();
+				while (proxy.pending() === 0 && Date.now() - asked < 2000) {
+					 
+					await pause(20, context.signal);
+				}
+
+				const until = Date.now() + 1700;
+				let key = 'Down';
+				while (Date.now() < until && proxy.pending() > 0) {
+					const before = selected(terminal.screen());
+					const sent = performance.now();
+					terminal.keys(key);
+					for (;;) {
+						const screen = terminal.screen();
+						if (selected(screen) !== before) {
+							latencies.push(performance.now() - sent);
+							waitingShown ??= /waiting \d+\.\d s for the API server/.exec(screen)?.[0];
+							break;
+						}
+
+						if (performance.now() - sent > 1000) {
+							latencies.push(performance.now() - sent);
+							break;
+						}
+					}
+
+					key = key === 'Down' ? 'Up' : 'Down';
+					 
+					await pause(40, context.signal);
+				}
+
+				 
+				await untilScreen(terminal, text => {
+					waitingShown ??= /waiting \d+\.\d s for the API server/.exec(text)?.[0];
+					return proxy.pending() === 0 && /kube ● live/.test(text);
+				}, {signal: context.signal, timeoutMs: 10_000, what: 'the watch answered and live'});
+			}
+
+			const p50 = percentile(latencies, 50);
+			const p99 = percentile(latencies, 99);
+			const ok = latencies.length >= 10 * cycles && p99 <= 16 && waitingShown !== undefined;
+			return {
+				ok,
+				figure: `keypress → screen (tmux send-keys → capture-pane) p50 ${p50.toFixed(1)} / p99 ${p99.toFixed(1)} ms over ${latencies.length} presses while requests waited 2 s (≤ 16 ms); header: ${waitingShown ?? 'no waiting shown'}`,
+				...(ok ? {} : {detail: terminal.screen()}),
+			};
+		}));
+	},
+};
+
+/** The overloaded and slow API rows. */
+export const apiThrottleRows: ChaosRow[] = [throttled, slow];

@@ -37,6 +37,12 @@ export interface ListWatchHandle {
 	stop(): void;
 }
 
+/**
+ * Longest wait between attempts while the API server cannot be reached at all (connection refused or reset): a
+ * refused connection costs nothing, and a restarted server must be seen again within a second or two of its return.
+ */
+export const unreachableMaxDelayMs = 1000;
+
 /** Failures that retrying soon will not fix; reported as 'error' (retries continue, slowly, in case RBAC or CRDs change). */
 const persistentKinds = new Set(['unauthorized', 'forbidden', 'not-found', 'invalid', 'no-context', 'no-kubeconfig']);
 
@@ -163,8 +169,10 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 			// A server that said when to come back (429 Retry-After) is not asked sooner: no request storm while it is
 			// overloaded. A watch's 429 carries no header through client-node's Watch: the longest backoff then.
 			const asked = kubeError.retryAfterSeconds === undefined ? (kubeError.status === 429 ? maxDelay : 0) : kubeError.retryAfterSeconds * 1000;
+			const cap = kubeError.kind === 'unreachable' ? Math.min(maxDelay, unreachableMaxDelayMs) : maxDelay;
+			delay = Math.min(delay, cap);
 			await sleep(Math.max(persistent ? maxDelay : delay, asked));
-			delay = Math.min(delay * 2, maxDelay);
+			delay = Math.min(delay * 2, cap);
 		};
 
 		while (!stopped) {

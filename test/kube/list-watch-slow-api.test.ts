@@ -84,3 +84,41 @@ test('a list that takes its time is reported pending until it answers', async ()
 		handle.stop();
 	}
 });
+
+test('an API server that refuses connections is tried again at least once a second, however long it is down', async t => {
+	t.mock.timers.enable({apis: ['setTimeout', 'Date']});
+	const kc = new KubeConfig();
+	kc.loadFromOptions({clusters: [{name: 'c', server: 'http://127.0.0.1:1'}], users: [{name: 'u'}], contexts: [{name: 'x', cluster: 'c', user: 'u'}], currentContext: 'x'});
+	const calls: number[] = [];
+	const handle = startListWatch<unknown>({
+		kc,
+		context: {verb: 'list', resource: 'virtualservices.networking.istio.io', namespace: 'bookinfo'},
+		path: async () => '/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices',
+		list: async () => {
+			calls.push(Date.now());
+			throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), {code: 'ECONNREFUSED'});
+		},
+		decode: () => undefined,
+		onReplace: () => undefined,
+		onUpsert: () => undefined,
+		onDelete: () => undefined,
+		onStatus: () => undefined,
+	});
+	try {
+		// Twenty virtual seconds, in steps, letting the loop's promises run between them.
+		for (let step = 0; step < 400; step++) {
+			t.mock.timers.tick(50);
+			 
+			await new Promise(resolve => {
+				setImmediate(resolve);
+			});
+		}
+	} finally {
+		handle.stop();
+	}
+
+	const gaps = calls.slice(1).map((time, index) => time - calls[index]!);
+	assert.ok(gaps.length >= 15, `about one attempt a second for 20 s, got ${calls.length}`);
+	assert.deepEqual(gaps.slice(0, 3), [250, 500, 1000], 'backoff from 250 ms');
+	assert.ok(gaps.every(gap => gap <= 1000), `never more than 1 s between attempts: ${gaps.join(', ')}`);
+});

@@ -165,6 +165,8 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 			record.status = upstreamResponse.statusCode;
 			answer();
 			response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+			// A watch's headers go out at once, as the API server flushes them: the client's request resolves before any event.
+			response.flushHeaders();
 			if (record.watch) {
 				recordEvents(url.split('?')[0] ?? url, upstreamResponse);
 				const entry = {response, upstream: upstreamResponse};

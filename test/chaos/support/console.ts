@@ -95,10 +95,13 @@ export async function untilScreen(terminal: TmuxTerminal, probe: (screen: string
 	}
 }
 
-/** Starts a test bed for one row (cached binaries only: a row never builds), runs `body`, and stops the test bed whatever happens. */
+/**
+ * Starts a test bed for one row (cached binaries only: a row never builds; Debian's Prometheus 2.x with
+ * MESHTOP_TESTBED_PROMETHEUS=2, as in `npm test`), runs `body`, and stops the test bed whatever happens.
+ */
 export async function withTestbed<T>(context: ChaosContext, options: Omit<TestbedOptions, 'build' | 'log'>, body: (testbed: Testbed) => Promise<T>): Promise<T> {
 	context.signal.throwIfAborted();
-	const testbed = await startTestbed({...options, build: false, log(line) {
+	const testbed = await startTestbed({prometheus: process.env['MESHTOP_TESTBED_PROMETHEUS'] === '2' ? '2' : '3', ...options, build: false, log(line) {
 		context.log(line);
 	}});
 	try {

@@ -21,10 +21,12 @@ export interface AppProps {
 	controller: ConsoleController;
 	/** Clock for data age and the plan's countdown (tests pass the plan's fake clock). */
 	now?: () => number;
+	/** Called as each key arrives, before it is handled (the key-timing instrumentation times key → frame from here). */
+	onKey?: () => void;
 }
 
 /** The meshtop console: header, versions, chart, notice and keys, sized to the terminal. Layout only: keys go to the keymap's dispatcher. */
-export function App({store, controller, now = systemClock.now}: AppProps) {
+export function App({store, controller, now = systemClock.now, onKey}: AppProps) {
 	const state = useSyncExternalStore(store.subscribe, store.getState);
 	const {columns, rows} = useWindowSize();
 	const {exit} = useApp();
@@ -37,6 +39,7 @@ export function App({store, controller, now = systemClock.now}: AppProps) {
 	}, [controller]);
 
 	useInput((input, key) => {
+		onKey?.();
 		const context = {store, controller, exit};
 		// Fast typing and pastes arrive as one chunk ("30s\r", "jjj"): each character is a key of its own.
 		const keys = input.length > 1 && !key.ctrl && !key.meta ? splitTyped(input, key) : [[input, key] as const];

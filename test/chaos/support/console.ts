@@ -27,6 +27,8 @@ export interface ConsoleOptions {
 	args: readonly string[];
 	columns?: number;
 	rows?: number;
+	/** More environment for meshtop (MESHTOP_KEY_TIMING…). */
+	env?: Record<string, string>;
 }
 
 /** Opens `meshtop ARGS` in tmux (100×30 unless told), NO_COLOR for plain captures, history in the row's directory. */
@@ -36,7 +38,7 @@ export function openConsole(options: ConsoleOptions): TmuxTerminal {
 	], {
 		columns: options.columns ?? 100,
 		rows: options.rows ?? 30,
-		env: {CI: undefined, TERM: 'xterm-256color', NO_COLOR: '1', HOME: options.dir, MESHTOP_HISTORY: path.join(options.dir, 'history.jsonl')},
+		env: {CI: undefined, TERM: 'xterm-256color', NO_COLOR: '1', HOME: options.dir, MESHTOP_HISTORY: path.join(options.dir, 'history.jsonl'), ...options.env},
 	});
 }
 

@@ -1,5 +1,6 @@
 import type {KubeTarget} from '../kube/config.js';
 import {IstioApi} from '../kube/istio-api.js';
+import {reviewRouteAccess} from '../kube/access-review.js';
 import {watchVirtualServices} from '../kube/watch-virtual-services.js';
 import {fetchMetrics, fetchMetricsRange} from '../prometheus/metrics-source.js';
 import {parsePrometheusDuration} from '../prometheus/client.js';
@@ -76,7 +77,7 @@ export function createConsoleServices(target: KubeTarget, options: {
 		watch(listener) {
 			const feed = watchVirtualServices(api, target, namespace);
 			const unsubscribe = feed.subscribe(state => {
-				listener({items: state.items, destinationRules: state.destinationRules, services: state.services, status: state.status, ...(state.error === undefined ? {} : {error: state.error.message})});
+				listener({items: state.items, destinationRules: state.destinationRules, services: state.services, status: state.status, ...(state.error === undefined ? {} : {error: state.error.message}), ...(state.pendingSince === undefined ? {} : {pendingSince: state.pendingSince})});
 			});
 			return () => {
 				unsubscribe();
@@ -118,6 +119,10 @@ export function createConsoleServices(target: KubeTarget, options: {
 			}
 
 			return fetchCounts(ready.client, destinations, rangeMs, undefined, reporter);
+		},
+		async reviewWriteAccess(address) {
+			const kind = address?.startsWith('httproute/') === true ? 'HTTPRoute' : 'VirtualService';
+			return reviewRouteAccess(target, {kind, namespace, name: address?.replace(/^httproute\//, '')});
 		},
 		scrapeIntervalMs: () => connection?.scrapeIntervalMs,
 		watchPrometheus(listener) {

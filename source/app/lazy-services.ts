@@ -53,6 +53,14 @@ export function lazyConsoleServices(load: () => Promise<ConsoleServices & {close
 			const services = await loading;
 			return services.fetchMetricsHistory === undefined ? [] : services.fetchMetricsHistory(destinations, rangeMs);
 		},
+		async reviewWriteAccess(address) {
+			const services = await loading;
+			if (services.reviewWriteAccess === undefined) {
+				throw new Error('access review not supported');
+			}
+
+			return services.reviewWriteAccess(address);
+		},
 		scrapeIntervalMs: () => loaded?.scrapeIntervalMs?.(),
 		watchPrometheus(listener) {
 			let stop: (() => void) | undefined;

@@ -1,4 +1,5 @@
 import process from 'node:process';
+import {keyTiming} from './key-timing.js';
 import {render} from 'ink';
 import type {KubeTarget} from '../kube/config.js';
 import {lazyConsoleServices} from '../app/lazy-services.js';
@@ -92,11 +93,12 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 		: (await import('../app/process-stats.js')).startProcessStats(statsFile, Number(process.env['MESHTOP_STATS_INTERVAL_MS'] ?? 60_000) || 60_000);
 	const theme = themeFor(wantsColor(process.env, flags.color));
 	options.beforeRender?.();
+	const timing = keyTiming(process.env['MESHTOP_KEY_TIMING']);
 	const instance = render(
 		<ThemeContext.Provider value={theme}>
-			<App store={store} controller={controller} />
+			<App store={store} controller={controller} {...(timing === undefined ? {} : {onKey: timing.keyArrived})} />
 		</ThemeContext.Provider>,
-		{stdout, stdin, stderr: io.stderr, ...consoleRenderOptions},
+		{stdout, stdin, stderr: io.stderr, ...consoleRenderOptions, ...(timing === undefined ? {} : {onRender: timing.frameRendered})},
 	);
 
 	let crash: unknown;

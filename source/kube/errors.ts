@@ -23,6 +23,8 @@ export interface KubeErrorDetails {
 	resource?: string;
 	/** The original error, kept for debugging. */
 	cause?: unknown;
+	/** Seconds the server asked to wait before retrying (429/503 Retry-After, or the Status' details.retryAfterSeconds). */
+	retryAfterSeconds?: number;
 }
 
 /** An error the user can act on: message says what failed and what to do; kind for programmatic handling. */
@@ -35,6 +37,8 @@ export class KubeError extends Error {
 	readonly verb?: string;
 	/** The resource that the verb was applied to. */
 	readonly resource?: string;
+	/** Seconds the server asked to wait before retrying, when it said. */
+	readonly retryAfterSeconds?: number;
 
 	constructor(kind: KubeErrorKind, message: string, details: KubeErrorDetails = {}) {
 		super(message, details.cause === undefined ? undefined : {cause: details.cause});
@@ -50,6 +54,10 @@ export class KubeError extends Error {
 
 		if (details.resource !== undefined) {
 			this.resource = details.resource;
+		}
+
+		if (details.retryAfterSeconds !== undefined) {
+			this.retryAfterSeconds = details.retryAfterSeconds;
 		}
 	}
 }
@@ -75,6 +83,7 @@ interface StatusBody {
 	code?: number;
 	reason?: string;
 	message?: string;
+	retryAfterSeconds?: number;
 }
 
 /** Node/undici error codes meaning "the connection never worked or broke". */
@@ -124,6 +133,11 @@ function parseStatus(body: unknown): StatusBody | undefined {
 		status.reason = value['reason'];
 	}
 
+	const retryAfter = isObject(value['details']) ? value['details']['retryAfterSeconds'] : undefined;
+	if (typeof retryAfter === 'number' && retryAfter > 0) {
+		status.retryAfterSeconds = retryAfter;
+	}
+
 	// Patch failures say what went wrong in details.causes (the top-level message is generic), as a real API server does.
 	const details = value['details'];
 	const causes = isObject(details) && Array.isArray(details['causes']) ? details['causes'] : [];
@@ -137,6 +151,14 @@ function parseStatus(body: unknown): StatusBody | undefined {
 }
 
 /** Finds an HTTP status and a Status body on the error shapes client-node produces. */
+/** The Retry-After header of an ApiException (client-node keeps the response headers), in seconds. */
+function retryAfterHeader(error: Record<string, unknown>): number | undefined {
+	const headers = error['headers'];
+	const value = isObject(headers) ? headers['retry-after'] ?? headers['Retry-After'] : undefined;
+	const seconds = typeof value === 'string' ? Number(value) : Number.NaN;
+	return Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
+}
+
 function httpFailure(error: unknown): {status: number; body?: StatusBody} | undefined {
 	if (!isObject(error)) {
 		return undefined;
@@ -150,7 +172,9 @@ function httpFailure(error: unknown): {status: number; body?: StatusBody} | unde
 		return undefined;
 	}
 
-	const body = parseStatus('body' in error ? error['body'] : (error['kind'] === 'Status' ? error : undefined));
+	const parsed = parseStatus('body' in error ? error['body'] : (error['kind'] === 'Status' ? error : undefined));
+	const retryAfterSeconds = retryAfterHeader(error) ?? parsed?.retryAfterSeconds;
+	const body = retryAfterSeconds === undefined ? parsed : {...parsed, retryAfterSeconds};
 	return body === undefined ? {status: code} : {status: code, body};
 }
 
@@ -206,7 +230,7 @@ function isFailedPatchTest(body: StatusBody | undefined): boolean {
 }
 
 function fromHttp(status: number, body: StatusBody | undefined, context: KubeErrorContext, cause: unknown): KubeError {
-	const details = {status, verb: context.verb, resource: context.resource, cause};
+	const details = {status, verb: context.verb, resource: context.resource, cause, ...(body?.retryAfterSeconds === undefined ? {} : {retryAfterSeconds: body.retryAfterSeconds})};
 	const serverSaid = body?.message === undefined ? '' : `: ${body.message}`;
 	switch (status) {
 		case 401: {
@@ -238,6 +262,11 @@ function fromHttp(status: number, body: StatusBody | undefined, context: KubeErr
 			}
 
 			return new KubeError('invalid', `invalid: the API server refused to ${context.verb} ${what(context)}${where(context)}${serverSaid}`, details);
+		}
+
+		case 429: {
+			const wait = body?.retryAfterSeconds === undefined ? '' : `; retrying after ${body.retryAfterSeconds} s as it asked`;
+			return new KubeError('other', `the API server is overloaded (429 Too Many Requests) and refused to ${context.verb} ${what(context)}${where(context)}${wait}`, details);
 		}
 
 		default: {

@@ -27,6 +27,8 @@ export interface ListWatchOptions<T> {
 	onDelete: (key: string) => void;
 	/** Connection state changes (errors keep the last good data). */
 	onStatus: (status: ListWatchStatus, error?: KubeError) => void;
+	/** A list, or a watch not yet answered, is waiting for the API server (true), or no longer (false). */
+	onPending?: (pending: boolean) => void;
 	/** Backoff after failures (default 250 ms doubling up to 5 s). */
 	backoff?: {initialMs: number; maxMs: number};
 }
@@ -36,6 +38,12 @@ export interface ListWatchHandle {
 	/** Ends the watch and every pending retry; no callback runs afterwards. */
 	stop(): void;
 }
+
+/**
+ * Longest wait between attempts while the API server cannot be reached at all (connection refused or reset): a
+ * refused connection costs nothing, and a restarted server must be seen again within a second or two of its return.
+ */
+export const unreachableMaxDelayMs = 1000;
 
 /** Failures that retrying soon will not fix; reported as 'error' (retries continue, slowly, in case RBAC or CRDs change). */
 const persistentKinds = new Set(['unauthorized', 'forbidden', 'not-found', 'invalid', 'no-context', 'no-kubeconfig']);
@@ -68,12 +76,21 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 		timer = setTimeout(resolve, ms);
 	});
 
+	let waiting = false;
+	const pending = (now: boolean) => {
+		if (now !== waiting) {
+			waiting = now;
+			options.onPending?.(now);
+		}
+	};
+
 	const watchOnce = async (path: string, resourceVersion: string, onOpen: () => void, onVersion: (version: string) => void): Promise<WatchEnd> => new Promise<WatchEnd>(resolve => {
 		let gone = false;
 		let events = 0;
 		let ended = false;
 		const done = (error: unknown) => {
 			ended = true;
+			pending(false);
 			if (gone) {
 				resolve({reason: 'gone'});
 			} else if (error === null || error === undefined) {
@@ -125,8 +142,10 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 			}
 		};
 
+		pending(true);
 		watch.watch(path, {resourceVersion, allowWatchBookmarks: true}, onEvent, done).then(
 			abort => {
+				pending(false);
 				controller = abort;
 				if (stopped || ended || gone) {
 					abort.abort();
@@ -149,8 +168,13 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 			const persistent = persistentKinds.has(kubeError.kind);
 			options.onStatus(persistent ? 'error' : 'reconnecting', kubeError);
 			needList = true;
-			await sleep(persistent ? maxDelay : delay);
-			delay = Math.min(delay * 2, maxDelay);
+			// A server that said when to come back (429 Retry-After) is not asked sooner: no request storm while it is
+			// overloaded. A watch's 429 carries no header through client-node's Watch: the longest backoff then.
+			const asked = kubeError.retryAfterSeconds === undefined ? (kubeError.status === 429 ? maxDelay : 0) : kubeError.retryAfterSeconds * 1000;
+			const cap = kubeError.kind === 'unreachable' ? Math.min(maxDelay, unreachableMaxDelayMs) : maxDelay;
+			delay = Math.min(delay, cap);
+			await sleep(Math.max(persistent ? maxDelay : delay, asked));
+			delay = Math.min(delay * 2, cap);
 		};
 
 		while (!stopped) {
@@ -158,8 +182,15 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 				// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
 				const path = await options.path();
 				if (needList) {
-					// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
-					const listed = await options.list();
+					pending(true);
+					let listed;
+					try {
+						// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
+						listed = await options.list();
+					} finally {
+						pending(false);
+					}
+
 					if (stopped) {
 						return;
 					}

@@ -28,6 +28,8 @@ export interface VirtualServiceFeedState {
 	status: WatchStatus;
 	/** Why the feed is not live. */
 	error?: KubeError;
+	/** Since when (epoch ms) a list or watch of the feed has waited for the API server's answer; absent when none waits. */
+	pendingSince?: number;
 }
 
 /** Live view of the VirtualServices (and DestinationRules) of a namespace: list then watch, relist on 410 Gone or disconnect with backoff (250 ms → 5 s), keeps the last good data while reconnecting. Uses client-node's Watch (or ListWatch/informer). Every change (including from kubectl) is delivered within ~1 s. */
@@ -60,13 +62,15 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 	const services = new KeyedValues<ServiceInfo>();
 	const statuses: Record<FeedPart, ListWatchStatus | 'connecting'> = {vs: 'connecting', dr: 'connecting', hr: 'connecting', svc: 'connecting'};
 	const errors: Record<FeedPart, KubeError | undefined> = {vs: undefined, dr: undefined, hr: undefined, svc: undefined};
+	const pending: Record<FeedPart, boolean> = {vs: false, dr: false, hr: false, svc: false};
+	let pendingSince: number | undefined;
 	let stopped = false;
 	let scheduled: NodeJS.Immediate | undefined;
 
 	const state = (): VirtualServiceFeedState => {
 		const error = errors.vs ?? errors.dr ?? errors.hr ?? errors.svc;
 		const status = combine([statuses.vs, statuses.dr, statuses.hr, statuses.svc]);
-		return {items: routes.snapshot(), destinationRules: rules.values(), services: services.values(), status, ...(error === undefined || status === 'live' ? {} : {error})};
+		return {items: routes.snapshot(), destinationRules: rules.values(), services: services.values(), status, ...(error === undefined || status === 'live' ? {} : {error}), ...(pendingSince === undefined ? {} : {pendingSince})};
 	};
 
 	const deliver = () => {
@@ -112,6 +116,15 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 			statuses[source.part] = status;
 			errors[source.part] = status === 'live' ? undefined : error;
 			schedule();
+		},
+		// The header says when the API server is slow to answer: since when the first of the feed's requests has waited.
+		onPending(now) {
+			pending[source.part] = now;
+			const since = Object.values(pending).some(Boolean) ? pendingSince ?? Date.now() : undefined;
+			if (since !== pendingSince) {
+				pendingSince = since;
+				schedule();
+			}
 		},
 	});
 

@@ -22,6 +22,8 @@ export interface FeedUpdate {
 	status: FeedStatus;
 	/** Why it is not live. */
 	error?: string;
+	/** Since when (epoch ms) a request of the feed has waited for the API server's answer; absent when none waits. */
+	pendingSince?: number;
 }
 
 /** Where Prometheus is reached and whether it answers. */
@@ -32,6 +34,13 @@ export interface PrometheusStatus {
 	status: FeedStatus;
 	/** Why it is not live. */
 	error?: string;
+}
+
+/** The API server's answer to "may I write this route object?" (a SelfSubjectAccessReview). */
+export interface AccessReview {
+	allowed: boolean;
+	/** For people, when not allowed: who may not do what, and where. */
+	reason?: string;
 }
 
 /** The I/O the console needs, injected so the UI runs against the cluster, the sim or fakes alike. */
@@ -51,6 +60,11 @@ export interface ConsoleServices {
 	fetchCounts(destinations: readonly Destination[], rangeMs: number): Promise<StepCounts>;
 	/** Prometheus' scrape interval in milliseconds once known: a rollout's gates look once per scrape. */
 	scrapeIntervalMs?(): number | undefined;
+	/**
+	 * Whether the current user may write the route object at `address` (a VirtualService's name or `httproute/NAME`;
+	 * undefined: any route object of the namespace). Rejects when the API server could not be asked.
+	 */
+	reviewWriteAccess?(address: string | undefined): Promise<AccessReview>;
 	/** Prometheus connection changes (port-forward reconnects); returns its stop. */
 	watchPrometheus?(listener: (status: PrometheusStatus) => void): () => void;
 }

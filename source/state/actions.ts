@@ -41,6 +41,8 @@ export type Action =
 	| {type: 'writeConflicted'; origin: WriteOrigin; message: string; current: VirtualService | undefined}
 	/** The write failed for another reason (refused, invalid, unreachable): nothing was written. */
 	| {type: 'writeFailed'; origin: WriteOrigin; message: string}
+	/** The API server said whether the user may write the route object at `address` (undefined: any in the namespace). */
+	| {type: 'accessReviewed'; address: string | undefined; allowed: boolean; reason?: string}
 	/** A metrics refresh answered. */
 	| {type: 'metricsReceived'; snapshot: MetricsSnapshot}
 	/** A metrics refresh failed: the last numbers stay, marked stale. */

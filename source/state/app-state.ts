@@ -39,6 +39,8 @@ export type Overlay = 'none' | 'help' | 'picker' | 'confirm' | 'plan';
 export interface AppState {
 	connection: ConnectionInfo;
 	readOnly: boolean;
+	/** Why the console is read-only when the API server said so (not --read-only): shown under the header. */
+	readOnlyReason: string | undefined;
 	/** Address of the route object on screen (a VirtualService's name, or `httproute/NAME`); undefined until picked. */
 	vsName: string | undefined;
 	/**
@@ -53,6 +55,8 @@ export interface AppState {
 	services: readonly ServiceInfo[];
 	kubeStatus: FeedStatus;
 	kubeError: string | undefined;
+	/** Since when (epoch ms) the feed has waited for the API server (a slow API), for the header; undefined when it is not. */
+	kubePendingSince: number | undefined;
 	/** Route on screen: its key (see routeKey) or its name (--route); undefined = first editable route. */
 	routeKey: string | undefined;
 	/** Key of the selected version: a key, not a row index, because a write can reorder the rows. */
@@ -119,6 +123,7 @@ export function initialState(options: {connection: ConnectionInfo; vsName?: stri
 	return {
 		connection: options.connection,
 		readOnly: options.readOnly ?? false,
+		readOnlyReason: undefined,
 		vsName: address.key,
 		pendingAddress: address.pending,
 		virtualServices: new Map(),
@@ -126,6 +131,7 @@ export function initialState(options: {connection: ConnectionInfo; vsName?: stri
 		services: [],
 		kubeStatus: 'connecting',
 		kubeError: undefined,
+		kubePendingSince: undefined,
 		routeKey: options.route,
 		selectedKey: undefined,
 		step: options.step ?? 10,

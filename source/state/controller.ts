@@ -39,6 +39,7 @@ export class ConsoleController {
 	/** The version sets whose chart was already backfilled (one range query per route shown). */
 	private readonly backfilled = new Set<string>();
 	private driver: RolloutDriver | undefined;
+	private reviewedAddress: string | undefined;
 
 	/** Creates a controller over a store and the services; nothing runs until start(). */
 	constructor(private readonly store: Store, private readonly services: ConsoleServices, private readonly options: ControllerOptions) {
@@ -62,7 +63,9 @@ export class ConsoleController {
 		}
 
 		// A new route or version set on screen should not wait a whole period for numbers.
+		this.reviewAccess();
 		this.stops.push(this.store.subscribe(() => {
+			this.reviewAccess();
 			const keys = this.destinationsKey();
 			if (keys !== this.lastDestinations) {
 				this.lastDestinations = keys;
@@ -86,6 +89,27 @@ export class ConsoleController {
 		const driver = this.driver;
 		this.driver = undefined;
 		await driver?.stop();
+	}
+
+	/**
+	 * Asks once per route object shown whether the user may write it, so a user without `patch` starts read-only with
+	 * the reason instead of meeting a 403 on Enter. Not asked with --read-only, nor before a bare name is resolved;
+	 * when the question cannot be asked the console stays writable and a refused write says why.
+	 */
+	private reviewAccess(): void {
+		const state = this.store.getState();
+		if (this.services.reviewWriteAccess === undefined || state.vsName === undefined || state.pendingAddress !== undefined || state.vsName === this.reviewedAddress
+			|| (state.readOnly && state.readOnlyReason === undefined)) {
+			return;
+		}
+
+		const address = state.vsName;
+		this.reviewedAddress = address;
+		this.services.reviewWriteAccess(address).then(answer => {
+			if (this.running) {
+				this.dispatch({type: 'accessReviewed', address, allowed: answer.allowed, ...(answer.reason === undefined ? {} : {reason: answer.reason})});
+			}
+		}, () => undefined);
 	}
 
 	/** Fetches metrics once for the destinations on screen; skipped while a fetch is in flight. */

@@ -54,6 +54,7 @@ export function onFeedUpdated(state: AppState, action: ActionOf<'feedUpdated'>):
 		services: action.services ?? state.services,
 		kubeStatus: action.status,
 		kubeError: action.error,
+		kubePendingSince: action.pendingSince,
 	};
 	if (action.items === undefined || state.vsName === undefined) {
 		return next;
@@ -62,7 +63,21 @@ export function onFeedUpdated(state: AppState, action: ActionOf<'feedUpdated'>):
 	const before = currentVirtualService(state);
 	const after = currentVirtualService(next);
 	if (before !== undefined && after === undefined) {
-		return {...next, staged: undefined, notice: {level: 'error', text: `${describeAddress(state.vsName)} was deleted. Press / to pick another.`}};
+		const dropped = state.staged === undefined ? '' : '; your staged change was discarded';
+		return {...next, staged: undefined, overlay: state.overlay === 'confirm' ? 'none' : state.overlay, notice: {level: 'error', text: `${describeAddress(state.vsName)} was deleted${dropped}. Press / to pick another.`}};
+	}
+
+	// Back after a deletion, or deleted and recreated between two updates (a relist): a new object, whatever its name.
+	// A change staged against the old one is meaningless (its resourceVersion and maybe its routes are gone): dropped.
+	const recreated = before !== undefined && after !== undefined && before.metadata['uid'] !== after.metadata['uid'];
+	if ((before === undefined && after !== undefined && state.virtualServices.size > 0) || recreated) {
+		const dropped = recreated && state.staged !== undefined ? ': your staged change was discarded, stage it again' : '';
+		return {
+			...next,
+			staged: recreated ? undefined : next.staged,
+			overlay: recreated && state.overlay === 'confirm' ? 'none' : state.overlay,
+			notice: {level: recreated && dropped !== '' ? 'warn' : 'info', text: `${describeAddress(state.vsName)} was ${recreated ? 'deleted and created again' : 'created'} (uid ${typeof after.metadata['uid'] === 'string' ? after.metadata['uid'] : '?'})${dropped}.`},
+		};
 	}
 
 	// While our own write is in flight, its watch event is not "a change made elsewhere".
@@ -83,6 +98,30 @@ export function onFeedUpdated(state: AppState, action: ActionOf<'feedUpdated'>):
 				? `${state.vsName} changed elsewhere: now ${weights}.`
 				: `${state.vsName} changed elsewhere (now ${weights}): your staged change will be refused as a conflict; Esc and stage again.`,
 		},
+	};
+}
+
+/**
+ * The API server answered whether the user may patch the route object on screen: refused → read-only with the reason
+ * (staged work dropped, mutating keys gone); allowed after a refusal (another object picked) → writable again.
+ * An answer about an object no longer on screen, or for a console started with --read-only, changes nothing.
+ */
+export function onAccessReviewed(state: AppState, action: ActionOf<'accessReviewed'>): AppState {
+	if (action.address !== state.vsName || (state.readOnly && state.readOnlyReason === undefined)) {
+		return state;
+	}
+
+	if (action.allowed) {
+		return state.readOnlyReason === undefined ? state : {...state, readOnly: false, readOnlyReason: undefined};
+	}
+
+	const reason = action.reason ?? 'the API server refuses writes to this route object';
+	return {
+		...state,
+		readOnly: true,
+		readOnlyReason: reason,
+		staged: undefined,
+		overlay: state.overlay === 'confirm' || state.overlay === 'plan' ? 'none' : state.overlay,
 	};
 }
 

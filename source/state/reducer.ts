@@ -6,7 +6,7 @@ import type {AppState} from './app-state.js';
 import {editPlanForm} from './plan-form.js';
 import {currentRoute, currentRoutes, pickerMatches, routeKey, selectedIndex} from './selectors.js';
 import {onPlanDialogOpened, onWeightsStaged, rolloutNotice} from './reducer-user.js';
-import {onChartBackfilled, onFeedUpdated, onMetricsReceived, onWriteConflicted, onWriteFailed, onWriteStarted, onWriteSucceeded} from './reducer-world.js';
+import {onAccessReviewed, onChartBackfilled, onFeedUpdated, onMetricsReceived, onWriteConflicted, onWriteFailed, onWriteStarted, onWriteSucceeded} from './reducer-world.js';
 
 export {sampleSpacing} from './reducer-world.js';
 
@@ -89,6 +89,10 @@ export function reducer(state: AppState, action: Action): AppState {
 
 		case 'writeFailed': {
 			return onWriteFailed(state, action);
+		}
+
+		case 'accessReviewed': {
+			return onAccessReviewed(state, action);
 		}
 
 		case 'metricsReceived': {

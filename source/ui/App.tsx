@@ -4,7 +4,7 @@ import type {ConsoleController} from '../state/controller.js';
 import type {Store} from '../state/store.js';
 import {rolloutActive} from '../state/app-state.js';
 import {handleKey, scopeOf, splitTyped} from './key-actions.js';
-import {Header} from './Header.js';
+import {Header, headerLines} from './Header.js';
 import {ConsoleBody} from './ConsoleBody.js';
 import {Footer} from './Footer.js';
 import {useTheme} from './theme.js';
@@ -21,10 +21,12 @@ export interface AppProps {
 	controller: ConsoleController;
 	/** Clock for data age and the plan's countdown (tests pass the plan's fake clock). */
 	now?: () => number;
+	/** Called as each key arrives, before it is handled (the key-timing instrumentation times key → frame from here). */
+	onKey?: () => void;
 }
 
 /** The meshtop console: header, versions, chart, notice and keys, sized to the terminal. Layout only: keys go to the keymap's dispatcher. */
-export function App({store, controller, now = systemClock.now}: AppProps) {
+export function App({store, controller, now = systemClock.now, onKey}: AppProps) {
 	const state = useSyncExternalStore(store.subscribe, store.getState);
 	const {columns, rows} = useWindowSize();
 	const {exit} = useApp();
@@ -37,6 +39,7 @@ export function App({store, controller, now = systemClock.now}: AppProps) {
 	}, [controller]);
 
 	useInput((input, key) => {
+		onKey?.();
 		const context = {store, controller, exit};
 		// Fast typing and pastes arrive as one chunk ("30s\r", "jjj"): each character is a key of its own.
 		const keys = input.length > 1 && !key.ctrl && !key.meta ? splitTyped(input, key) : [[input, key] as const];
@@ -69,7 +72,7 @@ export function App({store, controller, now = systemClock.now}: AppProps) {
 	const footerLines = columns >= 110 ? 1 : 2;
 	// Header, the blank line under it, notice and footer; the frame stays one row short of the terminal so
 	// the cursor line after it never scrolls the screen.
-	const bodyRows = rows - 1 - (2 + 1 + 1 + footerLines);
+	const bodyRows = rows - 1 - (headerLines(state) + 1 + 1 + footerLines);
 	const notice = state.notice ?? (state.metricsError === undefined ? undefined : {level: 'warn' as const, text: `Prometheus: ${state.metricsError}`});
 	const noticeStyle = notice?.level === 'error' ? theme.error : notice?.level === 'warn' ? theme.warning : {};
 	return (

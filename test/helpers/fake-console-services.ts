@@ -1,7 +1,7 @@
 import {applyJsonPatch, type Destination, type DestinationRuleInfo, type JsonPatchOperation, type ServiceInfo, type VirtualService} from '../../source/domain/virtual-service.js';
 import {addressOf, routeAddress} from '../../source/domain/addressing.js';
 import type {MetricsSnapshot, VersionMetrics} from '../../source/domain/metrics.js';
-import type {ConsoleServices, FeedUpdate} from '../../source/ports/console-services.js';
+import type {AccessReview, ConsoleServices, FeedUpdate} from '../../source/ports/console-services.js';
 import type {WeightChange} from '../../source/domain/weight-change.js';
 import {createSplitWriter} from '../../source/write/split-writer.js';
 import type {StepCounts, VersionCounts} from '../../source/domain/step-counts.js';
@@ -48,6 +48,10 @@ export class FakeConsoleServices implements ConsoleServices {
 	readonly countsCalls: number[] = [];
 	metrics: Record<string, VersionMetrics> = {};
 	failMetrics: string | undefined;
+	/** What the access review answers (default: allowed); a string rejects with it (the API could not be asked). */
+	access: AccessReview | string = {allowed: true};
+	/** The addresses the console asked about, in order. */
+	readonly accessQuestions: Array<string | undefined> = [];
 	private feed: Feed | undefined;
 	private version = 1000;
 
@@ -81,6 +85,15 @@ export class FakeConsoleServices implements ConsoleServices {
 		}
 
 		return this.store(patched);
+	}
+
+	async reviewWriteAccess(address: string | undefined): Promise<AccessReview> {
+		this.accessQuestions.push(address);
+		if (typeof this.access === 'string') {
+			throw new Error(this.access);
+		}
+
+		return this.access;
 	}
 
 	async get(name: string): Promise<VirtualService> {

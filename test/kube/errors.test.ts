@@ -24,6 +24,19 @@ async function closedPort(): Promise<number> {
 }
 
 describe('toKubeError', () => {
+	test('429 keeps the Retry-After header (seconds) and says it will wait', () => {
+		const exception = new ApiException(429, 'Too Many Requests', JSON.stringify({kind: 'Status', code: 429, reason: 'TooManyRequests', message: 'Too many requests, please try again later.', details: {retryAfterSeconds: 1}}), {'retry-after': '3'});
+		const error = toKubeError(exception, {...patchContext, verb: 'list', name: undefined});
+		assert.equal(error.status, 429);
+		assert.equal(error.retryAfterSeconds, 3, 'the header wins over the Status details');
+		assert.match(error.message, /429 Too Many Requests.*retrying after 3 s as it asked/);
+	});
+
+	test('429 without the header takes the Status\' details.retryAfterSeconds; other errors have none', () => {
+		assert.equal(toKubeError(apiException(429, {reason: 'TooManyRequests', details: {retryAfterSeconds: 2}}), patchContext).retryAfterSeconds, 2);
+		assert.equal(toKubeError(apiException(409, {reason: 'Conflict'}), patchContext).retryAfterSeconds, undefined);
+	});
+
 	test('403 names the verb, resource, namespace and the user from the Status', () => {
 		const error = toKubeError(apiException(403, {
 			reason: 'Forbidden',

@@ -77,6 +77,27 @@ const rows: Row[] = [
 		assert.equal(after.staged, undefined);
 		assert.equal(after.notice?.level, 'error');
 	}},
+	{name: 'feedUpdated with reviews deleted and recreated (a new uid) drops the staged change and says so', before: loaded({staged, overlay: 'confirm'}), action: {type: 'feedUpdated', items: new Map(items).set('reviews', {...written, metadata: {...written.metadata, uid: 'uid-new'}}), status: 'live'}, expect(after) {
+		assert.equal(after.staged, undefined);
+		assert.equal(after.overlay, 'none');
+		assert.deepEqual(after.notice, {level: 'warn', text: 'VirtualService reviews was deleted and created again (uid uid-new): your staged change was discarded, stage it again.'});
+	}},
+	{name: 'feedUpdated with reviews back after a deletion says it was created', before: loaded({virtualServices: new Map([...items].filter(([name]) => name !== 'reviews'))}), action: {type: 'feedUpdated', items, status: 'live'}, expect(after) {
+		assert.equal(after.virtualServices.get('reviews'), reviews);
+		assert.deepEqual(after.notice, {level: 'info', text: 'VirtualService reviews was created (uid uid-1).'});
+	}},
+	{name: 'accessReviewed refused makes the console read-only with the reason and drops staged work', before: loaded({staged, overlay: 'confirm'}), action: {type: 'accessReviewed', address: 'reviews', allowed: false, reason: 'user viewer cannot patch virtualservices/reviews in bookinfo'}, expect(after) {
+		assert.equal(after.readOnly, true);
+		assert.equal(after.readOnlyReason, 'user viewer cannot patch virtualservices/reviews in bookinfo');
+		assert.equal(after.staged, undefined);
+		assert.equal(after.overlay, 'none');
+	}},
+	{name: 'accessReviewed allowed after a refusal makes the console writable again', before: loaded({readOnly: true, readOnlyReason: 'refused'}), action: {type: 'accessReviewed', address: 'reviews', allowed: true}, expect(after) {
+		assert.equal(after.readOnly, false);
+		assert.equal(after.readOnlyReason, undefined);
+	}},
+	{name: 'accessReviewed about another object than the one on screen changes nothing', before: loaded(), action: {type: 'accessReviewed', address: 'ratings', allowed: false, reason: 'no'}, expect: (after, before) => assert.equal(after, before)},
+	{name: 'accessReviewed with --read-only changes nothing (the user chose it)', before: loaded({readOnly: true}), action: {type: 'accessReviewed', address: 'reviews', allowed: true}, expect: (after, before) => assert.equal(after, before)},
 	{name: 'feedUpdated with a status only keeps the objects', before: loaded(), action: {type: 'feedUpdated', status: 'reconnecting', error: 'watch dropped'}, expect(after, before) {
 		assert.equal(after.virtualServices, before.virtualServices);
 		assert.equal(after.kubeStatus, 'reconnecting');

@@ -158,6 +158,26 @@ describe('the sim answers as the real API server does (differential)', {skip: te
 		})));
 	});
 
+	it('SelfSubjectAccessReview of patch on reviews: 201, the spec echoed, allowed for the admin and refused for the viewer', async () => {
+		const review = {
+			apiVersion: 'authorization.k8s.io/v1',
+			kind: 'SelfSubjectAccessReview',
+			spec: {resourceAttributes: {verb: 'patch', group: 'networking.istio.io', resource: 'virtualservices', namespace: 'bookinfo', name: 'reviews'}},
+		};
+		// The reason names the binding that allowed it (RBAC's words on the real server): compared are the decision and the echo.
+		const pick = (body: unknown) => {
+			const answer = body as {kind: string; apiVersion: string; spec: unknown; status: {allowed: boolean}};
+			return {kind: answer.kind, apiVersion: answer.apiVersion, spec: answer.spec, allowed: answer.status.allowed};
+		};
+
+		const admin = await both(async endpoint => send(endpoint, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {body: review}));
+		same(admin, pick);
+		assert.equal(pick(admin.real.body).allowed, true);
+		const viewer = await both(async endpoint => send(endpoint, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {token: endpoint.deniedToken, body: review}));
+		same(viewer, pick);
+		assert.equal(pick(viewer.real.body).allowed, false);
+	});
+
 	it('Event create: 201 and the Event back; the same name again: 409 AlreadyExists', async () => {
 		const name = `reviews.meshtop-differential-${Date.now().toString(36)}`;
 		const event = {

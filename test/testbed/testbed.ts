@@ -45,6 +45,23 @@ export interface TestbedOptions {
 	log?: (line: string) => void;
 	/** Build the binaries when they are not cached (default true). */
 	build?: boolean;
+	/** More kube-apiserver flags (chaos rows: `--min-request-timeout=5`, `--watch-cache=false`…), after the default ones. */
+	apiserverFlags?: readonly string[];
+}
+
+/** The test bed's kube-apiserver as a process a test can stop and start again (same port, flags and etcd). */
+export interface ApiServerControl {
+	/** Stops the process (TERM, then KILL); resolves once it is gone. */
+	stop(): Promise<void>;
+	/** Starts it again if stopped; resolves when /readyz answers. */
+	start(): Promise<void>;
+}
+
+/** A second kube-apiserver on the same etcd (edits while the first is down), stopped with the test bed. */
+export interface ExtraApiServer {
+	/** Its URL (same CA and serving certificate as the first). */
+	server: string;
+	stop(): Promise<void>;
 }
 
 /** A running test bed. */
@@ -67,6 +84,14 @@ export interface Testbed {
 	controlUrl: string;
 	/** Runs the built kubectl as `user` (default admin); resolves with stdout. */
 	kubectl(args: readonly string[], options?: {user?: TestbedUser; input?: string}): Promise<string>;
+	/** The kube-apiserver process, to restart it mid-test. */
+	apiServer: ApiServerControl;
+	/** Starts another kube-apiserver on the same etcd; resolves when it is ready. */
+	startExtraApiServer(): Promise<ExtraApiServer>;
+	/** etcd's client URL (its v3 JSON gateway: compaction, revisions). */
+	etcdUrl: string;
+	/** The serving certificate and key of the API server and the CA, for a test's TLS proxy in front of it. */
+	tls: {caFile: string; certFile: string; keyFile: string};
 	/** Stops everything it started and removes its directory; idempotent. */
 	stop(): Promise<void>;
 }
@@ -119,16 +144,18 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
 		step('etcd ready');
 
 		const server = `https://127.0.0.1:${apiPort}`;
-		const apiserver = supervise('kube-apiserver', binaries.kubeApiserver, [
+		const apiserverArgs = (port: number) => [
 			`--etcd-servers=http://127.0.0.1:${etcdPort}`,
-			'--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
+			'--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${port}`,
 			`--cert-dir=${file('certs')}`, `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`,
 			`--client-ca-file=${pki.caCert}`, `--token-auth-file=${file('tokens.csv')}`,
 			'--service-account-issuer=https://kubernetes.default.svc.cluster.local',
 			`--service-account-key-file=${pki.serviceAccountPub}`, `--service-account-signing-key-file=${pki.serviceAccountKey}`,
 			'--service-cluster-ip-range=10.96.0.0/16', '--authorization-mode=RBAC', '--allow-privileged=true',
 			'--kubelet-preferred-address-types=InternalIP', '--profiling=false', '--v=1',
-		]);
+			...options.apiserverFlags ?? [],
+		];
+		let apiserver = supervise('kube-apiserver', binaries.kubeApiserver, apiserverArgs(apiPort));
 		const kubeconfig = testbedKubeconfig({server, caPem: pki.caPem, tokens});
 		const kubeconfigFile = file('kubeconfig');
 		await writeFile(kubeconfigFile, kubeconfig, {mode: 0o600});
@@ -246,8 +273,35 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
 		cleanups.push(async () => statsForwards.stop());
 		step(`each Bookinfo pod's 15090 forwarded to its own Envoy stats (${sidecars.items.length} pods)`);
 
+		const ready = async (url: string, child: SupervisedProcess) => waitUntil(async () => {
+			await kubectl(['--server', url, 'get', '--raw', '/readyz']);
+			return true;
+		}, {what: `kube-apiserver ${url} /readyz`, process: child, timeoutMs: 90_000, intervalMs: 200});
 		let stopping: Promise<void> | undefined;
 		return {
+			apiServer: {
+				async stop() {
+					await apiserver.stop();
+				},
+				async start() {
+					if (!apiserver.hasExited()) {
+						return;
+					}
+
+					processes.splice(processes.indexOf(apiserver), 1);
+					apiserver = supervise('kube-apiserver', binaries.kubeApiserver, apiserverArgs(apiPort));
+					await ready(server, apiserver);
+				},
+			},
+			async startExtraApiServer() {
+				const port = await freePort();
+				const extra = supervise(`kube-apiserver-${port}`, binaries.kubeApiserver, apiserverArgs(port));
+				const url = `https://127.0.0.1:${port}`;
+				await ready(url, extra);
+				return {server: url, stop: async () => extra.stop()};
+			},
+			etcdUrl: `http://127.0.0.1:${etcdPort}`,
+			tls: {caFile: pki.caCert, certFile: pki.serverCert, keyFile: pki.serverKey},
 			kubeconfigFile,
 			kubeconfig,
 			binaries,

@@ -249,7 +249,7 @@ test('a VirtualService deleted elsewhere is said so, and its staged change is dr
 	await rendered.press(keys.down, keys.down, keys.right);
 	services.remove('reviews');
 	await settle();
-	assert.match(rendered.lastFrame(), /VirtualService reviews was deleted\. Press \/ to pick another\./);
+	assert.match(rendered.lastFrame(), /VirtualService reviews was deleted; your staged change was discarded\. Press \/ to pick another\./);
 	assert.match(rendered.lastFrame(), /VirtualService reviews not found in namespace bookinfo/);
 	await rendered.press(keys.enter, keys.enter);
 	assert.equal(services.patches.length, 0);

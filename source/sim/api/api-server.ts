@@ -1,5 +1,6 @@
 import {createServer, STATUS_CODES, type IncomingMessage, type ServerResponse} from 'node:http';
 import type {Duplex} from 'node:stream';
+import {accessReviewPath, handleAccessReview} from './access-review.js';
 import {discoveryDocument} from './discovery.js';
 import {sendJson, sendStatus} from './http-util.js';
 import {openApiDocument} from './openapi.js';
@@ -106,6 +107,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 				sendJson(response, 200, document);
 				return;
 			}
+		}
+		if (request.method === 'POST' && pathname === accessReviewPath) {
+			await handleAccessReview(request, response, denyRules, userFromAuthorization(request.headers.authorization));
+			return;
 		}
 		const parsed = parseResourcePath(pathname);
 		if (parsed.kind === 'unknown') {

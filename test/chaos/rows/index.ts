@@ -1,5 +1,9 @@
 /** Every row of `npm run chaos`, in the order of the table: each group's file exports its array. */
 import type {ChaosRow} from '../row.js';
+import {apiPermissionRows} from './api-permissions.js';
+import {apiRouteRows} from './api-route.js';
+import {apiThrottleRows} from './api-throttle.js';
+import {apiWatchRows} from './api-watch.js';
 import {prometheusAnswerRows} from './prometheus-answers.js';
 import {prometheusLifecycleRows} from './prometheus-lifecycle.js';
 import {terminalHangupRows} from './terminal-hangup.js';
@@ -11,6 +15,7 @@ import {writesSignalRows} from './writes-signals.js';
 
 /** The rows the runner runs, in table order within each group. */
 export const rows: ChaosRow[] = [
+	...apiWatchRows, ...apiPermissionRows, ...apiRouteRows, ...apiThrottleRows,
 	...writesRaceRows, ...writesSignalRows, ...writesRoundTripRows,
 	...prometheusLifecycleRows, ...prometheusAnswerRows,
 	...terminalSizeRows, ...terminalHangupRows, ...terminalKillRows,

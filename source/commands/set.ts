@@ -37,7 +37,9 @@ export async function runSet(vsName: string, assignments: readonly string[], fla
 		}
 
 		// `v3=90` on an HTTPRoute means the backend whose Service has version label v3 (`reviews-v3=90`).
-		const parsed = parseAssignments(resolveVersionAliases(assignments, route.destinations), route.destinations.map(destination => destination.key));
+		// Backends of another kind keep their weight: omitted they keep it, and it counts in the sum of 100.
+		const fixed = Object.fromEntries(route.destinations.flatMap(destination => (destination.readOnly === undefined ? [] : [[destination.key, {weight: destination.weight, reason: destination.readOnly}]])));
+		const parsed = parseAssignments(resolveVersionAliases(assignments, route.destinations), route.destinations.map(destination => destination.key), fixed);
 		if (!parsed.ok) {
 			io.stderr.write(`meshtop: ${parsed.error}\n`);
 			return 2;

@@ -3,7 +3,7 @@
  * Exit codes: 0 the target reached its final weight; 1 stopped by a gate or a failed write (paused or rolled back);
  * 2 bad usage; 130 interrupted (SIGINT), the last written split left in place.
  */
-import {gitOpsOwner, observedScope} from '../domain/virtual-service.js';
+import {gitOpsOwner, observedScope, planRefusal} from '../domain/virtual-service.js';
 import {
 	createPlan, gatePolicy, parseConfidence, parseGate, parseStepList, weightsAt,
 	type Gate, type GatePolicyOptions, type OnInconclusive, type RolloutEvent, type RolloutPlan, type RolloutState,
@@ -169,8 +169,9 @@ async function runPlan(
 	warn: (message: string) => void,
 ): Promise<number> {
 	const {route} = connection;
-	if (!route.editable) {
-		io.stderr.write(`meshtop shift: route ${route.name} of ${options.vs} is read-only: ${route.readOnlyReason ?? route.kind}\n`);
+	const refusal = route.editable ? planRefusal(route) : `route ${route.name} of ${options.vs} is read-only: ${route.readOnlyReason ?? route.kind}`;
+	if (refusal !== undefined) {
+		io.stderr.write(`meshtop shift: ${refusal}\n`);
 		return 1;
 	}
 

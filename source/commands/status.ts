@@ -49,6 +49,8 @@ export interface StatusReport {
 			p50Ms: number | null;
 			p99Ms: number | null;
 			problem: string | undefined;
+			/** Why this backend's weight is kept as it is (a backendRef of another kind than Service). */
+			readOnly: string | undefined;
 		}>;
 	}>;
 }
@@ -76,6 +78,7 @@ function routeReport(route: Route, snapshot: MetricsSnapshot | undefined): Statu
 				p50Ms: metrics?.p50Ms ?? null,
 				p99Ms: metrics?.p99Ms ?? null,
 				problem: destination.problem,
+				readOnly: destination.readOnly,
 			};
 		}),
 	};
@@ -98,6 +101,10 @@ function printTable(report: StatusReport, io: CommandIo): void {
 			io.stdout.write(`  ${name.padEnd(12)}${String(destination.weight).padStart(7)}${formatShare(destination.observedShare).padStart(10)}`
 				+ `${formatRps(destination.rps ?? undefined).padStart(8)}${formatRatio(destination.successRate).padStart(8)}`
 				+ `${formatMs(destination.p50Ms).padStart(8)}${formatMs(destination.p99Ms).padStart(8)}\n`);
+			if (destination.readOnly !== undefined) {
+				io.stdout.write(`    read-only: ${destination.readOnly}\n`);
+			}
+
 			if (destination.problem !== undefined) {
 				io.stdout.write(`    ⚠ ${destination.problem}\n`);
 			}

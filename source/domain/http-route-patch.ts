@@ -5,6 +5,43 @@
 import type {JsonPatchOperation, Route, RouteObject} from './virtual-service.js';
 import {isRecord} from '../util/guards.js';
 import {entryWeightChange} from './entry-weight.js';
+import {apportion} from './weights.js';
+
+/** A backendRef's weight as the Gateway API counts it: omitted = 1, anything not a positive number = 0. */
+function effectiveWeight(entry: unknown): number {
+	const weight = isRecord(entry) ? entry['weight'] : undefined;
+	if (weight === undefined) {
+		return 1;
+	}
+
+	return typeof weight === 'number' && Number.isFinite(weight) && weight > 0 ? weight : 0;
+}
+
+/**
+ * The integers to write for the rule's Service backends. Without read-only backends holding weight, the staged
+ * percentages themselves (sum 100). With them, their entries stay untouched, so their share is kept only if the Service
+ * backends share exactly the rest of the rule's current total in its own units: the staged percentages are
+ * apportioned over that rest (equal to the percentages when the rule's weights sum to 100, as meshtop writes them).
+ * Throws when a read-only backend was staged at another weight than it has.
+ */
+function writtenWeights(entries: readonly unknown[], rule: Route, weights: Readonly<Record<string, number>>): Record<string, number> {
+	const fixed = rule.destinations.filter(destination => destination.readOnly !== undefined);
+	for (const destination of fixed) {
+		if ((weights[destination.key] ?? 0) !== destination.weight) {
+			throw new Error(`${destination.key} is read-only (${destination.readOnly ?? ''}): its weight stays ${destination.weight}`);
+		}
+	}
+
+	const fixedRaw = fixed.reduce((sum, destination) => sum + (destination.index === undefined ? 0 : effectiveWeight(entries[destination.index])), 0);
+	const movable = rule.destinations.filter(destination => destination.readOnly === undefined);
+	if (fixedRaw === 0) {
+		return Object.fromEntries(movable.map(destination => [destination.key, weights[destination.key] ?? 0]));
+	}
+
+	const total = rule.destinations.reduce((sum, destination) => sum + (destination.index === undefined ? 0 : effectiveWeight(entries[destination.index])), 0);
+	const units = apportion(total - fixedRaw, movable.map(destination => weights[destination.key] ?? 0));
+	return Object.fromEntries(movable.map((destination, position) => [destination.key, units[position] ?? 0]));
+}
 
 /**
  * The patch setting `weights` (checked by the caller: keys of the route, integers summing to 100) on HTTPRoute rule
@@ -12,7 +49,8 @@ import {entryWeightChange} from './entry-weight.js';
  * written (add when the weight was omitted, replace otherwise), and `add` of `{name, port, weight}` at
  * `/spec/rules/N/backendRefs/-` for a new version with a weight above 0. Omitted weights count as 1 in Gateway API, so
  * every backend whose written weight differs from what is there gets an explicit one. Throws when `route` does not
- * match the object (re-read it) or the object has no resourceVersion.
+ * match the object (re-read it) or the object has no resourceVersion. Backends of another kind (`readOnly`) are never
+ * touched: their weight must be staged as it is, and the Service backends are written around it (see writtenWeights).
  */
 export function httpRouteWeightPatch(route: RouteObject, rule: Route, weights: Readonly<Record<string, number>>): JsonPatchOperation[] {
 	const resourceVersion = route.metadata.resourceVersion;
@@ -30,8 +68,13 @@ export function httpRouteWeightPatch(route: RouteObject, rule: Route, weights: R
 	const base = `/spec/rules/${rule.index}/backendRefs`;
 	const operations: JsonPatchOperation[] = [{op: 'test', path: '/metadata/resourceVersion', value: resourceVersion}];
 	const writes: JsonPatchOperation[] = [];
+	const written = writtenWeights(entries, rule, weights);
 	for (const destination of rule.destinations) {
-		const weight = weights[destination.key] ?? 0;
+		if (destination.readOnly !== undefined) {
+			continue;
+		}
+
+		const weight = written[destination.key] ?? 0;
 		if (destination.index === undefined) {
 			if (weight > 0) {
 				writes.push({op: 'add', path: `${base}/-`, value: {name: destination.host, ...(destination.port === undefined ? {} : {port: destination.port}), weight}});

@@ -116,8 +116,10 @@ function candidateServices(route: RouteObject, namespace: string, backends: read
 	}
 
 	for (const backend of backends) {
+		// A backend's selector, without its version label if it has one: reviews-v1 offers reviews-v3, and a backend
+		// selecting every version (productpage, the Gateway sample's backend) offers its per-version Services.
 		const selector = findService(services, backend.name, backend.namespace ?? namespace)?.selector;
-		if (selector?.[versionLabel] !== undefined) {
+		if (selector !== undefined && Object.keys(selector).length > 0) {
 			bases.add(withoutVersion(selector));
 		}
 	}
@@ -134,12 +136,16 @@ function readOnlyReason(backends: readonly RawBackend[]): string | undefined {
 		return 'no backendRefs: the rule has no backends to weigh (a redirect, or a 500)';
 	}
 
-	const other = backends.find(backend => !isService(backend));
-	if (other !== undefined) {
-		return `backend ${other.name} is a ${other.group === '' ? '' : `${other.group}/`}${other.kind}, not a Service: meshtop weighs Service backends only`;
+	if (!backends.some(backend => isService(backend))) {
+		return 'no Service backend: meshtop weighs Service backends only, and keeps the weights of other kinds as they are';
 	}
 
 	return undefined;
+}
+
+/** Why a backend of another kind keeps its weight; undefined for a Service. */
+function backendReadOnlyReason(backend: RawBackend): string | undefined {
+	return isService(backend) ? undefined : `a ${backend.group === '' ? '' : `${backend.group}/`}${backend.kind}, not a Service: its weight is kept as is`;
 }
 
 function keysOf(names: readonly string[]): string[] {
@@ -183,10 +189,13 @@ function ruleOf(route: RouteObject, index: number, rule: Record<string, unknown>
 			destination.port = backend.port;
 		}
 
+		const readOnly = backendReadOnlyReason(backend);
+		if (readOnly !== undefined) {
+			destination.readOnly = readOnly;
+		}
+
 		if (backend.name === '') {
 			destination.problem = 'backendRef has no name: the API server rejects this route';
-		} else if (!isService(backend)) {
-			destination.problem = `a ${backend.kind}, not a Service: read-only`;
 		} else if (allZero) {
 			destination.problem = 'every backend has weight 0: the route answers 500';
 		}
@@ -230,6 +239,17 @@ function ruleOf(route: RouteObject, index: number, rule: Record<string, unknown>
 export function httpRouteRules(route: RouteObject, services?: readonly ServiceInfo[]): Route[] {
 	const rules = Array.isArray(route.spec['rules']) ? (route.spec['rules'] as unknown[]) : [];
 	return rules.map((rule, index) => ruleOf(route, index, isRecord(rule) ? rule : {}, services));
+}
+
+/**
+ * Why a progressive plan cannot run on `route`: one of its backends keeps its weight (another kind than Service), so the
+ * target could never reach the plan's final weight. Undefined when every version can be weighed.
+ */
+export function planRefusal(route: Route): string | undefined {
+	const fixed = route.destinations.find(destination => destination.readOnly !== undefined);
+	return fixed === undefined
+		? undefined
+		: `route ${route.name} has a backend meshtop keeps as it is (${fixed.key}: ${fixed.readOnly ?? ''}); a plan needs every backend weighable: shift with the arrow keys or meshtop set`;
 }
 
 /** A core/v1 Service object → what the split model needs of it; undefined when it has no name. */

@@ -70,6 +70,11 @@ export interface Destination {
 	label?: string;
 	/** HTTPRoute backends: the port an added backendRef gets (the rule's other backends' port, else the Service's first). */
 	port?: number;
+	/**
+	 * Why this version's weight cannot change (an HTTPRoute backend of another kind than a core Service): it is shown
+	 * and counts in the split, staging and `set` keep its weight, and a write never touches its entry.
+	 */
+	readOnly?: string;
 }
 
 /** One http/tcp/tls route of a VirtualService, with the versions it splits traffic between. */
@@ -105,7 +110,7 @@ export interface Route {
 export type JsonPatchOperation = {op: 'test' | 'add' | 'replace' | 'remove'; path: string; value?: unknown};
 
 export {routesOf, resolveHost, routeWeights, routeObjectKind, observedScope} from './routes.js';
-export {httpRouteRules, serviceInfo} from './http-route.js';
+export {httpRouteRules, serviceInfo, planRefusal} from './http-route.js';
 export {validateVirtualService} from './vs-validation.js';
 export {applyJsonPatch, JsonPatchError} from './json-patch.js';
 export {gitOpsOwner} from './gitops.js';

@@ -74,9 +74,32 @@ export function normalizeWeights(weights: readonly (number | undefined)[]): numb
  * if they are all 0, equally (largest remainder). Sum always stays 100; a no-op when nothing can move. Works for 1..N destinations.
  * Input that is not a split (e.g. raw relative weights) is normalized first, so the sum invariant holds whatever the caller passes.
  * `delta` is truncated to an integer because weights are integers.
+ * `fixed[i]` true marks a destination whose weight must stay exactly as it is (an HTTPRoute backend of another kind):
+ * it neither gives nor takes, and the others move within what is left (a fixed selected destination moves nothing).
  */
-export function shiftWeights(weights: readonly number[], index: number, delta: number): number[] {
+export function shiftWeights(weights: readonly number[], index: number, delta: number, fixed: readonly boolean[] = []): number[] {
 	const split = isSplit(weights) ? [...weights] : normalizeWeights(weights);
+	if (!fixed.some(Boolean)) {
+		return shiftWithin(split, index, delta);
+	}
+
+	if (fixed[index] === true) {
+		return split;
+	}
+
+	// Shift among the movable destinations only; the fixed ones keep their weight, so the sum stays 100.
+	const movable = split.map((_, position) => position).filter(position => fixed[position] !== true);
+	const shifted = shiftWithin(movable.map(position => split[position] ?? 0), movable.indexOf(index), delta);
+	for (const [position, original] of movable.entries()) {
+		split[original] = shifted[position] ?? 0;
+	}
+
+	return split;
+}
+
+/** shiftWeights on a part of a split: the sum of `split` (whatever it is) is kept, nothing goes below 0. */
+function shiftWithin(weights: readonly number[], index: number, delta: number): number[] {
+	const split = [...weights];
 	const selected = split[index];
 	const amount = Math.trunc(delta);
 	if (selected === undefined || !Number.isInteger(index) || amount === 0 || !Number.isFinite(amount)) {
@@ -86,7 +109,7 @@ export function shiftWeights(weights: readonly number[], index: number, delta: n
 	const otherIndexes = split.map((_, position) => position).filter(position => position !== index);
 	const others = otherIndexes.map(position => split[position] ?? 0);
 	if (amount > 0) {
-		// What the others hold is exactly what the selected one may still gain (the sum is 100).
+		// What the others hold is exactly what the selected one may still gain (the sum is kept).
 		const moved = Math.min(amount, sumOf(others));
 		const given = apportion(moved, others);
 		for (const [position, otherIndex] of otherIndexes.entries()) {
@@ -137,14 +160,16 @@ export type ParsedAssignments = {ok: true; weights: Record<string, number>} | {o
  * Parses `v1=50 v3=50` style assignments against known keys; omitted keys get 0;
  * errors for unknown keys, non-integers, negatives, sums != 100.
  * Arguments may also be comma-separated (`v1=50,v3=50`) and values may end in `%`, as people type them in shells.
+ * `fixed` holds the keys whose weight cannot change (read-only backends) with that weight and why: omitted they keep
+ * it, assigned another value they are an error naming the reason; they count in the sum.
  */
-export function parseAssignments(args: readonly string[], keys: readonly string[]): ParsedAssignments {
+export function parseAssignments(args: readonly string[], keys: readonly string[], fixed: Readonly<Record<string, {weight: number; reason: string}>> = {}): ParsedAssignments {
 	const parts = args.flatMap(argument => argument.split(/[\s,]+/)).filter(part => part !== '');
 	if (parts.length === 0) {
 		return {ok: false, error: `no weights given; expected assignments like ${keys.map(key => `${key}=…`).join(' ') || 'v1=50 v2=50'}`};
 	}
 
-	const weights: Record<string, number> = Object.fromEntries(keys.map(key => [key, 0]));
+	const weights: Record<string, number> = Object.fromEntries(keys.map(key => [key, fixed[key]?.weight ?? 0]));
 	const seen = new Set<string>();
 	for (const part of parts) {
 		const equals = part.lastIndexOf('=');
@@ -171,12 +196,18 @@ export function parseAssignments(args: readonly string[], keys: readonly string[
 			return {ok: false, error: `weight of ${key} must be an integer percentage (got "${text}")`};
 		}
 
+		const kept = fixed[key];
+		if (kept !== undefined && Number(text) !== kept.weight) {
+			return {ok: false, error: `${key} is read-only (${kept.reason}): its weight stays ${kept.weight}`};
+		}
+
 		weights[key] = Number(text);
 	}
 
 	const total = sumOf(Object.values(weights));
 	if (total !== 100) {
-		return {ok: false, error: `weights must sum to 100 (got ${total})`};
+		const kept = Object.entries(fixed).filter(([key]) => keys.includes(key)).map(([key, value]) => `${key}=${value.weight}`);
+		return {ok: false, error: `weights must sum to 100 (got ${total}${kept.length === 0 ? '' : `, with read-only ${kept.join(', ')}`})`};
 	}
 
 	return {ok: true, weights};

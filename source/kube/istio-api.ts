@@ -1,90 +1,18 @@
-import {hostname} from 'node:os';
-import {randomBytes} from 'node:crypto';
-import {ApisApi, CoreV1Api, CustomObjectsApi, type CoreV1Event} from '@kubernetes/client-node';
-import {destinationRuleInfo} from '../domain/destination-rule.js';
+/**
+ * The Kubernetes API as meshtop uses it: discovery of the route kinds' served versions, list/get/patch of
+ * VirtualServices and HTTPRoutes, DestinationRules, Services, namespace labels, and the trail's Events.
+ */
+import {ApisApi, CoreV1Api, CustomObjectsApi} from '@kubernetes/client-node';
 import {serviceInfo} from '../domain/http-route.js';
 import type {DestinationRuleInfo, JsonPatchOperation, RouteObjectKind, ServiceInfo, VirtualService} from '../domain/virtual-service.js';
 import type {KubeTarget} from './config.js';
 import {KubeError, toKubeError, type KubeErrorContext} from './errors.js';
+import {eventsAbout, routeEvent, type RouteEventInput, type RouteEventLine} from './route-events.js';
+import {
+	asVirtualService, destinationRuleEntry, destinationRulesResource, gatewayGroup, gatewayVersionPreference, httpRoutesResource,
+	istioGroup, istioVersionPreference, virtualServicesResource, type RouteResource,
+} from './route-resources.js';
 import {isObject} from '../util/guards.js';
-
-/** The Istio networking API group. */
-export const istioGroup = 'networking.istio.io';
-
-/** Served versions meshtop understands, most preferred first (v1 since Istio 1.22). */
-export const istioVersionPreference = ['v1', 'v1beta1', 'v1alpha3'] as const;
-
-/** The Kubernetes Gateway API group (HTTPRoute). */
-export const gatewayGroup = 'gateway.networking.k8s.io';
-
-/** Served Gateway API versions meshtop understands for HTTPRoutes, most preferred first. */
-export const gatewayVersionPreference = ['v1', 'v1beta1'] as const;
-
-/** Resource name of HTTPRoutes as errors and RBAC spell it. */
-export const httpRoutesResource = `httproutes.${gatewayGroup}`;
-
-/** Where the objects of a route kind live: API group, served version, plural, and the name errors use. */
-export interface RouteResource {
-	/** API group. */
-	group: string;
-	/** Served version found by discovery. */
-	version: string;
-	/** Plural of the resource. */
-	plural: 'virtualservices' | 'httproutes';
-	/** `plural.group`, as errors and RBAC spell it. */
-	resource: string;
-}
-
-/** Resource name of VirtualServices as errors and RBAC spell it. */
-export const virtualServicesResource = `virtualservices.${istioGroup}`;
-/** Resource name of DestinationRules as errors and RBAC spell it. */
-export const destinationRulesResource = `destinationrules.${istioGroup}`;
-
-
-/** A DestinationRule object as [name, info]; undefined when it has no name or host. */
-export function destinationRuleEntry(object: unknown): [string, DestinationRuleInfo] | undefined {
-	const metadata = isObject(object) ? object['metadata'] : undefined;
-	const name = isObject(metadata) ? metadata['name'] : undefined;
-	const info = destinationRuleInfo(object);
-	return typeof name === 'string' && info !== undefined ? [name, info] : undefined;
-}
-
-/**
- * Checks the shape enough that the rest of the app can rely on metadata.name and spec; `apiVersion` and `kind` fill
- * what list items of custom resources may omit (default: a VirtualService of networking.istio.io/`apiVersion`).
- */
-export function asVirtualService(object: unknown, apiVersion: string, kind: RouteObjectKind = 'VirtualService'): VirtualService | undefined {
-	if (!isObject(object) || !isObject(object['metadata']) || typeof object['metadata']['name'] !== 'string') {
-		return undefined;
-	}
-
-	// List items of custom resources may omit apiVersion/kind; the model needs them for display and writes.
-	return {
-		...object,
-		apiVersion: typeof object['apiVersion'] === 'string' ? object['apiVersion'] : `${kind === 'HTTPRoute' ? gatewayGroup : istioGroup}/${apiVersion}`,
-		kind: typeof object['kind'] === 'string' ? object['kind'] : kind,
-		metadata: object['metadata'] as VirtualService['metadata'],
-		spec: isObject(object['spec']) ? object['spec'] : {},
-	};
-}
-
-function timeOf(event: CoreV1Event): string {
-	const time = event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata.creationTimestamp;
-	if (time instanceof Date) {
-		return Number.isNaN(time.getTime()) ? '' : time.toISOString();
-	}
-
-	return time === undefined ? '' : String(time);
-}
-
-/**
- * Creation order of an event: its resourceVersion, which etcd-backed servers hand out increasing. Opaque by
- * contract, so it only breaks ties of equal timestamps, and a non-numeric one sorts as unknown (0).
- */
-function creationOrder(event: CoreV1Event): number {
-	const order = Number(event.metadata.resourceVersion);
-	return Number.isSafeInteger(order) ? order : 0;
-}
 
 /** Finds the networking.istio.io version served (prefers v1, then v1beta1, v1alpha3) via API discovery; cached per instance. */
 export class IstioApi {
@@ -263,49 +191,19 @@ export class IstioApi {
 	}
 
 	/** Creates a core/v1 Event about the route object (a VirtualService unless `involvedKind` says HTTPRoute; used by the change trail). */
-	async createEvent(namespace: string, event: {involvedName: string; involvedKind?: RouteObjectKind; involvedUid?: string; reason: string; message: string; action: string}): Promise<void> {
-		const kind = event.involvedKind ?? 'VirtualService';
-		const {group, version} = await this.routeResource(kind);
-		const now = new Date();
-		const body: CoreV1Event = {
-			apiVersion: 'v1',
-			kind: 'Event',
-			// Named like kubectl's recorder names events: object name + unique suffix.
-			metadata: {name: `${event.involvedName}.${randomBytes(8).toString('hex')}`, namespace},
-			involvedObject: {
-				apiVersion: `${group}/${version}`,
-				kind,
-				name: event.involvedName,
-				namespace,
-				...(event.involvedUid === undefined ? {} : {uid: event.involvedUid}),
-			},
-			reason: event.reason,
-			message: event.message,
-			action: event.action,
-			type: 'Normal',
-			count: 1,
-			firstTimestamp: now,
-			lastTimestamp: now,
-			source: {component: 'meshtop', host: hostname()},
-			reportingComponent: 'meshtop',
-			reportingInstance: hostname(),
-		};
+	async createEvent(namespace: string, event: RouteEventInput): Promise<void> {
+		const {group, version} = await this.routeResource(event.involvedKind ?? 'VirtualService');
+		const body = routeEvent(namespace, `${group}/${version}`, event);
 		await this.call({verb: 'create', resource: 'events', namespace}, async () => this.core.createNamespacedEvent({namespace, body}));
 	}
 
 	/** Events about one route object (a VirtualService unless `involvedKind` says otherwise), oldest first. */
-	async listEvents(namespace: string, involvedName: string, involvedKind: RouteObjectKind = 'VirtualService'): Promise<Array<{time: string; reason: string; message: string}>> {
+	async listEvents(namespace: string, involvedName: string, involvedKind: RouteObjectKind = 'VirtualService'): Promise<RouteEventLine[]> {
 		const list = await this.call({verb: 'list', resource: 'events', namespace}, async () => this.core.listNamespacedEvent({
 			namespace,
 			fieldSelector: `involvedObject.name=${involvedName}`,
 		}));
-		// Filtered again here: field selectors on events are not guaranteed by every server (the sim, older clusters).
-		return list.items
-			.filter(event => event.involvedObject.name === involvedName && (event.involvedObject.kind === undefined || event.involvedObject.kind === involvedKind))
-			.map(event => ({time: timeOf(event), order: creationOrder(event), reason: event.reason ?? '', message: event.message ?? ''}))
-			// Event timestamps have one-second resolution: events of the same second keep the order they were created in.
-			.sort((a, b) => a.time.localeCompare(b.time) || a.order - b.order)
-			.map(({order: _order, ...event}) => event);
+		return eventsAbout(list.items, involvedName, involvedKind);
 	}
 
 	private async discoverVersion(): Promise<string> {

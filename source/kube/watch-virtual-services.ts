@@ -1,9 +1,13 @@
+/**
+ * The console's live view of a namespace's route objects: one list-watch loop per row of the feed's table
+ * (feed-sources.ts), their results kept in sinks (feed-sinks.ts) and delivered together after each burst of events.
+ */
 import type {DestinationRuleInfo, ServiceInfo, VirtualService} from '../domain/virtual-service.js';
-import {routeAddress} from '../domain/addressing.js';
-import {serviceInfo} from '../domain/http-route.js';
 import type {KubeTarget} from './config.js';
 import type {KubeError} from './errors.js';
-import {asVirtualService, destinationRuleEntry, destinationRulesResource, httpRoutesResource, virtualServicesResource, type IstioApi} from './istio-api.js';
+import {KeyedValues, RouteItems} from './feed-sinks.js';
+import {gatewaySources, istioSources, type FeedPart, type FeedSource} from './feed-sources.js';
+import type {IstioApi} from './istio-api.js';
 import {startListWatch, type ListWatchHandle, type ListWatchStatus} from './list-watch.js';
 
 /** Connection state of a feed, shown in the header. */
@@ -34,7 +38,7 @@ export interface VirtualServiceFeed {
 	stop(): void;
 }
 
-/** Status of the whole feed from its two watches: the worse one wins, and it is live only once both are. */
+/** Status of the whole feed from its watches: the worse one wins, and it is live only once all are. */
 function combine(statuses: ReadonlyArray<ListWatchStatus | 'connecting'>): WatchStatus {
 	for (const status of ['error', 'reconnecting', 'connecting'] as const) {
 		if (statuses.includes(status)) {
@@ -45,48 +49,24 @@ function combine(statuses: ReadonlyArray<ListWatchStatus | 'connecting'>): Watch
 	return 'live';
 }
 
-type Which = 'vs' | 'dr' | 'hr' | 'svc';
-
-const isHttpRouteKey = (key: string) => key.startsWith('httproute/');
-
 /**
  * Starts a live view of the VirtualServices, DestinationRules, and (when the cluster serves the Gateway API) HTTPRoutes
  * and Services of `namespace`; the caller owns it and must stop() it.
  */
 export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespace: string): VirtualServiceFeed {
 	const listeners = new Set<(state: VirtualServiceFeedState) => void>();
-	// Copy-on-write: a delivered map is frozen in the listeners' hands; the first change after a delivery copies it once,
-	// so a burst of events costs one copy per delivery, not one per event.
-	let items = new Map<string, VirtualService>();
-	let itemsShared = false;
-	const rules = new Map<string, DestinationRuleInfo>();
-	let rulesArray: readonly DestinationRuleInfo[] = [];
-	let rulesDirty = false;
-	const services = new Map<string, ServiceInfo>();
-	let servicesArray: readonly ServiceInfo[] = [];
-	let servicesDirty = false;
-	const statuses: Record<Which, ListWatchStatus | 'connecting'> = {vs: 'connecting', dr: 'connecting', hr: 'connecting', svc: 'connecting'};
-	const errors: Record<Which, KubeError | undefined> = {vs: undefined, dr: undefined, hr: undefined, svc: undefined};
+	const routes = new RouteItems();
+	const rules = new KeyedValues<DestinationRuleInfo>();
+	const services = new KeyedValues<ServiceInfo>();
+	const statuses: Record<FeedPart, ListWatchStatus | 'connecting'> = {vs: 'connecting', dr: 'connecting', hr: 'connecting', svc: 'connecting'};
+	const errors: Record<FeedPart, KubeError | undefined> = {vs: undefined, dr: undefined, hr: undefined, svc: undefined};
 	let stopped = false;
 	let scheduled: NodeJS.Immediate | undefined;
-	// Filled in by the first list; watch events carry their apiVersion anyway.
-	let servedVersion = 'v1';
 
 	const state = (): VirtualServiceFeedState => {
-		if (rulesDirty) {
-			rulesArray = [...rules.values()];
-			rulesDirty = false;
-		}
-
-		if (servicesDirty) {
-			servicesArray = [...services.values()];
-			servicesDirty = false;
-		}
-
-		itemsShared = true;
 		const error = errors.vs ?? errors.dr ?? errors.hr ?? errors.svc;
 		const status = combine([statuses.vs, statuses.dr, statuses.hr, statuses.svc]);
-		return {items, destinationRules: rulesArray, services: servicesArray, status, ...(error === undefined || status === 'live' ? {} : {error})};
+		return {items: routes.snapshot(), destinationRules: rules.values(), services: services.values(), status, ...(error === undefined || status === 'live' ? {} : {error})};
 	};
 
 	const deliver = () => {
@@ -108,149 +88,34 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 		}
 	};
 
-	const writableItems = () => {
-		if (itemsShared) {
-			items = new Map(items);
-			itemsShared = false;
-		}
-
-		return items;
-	};
-
-	// A list replaces the objects of its own kind only: VirtualServices and HTTPRoutes share the map.
-	const replaceKind = (httpRoutes: boolean, entries: ReadonlyArray<[string, VirtualService]>) => {
-		const kept = [...items].filter(([key]) => isHttpRouteKey(key) !== httpRoutes);
-		items = new Map([...kept, ...entries]);
-		itemsShared = false;
-		schedule();
-	};
-
-	const onStatus = (which: Which) => (status: ListWatchStatus, error?: KubeError) => {
-		statuses[which] = status;
-		errors[which] = status === 'live' ? undefined : error;
-		schedule();
-	};
-
-	const watches: ListWatchHandle[] = [
-		startListWatch<VirtualService>({
-			kc: target.kc,
-			context: {verb: 'watch', resource: virtualServicesResource, namespace, server: target.server, user: target.user},
-			path: async () => api.collectionPath(namespace, 'virtualservices'),
-			async list() {
-				const listed = await api.listVirtualServices(namespace);
-				servedVersion = await api.version();
-				return {items: listed.items.map(vs => [routeAddress(vs), vs]), resourceVersion: listed.resourceVersion};
-			},
-			decode(object) {
-				const vs = asVirtualService(object, servedVersion);
-				return vs === undefined ? undefined : [routeAddress(vs), vs];
-			},
-			onReplace(entries) {
-				replaceKind(false, entries);
-			},
-			onUpsert(name, vs) {
-				writableItems().set(name, vs);
+	// The one loop every row of the table runs: list, watch, and every change into the row's sink.
+	const start = (source: FeedSource<unknown>): ListWatchHandle => startListWatch<unknown>({
+		kc: target.kc,
+		context: {verb: 'watch', resource: source.resource, namespace, server: target.server, user: target.user},
+		path: async () => source.path(),
+		list: async () => source.list(),
+		decode: object => source.decode(object),
+		onReplace(entries) {
+			source.sink.replace(entries);
+			schedule();
+		},
+		onUpsert(key, value) {
+			source.sink.upsert(key, value);
+			schedule();
+		},
+		onDelete(key) {
+			if (source.sink.delete(key)) {
 				schedule();
-			},
-			onDelete(name) {
-				if (items.has(name)) {
-					writableItems().delete(name);
-					schedule();
-				}
-			},
-			onStatus: onStatus('vs'),
-		}),
-		startListWatch<DestinationRuleInfo>({
-			kc: target.kc,
-			context: {verb: 'watch', resource: destinationRulesResource, namespace, server: target.server, user: target.user},
-			path: async () => api.collectionPath(namespace, 'destinationrules'),
-			list: async () => api.listDestinationRuleEntries(namespace),
-			decode: destinationRuleEntry,
-			onReplace(entries) {
-				rules.clear();
-				for (const [name, rule] of entries) {
-					rules.set(name, rule);
-				}
+			}
+		},
+		onStatus(status, error) {
+			statuses[source.part] = status;
+			errors[source.part] = status === 'live' ? undefined : error;
+			schedule();
+		},
+	});
 
-				rulesDirty = true;
-				schedule();
-			},
-			onUpsert(name, rule) {
-				rules.set(name, rule);
-				rulesDirty = true;
-				schedule();
-			},
-			onDelete(name) {
-				if (rules.delete(name)) {
-					rulesDirty = true;
-					schedule();
-				}
-			},
-			onStatus: onStatus('dr'),
-		}),
-	];
-
-	let gatewayVersion = 'v1';
-	const gatewayWatches = (): ListWatchHandle[] => [
-		startListWatch<VirtualService>({
-			kc: target.kc,
-			context: {verb: 'watch', resource: httpRoutesResource, namespace, server: target.server, user: target.user},
-			path: async () => api.collectionPath(namespace, 'httproutes'),
-			async list() {
-				const listed = await api.listHttpRoutes(namespace);
-				return {items: listed.items.map(route => [routeAddress(route), route]), resourceVersion: listed.resourceVersion};
-			},
-			decode(object) {
-				const route = asVirtualService(object, gatewayVersion, 'HTTPRoute');
-				return route === undefined ? undefined : [routeAddress(route), route];
-			},
-			onReplace(entries) {
-				replaceKind(true, entries);
-			},
-			onUpsert(key, route) {
-				writableItems().set(key, route);
-				schedule();
-			},
-			onDelete(key) {
-				if (items.has(key)) {
-					writableItems().delete(key);
-					schedule();
-				}
-			},
-			onStatus: onStatus('hr'),
-		}),
-		startListWatch<ServiceInfo>({
-			kc: target.kc,
-			context: {verb: 'watch', resource: 'services', namespace, server: target.server, user: target.user},
-			path: async () => Promise.resolve(`/api/v1/namespaces/${encodeURIComponent(namespace)}/services`),
-			list: async () => api.listServiceEntries(namespace),
-			decode(object) {
-				const info = serviceInfo(object, namespace);
-				return info === undefined ? undefined : [info.name, info];
-			},
-			onReplace(entries) {
-				services.clear();
-				for (const [name, service] of entries) {
-					services.set(name, service);
-				}
-
-				servicesDirty = true;
-				schedule();
-			},
-			onUpsert(name, service) {
-				services.set(name, service);
-				servicesDirty = true;
-				schedule();
-			},
-			onDelete(name) {
-				if (services.delete(name)) {
-					servicesDirty = true;
-					schedule();
-				}
-			},
-			onStatus: onStatus('svc'),
-		}),
-	];
+	const watches: ListWatchHandle[] = istioSources(api, namespace, {virtualServices: routes.kind(false), destinationRules: rules}).map(source => start(source));
 	// HTTPRoutes only where the Gateway API is served: a cluster without it is not an error, it just has none.
 	let discoveryRetry: NodeJS.Timeout | undefined;
 	const startGateway = () => {
@@ -266,8 +131,7 @@ export function watchVirtualServices(api: IstioApi, target: KubeTarget, namespac
 				return;
 			}
 
-			gatewayVersion = version;
-			watches.push(...gatewayWatches());
+			watches.push(...gatewaySources(api, namespace, version, {httpRoutes: routes.kind(true), services}).map(source => start(source)));
 		}, (error: unknown) => {
 			if (stopped) {
 				return;

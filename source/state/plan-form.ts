@@ -1,6 +1,6 @@
 import {createPlan, parseGate, parseStepList, type OnFail, type RollbackMode, type RolloutPlan} from '../domain/rollout.js';
 import {parseDuration} from '../domain/duration.js';
-import {routeWeights, type Route} from '../domain/virtual-service.js';
+import {planRefusal, routeWeights, type Route} from '../domain/virtual-service.js';
 import {errorMessage} from '../util/error-message.js';
 
 /** The plan dialog (`p`): the same choices as `meshtop shift`, as text the user edits. */
@@ -102,6 +102,11 @@ export function planFromForm(form: PlanForm, route: Route, scrapeIntervalMs?: nu
 	try {
 		if (!route.editable) {
 			throw new Error(`route ${route.name} is read-only: ${route.readOnlyReason ?? ''}`);
+		}
+
+		const refusal = planRefusal(route);
+		if (refusal !== undefined) {
+			throw new Error(refusal);
 		}
 
 		const keys = route.destinations.map(destination => destination.key);

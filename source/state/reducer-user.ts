@@ -28,9 +28,15 @@ export function onWeightsStaged(state: AppState, direction: 1 | -1): AppState {
 		return {...state, notice: {level: 'warn', text: `Route ${route.name} is read-only: ${route.readOnlyReason ?? 'not a weighted http route'}.`}};
 	}
 
+	const selected = route.destinations[selectedIndex(state)];
+	if (selected?.readOnly !== undefined) {
+		return {...state, notice: {level: 'warn', text: `${selected.key} is read-only: its weight is kept as is; select a Service backend to shift.`}};
+	}
+
 	const keys = route.destinations.map(destination => destination.key);
 	const current = stagedWeights(state, route);
-	const shifted = shiftWeights(keys.map(key => current[key] ?? 0), selectedIndex(state), direction * state.step);
+	const fixed = route.destinations.map(destination => destination.readOnly !== undefined);
+	const shifted = shiftWeights(keys.map(key => current[key] ?? 0), selectedIndex(state), direction * state.step, fixed);
 	const weights = Object.fromEntries(keys.map((key, index) => [key, shifted[index] ?? 0]));
 	const configured = routeWeights(route);
 	const unchanged = keys.every(key => weights[key] === configured[key]);

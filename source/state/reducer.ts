@@ -1,4 +1,5 @@
 import {nextStep} from '../domain/weights.js';
+import {describeAddress} from '../domain/addressing.js';
 import type {Action} from './actions.js';
 import type {AppState} from './app-state.js';
 import {editPlanForm} from './plan-form.js';
@@ -102,7 +103,7 @@ export function reducer(state: AppState, action: Action): AppState {
 		case 'routeCycled': {
 			const routes = currentRoutes(state);
 			if (routes.length < 2) {
-				return {...state, notice: {level: 'info', text: 'This VirtualService has a single route.'}};
+				return {...state, notice: {level: 'info', text: `${describeAddress(state.vsName ?? '')} has a single route.`}};
 			}
 
 			const current = currentRoute(state);

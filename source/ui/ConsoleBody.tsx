@@ -37,7 +37,7 @@ export function ConsoleBody({state, columns, rows, now}: {state: AppState; colum
 
 	if (vs === undefined || route === undefined) {
 		const why = state.kubeStatus === 'connecting'
-			? 'Loading VirtualServices…'
+			? 'Loading routes…'
 			: vs === undefined
 				? `${describeAddress(state.vsName ?? '')} not found in namespace ${state.connection.namespace}. Press / to pick one.`
 				: `${describeAddress(state.vsName ?? vs.metadata.name)} has no routes.`;
@@ -53,7 +53,7 @@ export function ConsoleBody({state, columns, rows, now}: {state: AppState; colum
 	}
 
 	const keys = route.destinations.map(destination => destination.key);
-	const problems = route.destinations.filter(destination => destination.problem !== undefined).length;
+	const problems = route.destinations.reduce((lines, destination) => lines + (destination.problem === undefined ? 0 : 1) + (destination.readOnly === undefined ? 0 : 1), 0);
 	const panel = state.rollout === undefined ? 0 : 1 + rolloutPanelHeight(state.rollout);
 	const chartHeight = rows - (2 + keys.length + problems + (route.editable ? 0 : 1) + panel);
 	return (

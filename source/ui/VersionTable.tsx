@@ -76,6 +76,7 @@ export function VersionTable({state, route, columns}: {state: AppState; route: R
 							<Text>{fit(formatMs(metrics?.p99Ms), fixed.p99, 'right')}</Text>
 							{layout.trend > 0 ? <Text {...versionStyle}>{' ' + sparkline(state.series.series(destination.key), layout.trend, seriesMax)}</Text> : null}
 						</Text>
+						{destination.readOnly === undefined ? null : <Text {...theme.warning} wrap="truncate-end">{'    read-only: ' + destination.readOnly}</Text>}
 						{destination.problem === undefined ? null : <Text {...theme.error}>{'    ⚠ ' + destination.problem}</Text>}
 					</Box>
 				);

@@ -62,8 +62,8 @@ export const commands: readonly Command[] = [
 	{id: 'confirm', scopes: ['confirm'], bindings: [{special: 'return', label: 'Enter'}, {input: 'y', label: 'y'}], label: 'write it', description: 'write the change (conflict-safe JSON Patch)', dangerous: true, footer: true},
 	{id: 'discard', scopes: ['main', 'confirm', 'help', 'picker', 'plan'], bindings: [{special: 'escape', label: 'Esc'}], label: 'discard', description: 'discard the staged change / close', footer: true},
 	{id: 'undo', scopes: ['main'], bindings: [{input: 'u', label: 'u'}], label: 'undo', description: 'undo the last change applied from this console', dangerous: true, footer: true, requires: 'no-rollout'},
-	{id: 'next-route', scopes: ['main'], bindings: [{special: 'tab', label: 'Tab'}], label: 'route', description: 'next route of the VirtualService'},
-	{id: 'picker', scopes: ['main'], bindings: [{input: '/', label: '/'}], label: 'pick VS', description: 'pick another VirtualService', footer: true},
+	{id: 'next-route', scopes: ['main'], bindings: [{special: 'tab', label: 'Tab'}], label: 'route', description: 'next http route / rule of the route on screen'},
+	{id: 'picker', scopes: ['main'], bindings: [{input: '/', label: '/'}], label: 'pick route', description: 'pick another route (VirtualService or HTTPRoute)', footer: true},
 	{id: 'help', scopes: ['main', 'help'], bindings: [{input: '?', label: '?'}], label: 'help', description: 'show / hide this help', footer: true},
 	{id: 'plan-open', scopes: ['main'], bindings: [{input: 'p', label: 'p'}], label: 'plan', description: 'plan a progressive migration: steps, interval, metric gates', dangerous: true, footer: true, requires: 'no-rollout'},
 	{id: 'rollout-pause', scopes: ['main'], bindings: [{input: ' ', label: 'Space'}], label: 'pause/resume', description: 'pause / resume the plan', footer: true, requires: 'rollout'},
@@ -79,11 +79,11 @@ export const commands: readonly Command[] = [
 	{id: 'quit', scopes: ['picker', 'plan'], bindings: [ctrlC], label: 'quit', description: 'quit'},
 	{id: 'plan-erase', scopes: ['plan'], bindings: [backspace], label: 'erase', description: 'erase the last character of the field'},
 	{id: 'plan-type', scopes: ['plan'], bindings: [{text: /^[\w.,%<>=!\- ]+$/, label: 'text'}], label: 'type', description: 'type into the field (steps, hold, gates)'},
-	{id: 'picker-up', scopes: ['picker'], bindings: [up], label: 'up', description: 'previous VirtualService'},
-	{id: 'picker-down', scopes: ['picker'], bindings: [down], label: 'down', description: 'next VirtualService'},
-	{id: 'picker-open', scopes: ['picker'], bindings: [{special: 'return', label: 'Enter'}], label: 'open', description: 'open the selected VirtualService'},
+	{id: 'picker-up', scopes: ['picker'], bindings: [up], label: 'up', description: 'previous route'},
+	{id: 'picker-down', scopes: ['picker'], bindings: [down], label: 'down', description: 'next route'},
+	{id: 'picker-open', scopes: ['picker'], bindings: [{special: 'return', label: 'Enter'}], label: 'open', description: 'open the selected route'},
 	{id: 'picker-erase', scopes: ['picker'], bindings: [backspace], label: 'erase', description: 'erase the last character of the filter'},
-	{id: 'picker-type', scopes: ['picker'], bindings: [{text: /^[\w.-]+$/, label: 'text'}], label: 'filter', description: 'type to filter the VirtualServices'},
+	{id: 'picker-type', scopes: ['picker'], bindings: [{text: /^[\w.-]+$/, label: 'text'}], label: 'filter', description: 'type to filter the routes'},
 ];
 
 /** The commands active in a mode: dangerous ones are gone in read-only mode, plan keys only while a plan runs. */

@@ -10,6 +10,7 @@ import {runSet} from '../../source/commands/set.js';
 import {runStatus, type StatusReport} from '../../source/commands/status.js';
 import {runHistory} from '../../source/commands/history.js';
 import {runUndo} from '../../source/commands/undo.js';
+import {runShift} from '../../source/commands/shift.js';
 import {istioDataDir} from '../../source/sim/istio-data.js';
 import {waitFor} from '../helpers/wait-for.js';
 import {backends, type ClusterFixture} from '../helpers/cluster-fixture.js';
@@ -105,5 +106,76 @@ for (const backend of backends) describe(`HTTPRoute reviews (${backend.name})`, 
 		const output = capture();
 		assert.equal(await runStatus('reviews', flags({json: true}), output.io), 1);
 		assert.match(output.err(), /both a VirtualService and an HTTPRoute are named reviews .*vs\/reviews or httproute\/reviews/);
+	});
+});
+
+for (const backend of backends) describe(`HTTPRoute with a backend of another kind (${backend.name})`, {timeout: 120_000, skip: backend.skip}, () => {
+	let cluster: ClusterFixture;
+	let restoreHistory = (): void => undefined;
+	const flags = (overrides: Partial<Flags> = {}): Flags => ({
+		kubeconfig: cluster.kubeconfig, namespace: 'bookinfo', readOnly: false, refresh: '1s', json: false, every: '30s', onFail: 'pause', ...overrides,
+	});
+	const serviceImport = {group: 'multicluster.x-k8s.io', kind: 'ServiceImport', name: 'reviews-remote', port: 9080, weight: 20};
+	const manifest = JSON.stringify({
+		apiVersion: 'gateway.networking.k8s.io/v1',
+		kind: 'HTTPRoute',
+		metadata: {name: 'reviews-mixed', namespace: 'bookinfo'},
+		spec: {
+			parentRefs: [{group: '', kind: 'Service', name: 'reviews', port: 9080}],
+			rules: [{backendRefs: [{group: '', kind: 'Service', name: 'reviews-v1', port: 9080, weight: 80}, serviceImport]}],
+		},
+	});
+	const backendRefs = async () => (await cluster.getObject('httproute', 'reviews-mixed')).spec['rules'] as Array<{backendRefs: Array<Record<string, unknown>>}>;
+
+	before(async () => {
+		cluster = await backend.start({prometheus: 'auto'});
+		restoreHistory = setEnv('MESHTOP_HISTORY', cluster.historyFile);
+		await cluster.kubectl(['delete', 'httproute', 'reviews-mixed', '--ignore-not-found']);
+		await cluster.kubectl(['apply', '-f', '-'], {input: manifest});
+	});
+	after(async () => {
+		restoreHistory();
+		await cluster?.kubectl(['delete', 'httproute', 'reviews-mixed', '--ignore-not-found']).catch(() => '');
+		await cluster?.stop();
+	});
+
+	it('status shows the ServiceImport read-only with its reason and its share; the rule stays editable', async () => {
+		const output = capture();
+		assert.equal(await runStatus('httproute/reviews-mixed', flags({json: true}), output.io), 0, output.err());
+		const rule = (JSON.parse(output.out()) as StatusReport).routes[0]!;
+		assert.equal(rule.editable, true);
+		const remote = rule.destinations.find(destination => destination.version === 'reviews-remote');
+		assert.equal(remote?.weight, 20);
+		assert.equal(remote?.readOnly, 'a multicluster.x-k8s.io/ServiceImport, not a Service: its weight is kept as is');
+		assert.ok(rule.destinations.filter(destination => destination.version !== 'reviews-remote').every(destination => destination.readOnly === undefined));
+	});
+
+	it('set v1=30 v3=50: the Services are written around the ServiceImport, whose entry is untouched', async () => {
+		const output = capture();
+		const code = await runSet('httproute/reviews-mixed', ['v1=30', 'v3=50'], flags(), output.io);
+		assert.equal(code, 0, output.err());
+		assert.match(output.out(), /reviews-v1 80→30, reviews-v3 0→50/);
+		const [rule] = await backendRefs();
+		assert.deepEqual(rule?.backendRefs, [
+			{group: '', kind: 'Service', name: 'reviews-v1', port: 9080, weight: 30},
+			serviceImport,
+			{group: '', kind: 'Service', name: 'reviews-v3', port: 9080, weight: 50},
+		]);
+	});
+
+	it('shift on the rule is refused with the reason and writes nothing: its target could never reach 100%', async () => {
+		const before = await cluster.getObject('httproute', 'reviews-mixed');
+		const output = capture();
+		assert.equal(await runShift({vs: 'httproute/reviews-mixed', to: 'reviews-v3', steps: '50,100', every: '1s', kubeconfig: cluster.kubeconfig, namespace: 'bookinfo'}, output.io), 1);
+		assert.match(output.err(), /meshtop shift: route rules\[0\] has a backend meshtop keeps as it is \(reviews-remote: a multicluster\.x-k8s\.io\/ServiceImport/);
+		assert.equal((await cluster.getObject('httproute', 'reviews-mixed')).metadata.resourceVersion, before.metadata.resourceVersion);
+	});
+
+	it('set giving the ServiceImport another weight is refused with the reason, and nothing is written', async () => {
+		const before = await cluster.getObject('httproute', 'reviews-mixed');
+		const output = capture();
+		assert.equal(await runSet('httproute/reviews-mixed', ['reviews-v1=50', 'reviews-remote=0', 'reviews-v3=50'], flags(), output.io), 2);
+		assert.match(output.err(), /reviews-remote is read-only \(a multicluster\.x-k8s\.io\/ServiceImport, not a Service: its weight is kept as is\): its weight stays 20/);
+		assert.equal((await cluster.getObject('httproute', 'reviews-mixed')).metadata.resourceVersion, before.metadata.resourceVersion);
 	});
 });

@@ -8,6 +8,7 @@ import {applyJsonPatch, routesOf, serviceInfo, type Route, type RouteObject, typ
 import {weightPatch} from '../../source/domain/weight-patch.js';
 import {inverseWeightPatch} from '../../source/domain/undo-patch.js';
 import {readIstioYaml} from '../../source/sim/istio-data.js';
+import {initialPlanForm, planFromForm} from '../../source/state/plan-form.js';
 
 /** The Services of Istio's bookinfo.yaml and bookinfo-versions.yaml, in namespace bookinfo. */
 const services: ServiceInfo[] = [...readIstioYaml('platform/bookinfo.yaml'), ...readIstioYaml('platform/bookinfo-versions.yaml')]
@@ -89,13 +90,6 @@ describe('HTTPRoute versions', () => {
 		assert.equal(rule(sample('route-reviews-v1.yaml')).attachment, 'mesh');
 	});
 
-	test('a backend of another kind makes the rule read-only, with the reason', () => {
-		const read = rule(httpRoute([{backendRefs: [{name: 'reviews-v1', port: 9080}, {group: 'networking.istio.io', kind: 'Hostname', name: 'reviews.example.com'}]}]));
-		assert.equal(read.editable, false);
-		assert.match(read.readOnlyReason ?? '', /reviews\.example\.com is a networking\.istio\.io\/Hostname, not a Service/);
-		assert.throws(() => weightPatch(sample('route-reviews-v1.yaml'), read, {'reviews-v1': 100}), /read-only/);
-	});
-
 	test('several rules with matches: each is a route, with its matches summarised, and figures attributed only when exact', () => {
 		const route = httpRoute([
 			{matches: [{headers: [{name: 'end-user', value: 'jason'}]}], backendRefs: [{name: 'reviews-v2', port: 9080}]},
@@ -111,6 +105,95 @@ describe('HTTPRoute versions', () => {
 		// With the candidate versions offered, the rules share Services: the figures are the whole service's.
 		const [jasonWithCandidates] = routesOf(route, undefined, services);
 		assert.equal(jasonWithCandidates?.exactMetrics, false);
+	});
+});
+
+describe('HTTPRoute backends of another kind are read-only, one by one', () => {
+	const serviceImport = (weight?: number) => ({group: 'multicluster.x-k8s.io', kind: 'ServiceImport', name: 'reviews-remote', port: 9080, ...(weight === undefined ? {} : {weight})});
+	const table: Array<{
+		name: string;
+		backendRefs: unknown[];
+		/** Percentages as read, by key. */
+		read: Record<string, number>;
+		/** What is staged (percentages, sum 100). */
+		staged: Record<string, number>;
+		/** The weights of spec.rules[0].backendRefs after the write, in order (undefined = omitted). */
+		written: Array<number | undefined>;
+		/** Percentages read back from the written route. */
+		readBack: Record<string, number>;
+	}> = [
+		{
+			name: 'weights summing to 100: the Services are written as staged around the ServiceImport\'s 20',
+			backendRefs: [{name: 'reviews-v1', port: 9080, weight: 80}, serviceImport(20)],
+			read: {'reviews-v1': 80, 'reviews-remote': 20, 'reviews-v2': 0, 'reviews-v3': 0},
+			staged: {'reviews-v1': 30, 'reviews-remote': 20, 'reviews-v2': 0, 'reviews-v3': 50},
+			written: [30, 20, 50],
+			readBack: {'reviews-v1': 30, 'reviews-remote': 20, 'reviews-v3': 50},
+		},
+		{
+			name: 'omitted weights (1 each): the Services share the other 2 units, so the ServiceImport keeps exactly 1/3',
+			backendRefs: [{name: 'reviews-v1', port: 9080}, serviceImport(), {name: 'reviews-v3', port: 9080}],
+			read: {'reviews-v1': 34, 'reviews-remote': 33, 'reviews-v3': 33, 'reviews-v2': 0},
+			staged: {'reviews-v1': 0, 'reviews-remote': 33, 'reviews-v3': 67, 'reviews-v2': 0},
+			written: [0, undefined, 2],
+			readBack: {'reviews-v1': 0, 'reviews-remote': 33, 'reviews-v3': 67},
+		},
+		{
+			name: 'relative weights (2:1:1 in hundreds): the Services keep the route\'s units, the ServiceImport its 100 of 400',
+			backendRefs: [{name: 'reviews-v1', port: 9080, weight: 200}, serviceImport(100), {name: 'reviews-v3', port: 9080, weight: 100}],
+			read: {'reviews-v1': 50, 'reviews-remote': 25, 'reviews-v3': 25, 'reviews-v2': 0},
+			staged: {'reviews-v1': 25, 'reviews-remote': 25, 'reviews-v3': 50, 'reviews-v2': 0},
+			written: [100, 100, 200],
+			readBack: {'reviews-v1': 25, 'reviews-remote': 25, 'reviews-v3': 50},
+		},
+		{
+			name: 'a ServiceImport at weight 0 stays at 0 and out of the way',
+			backendRefs: [{name: 'reviews-v1', port: 9080, weight: 100}, serviceImport(0)],
+			read: {'reviews-v1': 100, 'reviews-remote': 0, 'reviews-v2': 0, 'reviews-v3': 0},
+			staged: {'reviews-v1': 50, 'reviews-remote': 0, 'reviews-v2': 0, 'reviews-v3': 50},
+			written: [50, 0, 50],
+			readBack: {'reviews-v1': 50, 'reviews-remote': 0, 'reviews-v3': 50},
+		},
+	];
+	for (const row of table) {
+		test(row.name, () => {
+			const before = httpRoute([{backendRefs: row.backendRefs}]);
+			const read = rule(before);
+			assert.equal(read.editable, true);
+			assert.deepEqual(weightsOf(read), row.read);
+			const remote = read.destinations.find(destination => destination.key === 'reviews-remote');
+			assert.match(remote?.readOnly ?? '', /a multicluster\.x-k8s\.io\/ServiceImport, not a Service: its weight is kept as is/);
+			assert.deepEqual(read.destinations.filter(destination => destination.key !== 'reviews-remote').map(destination => destination.readOnly), read.destinations.slice(1).map(() => undefined));
+			const patch = weightPatch(before, read, row.staged);
+			// The write never touches the ServiceImport's entry: no operation on its path at all.
+			assert.ok(!patch.some(operation => operation.path.startsWith('/spec/rules/0/backendRefs/1')), JSON.stringify(patch));
+			const after = applyJsonPatch(before, patch);
+			const entries = (after.spec['rules'] as Array<{backendRefs: Array<Record<string, unknown>>}>)[0]!.backendRefs;
+			assert.deepEqual(entries[1], row.backendRefs[1]);
+			assert.deepEqual(entries.map(entry => entry['weight']), row.written);
+			assert.deepEqual(weightsOf(rule(after, 0, false)), row.readBack);
+		});
+	}
+
+	test('staging the ServiceImport at another weight is refused, naming why', () => {
+		const before = httpRoute([{backendRefs: [{name: 'reviews-v1', port: 9080, weight: 80}, serviceImport(20)]}]);
+		assert.throws(() => weightPatch(before, rule(before), {'reviews-v1': 100, 'reviews-remote': 0, 'reviews-v2': 0, 'reviews-v3': 0}), /reviews-remote is read-only \(a multicluster\.x-k8s\.io\/ServiceImport.*its weight stays 20/);
+	});
+
+	test('a progressive plan on such a rule is refused with the reason (its target could never reach 100%); without one it is made', () => {
+		const mixed = rule(httpRoute([{backendRefs: [{name: 'reviews-v1', port: 9080, weight: 80}, serviceImport(20)]}]));
+		const refused = planFromForm({...initialPlanForm(mixed, 'reviews-v3'), steps: '50,100'}, mixed);
+		assert.equal(refused.ok, false);
+		assert.match(refused.ok ? '' : refused.error, /rules\[0\] has a backend meshtop keeps as it is \(reviews-remote: a multicluster\.x-k8s\.io\/ServiceImport/);
+		const plain = rule(sample('route-reviews-v1.yaml'));
+		assert.equal(planFromForm({...initialPlanForm(plain, 'reviews-v3'), steps: '50,100'}, plain).ok, true);
+	});
+
+	test('a rule whose backends are all of another kind is read-only as a whole, with the reason', () => {
+		const read = rule(httpRoute([{backendRefs: [serviceImport(1), {group: 'networking.istio.io', kind: 'Hostname', name: 'reviews.example.com'}]}]));
+		assert.equal(read.editable, false);
+		assert.match(read.readOnlyReason ?? '', /no Service backend/);
+		assert.throws(() => weightPatch(sample('route-reviews-v1.yaml'), read, {'reviews-remote': 100}), /read-only/);
 	});
 });
 

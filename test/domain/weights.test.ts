@@ -162,6 +162,39 @@ describe('shiftWeights', () => {
 		}));
 	});
 
+	test('fixed destinations (HTTPRoute backends of another kind) keep their weight; the others shift within the rest', () => {
+		const table: Array<{weights: number[]; fixed: boolean[]; index: number; delta: number; expect: number[]}> = [
+			// v1 gives to v3; the fixed 20 stays.
+			{weights: [80, 20, 0], fixed: [false, true, false], index: 2, delta: 10, expect: [70, 20, 10]},
+			// Taking is capped by what the movable others hold, not by 100.
+			{weights: [10, 20, 70], fixed: [false, true, false], index: 2, delta: 25, expect: [0, 20, 80]},
+			// Giving back goes to the movable others only, even when the fixed one holds the most.
+			{weights: [0, 60, 40], fixed: [false, true, false], index: 2, delta: -10, expect: [10, 60, 30]},
+			// A fixed selected destination moves nothing.
+			{weights: [50, 50], fixed: [false, true], index: 1, delta: 10, expect: [50, 50]},
+			// Fixed at 0 stays 0 even when the others are all 0 and get back equally.
+			{weights: [0, 0, 100], fixed: [false, true, false], index: 2, delta: -10, expect: [10, 0, 90]},
+			// Everything else fixed: nothing can move.
+			{weights: [30, 70], fixed: [true, false], index: 1, delta: -10, expect: [30, 70]},
+		];
+		for (const row of table) {
+			assert.deepEqual(shiftWeights(row.weights, row.index, row.delta, row.fixed), row.expect, JSON.stringify(row));
+		}
+	});
+
+	test('property: with fixed destinations the sum stays 100 and each fixed weight stays exactly as it was', () => {
+		fc.assert(fc.property(shiftCase.chain(shift => fc.record({shift: fc.constant(shift), fixed: fc.array(fc.boolean(), {minLength: shift.weights.length, maxLength: shift.weights.length})})), ({shift, fixed}) => {
+			const result = shiftWeights(shift.weights, shift.index, shift.delta, fixed);
+			assert.equal(sum(result), 100);
+			assert.ok(result.every(value => Number.isInteger(value) && value >= 0));
+			for (const [position, isFixed] of fixed.entries()) {
+				if (isFixed) {
+					assert.equal(result[position], shift.weights[position]);
+				}
+			}
+		}));
+	});
+
 	test('property: does not modify its input', () => {
 		fc.assert(fc.property(shiftCase, ({weights, index, delta}) => {
 			const copy = [...weights];
@@ -200,6 +233,14 @@ describe('parseAssignments', () => {
 	test('parses assignments, omitted keys get 0', () => {
 		assert.deepEqual(parseAssignments(['v1=50', 'v3=50'], keys), {ok: true, weights: {v1: 50, v2: 0, v3: 50}});
 		assert.deepEqual(parseAssignments(['v2=100'], keys), {ok: true, weights: {v1: 0, v2: 100, v3: 0}});
+	});
+
+	test('read-only keys keep their weight: omitted or restated they count in the sum, changed they are refused with the reason', () => {
+		const fixed = {v2: {weight: 20, reason: 'a ServiceImport, not a Service'}};
+		assert.deepEqual(parseAssignments(['v1=30', 'v3=50'], keys, fixed), {ok: true, weights: {v1: 30, v2: 20, v3: 50}});
+		assert.deepEqual(parseAssignments(['v1=30', 'v2=20', 'v3=50'], keys, fixed), {ok: true, weights: {v1: 30, v2: 20, v3: 50}});
+		assert.deepEqual(parseAssignments(['v1=40', 'v2=10', 'v3=50'], keys, fixed), {ok: false, error: 'v2 is read-only (a ServiceImport, not a Service): its weight stays 20'});
+		assert.deepEqual(parseAssignments(['v1=50', 'v3=50'], keys, fixed), {ok: false, error: 'weights must sum to 100 (got 120, with read-only v2=20)'});
 	});
 
 	test('accepts one shell argument with spaces or commas, and a % sign', () => {

@@ -104,7 +104,7 @@ describe('simulated API server over HTTP', () => {
 			preferredVersion: {groupVersion: 'gateway.networking.k8s.io/v1', version: 'v1'},
 		}]);
 		const gateway = await call(server, 'GET', '/apis/gateway.networking.k8s.io/v1');
-		assert.deepEqual((gateway.body.resources as Array<{name: string}>).map(resource => resource.name), ['httproutes', 'httproutes/status']);
+		assert.deepEqual((gateway.body.resources as Array<{name: string}>).map(resource => resource.name), ['httproutes', 'httproutes/status', 'gateways', 'gateways/status']);
 		const istio = await call(server, 'GET', '/apis/networking.istio.io/v1alpha3');
 		const names = (istio.body.resources as Array<{name: string; shortNames?: string[]}>).map(resource => resource.name);
 		assert.deepEqual(names, ['virtualservices', 'virtualservices/status', 'destinationrules', 'destinationrules/status']);

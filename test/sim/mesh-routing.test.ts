@@ -227,7 +227,8 @@ describe('mesh routing by the live VirtualService', () => {
 			},
 		};
 		const mesh = createMesh({store: counting});
-		assert.equal(listeners, 1);
+		// The routing table and the data plane modes (namespace labels) each follow the store.
+		assert.equal(listeners, 2);
 		mesh.stop();
 		assert.equal(listeners, 0);
 	});

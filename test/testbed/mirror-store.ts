@@ -1,6 +1,7 @@
 /**
  * The test bed's mesh follows the routes on the real API server: a MeshStore whose content is kept by list+watch
- * (meshtop's own informer loop) of VirtualServices, DestinationRules, HTTPRoutes, Services and Pods in every namespace. A weight
+ * (meshtop's own informer loop) of VirtualServices, DestinationRules, HTTPRoutes, Services, Pods and Namespaces (their
+ * labels choose sidecar or ambient reporting). A weight
  * written by meshtop, kubectl or anyone moves the simulated traffic within one watch event, as istiod would push it.
  */
 import {CoreV1Api, CustomObjectsApi, type KubeConfig} from '@kubernetes/client-node';
@@ -53,6 +54,11 @@ export function startMirrorStore(kc: KubeConfig): MirrorStore {
 		}},
 		[routingResources.pods]: {path: '/api/v1/pods', async list() {
 			const list = await core.listPodForAllNamespaces();
+			return {items: entries(list.items), resourceVersion: list.metadata?.resourceVersion ?? ''};
+		}},
+		// Namespace labels choose the data plane: `istio.io/dataplane-mode=ambient` makes the waypoint the reporter.
+		'/namespaces': {path: '/api/v1/namespaces', async list() {
+			const list = await core.listNamespace();
 			return {items: entries(list.items), resourceVersion: list.metadata?.resourceVersion ?? ''};
 		}},
 	};

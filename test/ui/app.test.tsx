@@ -165,7 +165,7 @@ test('? lists every command of the keymap', async () => {
 	await settle();
 	await rendered.press('?');
 	const frame = rendered.lastFrame();
-	for (const text of ['↑/k ↓/j +select a version', '\\[ +\\] +step size', 'undo the last change', 'pick another VirtualService', 'p +plan a progressive migration', 'quit']) {
+	for (const text of ['↑/k ↓/j +select a version', '\\[ +\\] +step size', 'undo the last change', 'pick another route', 'p +plan a progressive migration', 'quit']) {
 		assert.match(frame, new RegExp(text));
 	}
 

@@ -51,7 +51,7 @@ test('loading, 80×24: the header says connecting, the body says why it is empty
 		'meshtop  ctx test-ctx  ns bookinfo  vs reviews',
 		'kube ● connecting  prometheus ● connecting  Prometheus',
 		'',
-		'Loading VirtualServices…',
+		'Loading routes…',
 		'',
 		'',
 		'',
@@ -70,7 +70,7 @@ test('loading, 80×24: the header says connecting, the body says why it is empty
 		'',
 		'',
 		'↑/k select  →/l more  ←/h less  ] step 10  Enter apply  Esc discard  u undo',
-		'/ pick VS  ? help  p plan  q/Ctrl-C quit',
+		'/ pick route  ? help  p plan  q/Ctrl-C quit',
 	]);
 });
 
@@ -100,7 +100,7 @@ test('live, 80×24: a row per version with weight bar, observed share and metric
 		'',
 		'',
 		'↑/k select  →/l more  ←/h less  ] step 10  Enter apply  Esc discard  u undo',
-		'/ pick VS  ? help  p plan  q/Ctrl-C quit',
+		'/ pick route  ? help  p plan  q/Ctrl-C quit',
 	]);
 });
 
@@ -147,7 +147,7 @@ test('staged, 120×40: the staged weights beside the configured ones, the select
 		'',
 		'',
 		'Staged. Enter to review and apply, Esc to discard.',
-		'↑/k select  →/l more  ←/h less  ] step 10  Enter apply  Esc discard  u undo  / pick VS  ? help  p plan  q/Ctrl-C quit',
+		'↑/k select  →/l more  ←/h less  ] step 10  Enter apply  Esc discard  u undo  / pick route  ? help  p plan  q/Ctrl-C quit',
 	]);
 });
 
@@ -182,7 +182,7 @@ test('conflict, 80×24: the staged change is dropped, the rows show the current 
 		'',
 		'Conflict: reviews was changed by someone else since you staged (resourceVersion…',
 		'↑/k select  →/l more  ←/h less  ] step 10  Enter apply  Esc discard  u undo',
-		'/ pick VS  ? help  p plan  q/Ctrl-C quit',
+		'/ pick route  ? help  p plan  q/Ctrl-C quit',
 	]);
 });
 
@@ -211,7 +211,7 @@ test('read-only, 80×24: the header says so and the footer lists no key that sta
 		'',
 		'',
 		'',
-		'↑/k select  Esc discard  / pick VS  ? help  q/Ctrl-C quit',
+		'↑/k select  Esc discard  / pick route  ? help  q/Ctrl-C quit',
 		'',
 	]);
 });
@@ -244,7 +244,7 @@ test('Prometheus down, 80×24: the last numbers stay, marked stale, and the noti
 		'',
 		'Prometheus: Prometheus at http://127.0.0.1:9 did not answer in 5 s',
 		'↑/k select  →/l more  ←/h less  ] step 10  Enter apply  Esc discard  u undo',
-		'/ pick VS  ? help  p plan  q/Ctrl-C quit',
+		'/ pick route  ? help  p plan  q/Ctrl-C quit',
 	]);
 });
 

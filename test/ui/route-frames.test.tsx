@@ -82,3 +82,38 @@ test('an HTTPRoute: backends by Service name with their version label, the paren
 		{op: 'add', path: '/spec/rules/0/backendRefs/-', value: {name: 'reviews-v3', port: 9080, weight: 50}},
 	]);
 });
+
+test('an HTTPRoute with a ServiceImport backend: it is shown read-only with its reason and keeps its 20; the Services shift around it', async () => {
+	const route = httpRoute('route-reviews-v1.yaml');
+	route.spec['rules'] = [{backendRefs: [
+		{group: '', kind: 'Service', name: 'reviews-v1', port: 9080, weight: 80},
+		{group: 'multicluster.x-k8s.io', kind: 'ServiceImport', name: 'reviews-remote', port: 9080, weight: 20},
+	]}];
+	const {rendered, fake} = start([route], 'httproute/reviews', {'reviews-v1': {rps: 16, successRate: 1, p50Ms: 4, p99Ms: 20}});
+	await settle();
+	let frame = lines(rendered.lastFrame());
+	// Versions are sorted by name: reviews-remote, reviews-v1 (v1), reviews-v2 (v2), reviews-v3 (v3).
+	assert.match(frame.find(line => line.includes('reviews-remote')) ?? '', /^▸ reviews-remote\s+█+░+\s+20\b/);
+	assert.ok(frame.includes('    read-only: a multicluster.x-k8s.io/ServiceImport, not a Service: its weight is kept as is'), frame.join('\n'));
+	// → on the ServiceImport stages nothing and says why.
+	await rendered.press(keys.right);
+	assert.match(rendered.lastFrame(), /reviews-remote is read-only: its weight is kept as is; select a Service backend to shift\./);
+	assert.doesNotMatch(rendered.lastFrame(), /→ \d/);
+	// v3 takes 50 from v1 alone; the ServiceImport stays at 20.
+	await rendered.press(keys.down, keys.down, keys.down, keys.right, keys.right, keys.right, keys.right, keys.right);
+	frame = lines(rendered.lastFrame());
+	assert.match(frame.find(line => line.includes('reviews-v1 (v1)')) ?? '', /\s80\s+→ 30\s/);
+	assert.match(frame.find(line => line.includes('reviews-v3 (v3)')) ?? '', /\s0\s+→ 50\s/);
+	assert.match(frame.find(line => line.includes('reviews-remote')) ?? '', /\s20\s{2,}/);
+	assert.doesNotMatch(frame.find(line => line.includes('reviews-remote')) ?? '', /→/);
+	await rendered.press(keys.enter, keys.enter);
+	await settle();
+	const patch = fake.patches.at(-1);
+	assert.equal(patch?.name, 'httproute/reviews');
+	// The write touches the Services' entries only: nothing at backendRefs/1.
+	assert.deepEqual(patch?.operations.filter(operation => operation.op !== 'test'), [
+		{op: 'replace', path: '/spec/rules/0/backendRefs/0/weight', value: 30},
+		{op: 'add', path: '/spec/rules/0/backendRefs/-', value: {name: 'reviews-v3', port: 9080, weight: 50}},
+	]);
+	assert.ok(!patch.operations.some(operation => operation.path.includes('/backendRefs/1')));
+});

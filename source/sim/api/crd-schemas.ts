@@ -26,9 +26,9 @@ const schemas = new Map<string, SchemaNode>();
 const loadedKinds = new Set<string>();
 const crdTexts = new Map<string, string[]>();
 
-/** The shipped CRD file of an API group: Istio's networking CRDs, or the Gateway API's HTTPRoute CRD. */
-function crdFile(group: string): string {
-	return group === 'gateway.networking.k8s.io' ? `${istioDataDir}../gateway-api/crds/httproutes.yaml` : `${istioDataDir}crds/networking-crds.yaml`;
+/** The shipped CRD file of a kind: Istio's networking CRDs, or the Gateway API's file of that kind (httproutes.yaml, gateways.yaml). */
+function crdFile(group: string, kind: string): string {
+	return group === 'gateway.networking.k8s.io' ? `${istioDataDir}../gateway-api/crds/${kind.toLowerCase()}s.yaml` : `${istioDataDir}crds/networking-crds.yaml`;
 }
 
 function schemaKey(group: string, kind: string, version: string): string {
@@ -45,7 +45,7 @@ function loadKind(group: string, kind: string): void {
 		return;
 	}
 	loadedKinds.add(key);
-	const file = crdFile(group);
+	const file = crdFile(group, kind);
 	let texts = crdTexts.get(file);
 	if (texts === undefined) {
 		texts = readFileSync(file, 'utf8').split(/^---[ \t]*$/m);

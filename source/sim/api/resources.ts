@@ -123,6 +123,24 @@ const httpRoutes: ServedResource = {
 	],
 };
 
+/** Gateway, so Istio's `bookinfo-gateway.yaml` applies as it is (its HTTPRoute's parent; the mesh does not program it). */
+const gateways: ServedResource = {
+	group: 'gateway.networking.k8s.io',
+	versions: ['v1', 'v1beta1'],
+	plural: 'gateways',
+	kind: 'Gateway',
+	namespaced: true,
+	singular: 'gateway',
+	shortNames: ['gtw'],
+	categories: ['gateway-api'],
+	verbs: allVerbs,
+	custom: true,
+	columns: [
+		{name: 'Class', type: 'string', jsonPath: '.spec.gatewayClassName', description: 'The GatewayClass of the Gateway', priority: 0},
+		creationTimestampColumn,
+	],
+};
+
 /** Every resource the simulated API server serves. */
 export const servedResources: readonly ServedResource[] = [
 	core('namespaces', 'Namespace', 'namespace', ['ns'], false, [
@@ -177,6 +195,7 @@ export const servedResources: readonly ServedResource[] = [
 		creationTimestampColumn,
 	]),
 	httpRoutes,
+	gateways,
 ];
 
 /** The store key of a resource (`group/plural`). */

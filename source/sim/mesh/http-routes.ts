@@ -1,5 +1,6 @@
 /**
- * HTTPRoutes with a Service parent (GAMMA: the mesh's east-west routing) as the sidecars apply them: the oldest route for
+ * HTTPRoutes as the proxies apply them. With a Service parent (GAMMA: the mesh's east-west routing) the sidecars route
+ * that Service by it; with a Gateway parent the ingress gateway routes entry traffic by it. The oldest route for
  * a Service wins, the first rule whose matches fit is used, backendRefs are weighted relatively (omitted weight = 1,
  * 0 = none), and each backend is a Service (one per version, as in bookinfo-versions.yaml) balanced over its own pods.
  */
@@ -37,15 +38,36 @@ function serviceParents(route: unknown): string[] {
 	});
 }
 
-/** HTTPRoutes by the Service FQDN they route (oldest first wins, like Istio's conflict resolution). */
-export function indexHttpRoutes(objects: readonly unknown[]): Map<string, unknown> {
-	const byHost = new Map<string, unknown>();
-	const ordered = [...objects].sort((a, b) => {
+/** Whether the route is attached to a Gateway (north–south): a parentRef of the Gateway API's group and kind Gateway (the defaults). */
+function hasGatewayParent(route: unknown): boolean {
+	const spec = asRecord(asRecord(route)?.['spec']);
+	return asArray(spec?.['parentRefs']).some(entry => {
+		const ref = asRecord(entry);
+		return ref !== undefined && (asString(ref['group']) ?? 'gateway.networking.k8s.io') === 'gateway.networking.k8s.io' && (asString(ref['kind']) ?? 'Gateway') === 'Gateway';
+	});
+}
+
+/** Oldest first, then by namespace and name: the order in which Istio lets routes win conflicts. */
+function byAge(objects: readonly unknown[]): unknown[] {
+	return [...objects].sort((a, b) => {
 		const left = identityOf(a);
 		const right = identityOf(b);
 		return left.createdAt.localeCompare(right.createdAt) || left.namespace.localeCompare(right.namespace) || left.name.localeCompare(right.name);
 	});
-	for (const object of ordered) {
+}
+
+/**
+ * The HTTPRoutes the ingress gateway applies to entry traffic (those with a Gateway parentRef, as Istio's
+ * `bookinfo-gateway.yaml` attaches `bookinfo`), oldest first. Whether the Gateway object exists is not checked.
+ */
+export function gatewayHttpRoutes(objects: readonly unknown[]): unknown[] {
+	return byAge(objects).filter(object => hasGatewayParent(object));
+}
+
+/** HTTPRoutes by the Service FQDN they route (oldest first wins, like Istio's conflict resolution). */
+export function indexHttpRoutes(objects: readonly unknown[]): Map<string, unknown> {
+	const byHost = new Map<string, unknown>();
+	for (const object of byAge(objects)) {
 		for (const host of serviceParents(object)) {
 			if (!byHost.has(host)) {
 				byHost.set(host, object);

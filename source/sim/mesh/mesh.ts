@@ -1,3 +1,4 @@
+import {followDataplaneModes} from './dataplane.js';
 import type {Fault} from './faults.js';
 import {followRouting, type MeshStore} from './live-routing.js';
 import {LoadGenerator, type Clock} from './load-generator.js';
@@ -9,7 +10,7 @@ import {createTrafficSimulator} from './traffic.js';
 
 /** Inputs of {@link createMesh}. */
 export interface MeshOptions {
-	/** Where VirtualServices, DestinationRules, Services and Pods live; followed for changes. */
+	/** Where VirtualServices, DestinationRules, HTTPRoutes, Services, Pods and Namespaces live; followed for changes. */
 	store: MeshStore;
 	/** Receives every hop (the Istio metrics). */
 	recorder?: RequestRecorder;
@@ -60,6 +61,7 @@ export function createMesh(options: MeshOptions): Mesh {
 	}
 
 	const routing = followRouting(options.store);
+	const dataplanes = followDataplaneModes(options.store);
 	const stats = new StatsCollector();
 	const recorder = options.recorder;
 	const simulator = createTrafficSimulator({
@@ -68,7 +70,7 @@ export function createMesh(options: MeshOptions): Mesh {
 		random: options.random ?? seededRandom(options.seed ?? 1),
 		recorder(record) {
 			stats.record(record);
-			recorder?.(record);
+			recorder?.({...record, dataplane: dataplanes.of(record.service.namespace)});
 		},
 		faultFor: (service, version) => faults.get(key(service, version)),
 	});
@@ -95,6 +97,7 @@ export function createMesh(options: MeshOptions): Mesh {
 			stopped = true;
 			generator.stop();
 			routing.close();
+			dataplanes.close();
 		},
 		tick: () => generator.tick(),
 		sendRequests(count) {

@@ -37,6 +37,11 @@ export interface RequestRecord {
 	durationMs: number;
 	/** Duration the source proxy measured (includes the hop), milliseconds. */
 	sourceDurationMs: number;
+	/**
+	 * The data plane of the addressed Service's namespace when the request was made: `ambient` (labelled
+	 * `istio.io/dataplane-mode=ambient`: the waypoint reports) or `sidecar` (absent: the source and destination report).
+	 */
+	dataplane?: 'sidecar' | 'ambient';
 }
 
 /** Receives every simulated request, e.g. to count it in Istio's standard metrics. */

@@ -2,7 +2,7 @@ import type {Endpoint, EndpointIndex, ServiceEndpoints} from './endpoints.js';
 import {asArray, asRecord, asString, asStringMap, identityOf, matchesLabels, qualifyHost} from './kube-objects.js';
 import type {Random} from './rng.js';
 import {compileRouteMatch, type RequestContext} from './route-match.js';
-import {compileHttpRoute, indexHttpRoutes} from './http-routes.js';
+import {compileHttpRoute, gatewayHttpRoutes, indexHttpRoutes} from './http-routes.js';
 
 export type {RequestContext} from './route-match.js';
 
@@ -35,6 +35,11 @@ export interface RoutingInputs {
 export interface RoutingTable {
 	/** Picks the destination of one request to `host` (FQDN), like Envoy does per request. */
 	route(host: string, random: Random, context: RequestContext): RouteOutcome;
+	/**
+	 * Picks the destination of one entry request at the ingress gateway by the HTTPRoutes attached to a Gateway (the
+	 * first rule, oldest route first, whose matches fit); undefined when none matches and the entry Service is called directly.
+	 */
+	routeIngress(random: Random, context: RequestContext): RouteOutcome | undefined;
 }
 
 type Target =
@@ -67,17 +72,20 @@ export function compileRoutingTable(inputs: RoutingInputs): RoutingTable {
 	const roundRobin = new Map<string, number>();
 	const compiled = new Map<string, CompiledRoute[]>();
 
+	const compileHttpRouteRules = (httpRoute: unknown): CompiledRoute[] => compileHttpRoute(httpRoute).map(rule => {
+		const destinations = rule.backends.map((backend): CompiledDestination => ({
+			weight: backend.weight,
+			// A backend that is not a Service gets the Gateway API's 500.
+			target: backend.host === undefined ? {kind: 'failure', responseCode: 500, responseFlags: 'NR'} : resolveTarget(backend.host, undefined),
+		}));
+		return {matches: rule.matches, destinations, totalWeight: destinations.reduce((sum, destination) => sum + destination.weight, 0)};
+	});
+	let ingress: CompiledRoute[] | undefined;
+
 	const compileHost = (host: string): CompiledRoute[] => {
 		const httpRoute = httpRoutes.get(host);
 		if (httpRoute !== undefined) {
-			return compileHttpRoute(httpRoute).map(rule => {
-				const destinations = rule.backends.map((backend): CompiledDestination => ({
-					weight: backend.weight,
-					// A backend that is not a Service gets the Gateway API's 500.
-					target: backend.host === undefined ? {kind: 'failure', responseCode: 500, responseFlags: 'NR'} : resolveTarget(backend.host, undefined),
-				}));
-				return {matches: rule.matches, destinations, totalWeight: destinations.reduce((sum, destination) => sum + destination.weight, 0)};
-			});
+			return compileHttpRouteRules(httpRoute);
 		}
 
 		const virtualService = virtualServices.get(host);
@@ -129,20 +137,8 @@ export function compileRoutingTable(inputs: RoutingInputs): RoutingTable {
 			? {kind: 'failure', responseCode: 503, responseFlags: 'UH'}
 			: {kind: 'endpoints', key, service, endpoints};
 
-	return {
-		route(host, random, context) {
-			let routes = compiled.get(host);
-			if (!routes) {
-				routes = compileHost(host);
-				compiled.set(host, routes);
-			}
-
-			const route = routes.find(candidate => candidate.matches(context));
-			if (!route) {
-				return {kind: 'failure', host, responseCode: 404, responseFlags: 'NR'};
-			}
-
-			const destination = pickWeighted(route, random);
+	const pick = (host: string, route: CompiledRoute, random: Random): RouteOutcome => {
+		const destination = pickWeighted(route, random);
 			if (!destination) {
 				return {kind: 'failure', host, responseCode: 503, responseFlags: 'NR'};
 			}
@@ -152,10 +148,27 @@ export function compileRoutingTable(inputs: RoutingInputs): RoutingTable {
 				return {kind: 'failure', host, responseCode: target.responseCode, responseFlags: target.responseFlags};
 			}
 
-			const turn = roundRobin.get(target.key) ?? 0;
-			roundRobin.set(target.key, turn + 1);
-			const endpoint = target.endpoints[turn % target.endpoints.length]!;
-			return {kind: 'endpoint', service: target.service, endpoint};
+		const turn = roundRobin.get(target.key) ?? 0;
+		roundRobin.set(target.key, turn + 1);
+		const endpoint = target.endpoints[turn % target.endpoints.length]!;
+		return {kind: 'endpoint', service: target.service, endpoint};
+	};
+
+	return {
+		route(host, random, context) {
+			let routes = compiled.get(host);
+			if (!routes) {
+				routes = compileHost(host);
+				compiled.set(host, routes);
+			}
+
+			const route = routes.find(candidate => candidate.matches(context));
+			return route === undefined ? {kind: 'failure', host, responseCode: 404, responseFlags: 'NR'} : pick(host, route, random);
+		},
+		routeIngress(random, context) {
+			ingress ??= gatewayHttpRoutes(inputs.httpRoutes ?? []).flatMap(httpRoute => compileHttpRouteRules(httpRoute));
+			const route = ingress.find(candidate => candidate.matches(context));
+			return route === undefined ? undefined : pick('ingress', route, random);
 		},
 	};
 }

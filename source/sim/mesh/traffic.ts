@@ -52,10 +52,12 @@ export function createTrafficSimulator(options: TrafficSimulatorOptions): Traffi
 	const {topology, routing, random, recorder, faultFor} = options;
 	const specs = new Map(topology.services.map(spec => [spec.name, spec]));
 
-	const call = (serviceName: string, path: string, caller: Endpoint | undefined, source: PeerIdentity): CallResult => {
+	const call = (serviceName: string, path: string, caller: Endpoint | undefined, source: PeerIdentity, ingress = false): CallResult => {
 		const host = `${serviceName}.${topology.namespace}.svc.cluster.local`;
 		const service = {host, name: serviceName, namespace: topology.namespace};
-		const outcome = routing.current().route(host, random, {caller, path});
+		const table = routing.current();
+		// At the ingress gateway, HTTPRoutes attached to a Gateway decide first (north–south); else the entry Service.
+		const outcome = (ingress ? table.routeIngress(random, {caller, path}) : undefined) ?? table.route(host, random, {caller, path});
 		// The hop through two proxies costs a little on every request.
 		const hopMs = 0.3 + (random() * 0.7);
 		if (outcome.kind === 'failure') {
@@ -100,7 +102,7 @@ export function createTrafficSimulator(options: TrafficSimulatorOptions): Traffi
 
 	return {
 		sendEntryRequest() {
-			call(topology.entry, topology.entryPath, undefined, ingressGateway);
+			call(topology.entry, topology.entryPath, undefined, ingressGateway, true);
 		},
 	};
 }

@@ -100,14 +100,8 @@ export class IstioMetrics {
 	private readonly requests: Counter<(typeof istioLabelNames)[number]>;
 	private readonly duration: Histogram<(typeof istioLabelNames)[number]>;
 
-	private readonly ambient: boolean;
-
-	/**
-	 * Creates the counter and histogram, with no series until the first request. `ambient`: no sidecars, so the L7
-	 * metrics come from the waypoint proxy alone (`reporter="waypoint"`), as in Istio's ambient mode.
-	 */
-	constructor(options: {ambient?: boolean} = {}) {
-		this.ambient = options.ambient ?? false;
+	/** Creates the counter and histogram, with no series until the first request. */
+	constructor() {
 		this.requests = new Counter({
 			name: 'istio_requests_total',
 			help: 'Total requests.',
@@ -126,9 +120,10 @@ export class IstioMetrics {
 	/**
 	 * Counts a request the way the sidecars do: once by the source proxy and once by the destination proxy,
 	 * each with its own measured duration; a request answered by the source's Envoy (no upstream) only once.
+	 * In an ambient namespace (`record.dataplane`) there are no sidecars: the waypoint alone reports, as in Istio.
 	 */
 	record(record: RequestRecord): void {
-		if (this.ambient) {
+		if (record.dataplane === 'ambient') {
 			// The waypoint sits in front of the destination and sees every request, answered or not.
 			const labels = istioLabels(record, 'waypoint');
 			this.requests.inc(labels);

@@ -6,6 +6,7 @@ import {simKubeconfig} from './kubeconfig.js';
 import type {Fault} from './mesh/faults.js';
 import {asRecord, identityOf} from './mesh/kube-objects.js';
 import {createMesh, type Mesh} from './mesh/mesh.js';
+import {ambientModeLabel} from './mesh/dataplane.js';
 import {IstioMetrics} from './metrics/istio-metrics.js';
 import {PodEnvoyStats} from './metrics/pod-stats.js';
 import {startMetricsServer, type MetricsServer} from './metrics/metrics-server.js';
@@ -101,8 +102,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 		const metrics = new IstioMetrics();
 		const metricsServer: MetricsServer = await startMetricsServer(metrics.registry);
 		cleanups.push(async () => metricsServer.stop());
-		const waypoint = options.ambient === true ? store.list('/pods').find(pod => isWaypoint(identityOf(pod).labels)) : undefined;
-		const podStats = new PodEnvoyStats(waypoint === undefined ? {} : {waypoint: identityOf(waypoint).name});
+		const podStats = new PodEnvoyStats({waypointOf: namespace => waypointOf(store, namespace)});
 		cleanups.push(() => {
 			podStats.closeAll();
 		});
@@ -137,7 +137,6 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 				prometheus: {host: prometheusInstance.host, port: prometheusInstance.port},
 				metrics: {host: '127.0.0.1', port: Number(metricsServer.target.split(':')[1])},
 				podStats,
-				ambient: options.ambient === true,
 			}),
 		});
 		cleanups.push(async () => apiServer.stop());
@@ -177,6 +176,17 @@ function isWaypoint(labels: Record<string, string>): boolean {
 	return labels['gateway.istio.io/managed'] === waypointLabels['gateway.istio.io/managed'];
 }
 
+/** Whether a namespace is enrolled in ambient mode now. */
+function isAmbient(store: ObjectStore, namespace: string): boolean {
+	return identityOf(store.get('/namespaces', undefined, namespace)).labels[ambientModeLabel.name] === ambientModeLabel.value;
+}
+
+/** The first serving waypoint pod of a namespace, if it has one. */
+function waypointOf(store: ObjectStore, namespace: string): string | undefined {
+	const waypoint = store.list('/pods', namespace).find(pod => isWaypoint(identityOf(pod).labels) && asRecord(pod['status'])?.['phase'] === 'Running');
+	return waypoint === undefined ? undefined : identityOf(waypoint).name;
+}
+
 /**
  * Where a port-forward to a pod lands: the Prometheus pod's 9090 on the sim's Prometheus, a Bookinfo sidecar's
  * merged metrics port on the mesh's metrics endpoint and its Envoy stats port on the pod's own counters; nothing else
@@ -186,7 +196,7 @@ function isWaypoint(labels: Record<string, string>): boolean {
 function resolvePortForward(
 	store: ObjectStore,
 	request: {namespace: string; pod: string; port: number},
-	targets: {prometheus: PortForwardTarget; metrics: PortForwardTarget; podStats: PodEnvoyStats; ambient: boolean},
+	targets: {prometheus: PortForwardTarget; metrics: PortForwardTarget; podStats: PodEnvoyStats},
 ): PortForwardTarget | undefined {
 	const pod = store.get('/pods', request.namespace, request.pod);
 	if (!pod || asRecord(pod['status'])?.['phase'] !== 'Running') {
@@ -204,8 +214,9 @@ function resolvePortForward(
 		return targets.metrics;
 	}
 
-	// Envoy's stats: a sidecar's, or in ambient mode (no sidecars) the waypoint's.
-	if (request.port === envoyStatsPort && (targets.ambient ? isWaypoint(labels) : labels['security.istio.io/tlsMode'] === 'istio')) {
+	// Envoy's stats: a waypoint's, or a sidecar's while its namespace is not ambient (ambient pods have no sidecar).
+	const sidecar = labels['security.istio.io/tlsMode'] === 'istio' && !isAmbient(store, request.namespace);
+	if (request.port === envoyStatsPort && (isWaypoint(labels) || sidecar)) {
 		return {open: () => targets.podStats.open(request.pod)};
 	}
 

@@ -22,13 +22,20 @@ export class PodEnvoyStats {
 	private readonly pods = new Map<string, PodEnvoy>();
 	private readonly streams = new Set<Duplex>();
 
-	/** `waypoint`: ambient mode, where no pod has a sidecar and the named waypoint pod reports every request. */
-	constructor(private readonly options: {waypoint?: string} = {}) {}
+	/** `waypointOf`: the waypoint pod of a namespace now, if it has one (ambient namespaces' requests are its). */
+	constructor(private readonly options: {waypointOf?: (namespace: string) => string | undefined} = {}) {}
 
-	/** Counts a request in the proxies that saw it: both sidecars, or in ambient mode the waypoint alone. */
+	/**
+	 * Counts a request in the proxies that saw it: both sidecars, or in an ambient namespace (`record.dataplane`) the
+	 * namespace's waypoint alone (none: nobody counts it at L7, as in Istio without a waypoint).
+	 */
 	record(record: RequestRecord): void {
-		if (this.options.waypoint !== undefined) {
-			this.observe(this.options.waypoint, record, 'waypoint', record.destination ? record.durationMs : record.sourceDurationMs);
+		if (record.dataplane === 'ambient') {
+			const waypoint = this.options.waypointOf?.(record.service.namespace);
+			if (waypoint !== undefined) {
+				this.observe(waypoint, record, 'waypoint', record.destination ? record.durationMs : record.sourceDurationMs);
+			}
+
 			return;
 		}
 

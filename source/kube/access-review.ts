@@ -1,10 +1,16 @@
 import type {V1SelfSubjectAccessReview} from '@kubernetes/client-node';
 import type {RouteObjectKind} from '../domain/virtual-service.js';
-import type {AccessReview} from '../ports/console-services.js';
 import type {KubeTarget} from './config.js';
 import {toKubeError} from './errors.js';
 import {KubeRest} from './rest.js';
 import {gatewayGroup, istioGroup} from './route-resources.js';
+
+/** The answer: allowed, or not and why (the console's AccessReview port has the same shape). */
+export interface RouteAccess {
+	allowed: boolean;
+	/** For people, when not allowed. */
+	reason?: string;
+}
 
 /** What a write of a split needs: `patch` on the route object (the trail's Event is best-effort, so not asked). */
 export interface RouteAccessQuestion {
@@ -18,7 +24,7 @@ export interface RouteAccessQuestion {
  * Asks the API server whether the current user may patch a route object (a SelfSubjectAccessReview, which every
  * authenticated user may create): the console starts read-only, and says why, instead of failing on the first Enter.
  */
-export async function reviewRouteAccess(target: KubeTarget, question: RouteAccessQuestion): Promise<AccessReview> {
+export async function reviewRouteAccess(target: KubeTarget, question: RouteAccessQuestion): Promise<RouteAccess> {
 	const [group, plural] = question.kind === 'HTTPRoute' ? [gatewayGroup, 'httproutes'] : [istioGroup, 'virtualservices'];
 	const resourceAttributes = {verb: 'patch', group, resource: plural, namespace: question.namespace, ...(question.name === undefined ? {} : {name: question.name})};
 	let review: V1SelfSubjectAccessReview;

@@ -45,6 +45,12 @@ export interface ListWatchHandle {
  */
 export const unreachableMaxDelayMs = 1000;
 
+/**
+ * How long after the API server was unreachable its errors still count as its start-up (a restarted kube-apiserver
+ * answers 404 for custom resources, or 403, until its caches have synced): retried as quickly as "unreachable".
+ */
+export const restartSettleMs = 15_000;
+
 /** Failures that retrying soon will not fix; reported as 'error' (retries continue, slowly, in case RBAC or CRDs change). */
 const persistentKinds = new Set(['unauthorized', 'forbidden', 'not-found', 'invalid', 'no-context', 'no-kubeconfig']);
 
@@ -163,15 +169,24 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 		let delay = initialDelay;
 		let needList = true;
 		let resourceVersion = '';
+		let unreachableAt = Number.NEGATIVE_INFINITY;
 		const fail = async (error: unknown) => {
 			const kubeError = toKubeError(error, options.context);
-			const persistent = persistentKinds.has(kubeError.kind);
+			const unreachable = kubeError.kind === 'unreachable';
+			if (unreachable) {
+				unreachableAt = Date.now();
+			}
+
+			const settling = Date.now() - unreachableAt < restartSettleMs;
+			const persistent = persistentKinds.has(kubeError.kind) && !settling;
 			options.onStatus(persistent ? 'error' : 'reconnecting', kubeError);
 			needList = true;
-			// A server that said when to come back (429 Retry-After) is not asked sooner: no request storm while it is
-			// overloaded. A watch's 429 carries no header through client-node's Watch: the longest backoff then.
-			const asked = kubeError.retryAfterSeconds === undefined ? (kubeError.status === 429 ? maxDelay : 0) : kubeError.retryAfterSeconds * 1000;
-			const cap = kubeError.kind === 'unreachable' ? Math.min(maxDelay, unreachableMaxDelayMs) : maxDelay;
+			// An overloaded server (429) that said when to come back is not asked sooner: no request storm. A watch's 429
+			// carries no header through client-node's Watch: the longest backoff then. A starting server's 503 also says
+			// Retry-After (5 s), but it is ready sooner: those retries follow the settling backoff (≤ 1 s) instead.
+			const throttled = kubeError.status === 429;
+			const asked = throttled ? (kubeError.retryAfterSeconds ?? maxDelay / 1000) * 1000 : 0;
+			const cap = unreachable || settling ? Math.min(maxDelay, unreachableMaxDelayMs) : maxDelay;
 			delay = Math.min(delay, cap);
 			await sleep(Math.max(persistent ? maxDelay : delay, asked));
 			delay = Math.min(delay * 2, cap);

@@ -122,3 +122,43 @@ test('an API server that refuses connections is tried again at least once a seco
 	assert.deepEqual(gaps.slice(0, 3), [250, 500, 1000], 'backoff from 250 ms');
 	assert.ok(gaps.every(gap => gap <= 1000), `never more than 1 s between attempts: ${gaps.join(', ')}`);
 });
+
+test('just after the API server was unreachable, its start-up errors (404 for custom resources) are retried as quickly; later ones are not', async t => {
+	t.mock.timers.enable({apis: ['setTimeout', 'Date']});
+	const kc = new KubeConfig();
+	kc.loadFromOptions({clusters: [{name: 'c', server: 'http://127.0.0.1:1'}], users: [{name: 'u'}], contexts: [{name: 'x', cluster: 'c', user: 'u'}], currentContext: 'x'});
+	const calls: number[] = [];
+	const handle = startListWatch<unknown>({
+		kc,
+		context: {verb: 'list', resource: 'virtualservices.networking.istio.io', namespace: 'bookinfo'},
+		path: async () => '/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices',
+		list: async () => {
+			calls.push(Date.now());
+			throw calls.length <= 2
+				? Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), {code: 'ECONNREFUSED'})
+				: new ApiException(404, 'Not Found', JSON.stringify({kind: 'Status', code: 404, reason: 'NotFound'}), {});
+		},
+		decode: () => undefined,
+		onReplace: () => undefined,
+		onUpsert: () => undefined,
+		onDelete: () => undefined,
+		onStatus: () => undefined,
+	});
+	try {
+		for (let step = 0; step < 600; step++) {
+			t.mock.timers.tick(50);
+			await new Promise(resolve => {
+				setImmediate(resolve);
+			});
+		}
+	} finally {
+		handle.stop();
+	}
+
+	const start = calls[0]!;
+	const gaps = calls.slice(1).map((time, index) => [time - start, time - calls[index]!] as const);
+	const settling = gaps.filter(([at]) => at <= 15_000);
+	const later = gaps.filter(([at]) => at > 16_500);
+	assert.ok(settling.length >= 12 && settling.every(([, gap]) => gap <= 1000), `retried at least once a second while settling: ${JSON.stringify(gaps)}`);
+	assert.ok(later.length > 0 && later.every(([, gap]) => gap === 5000), `then the persistent 5 s: ${JSON.stringify(gaps)}`);
+});

@@ -5,7 +5,7 @@
 import {rawEndpoint, rawRequest} from '../../helpers/raw-api.js';
 import type {ChaosRow} from '../row.js';
 import {reviewsRoutePatch, seconds, withProxiedBed} from '../support/api-bed.js';
-import {pause, untilScreen, weightOnScreen, withConsole, withTestbed} from '../support/console.js';
+import {pause, untilScreen, weightOnScreen, withConsole} from '../support/console.js';
 
 const vsCollection = '/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices';
 
@@ -27,11 +27,11 @@ const restart: ChaosRow = {
 	short: false,
 	limitSeconds: 180,
 	async run(context) {
-		return withTestbed(context, {}, async testbed => {
+		return withProxiedBed(context, {}, async ({testbed, proxy, kubeconfig}) => {
 			// A second API server on the same etcd takes the edit while the console's one is down.
 			const other = await testbed.startExtraApiServer();
 			try {
-				return await withConsole({dir: context.dir, kubeconfig: testbed.kubeconfigFile, args: ['reviews']}, async terminal => {
+				return await withConsole({dir: context.dir, kubeconfig, args: ['reviews']}, async terminal => {
 					await untilScreen(terminal, text => weightOnScreen(text, 'v1') === 100, {signal: context.signal, timeoutMs: 30_000, what: 'reviews at v1 100'});
 					await testbed.apiServer.stop();
 					context.log('kube-apiserver stopped');
@@ -42,12 +42,14 @@ const restart: ChaosRow = {
 					const starting = testbed.apiServer.start();
 					const endpoint = rawEndpoint(testbed.kubeconfigFile);
 					const back = await answersAgain(async () => (await rawRequest(endpoint, 'GET', `${vsCollection}/reviews`)).code === 200, context.signal);
+					const backAt = proxy.now();
 					context.log('kube-apiserver answers again');
 					await untilScreen(terminal, text => weightOnScreen(text, 'v3') === 30 && weightOnScreen(text, 'v1') === 70, {signal: context.signal, timeoutMs: 30_000, what: 'the edit made while it was down', intervalMs: 20});
 					const shownMs = Date.now() - back;
 					await starting;
 					const ok = shownMs <= 2000 && weightOnScreen(whileDown, 'v1') === 100;
-					return {ok, figure: `edit on screen ${seconds(shownMs)} after the server answered again (≤ 2 s)`, ...(ok ? {} : {detail: `screen while down:\n${whileDown}`})};
+					const after = proxy.requests.filter(request => request.at >= backAt - 3000).map(request => `${request.at - backAt} ms ${request.method} ${request.url} → ${String(request.status)}`);
+					return {ok, figure: `edit on screen ${seconds(shownMs)} after the server answered again (≤ 2 s)`, ...(ok ? {} : {detail: `requests around the return:\n${after.join('\n')}\nscreen while down:\n${whileDown}`})};
 				});
 			} finally {
 				await other.stop();

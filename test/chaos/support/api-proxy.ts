@@ -91,6 +91,8 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 	const events: WatchEvent[] = [];
 	const sockets = new Set<Socket>();
 	const watches = new Set<{response: ServerResponse; upstream: IncomingMessage}>();
+	// Watches endWatches() ended cleanly toward the client: their upstream side is cut on purpose.
+	const endedHere = new WeakSet<IncomingMessage>();
 	let delayMs = 0;
 	let throttle: Throttle | undefined;
 	let held: Promise<void> | undefined;
@@ -174,6 +176,12 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 				response.on('close', () => watches.delete(entry));
 			}
 
+			// An answer cut upstream (the API server killed mid-watch) is cut downstream too, as without the proxy.
+			upstreamResponse.on('close', () => {
+				if (!upstreamResponse.complete && !endedHere.has(upstreamResponse)) {
+					response.destroy();
+				}
+			});
 			upstreamResponse.pipe(response);
 		});
 		outgoing.on('error', () => {
@@ -238,6 +246,7 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 		const ending = [...watches];
 		watches.clear();
 		for (const {response, upstream: upstreamResponse} of ending) {
+			endedHere.add(upstreamResponse);
 			upstreamResponse.unpipe(response);
 			upstreamResponse.destroy();
 			response.end();

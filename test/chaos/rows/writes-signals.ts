@@ -88,7 +88,9 @@ async function signalCase(context: ChaosContext, state: TestbedState, proxy: Slo
 		setTimeout(() => {
 			proxy.release();
 		}, 1000);
+		const signalled = Date.now();
 		const status = await terminal.waitForExit(10_000);
+		const exitSeconds = ((Date.now() - signalled) / 1000).toFixed(1);
 		const gone = await waitFor(() => !alive(pid!), {timeout: 2000, interval: 50, message: 'meshtop exited'}).then(() => true, () => false);
 		if (!gone) {
 			problems.push(`${signal}: meshtop (pid ${pid}) still running 2 s after its shell saw it exit`);
@@ -123,7 +125,7 @@ async function signalCase(context: ChaosContext, state: TestbedState, proxy: Slo
 			problems.push(`${signal}: the route holds the ${holds} split but ${events.items.length} MeshtopWeightChange Events exist`);
 		}
 
-		return {ok: problems.length === 0, summary: `${signal}: ${holds} split, trail ${recorded ? '✓' : '✗'}, exit ${status}${signal === 'SIGKILL' ? '' : restored ? ', terminal restored' : ''}`, problems};
+		return {ok: problems.length === 0, summary: `${signal}: ${holds} split, trail ${recorded ? '✓' : '✗'}, exit ${status} after ${exitSeconds} s${signal === 'SIGKILL' ? '' : restored ? ', terminal restored' : ''}`, problems};
 	} finally {
 		terminal.kill();
 		if (pid !== undefined && alive(pid)) {

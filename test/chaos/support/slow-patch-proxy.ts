@@ -48,6 +48,9 @@ export async function startSlowPatchProxy(options: {upstreamKubeconfig: string; 
 		const outgoing = httpsRequest(target, {method: request.method, headers, ca: upstream.ca}, answer => {
 			const relay = () => {
 				response.writeHead(answer.statusCode ?? 502, answer.headers);
+				// Headers go out at once, as kube-apiserver sends a watch's: Node would hold them until the first event,
+				// and a client cannot abort a watch whose headers have not arrived (it would linger until its timeout).
+				response.flushHeaders();
 				answer.pipe(response);
 			};
 

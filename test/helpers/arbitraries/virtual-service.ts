@@ -85,7 +85,8 @@ const httpAction = fc.oneof(
 	)})},
 	{weight: 1, arbitrary: fc.record({directResponse: fc.record({
 		status: fc.integer({min: 200, max: 599}),
-		body: fc.oneof(fc.record({string: text}), fc.uint8Array({maxLength: 12}).map(bytes => ({bytes: Buffer.from(bytes).toString('base64')}))),
+		// The API server's byte format refuses an empty string (found by the chaos row: 4 of 1,000 rejected).
+		body: fc.oneof(fc.record({string: text}), fc.uint8Array({minLength: 1, maxLength: 12}).map(bytes => ({bytes: Buffer.from(bytes).toString('base64')}))),
 	}, {requiredKeys: ['status']})})},
 	{weight: 1, arbitrary: fc.record({delegate: fc.record({name: dnsLabel, namespace: dnsLabel}, {requiredKeys: ['name']})})},
 );

@@ -52,7 +52,8 @@ export const helpText = `
     --port N                   sim: API server port (default: a free one)
     --ambient                  sim: ambient mode (namespace istio.io/dataplane-mode=ambient, waypoint metrics)
 
-  Environment: KUBECONFIG, NO_COLOR, TERM.
+  Environment: KUBECONFIG, NO_COLOR, TERM; MESHTOP_STATS_FILE (a soak: the console's RSS, heap, fds,
+  event-loop p99 and CPU as JSON lines every MESHTOP_STATS_INTERVAL_MS, default 60000).
 
   Examples
     $ meshtop demo

@@ -12,6 +12,8 @@ export interface ProcessStatsLine {
 	at: number;
 	rssBytes: number;
 	heapUsedBytes: number;
+	/** Memory of C++ objects bound to JavaScript ones, Buffers and ArrayBuffers included (RSS that the heap does not explain). */
+	externalBytes: number;
 	/** Open file descriptors (null where /proc/self/fd is not there). */
 	fds: number | null;
 	/** 99th percentile of the event loop's delay over the interval, in milliseconds. */
@@ -43,6 +45,7 @@ export async function sampleProcess(histogram: {percentile(p: number): number; r
 		at: Date.now(),
 		rssBytes: memory.rss,
 		heapUsedBytes: memory.heapUsed,
+		externalBytes: memory.external,
 		fds: await openFds(),
 		// The histogram reports nanoseconds, and NaN before its first sample.
 		eventLoopP99Ms: Number.isFinite(p99) ? Math.round(p99 / 10_000) / 100 : 0,

@@ -59,7 +59,8 @@ export const helpText = `
     --ambient                  sim: ambient mode (namespace istio.io/dataplane-mode=ambient, waypoint metrics)
     --scrape-interval DURATION sim, demo: Prometheus' scrape interval (default 1s; real meshes scrape every 15-30s)
 
-  Environment: KUBECONFIG, NO_COLOR, TERM.
+  Environment: KUBECONFIG, NO_COLOR, TERM; MESHTOP_STATS_FILE (a soak: the console's RSS, heap, fds,
+  event-loop p99 and CPU as JSON lines every MESHTOP_STATS_INTERVAL_MS, default 60000).
 
   Examples
     $ meshtop demo

@@ -7,6 +7,9 @@ import {isRecord} from '../util/guards.js';
 import {entryWeightChange} from './entry-weight.js';
 import {apportion} from './weights.js';
 
+/** The largest backendRef weight the Gateway API's schema allows. */
+export const maxBackendWeight = 1_000_000;
+
 /** A backendRef's weight as the Gateway API counts it: omitted = 1, anything not a positive number = 0. */
 function effectiveWeight(entry: unknown): number {
 	const weight = isRecord(entry) ? entry['weight'] : undefined;
@@ -40,6 +43,14 @@ function writtenWeights(entries: readonly unknown[], rule: Route, weights: Reado
 
 	const total = rule.destinations.reduce((sum, destination) => sum + (destination.index === undefined ? 0 : effectiveWeight(entries[destination.index])), 0);
 	const units = apportion(total - fixedRaw, movable.map(destination => weights[destination.key] ?? 0));
+	const largest = Math.max(0, ...units);
+	if (largest > maxBackendWeight) {
+		// The kept backends' share cannot be kept within the schema's range: refuse rather than send what the API
+		// server rejects, or change the share of a backend meshtop does not manage.
+		const keptNames = fixed.map(destination => destination.key).join(', ');
+		throw new Error(`keeping the share of ${keptNames} needs a weight of ${largest} on a Service backend, above the Gateway API's maximum of ${maxBackendWeight}: lower the rule's weights with kubectl first`);
+	}
+
 	return Object.fromEntries(movable.map((destination, position) => [destination.key, units[position] ?? 0]));
 }
 

@@ -180,6 +180,18 @@ describe('HTTPRoute backends of another kind are read-only, one by one', () => {
 		assert.throws(() => weightPatch(before, rule(before), {'reviews-v1': 100, 'reviews-remote': 0, 'reviews-v2': 0, 'reviews-v3': 0}), /reviews-remote is read-only \(a multicluster\.x-k8s\.io\/ServiceImport.*its weight stays 20/);
 	});
 
+	test('a split whose kept share would need a weight past the schema\'s 1,000,000 is refused, naming the limit', () => {
+		// 900,000 + 700,000 units of Services beside the ServiceImport's 800,000: keeping its third, the Services share
+		// 1,600,000 units, which one backend alone cannot hold.
+		const before = httpRoute([{backendRefs: [{name: 'reviews-v1', port: 9080, weight: 900_000}, serviceImport(800_000), {name: 'reviews-v3', port: 9080, weight: 700_000}]}]);
+		const read = rule(before);
+		const remote = read.destinations.find(destination => destination.key === 'reviews-remote')!.weight;
+		assert.throws(() => weightPatch(before, read, {'reviews-v1': 100 - remote, 'reviews-remote': remote, 'reviews-v2': 0, 'reviews-v3': 0}), /needs a weight of 1600000 on a Service backend, above the Gateway API's maximum of 1000000/);
+		// Within the range it is written.
+		const split = Math.floor((100 - remote) / 2);
+		assert.doesNotThrow(() => weightPatch(before, read, {'reviews-v1': split, 'reviews-remote': remote, 'reviews-v2': 0, 'reviews-v3': 100 - remote - split}));
+	});
+
 	test('a progressive plan on such a rule is refused with the reason (its target could never reach 100%); without one it is made', () => {
 		const mixed = rule(httpRoute([{backendRefs: [{name: 'reviews-v1', port: 9080, weight: 80}, serviceImport(20)]}]));
 		const refused = planFromForm({...initialPlanForm(mixed, 'reviews-v3'), steps: '50,100'}, mixed);

@@ -76,6 +76,11 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 	// Forwards that gave up (a 403, the pod gone), by when: retried after a while, not at every read.
 	const failedAt = new Map<string, number>();
 	const forwardTo = async (pod: string): Promise<PortForwardHandle> => {
+		// A read still under way when stop() ran must not open a forward that nothing would close.
+		if (stopped) {
+			throw new Error('live reads stopped');
+		}
+
 		let handle = forwards.get(pod);
 		const failed = failedAt.get(pod);
 		if (handle !== undefined && failed !== undefined && Date.now() - failed >= reselectMs) {
@@ -125,7 +130,7 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 	};
 
 	const poll = async (): Promise<void> => {
-		if (destinations.length === 0) {
+		if (stopped || destinations.length === 0) {
 			return;
 		}
 
@@ -200,6 +205,11 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 
 	return {
 		async refresh(next, maxWaitMs) {
+			// A refresh that was under way when the console quit: no new read (its forwards would outlive stop()).
+			if (stopped) {
+				return;
+			}
+
 			follow(next);
 			const reading = Date.now() - lastStart >= periodMs / 2 ? pollOnce() : inFlight;
 			if (reading === undefined || stopped) {

@@ -53,6 +53,22 @@ for (const backend of backends) describe(`live Envoy stats through port-forward 
 		await cluster?.stop();
 	});
 
+	test('a refresh still under way when stop() runs, or one after it, opens no port-forward that outlives stop()', async () => {
+		const listeners = () => process.getActiveResourcesInfo().filter(resource => resource === 'TCPServerWrap').length;
+		const baseline = listeners();
+		const source = startLiveStats(target, {namespace: 'bookinfo', reporter: 'destination'});
+		await source.refresh(destinations, 5000);
+		assert.ok(listeners() > baseline, 'the reads opened their port-forwards');
+		// The console's quit: a refresh in flight while the services stop, and one arriving after (a read is due again).
+		await new Promise(resolve => setTimeout(resolve, 600));
+		const racing = source.refresh(destinations, 5000);
+		await source.stop();
+		await new Promise(resolve => setTimeout(resolve, 600));
+		await Promise.all([racing, source.refresh(destinations, 5000)]);
+		await new Promise(resolve => setTimeout(resolve, 1000));
+		assert.equal(listeners(), baseline, 'every forward is closed');
+	});
+
 	test('v3\'s errors show in its live success rate within a few reads; v1 stays at 100%', async () => {
 		const source = start();
 		const healthy = await readUntil(source, reading => (reading.byVersion['v3']?.metrics?.rps ?? 0) > 0 && (reading.byVersion['v1']?.metrics?.rps ?? 0) > 0, 'both versions serve');

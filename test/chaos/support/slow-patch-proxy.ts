@@ -6,6 +6,7 @@
  */
 import {createServer, request as httpsRequest, type Server} from 'node:https';
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
+import type {ClientRequest} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import type {Duplex} from 'node:stream';
 import path from 'node:path';
@@ -39,6 +40,7 @@ export async function startSlowPatchProxy(options: {upstreamKubeconfig: string; 
 	const upstream: Upstream = {server: cluster.server, ca: Buffer.from(cluster['certificate-authority-data'], 'base64').toString('utf8')};
 	const releases = new Set<() => void>();
 	const sockets = new Set<Duplex>();
+	const upstreams = new Set<ClientRequest>();
 	let heldCount = 0;
 
 	const server: Server = createServer({cert: await readFile(pki.serverCert), key: await readFile(pki.serverKey)}, (request, response) => {
@@ -70,8 +72,14 @@ export async function startSlowPatchProxy(options: {upstreamKubeconfig: string; 
 			// A missed release still ends the hold: a held answer never outlives holdMs.
 			setTimeout(once, options.holdMs).unref();
 		});
+		upstreams.add(outgoing);
+		outgoing.on('close', () => upstreams.delete(outgoing));
 		outgoing.on('error', () => {
 			response.destroy();
+		});
+		// A client gone (a watch stopped, meshtop killed) ends its upstream request too: nothing stays open upstream.
+		response.on('close', () => {
+			outgoing.destroy();
 		});
 		request.pipe(outgoing);
 	});
@@ -102,6 +110,10 @@ export async function startSlowPatchProxy(options: {upstreamKubeconfig: string; 
 			releaseAll();
 			for (const socket of sockets) {
 				socket.destroy();
+			}
+
+			for (const outgoing of upstreams) {
+				outgoing.destroy();
 			}
 
 			await new Promise<void>(resolve => {

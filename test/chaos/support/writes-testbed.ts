@@ -1,9 +1,9 @@
 /**
  * The real control plane a writes row runs on: the one named by MESHTOP_TESTBED_STATE when it is set (a test bed
  * started by hand with `npm run testbed -- --state-out FILE`, left running), else one the row starts from the cached
- * binaries and stops when it is done. Also the row's way to run meshtop and the test bed's kubectl as processes.
+ * binaries and stops when it is done. Also the row's way to run the test bed's kubectl and other processes.
  */
-import {execFile, spawn} from 'node:child_process';
+import {execFile} from 'node:child_process';
 import {readFile} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
 import type {TestbedState} from '../../testbed/main.js';
@@ -67,9 +67,4 @@ export async function kubectl(state: TestbedState, args: readonly string[], inpu
 	}
 
 	return result.stdout;
-}
-
-/** Spawns `meshtop` (dist/cli.js) detached from the row's stdio. */
-export function spawnMeshtop(args: readonly string[], env: NodeJS.ProcessEnv): ReturnType<typeof spawn> {
-	return spawn(process.execPath, [cliPath, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']});
 }

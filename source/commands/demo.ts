@@ -1,5 +1,6 @@
 import {rmSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
+import {lifeline} from '../sim/lifeline.js';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {startSimCluster, type SimCluster} from '../sim/cluster.js';
@@ -35,6 +36,8 @@ export async function runDemo(flags: Flags, io: CommandIo): Promise<number> {
 	};
 
 	process.once('exit', removeOnExit);
+	// Killed with SIGKILL, no handler runs at all: a lifeline removes the directory after our death.
+	const tie = lifeline(undefined, {directory: dir, graceMs: 1000});
 	let cluster: SimCluster | undefined;
 	try {
 		cluster = await startSimCluster({faults, port: flags.port, ...(scrapeIntervalSeconds === undefined ? {} : {scrapeIntervalSeconds})});
@@ -47,5 +50,6 @@ export async function runDemo(flags: Flags, io: CommandIo): Promise<number> {
 		await cluster?.stop();
 		await rm(dir, {recursive: true, force: true});
 		process.off('exit', removeOnExit);
+		tie.release();
 	}
 }

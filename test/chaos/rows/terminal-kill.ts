@@ -3,7 +3,8 @@
  * process behind within 2 s: their children die with them (the lifeline and supervisor pipes close with the process).
  */
 import {spawn} from 'node:child_process';
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync, readFileSync, readdirSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {ChaosContext, ChaosResult, ChaosRow} from '../row.js';
@@ -40,9 +41,9 @@ function temporaryDirectories(pids: readonly number[]): string[] {
 }
 
 /** SIGKILL to `pid`, then up to 2 s for it and every process it had started to be gone, and their temporary directories. */
-async function killAndCount(pid: number, what: string): Promise<ChaosResult> {
+async function killAndCount(pid: number, what: string, ownDirectories: readonly string[] = []): Promise<ChaosResult> {
 	const family = descendants(pid);
-	const directories = temporaryDirectories(family);
+	const directories = [...new Set([...ownDirectories, ...temporaryDirectories(family)])];
 	const start = Date.now();
 	process.kill(pid, 'SIGKILL');
 	try {
@@ -53,7 +54,7 @@ async function killAndCount(pid: number, what: string): Promise<ChaosResult> {
 			return {ok: false, figure: `processes gone after ${seconds(goneMs)}, ${left.length} temporary directories left`, detail: left.join('\n')};
 		}
 
-		return {ok: true, figure: `${what}, its ${family.length} descendants${directories.length === 0 ? '' : ` and ${directories.length} temp dir`} gone ${seconds(goneMs)} after SIGKILL (≤ 2 s)`};
+		return {ok: true, figure: `${what}, its ${family.length} descendants${directories.length === 0 ? '' : ` and ${directories.length} temp dir${directories.length === 1 ? '' : 's'}`} gone ${seconds(goneMs)} after SIGKILL (≤ 2 s)`};
 	} catch {
 		// Gone late is still worth knowing: wait a little longer for the figure, then end what is left (we started it).
 		const left = family.filter(child => alive(child));
@@ -87,6 +88,8 @@ async function killSim(context: ChaosContext): Promise<ChaosResult> {
 }
 
 async function killDemo(context: ChaosContext): Promise<ChaosResult> {
+	const demoDirectories = () => readdirSync(tmpdir()).filter(name => name.startsWith('meshtop-demo-'));
+	const before = new Set(demoDirectories());
 	const terminal = TmuxTerminal.start([process.execPath, cliPath, 'demo'], {columns: 100, rows: 30, env: {CI: undefined, TERM: 'xterm-256color', NO_COLOR: '1', HOME: context.dir}});
 	try {
 		await terminal.waitForScreen(text => /^[ ▸] v1 /m.test(text), 30_000, 'the demo console');
@@ -95,7 +98,9 @@ async function killDemo(context: ChaosContext): Promise<ChaosResult> {
 			return {ok: false, figure: '—', detail: 'no demo process in the terminal'};
 		}
 
-		return await killAndCount(pid, 'meshtop demo');
+		// The demo's own directory (its kubeconfig and history) is named nowhere in a command line: the new one in /tmp.
+		const own = demoDirectories().filter(name => !before.has(name)).map(name => path.join(tmpdir(), name));
+		return await killAndCount(pid, 'meshtop demo', own);
 	} finally {
 		terminal.kill();
 	}

@@ -91,8 +91,6 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 	const events: WatchEvent[] = [];
 	const sockets = new Set<Socket>();
 	const watches = new Set<{response: ServerResponse; upstream: IncomingMessage}>();
-	// Watches endWatches() ended cleanly toward the client: their upstream side is cut on purpose.
-	const endedHere = new WeakSet<IncomingMessage>();
 	let delayMs = 0;
 	let throttle: Throttle | undefined;
 	let held: Promise<void> | undefined;
@@ -178,7 +176,7 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 
 			// An answer cut upstream (the API server killed mid-watch) is cut downstream too, as without the proxy.
 			upstreamResponse.on('close', () => {
-				if (!upstreamResponse.complete && !endedHere.has(upstreamResponse)) {
+				if (!upstreamResponse.complete && !response.writableEnded) {
 					response.destroy();
 				}
 			});
@@ -186,7 +184,10 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 		});
 		outgoing.on('error', () => {
 			answer();
-			response.destroy();
+			// A watch endWatches() ended cleanly stays ended cleanly: only an answer still open is cut.
+			if (!response.writableEnded) {
+				response.destroy();
+			}
 		});
 		response.on('close', () => {
 			outgoing.destroy();
@@ -246,10 +247,9 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 		const ending = [...watches];
 		watches.clear();
 		for (const {response, upstream: upstreamResponse} of ending) {
-			endedHere.add(upstreamResponse);
 			upstreamResponse.unpipe(response);
-			upstreamResponse.destroy();
 			response.end();
+			upstreamResponse.destroy();
 		}
 
 		return ending.length;

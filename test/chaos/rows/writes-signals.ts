@@ -134,11 +134,11 @@ async function signalCase(context: ChaosContext, state: TestbedState, proxy: Slo
 	}
 }
 
-async function signals(context: ChaosContext, state: TestbedState): Promise<ChaosResult> {
+async function signals(context: ChaosContext, state: TestbedState, which: readonly Signal[]): Promise<ChaosResult> {
 	const proxy = await startSlowPatchProxy({upstreamKubeconfig: state.kubeconfig, dir: context.dir, pathPart: `/virtualservices/${name}`, holdMs: 5000});
 	try {
 		const results: CaseResult[] = [];
-		for (const signal of ['SIGHUP', 'SIGTERM', 'SIGKILL'] as const) {
+		for (const signal of which) {
 			context.log(`signal case ${signal}`);
 			results.push(await signalCase(context, state, proxy, signal).catch((error: unknown) => ({ok: false, summary: `${signal}: error`, problems: [`${signal}: ${error instanceof Error ? error.message : String(error)}`]})));
 		}
@@ -151,18 +151,29 @@ async function signals(context: ChaosContext, state: TestbedState): Promise<Chao
 	}
 }
 
-/** The signal row. */
-export const writesSignalRows: ChaosRow[] = [{
-	group: 'writes',
-	name: 'SIGHUP, SIGTERM, SIGKILL to the console while its apply is in flight',
-	short: true,
-	limitSeconds: 150,
-	async run(context) {
-		const testbed = await rowTestbed(context);
-		try {
-			return await signals(context, testbed.state);
-		} finally {
-			await testbed.release();
-		}
-	},
-}];
+/** A row delivering `which`, one after another, each to a console whose apply is in flight. */
+function signalRow(name: string, which: readonly Signal[], short: boolean): ChaosRow {
+	return {
+		group: 'writes',
+		name,
+		short,
+		limitSeconds: 50 * which.length,
+		async run(context) {
+			const testbed = await rowTestbed(context);
+			try {
+				return await signals(context, testbed.state, which);
+			} finally {
+				await testbed.release();
+			}
+		},
+	};
+}
+
+/**
+ * The signal rows. SIGKILL is a row of its own, outside the short form: a killed console cannot record a write the
+ * server applied after it was sent (that needs a write-ahead record, not built yet), so it fails and says so.
+ */
+export const writesSignalRows: ChaosRow[] = [
+	signalRow('SIGHUP, SIGTERM to the console while its apply is in flight', ['SIGHUP', 'SIGTERM'], true),
+	signalRow('SIGKILL to the console while its apply is in flight', ['SIGKILL'], false),
+];

@@ -28,7 +28,8 @@ async function runAnswerFault(spec: AnswerFault, context: ChaosContext): Promise
 		dir: context.dir,
 		async args(sim) {
 			proxy = await startPrometheusProxy({upstream: sim.prometheus.url});
-			return ['reviews', '-n', 'bookinfo', '--prometheus-url', proxy.url];
+			// --no-live: these rows judge what Prometheus' answers do to the screen; live mode would show the pods' own numbers.
+			return ['reviews', '-n', 'bookinfo', '--prometheus-url', proxy.url, '--no-live'];
 		},
 	}).catch(async (error: unknown) => {
 		await proxy?.stop();

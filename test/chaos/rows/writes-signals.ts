@@ -63,7 +63,7 @@ async function signalCase(context: ChaosContext, state: TestbedState, proxy: Slo
 		metadata: {name, namespace: 'bookinfo'},
 		spec: {hosts: [name], http: [{route: [{destination: {host: 'reviews', subset: 'v1'}}]}]},
 	}));
-	const terminal = TmuxTerminal.start([process.execPath, cliPath, name, '--kubeconfig', proxy.kubeconfig, '-n', 'bookinfo', '--prometheus-url', state.prometheusUrl], {
+	const terminal = TmuxTerminal.start([process.execPath, cliPath, name, '--kubeconfig', proxy.kubeconfig, '-n', 'bookinfo', '--prometheus-url', state.prometheusUrl, '--no-live'], {
 		columns: 100,
 		rows: 30,
 		env: {CI: undefined, TERM: 'xterm-256color', NO_COLOR: '1', HOME: context.dir, MESHTOP_HISTORY: historyFile},

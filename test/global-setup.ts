@@ -9,8 +9,7 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {goAvailable} from './testbed/binaries.js';
-import type {TestbedState} from './testbed/main.js';
-import {startTestbed, type Testbed} from './testbed/testbed.js';
+import {startTestbed, testbedState, type Testbed} from './testbed/testbed.js';
 
 let testbed: Testbed | undefined;
 let directory: string | undefined;
@@ -50,14 +49,7 @@ export async function globalSetup(): Promise<void> {
 	}
 
 	directory = await mkdtemp(path.join(tmpdir(), 'meshtop-testbed-state-'));
-	const state: TestbedState = {
-		kubeconfig: testbed.kubeconfigFile,
-		kubectl: testbed.binaries.kubectl,
-		controlUrl: testbed.controlUrl,
-		prometheusUrl: testbed.prometheus.url,
-		prometheusVersion: testbed.prometheus.version,
-		kubernetesVersion: testbed.kubernetesVersion,
-	};
+	const state = testbedState(testbed);
 	const file = path.join(directory, 'testbed.json');
 	await writeFile(file, JSON.stringify(state));
 	process.env['MESHTOP_TESTBED_STATE'] = file;

@@ -4,7 +4,7 @@
  * that waits for its answer, so the header can say the API server is slow.
  */
 import assert from 'node:assert/strict';
-import {test} from 'node:test';
+import {test, type TestContext} from 'node:test';
 import {ApiException, KubeConfig} from '@kubernetes/client-node';
 import {startListWatch} from '../../source/kube/list-watch.js';
 
@@ -85,30 +85,28 @@ test('a list that takes its time is reported pending until it answers', async ()
 	}
 });
 
-test('an API server that refuses connections is tried again at least once a second, however long it is down', async t => {
-	t.mock.timers.enable({apis: ['setTimeout', 'Date']});
+/** A list-watch of VirtualServices whose every list calls `list` (which throws), on a kubeconfig nothing answers. */
+function failingListWatch(list: () => Promise<never>) {
 	const kc = new KubeConfig();
 	kc.loadFromOptions({clusters: [{name: 'c', server: 'http://127.0.0.1:1'}], users: [{name: 'u'}], contexts: [{name: 'x', cluster: 'c', user: 'u'}], currentContext: 'x'});
-	const calls: number[] = [];
-	const handle = startListWatch<unknown>({
+	return startListWatch<unknown>({
 		kc,
 		context: {verb: 'list', resource: 'virtualservices.networking.istio.io', namespace: 'bookinfo'},
 		path: async () => '/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices',
-		list: async () => {
-			calls.push(Date.now());
-			throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), {code: 'ECONNREFUSED'});
-		},
+		list,
 		decode: () => undefined,
 		onReplace: () => undefined,
 		onUpsert: () => undefined,
 		onDelete: () => undefined,
 		onStatus: () => undefined,
 	});
+}
+
+/** Advances the mocked clock `steps` × 50 ms, letting the loop's promises run between steps; then stops the loop. */
+async function runFor(t: TestContext, handle: {stop(): void}, steps: number): Promise<void> {
 	try {
-		// Twenty virtual seconds, in steps, letting the loop's promises run between them.
-		for (let step = 0; step < 400; step++) {
+		for (let step = 0; step < steps; step++) {
 			t.mock.timers.tick(50);
-			 
 			await new Promise(resolve => {
 				setImmediate(resolve);
 			});
@@ -116,6 +114,17 @@ test('an API server that refuses connections is tried again at least once a seco
 	} finally {
 		handle.stop();
 	}
+}
+
+test('an API server that refuses connections is tried again at least once a second, however long it is down', async t => {
+	t.mock.timers.enable({apis: ['setTimeout', 'Date']});
+	const calls: number[] = [];
+	const handle = failingListWatch(async () => {
+		calls.push(Date.now());
+		throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), {code: 'ECONNREFUSED'});
+	});
+	// Twenty virtual seconds.
+	await runFor(t, handle, 400);
 
 	const gaps = calls.slice(1).map((time, index) => time - calls[index]!);
 	assert.ok(gaps.length >= 15, `about one attempt a second for 20 s, got ${calls.length}`);
@@ -125,35 +134,14 @@ test('an API server that refuses connections is tried again at least once a seco
 
 test('just after the API server was unreachable, its start-up errors (404 for custom resources) are retried as quickly; later ones are not', async t => {
 	t.mock.timers.enable({apis: ['setTimeout', 'Date']});
-	const kc = new KubeConfig();
-	kc.loadFromOptions({clusters: [{name: 'c', server: 'http://127.0.0.1:1'}], users: [{name: 'u'}], contexts: [{name: 'x', cluster: 'c', user: 'u'}], currentContext: 'x'});
 	const calls: number[] = [];
-	const handle = startListWatch<unknown>({
-		kc,
-		context: {verb: 'list', resource: 'virtualservices.networking.istio.io', namespace: 'bookinfo'},
-		path: async () => '/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices',
-		list: async () => {
-			calls.push(Date.now());
-			throw calls.length <= 2
-				? Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), {code: 'ECONNREFUSED'})
-				: new ApiException(404, 'Not Found', JSON.stringify({kind: 'Status', code: 404, reason: 'NotFound'}), {});
-		},
-		decode: () => undefined,
-		onReplace: () => undefined,
-		onUpsert: () => undefined,
-		onDelete: () => undefined,
-		onStatus: () => undefined,
+	const handle = failingListWatch(async () => {
+		calls.push(Date.now());
+		throw calls.length <= 2
+			? Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), {code: 'ECONNREFUSED'})
+			: new ApiException(404, 'Not Found', JSON.stringify({kind: 'Status', code: 404, reason: 'NotFound'}), {});
 	});
-	try {
-		for (let step = 0; step < 600; step++) {
-			t.mock.timers.tick(50);
-			await new Promise(resolve => {
-				setImmediate(resolve);
-			});
-		}
-	} finally {
-		handle.stop();
-	}
+	await runFor(t, handle, 600);
 
 	const start = calls[0]!;
 	const gaps = calls.slice(1).map((time, index) => [time - start, time - calls[index]!] as const);

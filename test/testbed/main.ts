@@ -5,17 +5,9 @@
  */
 import {copyFile, rm, writeFile} from 'node:fs/promises';
 import {parseArgs} from 'node:util';
-import {startTestbed, type Testbed} from './testbed.js';
+import {startTestbed, testbedState, type Testbed} from './testbed.js';
 
-/** What a test process needs to use a running test bed (written with --state-out). */
-export interface TestbedState {
-	kubeconfig: string;
-	kubectl: string;
-	controlUrl: string;
-	prometheusUrl: string;
-	prometheusVersion: string;
-	kubernetesVersion: string;
-}
+export type {TestbedState} from './testbed.js';
 
 const {values} = parseArgs({
 	options: {
@@ -69,15 +61,7 @@ try {
 		written.push(kubeconfigOut);
 		const stateOut = values['state-out'];
 		if (stateOut !== undefined) {
-			const state: TestbedState = {
-				kubeconfig: kubeconfigOut,
-				kubectl: testbed.binaries.kubectl,
-				controlUrl: testbed.controlUrl,
-				prometheusUrl: testbed.prometheus.url,
-				prometheusVersion: testbed.prometheus.version,
-				kubernetesVersion: testbed.kubernetesVersion,
-			};
-			await writeFile(stateOut, JSON.stringify(state, null, 2));
+			await writeFile(stateOut, JSON.stringify(testbedState(testbed, kubeconfigOut), null, 2));
 			written.push(stateOut);
 		}
 

@@ -64,6 +64,16 @@ export interface ExtraApiServer {
 	stop(): Promise<void>;
 }
 
+/** What a test process needs to use a running test bed (written with --state-out, or by the global setup). */
+export interface TestbedState {
+	kubeconfig: string;
+	kubectl: string;
+	controlUrl: string;
+	prometheusUrl: string;
+	prometheusVersion: string;
+	kubernetesVersion: string;
+}
+
 /** A running test bed. */
 export interface Testbed {
 	/** Kubeconfig file (mode 0600) with contexts testbed (admin), testbed-viewer, testbed-shifter. */
@@ -347,4 +357,16 @@ async function tailLogs(processes: readonly SupervisedProcess[]): Promise<string
 		return lines.length === 0 ? '' : `\n--- ${child.name}${child.hasExited() ? ' (exited)' : ''}:\n${lines.join('\n')}`;
 	}));
 	return tails.join('');
+}
+
+/** The state another process needs to use `testbed` (its kubeconfig, or a copy of it at `kubeconfig`). */
+export function testbedState(testbed: Testbed, kubeconfig = testbed.kubeconfigFile): TestbedState {
+	return {
+		kubeconfig,
+		kubectl: testbed.binaries.kubectl,
+		controlUrl: testbed.controlUrl,
+		prometheusUrl: testbed.prometheus.url,
+		prometheusVersion: testbed.prometheus.version,
+		kubernetesVersion: testbed.kubernetesVersion,
+	};
 }

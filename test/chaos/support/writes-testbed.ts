@@ -7,7 +7,7 @@ import {execFile} from 'node:child_process';
 import {readFile} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
 import type {TestbedState} from '../../testbed/main.js';
-import {startTestbed} from '../../testbed/testbed.js';
+import {startTestbed, testbedState} from '../../testbed/testbed.js';
 import type {ChaosContext} from '../row.js';
 
 /** A test bed lent to one row. */
@@ -28,14 +28,7 @@ export async function rowTestbed(context: ChaosContext): Promise<RowTestbed> {
 	}
 
 	const testbed = await startTestbed({build: false, log: line => context.log(line)});
-	const state: TestbedState = {
-		kubeconfig: testbed.kubeconfigFile,
-		kubectl: testbed.binaries.kubectl,
-		controlUrl: testbed.controlUrl,
-		prometheusUrl: testbed.prometheus.url,
-		prometheusVersion: testbed.prometheus.version,
-		kubernetesVersion: testbed.kubernetesVersion,
-	};
+	const state = testbedState(testbed);
 	return {state, release: async () => testbed.stop()};
 }
 

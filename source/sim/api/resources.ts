@@ -105,41 +105,26 @@ const istio = (plural: string, kind: string, singular: string, shortName: string
 	columns,
 });
 
-/** HTTPRoute as the Gateway API's standard-channel CRD serves it (v1 stored, v1beta1 still served). */
-const httpRoutes: ServedResource = {
+/** A Gateway API resource as its standard-channel CRD serves it (v1 stored, v1beta1 still served). */
+const gatewayApi = (plural: string, kind: string, singular: string, shortNames: string[], column: PrinterColumn): ServedResource => ({
 	group: 'gateway.networking.k8s.io',
 	versions: ['v1', 'v1beta1'],
-	plural: 'httproutes',
-	kind: 'HTTPRoute',
+	plural,
+	kind,
 	namespaced: true,
-	singular: 'httproute',
-	shortNames: [],
+	singular,
+	shortNames,
 	categories: ['gateway-api'],
 	verbs: allVerbs,
 	custom: true,
-	columns: [
-		{name: 'Hostnames', type: 'string', jsonPath: '.spec.hostnames', description: 'Hostnames of the route', priority: 0},
-		creationTimestampColumn,
-	],
-};
+	columns: [column, creationTimestampColumn],
+});
+
+/** HTTPRoute, the split meshtop reads and writes besides VirtualServices. */
+const httpRoutes = gatewayApi('httproutes', 'HTTPRoute', 'httproute', [], {name: 'Hostnames', type: 'string', jsonPath: '.spec.hostnames', description: 'Hostnames of the route', priority: 0});
 
 /** Gateway, so Istio's `bookinfo-gateway.yaml` applies as it is (its HTTPRoute's parent; the mesh does not program it). */
-const gateways: ServedResource = {
-	group: 'gateway.networking.k8s.io',
-	versions: ['v1', 'v1beta1'],
-	plural: 'gateways',
-	kind: 'Gateway',
-	namespaced: true,
-	singular: 'gateway',
-	shortNames: ['gtw'],
-	categories: ['gateway-api'],
-	verbs: allVerbs,
-	custom: true,
-	columns: [
-		{name: 'Class', type: 'string', jsonPath: '.spec.gatewayClassName', description: 'The GatewayClass of the Gateway', priority: 0},
-		creationTimestampColumn,
-	],
-};
+const gateways = gatewayApi('gateways', 'Gateway', 'gateway', ['gtw'], {name: 'Class', type: 'string', jsonPath: '.spec.gatewayClassName', description: 'The GatewayClass of the Gateway', priority: 0});
 
 /** Every resource the simulated API server serves. */
 export const servedResources: readonly ServedResource[] = [

@@ -4,9 +4,6 @@ import {reviewRouteAccess} from '../kube/access-review.js';
 import {watchVirtualServices} from '../kube/watch-virtual-services.js';
 import {fetchMetrics, fetchMetricsRange} from '../prometheus/metrics-source.js';
 import {parsePrometheusDuration} from '../prometheus/client.js';
-
-/** Points a backfill asks for at most: the console's chart keeps 120 samples. */
-const historyPoints = 120;
 import {fetchCounts} from '../prometheus/counts-source.js';
 import {reporterFor, type Reporter} from '../prometheus/queries.js';
 import type {ConsoleServices, PrometheusStatus} from '../ports/console-services.js';
@@ -16,6 +13,10 @@ import {createSplitWriter, type SplitStore} from '../write/split-writer.js';
 import {connectPrometheus, type PrometheusConnection, type PrometheusOptions} from './prometheus-connection.js';
 import {errorMessage} from '../util/error-message.js';
 import {liveMetrics, type LiveOption} from './live-metrics.js';
+import {parseRouteAddress} from '../domain/addressing.js';
+
+/** Points a backfill asks for at most: the console's chart keeps 120 samples. */
+const historyPoints = 120;
 
 /** Console services over a real (or simulated) cluster, plus their owner's close(). */
 export interface ClusterConsoleServices extends ConsoleServices {
@@ -73,6 +74,16 @@ export function createConsoleServices(target: KubeTarget, options: {
 		return undefined;
 	});
 
+	// Every Prometheus read waits for the connection and fails with why there is none.
+	const connected = async (): Promise<PrometheusConnection> => {
+		const ready = connection ?? await connecting;
+		if (ready === undefined) {
+			throw new Error(connectError ?? 'Prometheus is not connected');
+		}
+
+		return ready;
+	};
+
 	return {
 		watch(listener) {
 			const feed = watchVirtualServices(api, target, namespace);
@@ -91,20 +102,14 @@ export function createConsoleServices(target: KubeTarget, options: {
 			writer: {user: target.user, context: target.contextName, namespace},
 		}),
 		async fetchMetrics(destinations) {
-			const ready = connection ?? await connecting;
-			if (ready === undefined) {
-				throw new Error(connectError ?? 'Prometheus is not connected');
-			}
+			const ready = await connected();
 
 			// The pods are read during Prometheus' queries, so the live figures are as fresh as the refresh.
 			const [snapshot] = await Promise.all([fetchMetrics(ready.client, destinations, ready.window, undefined, reporter), live.refresh(destinations)]);
 			return live.merge(snapshot, destinations);
 		},
 		async fetchMetricsHistory(destinations, rangeMs) {
-			const ready = connection ?? await connecting;
-			if (ready === undefined) {
-				throw new Error(connectError ?? 'Prometheus is not connected');
-			}
+			const ready = await connected();
 
 			const windowSeconds = parsePrometheusDuration(ready.window) ?? 4;
 			// At most the chart's capacity of points, and never finer than the rate window (finer points repeat).
@@ -113,16 +118,14 @@ export function createConsoleServices(target: KubeTarget, options: {
 			return fetchMetricsRange(ready.client, destinations, ready.window, {start: new Date(end.getTime() - rangeMs), end, stepSeconds}, reporter);
 		},
 		async fetchCounts(destinations, rangeMs) {
-			const ready = connection ?? await connecting;
-			if (ready === undefined) {
-				throw new Error(connectError ?? 'Prometheus is not connected');
-			}
+			const ready = await connected();
 
 			return fetchCounts(ready.client, destinations, rangeMs, undefined, reporter);
 		},
 		async reviewWriteAccess(address) {
-			const kind = address?.startsWith('httproute/') === true ? 'HTTPRoute' : 'VirtualService';
-			return reviewRouteAccess(target, {kind, namespace, name: address?.replace(/^httproute\//, '')});
+			// The console's map key: a VirtualService's name, or `httproute/NAME`; none asks about the whole kind.
+			const parsed = address === undefined ? undefined : parseRouteAddress(address);
+			return reviewRouteAccess(target, {kind: parsed?.kind ?? 'VirtualService', namespace, name: parsed?.name});
 		},
 		scrapeIntervalMs: () => connection?.scrapeIntervalMs,
 		watchPrometheus(listener) {

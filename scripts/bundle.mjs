@@ -95,6 +95,20 @@ const yogaWithoutFetch = {
 	},
 };
 
+/**
+ * Ink and its text helpers measure widths with string-width on every render, mostly for the same strings as the frame
+ * before; for anything beyond ASCII it segments graphemes and runs emoji regular expressions, the largest single
+ * cost of a refresh frame. In the bundle, every `string-width` import but the wrapper's own gets the wrapper
+ * (source/ui/text-width.ts), which remembers each string's width.
+ */
+const rememberedTextWidths = {
+	name: 'remembered-text-widths',
+	setup(bundler) {
+		const wrapper = new URL('../dist/source/ui/text-width.js', import.meta.url).pathname;
+		bundler.onResolve({filter: /^string-width$/}, args => (args.importer === wrapper ? undefined : {path: wrapper}));
+	},
+};
+
 /** What meow needs of package.json (--version, --help), put into the bundle so that start-up reads no file for it. */
 const packageJson = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const packageInfo = {name: packageJson.name, version: packageJson.version, description: packageJson.description};
@@ -135,15 +149,24 @@ const result = await build({
 	// MESHTOP_BUNDLE_MINIFY=0 keeps names, for reading CPU profiles (`node --cpu-prof`) of start-up.
 	minify: process.env.MESHTOP_BUNDLE_MINIFY !== '0',
 	legalComments: 'eof',
-	plugins: [noDevtools, noGeneratedApisInPortForward, generatedModelsAreSideEffectFree, lazyPackageNormaliser, yogaWithoutFetch],
+	plugins: [noDevtools, noGeneratedApisInPortForward, generatedModelsAreSideEffectFree, lazyPackageNormaliser, yogaWithoutFetch, rememberedTextWidths],
 	define: {MESHTOP_PACKAGE: JSON.stringify(packageInfo)},
 	// CommonJS dependencies bundled into an ES module still call require() for Node's built-ins.
 	banner: {js: "import {createRequire as __meshtopRequire} from 'node:module';const require=__meshtopRequire(import.meta.url);"},
 	logLevel: 'warning',
-	metafile: process.env.MESHTOP_BUNDLE_META === '1',
+	metafile: true,
 });
 
-if (result.metafile !== undefined) {
+// The wrapper must be string-width's only importer: a dependency reaching it another way (a new specifier, a nested
+// copy) would measure every frame's strings again, silently.
+const widthImporters = Object.entries(result.metafile.inputs)
+	.filter(([, input]) => input.imports.some(imported => /\/string-width\/index\.js$/.test(imported.path)))
+	.map(([file]) => file);
+if (widthImporters.length !== 1 || !widthImporters[0].endsWith('source/ui/text-width.js')) {
+	throw new Error(`scripts/bundle.mjs: string-width is imported by ${widthImporters.join(', ')}, not only by source/ui/text-width.js`);
+}
+
+if (process.env.MESHTOP_BUNDLE_META === '1') {
 	// MESHTOP_BUNDLE_META=1: what each chunk holds, for start-up work (esbuild's analyzer reads it).
 	await writeFile(new URL('../dist/bundle/meta.json', import.meta.url), JSON.stringify(result.metafile));
 }

@@ -5,12 +5,7 @@ import {startPortForward, type PortForwardHandle} from '../kube/port-forward.js'
 import {PrometheusClient} from '../prometheus/client.js';
 import {rateWindow} from '../prometheus/queries.js';
 import type {FeedStatus, PrometheusStatus} from '../ports/console-services.js';
-// client-node's own HTTP library, loaded with KubeConfig anyway: Node's global fetch would load a second copy of
-// undici on its first call (about 80 ms of CPU and 17 MB of RSS on a 2-core machine) for the Prometheus queries.
-import {fetch as undiciFetch} from 'undici';
-
-/** undici's fetch with the global fetch's type (the same API: the Prometheus client uses ok, status, json, text). */
-const prometheusFetch = undiciFetch as unknown as typeof fetch;
+import {sharedFetch as prometheusFetch} from '../net/undici-fetch.js';
 
 /** How to find Prometheus (the --prometheus-* flags). */
 export interface PrometheusOptions {

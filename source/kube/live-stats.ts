@@ -3,6 +3,7 @@ import type {LiveReading} from '../domain/live-merge.js';
 import {liveFigures, type LivePoll, type LiveSample} from '../domain/live-rates.js';
 import type {Destination} from '../domain/virtual-service.js';
 import {errorMessage} from '../util/error-message.js';
+import {sharedFetch} from '../net/undici-fetch.js';
 import type {KubeTarget} from './config.js';
 import {toKubeError} from './errors.js';
 import {startPortForward, type PortForwardHandle} from './port-forward.js';
@@ -104,7 +105,7 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 		let handle: PortForwardHandle | undefined;
 		try {
 			handle = await forwardTo(pod);
-			const response = await fetch(`${handle.url}/stats/prometheus`, {signal: AbortSignal.any([abort.signal, AbortSignal.timeout(Math.max(periodMs * 2, 1000))])});
+			const response = await sharedFetch(`${handle.url}/stats/prometheus`, {signal: AbortSignal.any([abort.signal, AbortSignal.timeout(Math.max(periodMs * 2, 1000))])});
 			if (!response.ok) {
 				return new Error(`${pod}:${envoyStatsPort} answered ${response.status}`);
 			}

@@ -284,6 +284,16 @@ function fromHttp(status: number, body: StatusBody | undefined, context: KubeErr
 	}
 }
 
+/**
+ * Whether `error` (a fetch failure, or the ws ErrorEvent of a WebSocket, whose `error` field holds the TLS error) is the
+ * API server's certificate not being trusted: retrying cannot fix that, only the kubeconfig can.
+ */
+export function isUntrustedCertificate(error: unknown): boolean {
+	const inner = isObject(error) && error['error'] instanceof Error ? error['error'] : error;
+	const network = networkFailure(inner);
+	return network !== undefined && certificateCodes.has(network.code);
+}
+
 /** Maps client-node ApiException / fetch errors / Status bodies to KubeError with a human message, e.g. 403 → 'forbidden: cannot patch virtualservices.networking.istio.io in namespace bookinfo (user sim-admin)'; ECONNREFUSED → 'cannot reach the API server https://…: connect ECONNREFUSED'. */
 export function toKubeError(error: unknown, context: KubeErrorContext): KubeError {
 	if (error instanceof KubeError) {

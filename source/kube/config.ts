@@ -4,7 +4,8 @@ import path from 'node:path';
 import type {Cluster, Context, User} from '@kubernetes/client-node';
 // The module, not the package index: the index reaches every generated API class, which the bundle would then load.
 import {KubeConfig} from '@kubernetes/client-node/dist/config.js';
-import {parse as parseYaml} from 'yaml';
+// The YAML parser client-node's KubeConfig already loads (the `yaml` package would add its own to every start).
+import {load as parseYaml} from 'js-yaml';
 import {KubeError} from './errors.js';
 import {TokenFileAuthenticator, type TokenFileEntry} from './token-file.js';
 import {errorMessage} from '../util/error-message.js';

@@ -70,7 +70,7 @@ function jwt(payload: Record<string, unknown>): string {
 	return `${part({alg: 'RS256', typ: 'JWT'})}.${part(payload)}.c2lnbmF0dXJl`;
 }
 
-/** An exec credential plugin (v1): counts its runs, prints a fresh token valid for TOKEN_TTL_SECONDS. */
+/** An exec credential plugin (v1): counts its runs, prints a fresh credential valid for TOKEN_TTL_SECONDS. */
 const plugin = `import {readFileSync, writeFileSync} from 'node:fs';
 const countFile = process.env.COUNT_FILE;
 let runs = 0;
@@ -78,7 +78,11 @@ try { runs = Number(readFileSync(countFile, 'utf8')); } catch {}
 runs++;
 writeFileSync(countFile, String(runs));
 const expires = new Date(Date.now() + Number(process.env.TOKEN_TTL_SECONDS) * 1000).toISOString();
-process.stdout.write(JSON.stringify({apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: {token: 'exec-token-' + runs, expirationTimestamp: expires}}));
+// With CERT_FILE and KEY_FILE, a client certificate instead of a token (as cloud plugins for mTLS clusters print).
+const status = process.env.CERT_FILE
+	? {clientCertificateData: readFileSync(process.env.CERT_FILE, 'utf8'), clientKeyData: readFileSync(process.env.KEY_FILE, 'utf8')}
+	: {token: 'exec-token-' + runs};
+process.stdout.write(JSON.stringify({apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: {...status, expirationTimestamp: expires}}));
 `;
 
 /** Starts the sim (built-in Prometheus), the PKI, the gate and the proxy. The caller must stop() it. */
@@ -136,6 +140,7 @@ export async function startAuthFixture(): Promise<AuthFixture> {
 		{name: 'client-certificate-data', entry: {'client-certificate-data': Buffer.from(carol.certPem).toString('base64'), 'client-key-data': Buffer.from(carol.keyPem).toString('base64')}, user: 'carol', credential: 'certificate'},
 		{name: 'client-certificate-files', entry: {'client-certificate': 'pki/client-carol.crt', 'client-key': 'pki/client-carol.key'}, user: 'carol', credential: 'certificate'},
 		{name: 'exec', entry: {exec: {apiVersion: 'client.authentication.k8s.io/v1', command: './plugins/credential.sh', interactiveMode: 'Never', env: [{name: 'COUNT_FILE', value: countFile}, {name: 'TOKEN_TTL_SECONDS', value: '3600'}]}}, user: 'dave', credential: 'token'},
+		{name: 'exec-certificate', entry: {exec: {apiVersion: 'client.authentication.k8s.io/v1', command: './plugins/credential.sh', interactiveMode: 'Never', env: [{name: 'COUNT_FILE', value: countFile}, {name: 'TOKEN_TTL_SECONDS', value: '3600'}, {name: 'CERT_FILE', value: carol.certFile}, {name: 'KEY_FILE', value: carol.keyFile}]}}, user: 'carol', credential: 'certificate'},
 		{name: 'oidc', entry: {'auth-provider': {name: 'oidc', config: {'client-id': 'meshtop', 'idp-issuer-url': 'https://issuer.example', 'id-token': idTokens.valid}}}, user: 'erin', credential: 'token'},
 		{name: 'basic', entry: {username: 'frank', password: 'frank-password'}, user: 'frank', credential: 'basic'},
 	];

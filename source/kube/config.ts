@@ -1,10 +1,13 @@
-import {existsSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import {homedir} from 'node:os';
 import path from 'node:path';
 import type {Cluster, Context, User} from '@kubernetes/client-node';
 // The module, not the package index: the index reaches every generated API class, which the bundle would then load.
 import {KubeConfig} from '@kubernetes/client-node/dist/config.js';
+// The YAML parser client-node's KubeConfig already loads (the `yaml` package would add its own to every start).
+import {load as parseYaml} from 'js-yaml';
 import {KubeError} from './errors.js';
+import {TokenFileAuthenticator, type TokenFileEntry} from './token-file.js';
 import {errorMessage} from '../util/error-message.js';
 
 /** Everything needed to talk to one cluster as one user, resolved once at startup like kubectl does. */
@@ -50,16 +53,61 @@ function kubeconfigFiles(options: LoadKubeTargetOptions, env: NodeJS.ProcessEnv)
 	return {files: [path.join(home, '.kube', 'config')], source: 'the default location', strict: true};
 }
 
-function loadFile(file: string): KubeConfig {
+/** One kubeconfig file as client-node reads it, and the token files of its users (which client-node ignores). */
+interface LoadedFile {
+	kc: KubeConfig;
+	tokenFiles: Map<string, TokenFileEntry>;
+}
+
+/** Users' `tokenFile` fields (kubectl's spelling), resolved against the kubeconfig's directory. */
+function tokenFilesOf(text: string, directory: string): Map<string, TokenFileEntry> {
+	const files = new Map<string, TokenFileEntry>();
+	// Most kubeconfigs have none: parsing the YAML a second time is only worth it when one is named.
+	if (!text.includes('tokenFile')) {
+		return files;
+	}
+
+	const parsed = parseYaml(text) as {users?: Array<{name?: unknown; user?: {tokenFile?: unknown; token?: unknown}}>} | null;
+	for (const entry of parsed?.users ?? []) {
+		const file = entry.user?.tokenFile;
+		if (typeof entry.name === 'string' && typeof file === 'string' && file !== '') {
+			const token = entry.user?.token;
+			files.set(entry.name, {file: path.resolve(directory, file), ...(typeof token === 'string' && token !== '' ? {fallback: token} : {})});
+		}
+	}
+
+	return files;
+}
+
+/**
+ * client-go runs an exec plugin whose command contains a path separator relative to the kubeconfig's directory (a
+ * plugin shipped beside the kubeconfig); client-node would run it relative to meshtop's working directory.
+ */
+function execRelativeToKubeconfig(user: User, directory: string): User {
+	const exec = user.exec as {command?: unknown} | null | undefined;
+	const command = exec?.command;
+	if (typeof command !== 'string' || !command.includes('/') || path.isAbsolute(command)) {
+		return user;
+	}
+
+	return {...user, exec: {...exec, command: path.resolve(directory, command)}};
+}
+
+function loadFile(file: string): LoadedFile {
 	const kc = new KubeConfig();
+	let text: string;
 	try {
-		kc.loadFromFile(file);
+		text = readFileSync(file, 'utf8');
+		kc.loadFromString(text);
 	} catch (error) {
 		const reason = errorMessage(error);
 		throw new KubeError('invalid', `kubeconfig ${file} cannot be read: ${reason}`, {cause: error});
 	}
 
-	return kc;
+	const directory = path.dirname(file);
+	kc.makePathsAbsolute(directory);
+	kc.users = kc.users.map(user => execRelativeToKubeconfig(user, directory));
+	return {kc, tokenFiles: tokenFilesOf(text, directory)};
 }
 
 /**
@@ -75,12 +123,13 @@ function plainHttpAllowed(cluster: Cluster): Cluster {
  * and current-context comes from the first file that sets one.
  * (client-node's own merge throws on duplicate names and lets later files win.)
  */
-function merge(configs: KubeConfig[]): KubeConfig {
+function merge(files: LoadedFile[]): KubeConfig {
 	const clusters = new Map<string, Cluster>();
 	const users = new Map<string, User>();
 	const contexts = new Map<string, Context>();
+	const tokenFiles = new Map<string, TokenFileEntry>();
 	let currentContext: string | undefined;
-	for (const config of configs) {
+	for (const {kc: config, tokenFiles: fileTokens} of files) {
 		for (const cluster of config.clusters ?? []) {
 			if (!clusters.has(cluster.name)) {
 				clusters.set(cluster.name, plainHttpAllowed(cluster));
@@ -89,7 +138,13 @@ function merge(configs: KubeConfig[]): KubeConfig {
 
 		for (const user of config.users ?? []) {
 			if (!users.has(user.name)) {
-				users.set(user.name, user);
+				const tokenFile = fileTokens.get(user.name);
+				if (tokenFile !== undefined) {
+					tokenFiles.set(user.name, tokenFile);
+				}
+
+				// With a token file, client-node must not set the static token after the file's (it would win).
+				users.set(user.name, tokenFile === undefined ? user : {...user, token: undefined});
 			}
 		}
 
@@ -111,10 +166,14 @@ function merge(configs: KubeConfig[]): KubeConfig {
 		contexts: [...contexts.values()],
 		currentContext,
 	});
+	if (tokenFiles.size > 0) {
+		merged.addAuthenticator(new TokenFileAuthenticator(tokenFiles));
+	}
+
 	return merged;
 }
 
-/** Loads kubeconfig like kubectl: --kubeconfig path, else KUBECONFIG (colon-separated list, merged), else ~/.kube/config; --context overrides current-context; namespace = flag, else the context's namespace, else 'default'. Exec/OIDC auth is client-node's. Missing file/context → KubeError('no-kubeconfig'/'no-context') naming what was tried. */
+/** Loads kubeconfig like kubectl: --kubeconfig path, else KUBECONFIG (colon-separated list, merged), else ~/.kube/config; --context overrides current-context; namespace = flag, else the context's namespace, else 'default'. Exec/OIDC/certificate/basic auth is client-node's; `tokenFile` is meshtop's (token-file.ts). Missing file/context → KubeError('no-kubeconfig'/'no-context') naming what was tried. */
 export function loadKubeTarget(options: LoadKubeTargetOptions): KubeTarget {
 	const env = options.env ?? process.env;
 	const {files, source, strict} = kubeconfigFiles(options, env);

@@ -108,6 +108,15 @@ const networkCodes = new Set([
 	'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/** Of those, the ones where the server answered but its certificate is not the one the kubeconfig trusts. */
+const certificateCodes = new Set([
+	'DEPTH_ZERO_SELF_SIGNED_CERT',
+	'SELF_SIGNED_CERT_IN_CHAIN',
+	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+	'CERT_HAS_EXPIRED',
+	'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 
 /** Reads a Status from an ApiException body (a JSON string in client-node 2.x) or an object. */
 function parseStatus(body: unknown): StatusBody | undefined {
@@ -275,6 +284,16 @@ function fromHttp(status: number, body: StatusBody | undefined, context: KubeErr
 	}
 }
 
+/**
+ * Whether `error` (a fetch failure, or the ws ErrorEvent of a WebSocket, whose `error` field holds the TLS error) is the
+ * API server's certificate not being trusted: retrying cannot fix that, only the kubeconfig can.
+ */
+export function isUntrustedCertificate(error: unknown): boolean {
+	const inner = isObject(error) && error['error'] instanceof Error ? error['error'] : error;
+	const network = networkFailure(inner);
+	return network !== undefined && certificateCodes.has(network.code);
+}
+
 /** Maps client-node ApiException / fetch errors / Status bodies to KubeError with a human message, e.g. 403 → 'forbidden: cannot patch virtualservices.networking.istio.io in namespace bookinfo (user sim-admin)'; ECONNREFUSED → 'cannot reach the API server https://…: connect ECONNREFUSED'. */
 export function toKubeError(error: unknown, context: KubeErrorContext): KubeError {
 	if (error instanceof KubeError) {
@@ -289,7 +308,11 @@ export function toKubeError(error: unknown, context: KubeErrorContext): KubeErro
 	const network = networkFailure(error);
 	if (network !== undefined) {
 		const server = context.server === undefined ? '' : ` ${context.server}`;
-		return new KubeError('unreachable', `cannot reach the API server${server}: ${network.message}`, {verb: context.verb, resource: context.resource, cause: error});
+		const message = certificateCodes.has(network.code)
+			// Retrying cannot fix a CA mismatch: the message says which kubeconfig fields to look at.
+			? `cannot verify the TLS certificate of the API server${server}: ${network.message}; check the cluster's certificate-authority(-data) (or tls-server-name) in the kubeconfig`
+			: `cannot reach the API server${server}: ${network.message}`;
+		return new KubeError('unreachable', message, {verb: context.verb, resource: context.resource, cause: error});
 	}
 
 	const message = errorMessage(error);

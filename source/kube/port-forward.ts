@@ -1,7 +1,7 @@
 import net from 'node:net';
 import {Writable} from 'node:stream';
 import type {KubeTarget} from './config.js';
-import {toKubeError} from './errors.js';
+import {isUntrustedCertificate, toKubeError} from './errors.js';
 import {findServingPod} from './pods.js';
 import {watchForwardedPods} from './pod-watch.js';
 import {listenOnLoopback} from '../net/listen.js';
@@ -235,6 +235,13 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 					// Another pod would be refused too: RBAC must change first, retrying cannot help.
 					const denied = toKubeError({code: message.includes('401') ? 401 : 403}, {verb: 'create', resource: 'pods/portforward', namespace: where.namespace, server: target.server, user: target.user});
 					setStatus({state: 'failed', pod, error: denied.message});
+					break;
+				}
+
+				if (isUntrustedCertificate(error)) {
+					// A CA that did not sign the server's certificate: every pod, every retry would fail the same way.
+					const untrusted = toKubeError((error as {error?: unknown}).error ?? error, {verb: 'create', resource: 'pods/portforward', namespace: where.namespace, server: target.server, user: target.user});
+					setStatus({state: 'failed', pod, error: untrusted.message});
 					break;
 				}
 

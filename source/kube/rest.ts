@@ -10,6 +10,8 @@ import type {KubeConfig} from '@kubernetes/client-node';
 // Modules, not the package index (see config.ts).
 import {HttpMethod, RequestContext} from '@kubernetes/client-node/dist/gen/http/http.js';
 import {IsomorphicFetchHttpLibrary} from '@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js';
+import {KubeError} from './errors.js';
+import {errorMessage} from '../util/error-message.js';
 
 /** A non-2xx answer: the HTTP status and the raw body (a Status object as JSON, usually). */
 export class KubeHttpError extends Error {
@@ -78,7 +80,15 @@ export class KubeRest {
 		}
 
 		// Tokens (static, file, exec plugins, OIDC), client certificates, CAs and proxies: client-node's, per request.
-		await this.kc.applySecurityAuthentication(context);
+		try {
+			await this.kc.applySecurityAuthentication(context);
+		} catch (error) {
+			// An exec plugin that failed, an OIDC token that could not be refreshed: no request was sent, and retrying
+			// will not help until the user logs in again. client-node's own error says only what broke inside it.
+			const user = this.kc.getCurrentUser()?.name ?? '(none)';
+			throw new KubeError('unauthorized', `cannot get the credentials of kubeconfig user ${user}: ${errorMessage(error).trim()}; log in again or check the kubeconfig user`, {cause: error});
+		}
+
 		const response = await this.http.send(context).toPromise();
 		const text = await response.body.text();
 		if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {

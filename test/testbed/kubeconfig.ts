@@ -35,15 +35,25 @@ export function tokenAuthFile(tokens: Record<TestbedUser, string>): string {
 		.join('\n') + '\n';
 }
 
-/** The kubeconfig: cluster `testbed` verified with the test bed's CA, a context per user (`testbed-<user>`; admin's is `testbed`, the current one). */
-export function testbedKubeconfig(options: {server: string; caPem: string; tokens: Record<TestbedUser, string>; namespace?: string}): string {
+/** Context of the admin logged in with a client certificate instead of a token (user `cert-admin`, group system:masters). */
+export const certificateContext = 'testbed-cert';
+
+/**
+ * The kubeconfig: cluster `testbed` verified with the test bed's CA, a context per user (`testbed-<user>`; admin's is
+ * `testbed`, the current one), and {@link certificateContext} with `certificate`, a client certificate (PEM).
+ */
+export function testbedKubeconfig(options: {server: string; caPem: string; tokens: Record<TestbedUser, string>; certificate: {certPem: string; keyPem: string}; namespace?: string}): string {
 	const users = Object.keys(testbedUsers) as TestbedUser[];
+	const pem = (text: string) => Buffer.from(text).toString('base64');
 	return stringify({
 		apiVersion: 'v1',
 		kind: 'Config',
 		clusters: [{name: 'testbed', cluster: {server: options.server, 'certificate-authority-data': Buffer.from(options.caPem).toString('base64')}}],
-		users: users.map(user => ({name: user, user: {token: options.tokens[user]}})),
-		contexts: users.map(user => ({name: contextOf(user), context: {cluster: 'testbed', user, ...(options.namespace === undefined ? {} : {namespace: options.namespace})}})),
+		users: [
+			...users.map(user => ({name: user, user: {token: options.tokens[user]}})),
+			{name: 'cert-admin', user: {'client-certificate-data': pem(options.certificate.certPem), 'client-key-data': pem(options.certificate.keyPem)}},
+		],
+		contexts: [...users.map(user => [contextOf(user), user]), [certificateContext, 'cert-admin']].map(([name, user]) => ({name, context: {cluster: 'testbed', user, ...(options.namespace === undefined ? {} : {namespace: options.namespace})}})),
 		'current-context': contextOf('admin'),
 		preferences: {},
 	});

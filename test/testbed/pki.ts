@@ -51,3 +51,33 @@ export async function createPki(directory: string): Promise<TestbedPki> {
 		serviceAccountPub: file('sa.pub'),
 	};
 }
+
+/** A client certificate and its key, as files and as the PEM text a kubeconfig embeds. */
+export interface ClientCertificate {
+	certFile: string;
+	keyFile: string;
+	certPem: string;
+	keyPem: string;
+}
+
+/**
+ * Issues a client certificate signed by the CA of {@link createPki} in `directory`: kube-apiserver's --client-ca-file
+ * maps its CN to the user and each O to a group, as on a cluster whose users log in with certificates.
+ */
+export async function issueClientCertificate(directory: string, subject: {name: string; groups?: readonly string[]}): Promise<ClientCertificate> {
+	const file = (name: string) => path.join(directory, name);
+	const openssl = async (...args: string[]) => run('openssl', args, {cwd: directory, timeout: 30_000});
+	const base = `client-${subject.name}`;
+	const organisations = (subject.groups ?? []).map(group => `/O=${group}`).join('');
+	await openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+		'-subj', `/CN=${subject.name}${organisations}`, '-keyout', `${base}.key`, '-out', `${base}.csr`);
+	await writeFile(file(`${base}.ext`), 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n');
+	await openssl('x509', '-req', '-in', `${base}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+		'-days', '7', '-extfile', `${base}.ext`, '-out', `${base}.crt`);
+	return {
+		certFile: file(`${base}.crt`),
+		keyFile: file(`${base}.key`),
+		certPem: await readFile(file(`${base}.crt`), 'utf8'),
+		keyPem: await readFile(file(`${base}.key`), 'utf8'),
+	};
+}

@@ -21,7 +21,7 @@ import {locateBinaries, type TestbedBinaries} from './binaries.js';
 import {startControlServer, type ControlServer} from './control-server.js';
 import {contextOf, makeTokens, testbedKubeconfig, tokenAuthFile, type TestbedUser} from './kubeconfig.js';
 import {startMirrorStore, type MirrorStore} from './mirror-store.js';
-import {createPki} from './pki.js';
+import {createPki, issueClientCertificate} from './pki.js';
 import {freePort} from '../../source/net/listen.js';
 import {waitUntil} from './ports.js';
 import {startPrometheusServer, type PrometheusServer} from './prometheus-server.js';
@@ -140,6 +140,8 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
 
 	try {
 		const pki = await createPki(directory);
+		// --client-ca-file is the test bed's CA: this certificate logs in as cert-admin in system:masters.
+		const certificate = await issueClientCertificate(directory, {name: 'cert-admin', groups: ['system:masters']});
 		const tokens = makeTokens();
 		await writeFile(file('tokens.csv'), tokenAuthFile(tokens), {mode: 0o600});
 
@@ -166,7 +168,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
 			...options.apiserverFlags ?? [],
 		];
 		let apiserver = supervise('kube-apiserver', binaries.kubeApiserver, apiserverArgs(apiPort));
-		const kubeconfig = testbedKubeconfig({server, caPem: pki.caPem, tokens});
+		const kubeconfig = testbedKubeconfig({server, caPem: pki.caPem, tokens, certificate});
 		const kubeconfigFile = file('kubeconfig');
 		await writeFile(kubeconfigFile, kubeconfig, {mode: 0o600});
 		const kubectl = async (args: readonly string[], kubectlOptions: {user?: TestbedUser; input?: string} = {}) => {

@@ -1,0 +1,71 @@
+/**
+ * An HTTP proxy that only tunnels (CONNECT), as corporate proxies in front of an API server do, counting its tunnels:
+ * a kubeconfig's `proxy-url` must carry every kind of request meshtop makes, WebSockets included.
+ */
+import http from 'node:http';
+import net from 'node:net';
+
+/** A running proxy. */
+export interface ConnectProxy {
+	/** http://127.0.0.1:PORT, for a cluster's proxy-url. */
+	url: string;
+	/** The `host:port` of every tunnel opened, oldest first. */
+	tunnels: string[];
+	/** The local port of each tunnel's connection to its target (the port the target sees the client on). */
+	tunnelPorts: Set<number>;
+	stop(): Promise<void>;
+}
+
+/** Starts the proxy on a free 127.0.0.1 port. The caller must stop() it. */
+export async function startConnectProxy(): Promise<ConnectProxy> {
+	const tunnels: string[] = [];
+	const tunnelPorts = new Set<number>();
+	const sockets = new Set<net.Socket>();
+	const own = (socket: net.Socket) => {
+		sockets.add(socket);
+		socket.on('close', () => sockets.delete(socket));
+		socket.on('error', () => socket.destroy());
+	};
+
+	const server = http.createServer((_request, response) => {
+		// Plain proxying is not what a proxy-url in front of an https:// server does: refuse it, so a test would see it.
+		response.writeHead(405);
+		response.end('CONNECT only\n');
+	});
+	server.on('connect', (request: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+		own(client);
+		const [host = '', port = '443'] = (request.url ?? '').split(':');
+		tunnels.push(request.url ?? '');
+		const upstream = net.connect(Number(port), host, () => {
+			tunnelPorts.add(upstream.localPort ?? 0);
+			client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+			upstream.write(head);
+			upstream.pipe(client);
+			client.pipe(upstream);
+		});
+		own(upstream);
+		upstream.on('close', () => client.destroy());
+		client.on('close', () => upstream.destroy());
+	});
+	await new Promise<void>(resolve => {
+		server.listen(0, '127.0.0.1', resolve);
+	});
+	const {port} = server.address() as net.AddressInfo;
+	return {
+		url: `http://127.0.0.1:${port}`,
+		tunnels,
+		tunnelPorts,
+		async stop() {
+			const closed = new Promise<void>(resolve => {
+				server.close(() => {
+					resolve();
+				});
+			});
+			for (const socket of sockets) {
+				socket.destroy();
+			}
+
+			await closed;
+		},
+	};
+}

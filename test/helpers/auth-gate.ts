@@ -10,6 +10,7 @@ import https from 'node:https';
 import net from 'node:net';
 import type {TLSSocket} from 'node:tls';
 import {simTokenPrefix} from '../../source/sim/kubeconfig.js';
+import {listenOnLoopback} from '../../source/net/listen.js';
 
 /** Which of meshtop's paths a request came from. */
 export type RequestKind = 'get' | 'watch' | 'patch' | 'post' | 'portforward';
@@ -167,10 +168,7 @@ export async function startAuthGate(options: AuthGateOptions): Promise<AuthGate>
 		sim.on('close', () => socket.destroy());
 	});
 
-	await new Promise<void>(resolve => {
-		server.listen(0, '127.0.0.1', resolve);
-	});
-	const {port} = server.address() as net.AddressInfo;
+	const port = await listenOnLoopback(server);
 	return {
 		url: `https://127.0.0.1:${port}`,
 		seen,

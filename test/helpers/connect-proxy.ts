@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
+import {listenOnLoopback} from '../../source/net/listen.js';
 
 /** A running proxy. */
 export interface ConnectProxy {
@@ -47,10 +48,7 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
 		upstream.on('close', () => client.destroy());
 		client.on('close', () => upstream.destroy());
 	});
-	await new Promise<void>(resolve => {
-		server.listen(0, '127.0.0.1', resolve);
-	});
-	const {port} = server.address() as net.AddressInfo;
+	const port = await listenOnLoopback(server);
 	return {
 		url: `http://127.0.0.1:${port}`,
 		tunnels,

@@ -8,6 +8,7 @@ import {routeObjectKind, routesOf, validateVirtualService, type DestinationRuleI
 import {lookUpRoute} from './route-lookup.js';
 import {loadKubeTarget, type KubeTarget} from '../kube/config.js';
 import {IstioApi} from '../kube/istio-api.js';
+import {closeSharedDispatchers} from '../kube/shared-dispatchers.js';
 import {connectPrometheus, type PrometheusConnection} from '../app/prometheus-connection.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
 import {fetchCounts} from '../prometheus/counts-source.js';
@@ -121,6 +122,26 @@ async function versionSources(api: IstioApi, namespace: string, kind: RouteObjec
 	return {destinationRules: [], services: await api.listServices(namespace).catch(() => [])};
 }
 
+/** Prometheus and the namespace's reporter, or why Prometheus is missing (thrown only when it is required). */
+interface MetricsEnd {
+	reporter: Reporter;
+	prometheus?: PrometheusConnection;
+	prometheusError?: string;
+}
+
+async function openMetrics(api: IstioApi, target: KubeTarget, namespace: string, options: ConnectOptions, owned: Array<() => Promise<void>>): Promise<MetricsEnd> {
+	const reporter = reporterFor(await api.namespaceLabels(namespace));
+	try {
+		return {reporter, prometheus: await openPrometheus(target, namespace, options, owned)};
+	} catch (error) {
+		if (options.prometheus === 'required') {
+			throw error;
+		}
+
+		return {reporter, prometheusError: errorMessage(error)};
+	}
+}
+
 /** Opens everything a headless command needs; on failure, closes what was opened and rethrows. */
 export async function connect(options: ConnectOptions): Promise<Connection> {
 	const owned: Array<() => Promise<void>> = [];
@@ -129,10 +150,20 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
 		await Promise.allSettled(closers.map(async closer => closer()));
 	};
 
+	// Prometheus (its discovery, a port-forward, its scrape interval) does not depend on the route: it is opened
+	// while the route is read, so a command waits for the slower of the two, not their sum.
+	let metrics: Promise<MetricsEnd> | undefined;
 	try {
 		const target = loadKubeTarget({kubeconfig: options.kubeconfig, context: options.context, namespace: options.namespace, env: options.env});
+		owned.push(async () => closeSharedDispatchers(target.kc));
 		const api = new IstioApi(target);
 		const {namespace} = target;
+		if ((options.prometheus ?? 'none') !== 'none') {
+			metrics = openMetrics(api, target, namespace, options, owned);
+			// Read below; until then a failure must not count as unhandled.
+			metrics.catch(() => undefined);
+		}
+
 		const vs = await lookUpRoute(api, namespace, options.vs);
 		const kind = routeObjectKind(vs);
 		const {destinationRules, services} = await versionSources(api, namespace, kind);
@@ -141,22 +172,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
 			throw new Error(`${kind} ${vs.metadata.name} is malformed, nothing was done: ${validation.errors.join('; ')}`);
 		}
 
-		let prometheus: PrometheusConnection | undefined;
-		let prometheusError: string | undefined;
-		let reporter: Reporter = 'destination';
-		if ((options.prometheus ?? 'none') !== 'none') {
-			reporter = reporterFor(await api.namespaceLabels(namespace));
-			try {
-				prometheus = await openPrometheus(target, namespace, options, owned);
-			} catch (error) {
-				if (options.prometheus === 'required') {
-					throw error;
-				}
-
-				prometheusError = errorMessage(error);
-			}
-		}
-
+		const {reporter, prometheus, prometheusError} = metrics === undefined ? {reporter: 'destination' as Reporter} : await metrics;
 		const routeKey = (route: Route) => `${route.kind}[${route.index}]`;
 		const routes = routesOf(vs, destinationRules, services);
 		const connection: Connection = {
@@ -203,6 +219,8 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
 		};
 		return connection;
 	} catch (error) {
+		// A Prometheus still opening would add its port-forward to `owned` after close(): let it finish first.
+		await metrics?.catch(() => undefined);
 		await close();
 		throw error;
 	}

@@ -7,6 +7,7 @@ import {KubeConfig} from '@kubernetes/client-node/dist/config.js';
 // The YAML parser client-node's KubeConfig already loads (the `yaml` package would add its own to every start).
 import {load as parseYaml} from 'js-yaml';
 import {KubeError} from './errors.js';
+import {shareDispatchers} from './shared-dispatchers.js';
 import {TokenFileAuthenticator, type TokenFileEntry} from './token-file.js';
 import {errorMessage} from '../util/error-message.js';
 
@@ -170,6 +171,7 @@ function merge(files: LoadedFile[]): KubeConfig {
 		merged.addAuthenticator(new TokenFileAuthenticator(tokenFiles));
 	}
 
+	shareDispatchers(merged);
 	return merged;
 }
 

@@ -1,4 +1,5 @@
-import {parse as parseYaml} from 'yaml';
+// The YAML parser client-node's KubeConfig has loaded already: the `yaml` package would add its own to every status.
+import {load as parseYaml} from 'js-yaml';
 import {errorMessage} from '../util/error-message.js';
 import {isObject} from '../util/guards.js';
 import {systemClock, type Clock} from '../util/clock.js';
@@ -141,7 +142,7 @@ export class PrometheusClient {
 		}));
 	}
 
-	/** Seconds, from /api/v1/status/config global.scrape_interval (parse with the yaml package), default 15 (Prometheus default). */
+	/** Seconds, from /api/v1/status/config global.scrape_interval (parsed with js-yaml), default 15 (Prometheus default). */
 	async scrapeInterval(): Promise<number> {
 		const data = await this.getData('/api/v1/status/config');
 		const text = data['yaml'];
@@ -151,7 +152,7 @@ export class PrometheusClient {
 
 		let config: unknown;
 		try {
-			config = parseYaml(text) as unknown;
+			config = parseYaml(text);
 		} catch (error) {
 			throw new PrometheusError('query', `Prometheus at ${this.baseUrl} returned a configuration that is not YAML`, error);
 		}

@@ -1,0 +1,53 @@
+// An esbuild plugin for scripts/bundle.mjs: undici's package index without the parts meshtop never reaches.
+import {readFile} from 'node:fs/promises';
+import {createRequire} from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+/** Where the installed undici lives, and the modules of it the slim entry takes. */
+const undiciDirectory = path.dirname(require.resolve('undici/package.json'));
+const parts = {
+	agent: path.join(undiciDirectory, 'lib/dispatcher/agent.js'),
+	proxyAgent: path.join(undiciDirectory, 'lib/dispatcher/proxy-agent.js'),
+	fetch: path.join(undiciDirectory, 'lib/web/fetch/index.js'),
+};
+
+/**
+ * client-node (KubeConfig's Agent and ProxyAgent, its fetch for REST calls and watches) and meshtop (its Prometheus
+ * and Envoy-stats reads) import undici's package index, which evaluates every part of undici on load: mock agents, the
+ * cache interceptors and their SQLite store, WebSocket, EventSource, HTTP/2, the retry and SOCKS agents. That was about
+ * half of undici's cost on every start (about 80 of 170 ms of CPU, measured without the compile cache), paid by each
+ * one-shot `set` and `status`. In the bundle, `undici` resolves to an entry that exports only what is imported; a new
+ * import of another name fails the build ("No matching export"), so nothing can silently come back undefined.
+ */
+export const slimUndici = {
+	name: 'slim-undici',
+	setup(bundler) {
+		bundler.onResolve({filter: /^undici$/}, () => ({path: 'undici-slim-entry', namespace: 'meshtop-slim-undici'}));
+		bundler.onLoad({filter: /^undici-slim-entry$/, namespace: 'meshtop-slim-undici'}, async () => {
+			// The index wraps fetch to add the caller's stack to errors; the entry keeps that, in one line.
+			const index = await readFile(path.join(undiciDirectory, 'index.js'), 'utf8');
+			if (!index.includes("const fetchImpl = require('./lib/web/fetch').fetch")) {
+				throw new Error(`undici's index.js no longer takes fetch from lib/web/fetch; update ${new URL(import.meta.url).pathname}`);
+			}
+
+			return {
+				contents: [
+					`import Agent from ${JSON.stringify(parts.agent)};`,
+					`import ProxyAgent from ${JSON.stringify(parts.proxyAgent)};`,
+					`import {fetch as fetchImpl} from ${JSON.stringify(parts.fetch)};`,
+					'export {Agent, ProxyAgent};',
+					'export function fetch(init, options = undefined) {',
+					'\treturn fetchImpl(init, options).catch(error => {',
+					"\t\tif (error && typeof error === 'object') Error.captureStackTrace(error, fetch);",
+					'\t\tthrow error;',
+					'\t});',
+					'}',
+				].join('\n'),
+				loader: 'js',
+				resolveDir: undiciDirectory,
+			};
+		});
+	},
+};

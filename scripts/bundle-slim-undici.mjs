@@ -11,6 +11,8 @@ const parts = {
 	agent: path.join(undiciDirectory, 'lib/dispatcher/agent.js'),
 	proxyAgent: path.join(undiciDirectory, 'lib/dispatcher/proxy-agent.js'),
 	fetch: path.join(undiciDirectory, 'lib/web/fetch/index.js'),
+	dispatcher: path.join(undiciDirectory, 'lib/dispatcher/dispatcher.js'),
+	api: path.join(undiciDirectory, 'lib/api/index.js'),
 };
 
 /**
@@ -28,8 +30,12 @@ export const slimUndici = {
 		bundler.onLoad({filter: /^undici-slim-entry$/, namespace: 'meshtop-slim-undici'}, async () => {
 			// The index wraps fetch to add the caller's stack to errors; the entry keeps that, in one line.
 			const index = await readFile(path.join(undiciDirectory, 'index.js'), 'utf8');
-			if (!index.includes("const fetchImpl = require('./lib/web/fetch').fetch")) {
-				throw new Error(`undici's index.js no longer takes fetch from lib/web/fetch; update ${new URL(import.meta.url).pathname}`);
+			// Its one side effect the agents need: request/connect/stream… on every dispatcher (ProxyAgent opens its CONNECT
+			// tunnel with the client's connect()).
+			for (const line of ["const fetchImpl = require('./lib/web/fetch').fetch", 'Object.assign(Dispatcher.prototype, api)']) {
+				if (!index.includes(line)) {
+					throw new Error(`undici's index.js no longer has "${line}"; update ${new URL(import.meta.url).pathname}`);
+				}
 			}
 
 			return {
@@ -37,6 +43,9 @@ export const slimUndici = {
 					`import Agent from ${JSON.stringify(parts.agent)};`,
 					`import ProxyAgent from ${JSON.stringify(parts.proxyAgent)};`,
 					`import {fetch as fetchImpl} from ${JSON.stringify(parts.fetch)};`,
+					`import Dispatcher from ${JSON.stringify(parts.dispatcher)};`,
+					`import * as api from ${JSON.stringify(parts.api)};`,
+					'Object.assign(Dispatcher.prototype, api);',
 					'export {Agent, ProxyAgent};',
 					'export function fetch(init, options = undefined) {',
 					'\treturn fetchImpl(init, options).catch(error => {',

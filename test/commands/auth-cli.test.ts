@@ -22,7 +22,12 @@ describe('meshtop status --kubeconfig --context: the bundled CLI authenticates a
 	before(async () => {
 		fixture = await startAuthFixture();
 		methods = ['exec', 'client-certificate-files'].map(name => fixture.methods.find(method => method.name === name)!);
-		kubeconfig = await fixture.kubeconfig('cli', [...methods.map(method => ({name: method.name, user: method.entry})), {name: 'refused', user: {token: 'not-a-token'}}]);
+		const token = fixture.methods.find(method => method.name === 'token')!;
+		kubeconfig = await fixture.kubeconfig('cli', [
+			...methods.map(method => ({name: method.name, user: method.entry})),
+			{name: 'refused', user: {token: 'not-a-token'}},
+			{name: 'proxied', user: token.entry, cluster: {server: fixture.gate.url, 'certificate-authority-data': Buffer.from(fixture.ca.pem).toString('base64'), 'proxy-url': fixture.proxy.url}},
+		]);
 	});
 	after(async () => fixture.stop());
 
@@ -42,6 +47,20 @@ describe('meshtop status --kubeconfig --context: the bundled CLI authenticates a
 			}
 		});
 	}
+
+	// The bundle takes only part of undici (scripts/bundle-slim-undici.mjs): its ProxyAgent opens the CONNECT tunnel
+	// with a method the package index adds to every dispatcher, so this runs the bundle, not tsc's output.
+	it('--context proxied (proxy-url): the route and Prometheus through the proxy\'s CONNECT tunnel', async () => {
+		const from = fixture.gate.seen.length;
+		const {stdout} = await run(process.execPath, [cliPath, 'status', 'reviews', '-n', 'bookinfo', '--kubeconfig', kubeconfig, '--context', 'proxied', '--json', '--no-live'], {timeout: 60_000, env: {...process.env, NO_COLOR: '1'}});
+		const report = JSON.parse(stdout) as StatusReport;
+		assert.equal(report.prometheus.error, undefined, 'Prometheus answered through the port-forward');
+		const seen = fixture.gate.seen.slice(from);
+		assert.ok(seen.some(request => request.kind === 'get') && seen.some(request => request.kind === 'portforward'), `a GET and a port-forward: ${seen.map(request => request.kind).join(', ')}`);
+		for (const request of seen) {
+			assert.ok(fixture.proxy.tunnelPorts.has(request.remotePort), `${request.kind} ${request.path} came through the proxy`);
+		}
+	});
 
 	it('--context refused: exit 1, and stderr says the credentials were rejected', async () => {
 		await assert.rejects(run(process.execPath, [cliPath, 'status', 'reviews', '-n', 'bookinfo', '--kubeconfig', kubeconfig, '--context', 'refused', '--json', '--no-live'], {timeout: 60_000}), (error: {code?: number; stderr?: string}) => {

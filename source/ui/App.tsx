@@ -6,7 +6,7 @@ import {rolloutActive} from '../state/app-state.js';
 import {handleKey, scopeOf, splitTyped} from './key-actions.js';
 import {Header, headerLines} from './Header.js';
 import {ConsoleBody} from './ConsoleBody.js';
-import {Footer} from './Footer.js';
+import {Footer, footerLineCount} from './Footer.js';
 import {useTheme} from './theme.js';
 import {systemClock} from '../util/clock.js';
 
@@ -69,7 +69,8 @@ export function App({store, controller, now = systemClock.now, onKey}: AppProps)
 		);
 	}
 
-	const footerLines = columns >= 110 ? 1 : 2;
+	const footer = {scope: scopeOf(state), readOnly: state.readOnly, rolloutRunning: rolloutActive(state), step: state.step};
+	const footerLines = footerLineCount(footer, columns);
 	// Header, the blank line under it, notice and footer; the frame stays one row short of the terminal so
 	// the cursor line after it never scrolls the screen.
 	const bodyRows = rows - 1 - (headerLines(state) + 1 + 1 + footerLines);
@@ -82,7 +83,7 @@ export function App({store, controller, now = systemClock.now, onKey}: AppProps)
 				<ConsoleBody state={state} columns={columns} rows={bodyRows} now={now()} />
 			</Box>
 			<Text wrap="truncate" {...noticeStyle}>{notice?.text ?? ' '}</Text>
-			<Footer scope={scopeOf(state)} readOnly={state.readOnly} rolloutRunning={rolloutActive(state)} step={state.step} />
+			<Footer {...footer} />
 		</Box>
 	);
 }

@@ -1,14 +1,51 @@
 import {Box, Text} from 'ink';
-import {activeCommands, keysLabel, type Scope} from './keymap.js';
+import {activeCommands, keysLabel, type Command, type Scope} from './keymap.js';
+import textWidth from './text-width.js';
 
-/** One line of the keys of the active layer, generated from the keymap. */
-export function Footer({scope, readOnly, rolloutRunning, step}: {scope: Scope; readOnly: boolean; rolloutRunning: boolean; step: number}) {
-	const shown = activeCommands(scope, readOnly, rolloutRunning).filter(command => command.footer);
+/** What the footer shows: the active layer's keys. */
+interface FooterProps {
+	scope: Scope;
+	readOnly: boolean;
+	rolloutRunning: boolean;
+	step: number;
+}
+
+/** Gap between two keys' hints, in columns (the Box's columnGap). */
+const gap = 2;
+
+function hints({scope, readOnly, rolloutRunning, step}: FooterProps): Array<{command: Command; label: string}> {
+	return activeCommands(scope, readOnly, rolloutRunning)
+		.filter(command => command.footer)
+		.map(command => ({command, label: command.id === 'step-up' ? `step ${step}` : command.label}));
+}
+
+/**
+ * Lines the footer takes at `columns`, wrapped as its Box wraps them (whole hints, `gap` apart), so the layout above
+ * can leave it room: a footer taller than planned pushed the header's first line off a narrow terminal.
+ */
+export function footerLineCount(props: FooterProps, columns: number): number {
+	let lines = 0;
+	let width = 0;
+	for (const {command, label} of hints(props)) {
+		const hintWidth = textWidth(`${keysLabel(command)} ${label}`);
+		if (lines === 0 || width + gap + hintWidth > columns) {
+			lines += Math.max(1, Math.ceil(hintWidth / Math.max(1, columns)));
+			width = hintWidth;
+		} else {
+			width += gap + hintWidth;
+		}
+	}
+
+	return Math.max(1, lines);
+}
+
+/** The keys of the active layer, generated from the keymap, wrapped over as many lines as `footerLineCount` says. */
+export function Footer(props: FooterProps) {
 	return (
-		<Box columnGap={2} flexWrap="wrap">
-			{shown.map(command => (
+		<Box columnGap={gap} flexWrap="wrap">
+			{hints(props).map(({command, label}) => (
 				<Text key={command.id}>
-					<Text bold>{keysLabel(command)}</Text> {command.id === 'step-up' ? `step ${step}` : command.label}
+					<Text bold>{keysLabel(command)}</Text> {label}
 				</Text>
 			))}
 		</Box>

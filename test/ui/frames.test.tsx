@@ -211,8 +211,8 @@ test('read-only, 80×24: the header says so and the footer lists no key that sta
 		'',
 		'',
 		'',
-		'↑/k select  Esc discard  / pick route  ? help  q/Ctrl-C quit',
 		'',
+		'↑/k select  Esc discard  / pick route  ? help  q/Ctrl-C quit',
 	]);
 });
 
@@ -256,4 +256,23 @@ test('tiny terminal, 20×6: a clear message that fits on the screen instead of a
 		'needs 60×15',
 		'q quits',
 	]);
+});
+
+test('live, 60×24 and 60×15 (the narrowest allowed): the footer wraps to three lines and the header keeps its first line', async () => {
+	for (const size of [{columns: 60, rows: 24}, {columns: 60, rows: 15}]) {
+		const {rendered: sized} = start(size);
+		// eslint-disable-next-line no-await-in-loop -- one terminal at a time
+		await settle();
+		const frame = lines(sized.lastFrame());
+		const label = `${size.columns}×${size.rows}`;
+		assert.ok(frame.length <= size.rows - 1, `${label}: ${frame.length} lines fit in ${size.rows - 1}`);
+		assert.match(frame[0] ?? '', /^meshtop {2}ctx test-ctx/, `${label}: the header's first line is on screen`);
+		assert.deepEqual(frame.slice(-3), [
+			'↑/k select  →/l more  ←/h less  ] step 10  Enter apply',
+			'Esc discard  u undo  / pick route  ? help  p plan',
+			'q/Ctrl-C quit',
+		], `${label}: the whole footer`);
+		sized.unmount();
+		rendered = undefined;
+	}
 });

@@ -261,7 +261,6 @@ test('tiny terminal, 20×6: a clear message that fits on the screen instead of a
 test('live, 60×24 and 60×15 (the narrowest allowed): the footer wraps to three lines and the header keeps its first line', async () => {
 	for (const size of [{columns: 60, rows: 24}, {columns: 60, rows: 15}]) {
 		const {rendered: sized} = start(size);
-		// eslint-disable-next-line no-await-in-loop -- one terminal at a time
 		await settle();
 		const frame = lines(sized.lastFrame());
 		const label = `${size.columns}×${size.rows}`;

@@ -13,6 +13,8 @@ const parts = {
 	fetch: path.join(undiciDirectory, 'lib/web/fetch/index.js'),
 	dispatcher: path.join(undiciDirectory, 'lib/dispatcher/dispatcher.js'),
 	api: path.join(undiciDirectory, 'lib/api/index.js'),
+	global: path.join(undiciDirectory, 'lib/global.js'),
+	util: path.join(undiciDirectory, 'lib/core/util.js'),
 };
 
 /**
@@ -46,6 +48,14 @@ export const slimUndici = {
 					`import Dispatcher from ${JSON.stringify(parts.dispatcher)};`,
 					`import * as api from ${JSON.stringify(parts.api)};`,
 					'Object.assign(Dispatcher.prototype, api);',
+					`import {getGlobalDispatcher} from ${JSON.stringify(parts.global)};`,
+					`import {parseURL} from ${JSON.stringify(parts.util)};`,
+					// The index's request(url, options): the options' dispatcher (else the global one) asked for url.
+					'export function request(url, options = {}) {',
+					'\tconst target = parseURL(url);',
+					'\tconst {dispatcher = getGlobalDispatcher(), ...rest} = options;',
+					"\treturn dispatcher.request({...rest, origin: target.origin, path: `${target.pathname}${target.search}`, method: options.method ?? (options.body ? 'PUT' : 'GET')});",
+					'}',
 					'export {Agent, ProxyAgent};',
 					'export function fetch(init, options = undefined) {',
 					'\treturn fetchImpl(init, options).catch(error => {',

@@ -9,6 +9,8 @@ import {reporterFor, type Reporter} from '../prometheus/queries.js';
 import type {ConsoleServices, PrometheusStatus} from '../ports/console-services.js';
 import {HistoryFile, historyFilePath} from '../trail/history-file.js';
 import {createTrail} from '../trail/record.js';
+import {WriteIntents} from '../trail/write-intents.js';
+import {resolveLeftoverIntents, type ResolveReport} from '../trail/resolve-intents.js';
 import {createSplitWriter, type SplitStore} from '../write/split-writer.js';
 import {connectPrometheus, type PrometheusConnection, type PrometheusOptions} from './prometheus-connection.js';
 import {errorMessage} from '../util/error-message.js';
@@ -39,6 +41,10 @@ export function createConsoleServices(target: KubeTarget, options: {
 }): ClusterConsoleServices {
 	const api = new IstioApi(target);
 	const namespace = target.namespace;
+	const historyFile = new HistoryFile(historyFilePath(options.historyFile === undefined ? {} : {path: options.historyFile}));
+	const intents = new WriteIntents(historyFile.path);
+	// Writes a killed meshtop left unrecorded, resolved in the background: the first frame does not wait for them.
+	const resolving: Promise<ResolveReport> = resolveLeftoverIntents({intents, historyFile, api, context: target.contextName});
 	let connection: PrometheusConnection | undefined;
 	let connectError: string | undefined;
 	let closed = false;
@@ -98,7 +104,8 @@ export function createConsoleServices(target: KubeTarget, options: {
 		// Every console write (apply, undo, rollout steps) goes through the one write service, into the trail.
 		writer: createSplitWriter({
 			store: options.store ?? api,
-			trail: createTrail({api, historyFile: new HistoryFile(historyFilePath(options.historyFile === undefined ? {} : {path: options.historyFile}))}),
+			trail: createTrail({api, historyFile}),
+			intents,
 			writer: {user: target.user, context: target.contextName, namespace},
 		}),
 		async fetchMetrics(destinations) {
@@ -138,7 +145,7 @@ export function createConsoleServices(target: KubeTarget, options: {
 		async close() {
 			closed = true;
 			statusListeners.clear();
-			await Promise.all([connection?.close(), live.stop()]);
+			await Promise.all([connection?.close(), live.stop(), resolving]);
 		},
 	};
 }

@@ -11,7 +11,7 @@ import {errorMessage} from '../util/error-message.js';
 import {isObject} from '../util/guards.js';
 import type {HistoryFile} from './history-file.js';
 import {changeEventMessage, changeEventReason} from './record.js';
-import type {WriteIntents} from './write-intents.js';
+import type {LeftoverIntent, WriteIntents} from './write-intents.js';
 
 /** Reason of the Event recorded for an interrupted write that did not land, or may not have. */
 export const interruptedEventReason = 'MeshtopWriteInterrupted';
@@ -105,15 +105,54 @@ async function recordResolved(options: ResolveIntentsOptions, intent: WriteInten
 	return {record, warnings};
 }
 
+/** What became of one leftover: resolved, a problem, or left alone (undefined). */
+type LeftoverOutcome = {resolved: ResolvedIntent} | {problem: string} | undefined;
+
+/** Claims, resolves, records and removes one leftover, unless its writer (or its claimer) lives. */
+async function resolveOne(options: ResolveIntentsOptions, leftover: LeftoverIntent, pid: number, isAlive: (pid: number) => boolean): Promise<LeftoverOutcome> {
+	const {intent} = leftover;
+	if (intent !== undefined && (intent.context !== options.context || intent.pid === pid || isAlive(intent.pid))) {
+		return undefined;
+	}
+
+	if (leftover.claimedBy !== undefined && (leftover.claimedBy === pid || isAlive(leftover.claimedBy))) {
+		// Another meshtop is resolving it right now.
+		return undefined;
+	}
+
+	const claimed = await options.intents.claim(leftover.file, pid).catch(() => undefined);
+	if (claimed === undefined) {
+		return undefined;
+	}
+
+	if (intent === undefined) {
+		// A temp file is never renamed into place before its fsync, so this is damage, not a write in flight.
+		await options.intents.discard(claimed).catch(() => undefined);
+		return {problem: `unreadable write-ahead intent ${leftover.file} removed`};
+	}
+
+	try {
+		const resolution = resolveIntent(intent, await readRoute(options.api, intent.kind, intent.namespace, intent.name));
+		const done = await alreadyRecorded(options.historyFile, intent, resolution)
+			? {record: undefined, warnings: []}
+			: await recordResolved(options, intent, resolution);
+		await options.intents.discard(claimed);
+		return {resolved: {intent, resolution, ...done}};
+	} catch (error) {
+		await options.intents.release(claimed);
+		return {problem: `interrupted write to ${intent.namespace}/${intent.name} (${intent.time}) not resolved yet: ${errorMessage(error)}`};
+	}
+}
+
 /**
- * Resolves every leftover intent of this context whose writer is gone. Never rejects: what cannot be resolved now is
- * reported and left (or given back) for a later meshtop.
+ * Resolves every leftover intent of this context whose writer is gone, oldest first. Never rejects: what cannot be
+ * resolved now is reported and left (or given back) for a later meshtop.
  */
 export async function resolveLeftoverIntents(options: ResolveIntentsOptions): Promise<ResolveReport> {
 	const pid = options.pid ?? process.pid;
 	const isAlive = options.isAlive ?? processAlive;
 	const report: ResolveReport = {resolved: [], problems: []};
-	let leftovers;
+	let leftovers: LeftoverIntent[];
 	try {
 		leftovers = await options.intents.leftovers();
 	} catch (error) {
@@ -121,38 +160,12 @@ export async function resolveLeftoverIntents(options: ResolveIntentsOptions): Pr
 	}
 
 	for (const leftover of leftovers) {
-		const {intent} = leftover;
-		if (intent !== undefined && (intent.context !== options.context || intent.pid === pid || isAlive(intent.pid))) {
-			continue;
-		}
-
-		if (leftover.claimedBy !== undefined && (leftover.claimedBy === pid || isAlive(leftover.claimedBy))) {
-			// Another meshtop is resolving it right now.
-			continue;
-		}
-
-		const claimed = await options.intents.claim(leftover.file, pid).catch(() => undefined);
-		if (claimed === undefined) {
-			continue;
-		}
-
-		if (intent === undefined) {
-			// A temp file is never renamed into place before its fsync, so this is damage, not a write in flight.
-			report.problems.push(`unreadable write-ahead intent ${leftover.file} removed`);
-			await options.intents.discard(claimed).catch(() => undefined);
-			continue;
-		}
-
-		try {
-			const resolution = resolveIntent(intent, await readRoute(options.api, intent.kind, intent.namespace, intent.name));
-			const done = await alreadyRecorded(options.historyFile, intent, resolution)
-				? {record: undefined, warnings: []}
-				: await recordResolved(options, intent, resolution);
-			await options.intents.discard(claimed);
-			report.resolved.push({intent, resolution, ...done});
-		} catch (error) {
-			await options.intents.release(claimed);
-			report.problems.push(`interrupted write to ${intent.namespace}/${intent.name} (${intent.time}) not resolved yet: ${errorMessage(error)}`);
+		// eslint-disable-next-line no-await-in-loop -- one at a time, so the trail's lines come in the order of the writes
+		const outcome = await resolveOne(options, leftover, pid, isAlive);
+		if (outcome !== undefined && 'resolved' in outcome) {
+			report.resolved.push(outcome.resolved);
+		} else if (outcome !== undefined) {
+			report.problems.push(outcome.problem);
 		}
 	}
 

@@ -102,29 +102,26 @@ export class WriteIntents implements IntentJournal {
 			throw error;
 		}
 
-		const found: LeftoverIntent[] = [];
-		for (const file of names.sort()) {
+		const read = async (file: string): Promise<LeftoverIntent | undefined> => {
 			const claim = claimPattern.exec(file);
-			if (!file.endsWith('.json') && claim === null) {
-				continue;
-			}
-
 			let intent: WriteIntent | undefined;
 			try {
 				intent = asIntent(JSON.parse(await readFile(path.join(this.dir, file), 'utf8')));
 			} catch (error) {
 				if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
 					// Resolved or claimed by another meshtop since the listing.
-					continue;
+					return undefined;
 				}
 
 				intent = undefined;
 			}
 
-			found.push({file, intent, ...(claim === null ? {} : {claimedBy: Number(claim.groups!['pid'])})});
-		}
+			return {file, intent, ...(claim === null ? {} : {claimedBy: Number(claim.groups!['pid'])})};
+		};
 
-		return found;
+		// Names start with the intent's time: sorted, they are the writes in order.
+		const found = await Promise.all(names.sort().filter(file => file.endsWith('.json') || claimPattern.test(file)).map(read));
+		return found.filter(leftover => leftover !== undefined);
 	}
 
 	/**

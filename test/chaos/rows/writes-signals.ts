@@ -5,12 +5,14 @@
  * The answer is relayed a second later (or never reaches a killed process). Then: the route holds the old split or the
  * new one, never anything else, and the trail (history file and Events) says which: a recorded change exactly when the
  * route holds the new split, at the resourceVersion the route has. SIGHUP and SIGTERM must also restore the terminal.
+ * A killed console cannot write after its PATCH: its write-ahead intent is resolved by the next meshtop (`meshtop history`,
+ * run after the kill), whose trail line must say applied or not applied as the route on the server does.
  */
 import {execFileSync} from 'node:child_process';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {ChaosContext, ChaosResult, ChaosRow} from '../row.js';
-import {cliPath, kubectl, rowTestbed} from '../support/writes-testbed.js';
+import {cliPath, kubectl, rowTestbed, runProcess} from '../support/writes-testbed.js';
 import {startSlowPatchProxy, type SlowPatchProxy} from '../support/slow-patch-proxy.js';
 import {TmuxTerminal} from '../../helpers/tmux.js';
 import {waitFor} from '../../helpers/wait-for.js';
@@ -113,7 +115,20 @@ async function signalCase(context: ChaosContext, state: TestbedState, proxy: Slo
 			problems.push(`${signal}: the route holds ${JSON.stringify(split)}, neither the old nor the new split`);
 		}
 
-		const records = (await readFile(historyFile, 'utf8').catch(() => '')).split('\n').filter(line => line !== '').map(line => JSON.parse(line) as {after: Split; resourceVersionAfter: string});
+		let restart = '';
+		if (signal === 'SIGKILL') {
+			// The next meshtop resolves what the killed one left: its write-ahead intent, against the route on the server.
+			const history = await runProcess(process.execPath, [cliPath, 'history', name, '--kubeconfig', proxy.kubeconfig, '-n', 'bookinfo'], {env: {...process.env, HOME: context.dir, MESHTOP_HISTORY: historyFile}, signal: context.signal});
+			restart = history.stderr.trim();
+			context.log(`meshtop history after the kill: ${history.stdout.trim()} / ${restart}`);
+			if (history.code !== 0) {
+				problems.push(`SIGKILL: meshtop history after the kill exited ${history.code}: ${restart}`);
+			}
+		}
+
+		const all = (await readFile(historyFile, 'utf8').catch(() => '')).split('\n').filter(line => line !== '').map(line => JSON.parse(line) as {after: Split; resourceVersionAfter: string; interrupted?: string});
+		// Lines for an interrupted write that did not land (or may not have) are not changes of the route.
+		const records = all.filter(record => record.interrupted === undefined || record.interrupted === 'applied');
 		const events = JSON.parse(await kubectl(state, ['get', 'events', '-n', 'bookinfo', '--field-selector', `involvedObject.uid=${object.metadata.uid},reason=MeshtopWeightChange`, '-o', 'json'])) as {items: unknown[]};
 		const recorded = records.some(record => same(record.after, newSplit) && record.resourceVersionAfter === object.metadata.resourceVersion);
 		const trail = recorded ? 'records the new split' : records.length === 0 ? 'records nothing' : `records ${JSON.stringify(records)}`;
@@ -121,11 +136,17 @@ async function signalCase(context: ChaosContext, state: TestbedState, proxy: Slo
 			problems.push(`${signal}: the route holds the ${holds} split but the trail ${trail}`);
 		}
 
+		// After a kill the trail must say what happened either way: confirmed applied, or not applied.
+		const said = all.find(record => record.interrupted !== undefined)?.interrupted;
+		if (signal === 'SIGKILL' && said !== (holds === 'new' ? 'applied' : 'not-applied')) {
+			problems.push(`SIGKILL: the route holds the ${holds} split but the resolved intent says ${said ?? 'nothing'} (${restart || 'no output'})`);
+		}
+
 		if ((holds === 'new') !== (events.items.length > 0)) {
 			problems.push(`${signal}: the route holds the ${holds} split but ${events.items.length} MeshtopWeightChange Events exist`);
 		}
 
-		return {ok: problems.length === 0, summary: `${signal}: ${holds} split, trail ${recorded ? '✓' : '✗'}, exit ${status} after ${exitSeconds} s${signal === 'SIGKILL' ? '' : restored ? ', terminal restored' : ''}`, problems};
+		return {ok: problems.length === 0, summary: `${signal}: ${holds} split, trail ${recorded ? '✓' : '✗'}${said === undefined ? '' : ` (${said} after restart)`}, exit ${status} after ${exitSeconds} s${signal === 'SIGKILL' ? '' : restored ? ', terminal restored' : ''}`, problems};
 	} finally {
 		terminal.kill();
 		if (pid !== undefined && alive(pid)) {
@@ -152,12 +173,12 @@ async function signals(context: ChaosContext, state: TestbedState, which: readon
 }
 
 /** A row delivering `which`, one after another, each to a console whose apply is in flight. */
-function signalRow(name: string, which: readonly Signal[], short: boolean): ChaosRow {
+function signalRow(name: string, which: readonly Signal[], short: boolean, limitSeconds = 50 * which.length): ChaosRow {
 	return {
 		group: 'writes',
 		name,
 		short,
-		limitSeconds: 50 * which.length,
+		limitSeconds,
 		async run(context) {
 			const testbed = await rowTestbed(context);
 			try {
@@ -171,9 +192,10 @@ function signalRow(name: string, which: readonly Signal[], short: boolean): Chao
 
 /**
  * The signal rows. SIGKILL is a row of its own, outside the short form: a killed console cannot record a write the
- * server applied after it was sent (that needs a write-ahead record, not built yet), so it fails and says so.
+ * server applied after it was sent; its write-ahead intent is resolved by the next meshtop (the row's `history` run,
+ * hence its longer limit: the test bed's start, the console, and the restart).
  */
 export const writesSignalRows: ChaosRow[] = [
 	signalRow('SIGHUP, SIGTERM to the console while its apply is in flight', ['SIGHUP', 'SIGTERM'], true),
-	signalRow('SIGKILL to the console while its apply is in flight', ['SIGKILL'], false),
+	signalRow('SIGKILL to the console while its apply is in flight', ['SIGKILL'], false, 90 + 40),
 ];

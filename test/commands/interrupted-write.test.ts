@@ -10,6 +10,8 @@ import {readdir, rm} from 'node:fs/promises';
 import path from 'node:path';
 import {after, afterEach, before, beforeEach, describe, it} from 'node:test';
 import {connect} from '../../source/commands/connect.js';
+import {createConsoleServices} from '../../source/app/console-services.js';
+import {loadKubeTarget} from '../../source/kube/config.js';
 import type {Flags} from '../../source/commands/flags.js';
 import {runHistory} from '../../source/commands/history.js';
 import {runSet} from '../../source/commands/set.js';
@@ -186,6 +188,14 @@ describe('interrupted writes (sim)', {timeout: 60_000}, () => {
 		assert.equal(taken.resolved[0]?.resolution.outcome, 'not-applied');
 		assert.deepEqual(await leftoverFiles(), []);
 		assert.equal((await records()).length, 2);
+	});
+
+	it('the console resolves it in the background, and its close waits for that', async () => {
+		await killedWrite({v1: 50, v3: 50}, true, deadPid());
+		const services = createConsoleServices(loadKubeTarget({kubeconfig: cluster.kubeconfig, namespace: 'bookinfo'}), {prometheus: {url: cluster.prometheusUrl}, historyFile: cluster.historyFile, live: false});
+		await services.close();
+		assert.deepEqual((await records()).map(record => record.interrupted), ['applied']);
+		assert.deepEqual(await leftoverFiles(), []);
 	});
 
 	it('a write that ends (acknowledged, or refused) leaves no intent', async () => {

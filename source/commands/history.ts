@@ -15,7 +15,9 @@ import type {KubeTarget} from '../kube/config.js';
 /** Usage of the command. */
 export const historyUsage = `Usage: meshtop history <virtualservice> [-n NAMESPACE] [--context NAME] [--json]
 Lists the weight changes meshtop made (console, set, shift, undo) to the VirtualService in this context and namespace,
-oldest first, from the local history file ($MESHTOP_HISTORY, else $XDG_STATE_HOME/meshtop/history.jsonl).`;
+oldest first, from the local history file ($MESHTOP_HISTORY, else $XDG_STATE_HOME/meshtop/history.jsonl).
+A write whose meshtop was killed mid-way is first read back from the cluster and listed as applied (confirmed), ✗ not
+applied, or ? unknown.`;
 
 /** Options of {@link runHistory}. */
 export interface HistoryOptions {

@@ -38,13 +38,17 @@ export function createConsoleServices(target: KubeTarget, options: {
 	store?: SplitStore;
 	/** Live mode: each version's Envoy stats read from its pods every second (default on; false: `--no-live`). */
 	live?: LiveOption;
+	/** Whether to resolve the writes a killed meshtop left unrecorded (default true; false with `--read-only`). */
+	resolveInterrupted?: boolean;
 }): ClusterConsoleServices {
 	const api = new IstioApi(target);
 	const namespace = target.namespace;
 	const historyFile = new HistoryFile(historyFilePath(options.historyFile === undefined ? {} : {path: options.historyFile}));
 	const intents = new WriteIntents(historyFile.path);
 	// Writes a killed meshtop left unrecorded, resolved in the background: the first frame does not wait for them.
-	const resolving: Promise<ResolveReport> = resolveLeftoverIntents({intents, historyFile, api, context: target.contextName});
+	const resolving: Promise<ResolveReport | undefined> = options.resolveInterrupted === false
+		? Promise.resolve(undefined)
+		: resolveLeftoverIntents({intents, historyFile, api, context: target.contextName});
 	let connection: PrometheusConnection | undefined;
 	let connectError: string | undefined;
 	let closed = false;

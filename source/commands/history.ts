@@ -35,6 +35,8 @@ export interface HistoryOptions {
 	historyFile?: string;
 	/** Environment (default process.env). */
 	env?: NodeJS.ProcessEnv;
+	/** `--read-only`: interrupted writes are listed as they are, not resolved (resolving records an Event). */
+	readOnly?: boolean;
 }
 
 /** ✗ before an interrupted write that did not land, ? before one that may not have (the note says why). */
@@ -85,7 +87,10 @@ export async function runHistory(options: HistoryOptions, io: CommandOutput): Pr
 
 	const file = new HistoryFile(historyFilePath({...(options.historyFile === undefined ? {} : {path: options.historyFile}), ...(options.env === undefined ? {} : {env: options.env})}));
 	// A write whose writer was killed is read back from the cluster first (only then does history call the API server).
-	await resolveInterruptedWrites({target, historyPath: file.path, output: io.stderr});
+	if (options.readOnly !== true) {
+		await resolveInterruptedWrites({target, historyPath: file.path, output: io.stderr});
+	}
+
 	let records: WeightChange[];
 	let skipped: number;
 	try {

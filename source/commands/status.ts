@@ -129,7 +129,11 @@ export async function runStatus(vsName: string, flags: Flags, io: CommandIo): Pr
 	}
 
 	try {
-		await resolveInterruptedWrites({target: connection.target, historyPath: historyFilePath(), api: connection.api, output: io.stderr});
+		if (!flags.readOnly) {
+			// --read-only sends nothing: an interrupted write's Event and line wait for a meshtop that may write.
+			await resolveInterruptedWrites({target: connection.target, historyPath: historyFilePath(), api: connection.api, output: io.stderr});
+		}
+
 		const {prometheus} = connection;
 		const report: StatusReport = {
 			context: connection.target.contextName,

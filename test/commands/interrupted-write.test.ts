@@ -172,6 +172,17 @@ describe('interrupted writes (sim)', {timeout: 60_000}, () => {
 		});
 	});
 
+	it('--read-only leaves it for a meshtop that may write (resolving records an Event)', async () => {
+		await killedWrite({v1: 50, v3: 50}, true, deadPid());
+		const output = new CapturedOutput();
+		assert.equal(await runHistory({vs: 'reviews', namespace: 'bookinfo', kubeconfig: cluster.kubeconfig, historyFile: cluster.historyFile, readOnly: true}, output), 0, output.err);
+		const status = capture();
+		assert.equal(await runStatus('reviews', {...flags(), json: true, readOnly: true}, status.io), 0, status.err());
+		assert.equal(output.err + status.err(), '');
+		assert.deepEqual(await records(), []);
+		assert.equal((await leftoverFiles()).filter(file => file.endsWith('.json')).length, 1);
+	});
+
 	it('two resolvers starting at once resolve it once; a resolver that died holding the claim is taken over', async () => {
 		await killedWrite({v1: 50, v3: 50}, true, deadPid());
 		const resolver = (pid: number) => resolveLeftoverIntents({intents: new WriteIntents(cluster.historyFile), historyFile: new HistoryFile(cluster.historyFile), api: cluster.api, context: cluster.contextName, pid});

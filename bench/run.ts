@@ -7,6 +7,7 @@ import {availableParallelism, loadavg} from 'node:os';
 import {performance} from 'node:perf_hooks';
 import process from 'node:process';
 import {runApplyBench} from './apply-latency.js';
+import {runIntentBench} from './intent-fsync.js';
 import {runCliBench} from './cli-bench.js';
 import {runOneShotBench} from './oneshot-bench.js';
 import {runFailureVisibleBench} from './failure-visible.js';
@@ -26,7 +27,7 @@ const stages: Array<[string, () => Promise<Row[]>]> = [
 	['Prometheus queries per refresh', runQueryCountBench],
 	['keypress -> frame (in-process, fake 80x24 TTY)', runKeypressBench],
 	['bytes per refresh (in-process)', async () => runRefreshBytesBench(50)],
-	['Enter -> patch acknowledged (sim)', async () => runApplyBench(100)],
+	['Enter -> patch acknowledged (sim)', async () => [...await runApplyBench(100), ...await runIntentBench(100)]],
 	['real CLI in a pty (sim)', async () => runCliBench({idleSeconds: 10, watchEdits: 10})],
 	['one-shot commands vs kubectl (sim)', runOneShotBench],
 	['failure visible: live vs a rate[1m] dashboard (sim, 15 s scrape)', runFailureVisibleBench],

@@ -9,6 +9,8 @@ import {reporterFor, type Reporter} from '../prometheus/queries.js';
 import type {ConsoleServices, PrometheusStatus} from '../ports/console-services.js';
 import {HistoryFile, historyFilePath} from '../trail/history-file.js';
 import {createTrail} from '../trail/record.js';
+import {WriteIntents} from '../trail/write-intents.js';
+import {resolveLeftoverIntents, type ResolveReport} from '../trail/resolve-intents.js';
 import {createSplitWriter, type SplitStore} from '../write/split-writer.js';
 import {connectPrometheus, type PrometheusConnection, type PrometheusOptions} from './prometheus-connection.js';
 import {errorMessage} from '../util/error-message.js';
@@ -36,9 +38,17 @@ export function createConsoleServices(target: KubeTarget, options: {
 	store?: SplitStore;
 	/** Live mode: each version's Envoy stats read from its pods every second (default on; false: `--no-live`). */
 	live?: LiveOption;
+	/** Whether to resolve the writes a killed meshtop left unrecorded (default true; false with `--read-only`). */
+	resolveInterrupted?: boolean;
 }): ClusterConsoleServices {
 	const api = new IstioApi(target);
 	const namespace = target.namespace;
+	const historyFile = new HistoryFile(historyFilePath(options.historyFile === undefined ? {} : {path: options.historyFile}));
+	const intents = new WriteIntents(historyFile.path);
+	// Writes a killed meshtop left unrecorded, resolved in the background: the first frame does not wait for them.
+	const resolving: Promise<ResolveReport | undefined> = options.resolveInterrupted === false
+		? Promise.resolve(undefined)
+		: resolveLeftoverIntents({intents, historyFile, api, context: target.contextName});
 	let connection: PrometheusConnection | undefined;
 	let connectError: string | undefined;
 	let closed = false;
@@ -98,7 +108,8 @@ export function createConsoleServices(target: KubeTarget, options: {
 		// Every console write (apply, undo, rollout steps) goes through the one write service, into the trail.
 		writer: createSplitWriter({
 			store: options.store ?? api,
-			trail: createTrail({api, historyFile: new HistoryFile(historyFilePath(options.historyFile === undefined ? {} : {path: options.historyFile}))}),
+			trail: createTrail({api, historyFile}),
+			intents,
 			writer: {user: target.user, context: target.contextName, namespace},
 		}),
 		async fetchMetrics(destinations) {
@@ -138,7 +149,7 @@ export function createConsoleServices(target: KubeTarget, options: {
 		async close() {
 			closed = true;
 			statusListeners.clear();
-			await Promise.all([connection?.close(), live.stop()]);
+			await Promise.all([connection?.close(), live.stop(), resolving]);
 		},
 	};
 }

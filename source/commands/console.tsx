@@ -79,6 +79,8 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 				prometheus: {url: flags.prometheusUrl, namespace: flags.prometheusNamespace, service: flags.prometheusService, tokenFile: flags.prometheusTokenFile},
 				...(options.historyFile === undefined ? {} : {historyFile: options.historyFile}),
 				live: flags.live === false ? false : {...(flags.livePods === undefined ? {} : {podsPerVersion: flags.livePods})},
+				// --read-only sends nothing: an interrupted write's Event and line wait for a meshtop that may write.
+				resolveInterrupted: !flags.readOnly,
 			});
 		} catch (error) {
 			loadError = errorMessage(error);

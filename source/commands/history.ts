@@ -9,11 +9,15 @@ import type {WeightChange} from '../domain/weight-change.js';
 import {describeWeightChange} from '../trail/record.js';
 import type {CommandOutput} from './shift-output.js';
 import {errorMessage} from '../util/error-message.js';
+import {resolveInterruptedWrites} from './interrupted-writes.js';
+import type {KubeTarget} from '../kube/config.js';
 
 /** Usage of the command. */
 export const historyUsage = `Usage: meshtop history <virtualservice> [-n NAMESPACE] [--context NAME] [--json]
 Lists the weight changes meshtop made (console, set, shift, undo) to the VirtualService in this context and namespace,
-oldest first, from the local history file ($MESHTOP_HISTORY, else $XDG_STATE_HOME/meshtop/history.jsonl).`;
+oldest first, from the local history file ($MESHTOP_HISTORY, else $XDG_STATE_HOME/meshtop/history.jsonl).
+A write whose meshtop was killed mid-way is first read back from the cluster and listed as applied (confirmed), ✗ not
+applied, or ? unknown.`;
 
 /** Options of {@link runHistory}. */
 export interface HistoryOptions {
@@ -31,6 +35,13 @@ export interface HistoryOptions {
 	historyFile?: string;
 	/** Environment (default process.env). */
 	env?: NodeJS.ProcessEnv;
+	/** `--read-only`: interrupted writes are listed as they are, not resolved (resolving records an Event). */
+	readOnly?: boolean;
+}
+
+/** ✗ before an interrupted write that did not land, ? before one that may not have (the note says why). */
+function interruptedMark(record: WeightChange): string {
+	return record.interrupted === 'not-applied' ? '✗ ' : record.interrupted === 'unknown' ? '? ' : '';
 }
 
 /** Formats records as an aligned table: TIME USER SOURCE ROUTE CHANGE RESOURCEVERSION NOTE. */
@@ -41,7 +52,7 @@ export function historyTable(records: readonly WeightChange[]): string {
 		record.user,
 		record.source,
 		record.route,
-		describeWeightChange(record.before, record.after),
+		`${interruptedMark(record)}${describeWeightChange(record.before, record.after)}`,
 		`${record.resourceVersionBefore || '?'}→${record.resourceVersionAfter || '?'}`,
 		record.note ?? '',
 	]);
@@ -55,8 +66,9 @@ export function historyTable(records: readonly WeightChange[]): string {
 export async function runHistory(options: HistoryOptions, io: CommandOutput): Promise<number> {
 	let context: string;
 	let namespace: string;
+	let target: KubeTarget;
 	try {
-		const target = loadKubeTarget({kubeconfig: options.kubeconfig, context: options.context, namespace: options.namespace, env: options.env});
+		target = loadKubeTarget({kubeconfig: options.kubeconfig, context: options.context, namespace: options.namespace, env: options.env});
 		context = target.contextName;
 		namespace = target.namespace;
 	} catch (error) {
@@ -74,6 +86,11 @@ export async function runHistory(options: HistoryOptions, io: CommandOutput): Pr
 	}
 
 	const file = new HistoryFile(historyFilePath({...(options.historyFile === undefined ? {} : {path: options.historyFile}), ...(options.env === undefined ? {} : {env: options.env})}));
+	// A write whose writer was killed is read back from the cluster first (only then does history call the API server).
+	if (options.readOnly !== true) {
+		await resolveInterruptedWrites({target, historyPath: file.path, output: io.stderr});
+	}
+
 	let records: WeightChange[];
 	let skipped: number;
 	try {

@@ -8,6 +8,7 @@ import {connect, type Connection} from './connect.js';
 import type {CommandIo} from './dispatch.js';
 import {connectionFlags, type Flags} from './flags.js';
 import {errorMessage} from '../util/error-message.js';
+import {resolveInterruptedWrites} from './interrupted-writes.js';
 
 /**
  * `meshtop set <route> v1=50 v3=50 [--route NAME]`: one conflict-safe JSON Patch of the weights, recorded in the trail.
@@ -30,6 +31,8 @@ export async function runSet(vsName: string, assignments: readonly string[], fla
 	}
 
 	try {
+		// A write interrupted earlier is resolved first, so its line comes before this one in the trail.
+		await resolveInterruptedWrites({target: connection.target, historyPath: historyFilePath(), api: connection.api, output: io.stderr});
 		const {route, vs} = connection;
 		if (!route.editable) {
 			io.stderr.write(`meshtop: route ${route.name} of ${vsName} is read-only: ${route.readOnlyReason ?? 'not a weighted http route'}\n`);

@@ -11,6 +11,7 @@ import {
 import {planWriteNote} from '../domain/trail-note.js';
 import {HistoryFile, historyFilePath} from '../trail/history-file.js';
 import {connectionWriter} from '../write/split-writer.js';
+import {resolveInterruptedWrites} from './interrupted-writes.js';
 import {routeWeights} from '../domain/virtual-service.js';
 import {connect, type ConnectOptions} from './connect.js';
 import {parseDuration} from '../domain/duration.js';
@@ -152,6 +153,7 @@ export async function runShift(options: ShiftOptions, io: CommandOutput): Promis
 	}
 
 	try {
+		await resolveInterruptedWrites({target: connection.target, historyPath: historyFilePath({...(options.historyFile === undefined ? {} : {path: options.historyFile}), ...(options.env === undefined ? {} : {env: options.env})}), api: connection.api, output: io.stderr});
 		return await runPlan(options, parsed, connection, io, emit, warn);
 	} finally {
 		await connection.close();

@@ -9,6 +9,7 @@ import {parsePrometheusDuration} from '../prometheus/client.js';
 import {ChartHistory, chartModes} from '../state/chart-history.js';
 import {plotChart} from '../ui/chart-plot.js';
 import {HistoryFile, historyFilePath} from '../trail/history-file.js';
+import {isAppliedChange} from '../domain/write-intent.js';
 import type {Connection} from './connect.js';
 
 /** Lines of each mode's chart (legend, plot, time axis). */
@@ -43,7 +44,7 @@ export async function statusChartLines(connection: Connection, options: {history
 	const end = new Date();
 	const snapshots = await fetchMetricsRange(prometheus.client, route.destinations, prometheus.window, {start: new Date(end.getTime() - historyMs), end, stepSeconds}, connection.reporter);
 	const {records} = await new HistoryFile(options.historyFile ?? historyFilePath()).read({vs: connection.vs.metadata.name, namespace: connection.namespace, context: connection.target.contextName});
-	const changes = records.filter(record => record.route === route.name).sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+	const changes = records.filter(record => record.route === route.name && isAppliedChange(record)).sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
 	const current = Object.fromEntries(route.destinations.map(destination => [destination.key, destination.weight]));
 	const keys = route.destinations.map(destination => destination.key);
 	let history = new ChartHistory(columns);

@@ -6,6 +6,8 @@ import {formatMs, formatRatio, formatRps, formatShare} from '../util/format.js';
 import type {CommandIo} from './dispatch.js';
 import {connectionFlags, type Flags} from './flags.js';
 import {errorMessage} from '../util/error-message.js';
+import {historyFilePath} from '../trail/history-file.js';
+import {resolveInterruptedWrites} from './interrupted-writes.js';
 
 /** The JSON `meshtop status --json` prints (a stable, documented shape). */
 export interface StatusReport {
@@ -127,6 +129,11 @@ export async function runStatus(vsName: string, flags: Flags, io: CommandIo): Pr
 	}
 
 	try {
+		if (!flags.readOnly) {
+			// --read-only sends nothing: an interrupted write's Event and line wait for a meshtop that may write.
+			await resolveInterruptedWrites({target: connection.target, historyPath: historyFilePath(), api: connection.api, output: io.stderr});
+		}
+
 		const {prometheus} = connection;
 		const report: StatusReport = {
 			context: connection.target.contextName,

@@ -7,7 +7,7 @@ import {connectionFlags, type Flags} from './flags.js';
 export async function runTrailCli(command: 'history' | 'undo', vsName: string, flags: Flags, io: CommandIo): Promise<number> {
 	const connection = {vs: vsName, ...connectionFlags(flags)};
 	if (command === 'history') {
-		return runHistory({...connection, json: flags.json}, io);
+		return runHistory({...connection, json: flags.json, readOnly: flags.readOnly}, io);
 	}
 
 	if (flags.readOnly) {

@@ -13,6 +13,8 @@ import {routeWeights} from '../domain/virtual-service.js';
 import {connect, type ConnectOptions} from './connect.js';
 import type {CommandOutput} from './shift-output.js';
 import {errorMessage} from '../util/error-message.js';
+import {isAppliedChange} from '../domain/write-intent.js';
+import {resolveInterruptedWrites} from './interrupted-writes.js';
 
 /** Usage of the command. */
 export const undoUsage = `Usage: meshtop undo <virtualservice> [-n NAMESPACE] [--context NAME]
@@ -104,7 +106,14 @@ export async function runUndo(options: UndoOptions, io: CommandOutput): Promise<
 	try {
 		const file = new HistoryFile(historyFilePath({...(options.historyFile === undefined ? {} : {path: options.historyFile}), ...(options.env === undefined ? {} : {env: options.env})}));
 		const {target} = connection;
-		const {records} = await file.read({vs: connection.vs.metadata.name, kind: connection.kind, namespace: connection.namespace, context: target.contextName});
+		// A write confirmed after its writer was killed is the last change, and the one to undo.
+		if ((await resolveInterruptedWrites({target, historyPath: file.path, api: connection.api, output: io.stderr})).resolved.length > 0) {
+			await connection.reload();
+		}
+
+		const {records: all} = await file.read({vs: connection.vs.metadata.name, kind: connection.kind, namespace: connection.namespace, context: target.contextName});
+		// Interrupted writes that did not land (or may not have) changed nothing to revert.
+		const records = all.filter(change => isAppliedChange(change));
 		const record = records.at(-1);
 		if (record === undefined) {
 			io.stderr.write(`meshtop undo: no change by meshtop recorded for ${options.vs} in namespace ${connection.namespace} (context ${target.contextName}) in ${file.path}; nothing to undo\n`);

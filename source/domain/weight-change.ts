@@ -1,6 +1,9 @@
 /** A weight change meshtop wrote, as one value shared by the write service, the console, the trail and undo. */
 import type {JsonPatchOperation, RouteObjectKind} from './virtual-service.js';
 
+/** What became of a write whose writer was interrupted between its PATCH and its trail line (see write-intent.ts). */
+export type InterruptedOutcome = 'applied' | 'not-applied' | 'unknown';
+
 /** Which write path made a change. */
 export type ChangeSource = 'console' | 'set' | 'shift' | 'undo';
 
@@ -37,4 +40,9 @@ export interface WeightChange {
 	note?: string;
 	/** The exact inverse of the write's patch (no resourceVersion test): `undo` restores the route byte for byte with it. */
 	undo?: JsonPatchOperation[];
+	/**
+	 * Set only on lines written for an interrupted writer, after the route was read again: whether its write landed.
+	 * A line without it was written by the writer itself, after the API server acknowledged the change.
+	 */
+	interrupted?: InterruptedOutcome;
 }

@@ -15,8 +15,8 @@ export interface ListWatchOptions<T> {
 	context: KubeErrorContext;
 	/** The collection's URL path, e.g. /apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices (resolved per attempt: discovery may fail). */
 	path: () => Promise<string>;
-	/** A full list and its resourceVersion (the watch starts there). */
-	list: () => Promise<{items: Array<[string, T]>; resourceVersion: string}>;
+	/** A full list and its resourceVersion (the watch starts there); `signal` is aborted by stop(), ending a list in flight. */
+	list: (signal: AbortSignal) => Promise<{items: Array<[string, T]>; resourceVersion: string}>;
 	/** Turns a watch event's object into key and value; undefined skips it. */
 	decode: (object: unknown) => [string, T] | undefined;
 	/** After every list: the complete set, replacing everything known. */
@@ -165,6 +165,9 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 		);
 	});
 
+	// The list in flight, if any: stop() aborts it (a server that never answers must not keep its socket open).
+	let listing: AbortController | undefined;
+
 	const run = async () => {
 		let delay = initialDelay;
 		let needList = true;
@@ -199,10 +202,12 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 				if (needList) {
 					pending(true);
 					let listed;
+					listing = new AbortController();
 					try {
 						// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
-						listed = await options.list();
+						listed = await options.list(listing.signal);
 					} finally {
+						listing = undefined;
 						pending(false);
 					}
 
@@ -254,6 +259,7 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 		stop() {
 			stopped = true;
 			controller?.abort();
+			listing?.abort();
 			clearTimeout(timer);
 			wake?.();
 		},

@@ -41,8 +41,8 @@ export function watchForwardedPods(target: KubeTarget, where: ForwardedPods, onS
 		kc: target.kc,
 		context: {verb: 'watch', resource: 'pods', namespace: where.namespace},
 		path: async () => Promise.resolve(`/api/v1/namespaces/${encodeURIComponent(where.namespace)}/pods?${query}`),
-		async list() {
-			const list = await rest.get(corePath(where.namespace, 'pods'), where.selector === undefined ? {fieldSelector: `metadata.name=${where.pod}`} : {labelSelector: where.selector}) as V1PodList;
+		async list(signal) {
+			const list = await rest.get(corePath(where.namespace, 'pods'), where.selector === undefined ? {fieldSelector: `metadata.name=${where.pod}`} : {labelSelector: where.selector}, signal) as V1PodList;
 			return {items: list.items.map(pod => [pod.metadata?.name ?? '', pod]), resourceVersion: list.metadata?.resourceVersion ?? ''};
 		},
 		decode(object) {

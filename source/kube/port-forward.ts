@@ -60,17 +60,29 @@ const maxBackoff = 10_000;
 export async function startPortForward(target: KubeTarget, where: PortForwardWhere): Promise<PortForwardHandle> {
 	// Loaded here, not at start: see port-forward-client.ts.
 	const {makePortForward} = await import('./port-forward-client.js');
-	const forward = makePortForward(target.kc);
 	const rest = new KubeRest(target.kc);
 	const sockets = new Set<net.Socket>();
 	const webSockets = new Set<ForwardSocket>();
+	// Every WebSocket from its creation, handshake included, until it closes: stop() ends those still connecting too.
+	const allWebSockets = new Set<ForwardSocket>();
+	let stopped = false;
+	const forward = makePortForward(target.kc, ws => {
+		if (stopped) {
+			ws.terminate();
+			return;
+		}
+
+		allWebSockets.add(ws);
+		ws.on('close', () => allWebSockets.delete(ws));
+		// Until portForward() resolves nobody else listens: an error then (the handshake aborted) must not be unhandled.
+		ws.on('error', () => undefined);
+	});
 	// The pod each forwarded connection goes to.
 	const forwardedTo = new Map<net.Socket, string>();
 	const listeners = new Set<(status: PortForwardStatus) => void>();
 	// Connections waiting for the pod to be found again; called on every state change.
 	const waiters = new Set<() => void>();
 	let status: PortForwardStatus = {state: 'ready', pod: where.pod};
-	let stopped = false;
 	let resolving = false;
 	let timer: NodeJS.Timeout | undefined;
 	let wakeSleep: (() => void) | undefined;
@@ -293,11 +305,13 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 					resolve();
 				});
 			});
-			for (const ws of webSockets) {
+			// terminate() aborts a handshake still pending (a server or proxy that never answers the upgrade) as well.
+			for (const ws of new Set([...webSockets, ...allWebSockets])) {
 				ws.terminate();
 			}
 
 			webSockets.clear();
+			allWebSockets.clear();
 			for (const socket of sockets) {
 				socket.destroy();
 			}

@@ -43,9 +43,9 @@ export class KubeRest {
 		this.kc = kc;
 	}
 
-	/** GET `path` (e.g. `/api/v1/namespaces/x/pods`) and parse the JSON answer. */
-	async get(path: string, query: KubeQuery = {}): Promise<unknown> {
-		return this.request(HttpMethod.GET, path, query);
+	/** GET `path` (e.g. `/api/v1/namespaces/x/pods`) and parse the JSON answer; aborting `signal` ends the request. */
+	async get(path: string, query: KubeQuery = {}, signal?: AbortSignal): Promise<unknown> {
+		return this.request(HttpMethod.GET, path, query, undefined, signal);
 	}
 
 	/** POST a JSON body to `path`. */
@@ -58,7 +58,7 @@ export class KubeRest {
 		return this.request(HttpMethod.PATCH, path, {}, {body, contentType});
 	}
 
-	private async request(method: HttpMethod, path: string, query: KubeQuery, send?: {body: unknown; contentType: KubeContentType}): Promise<unknown> {
+	private async request(method: HttpMethod, path: string, query: KubeQuery, send?: {body: unknown; contentType: KubeContentType}, signal?: AbortSignal): Promise<unknown> {
 		const cluster = this.kc.getCurrentCluster();
 		if (cluster === null) {
 			throw new Error('No active cluster!');
@@ -74,6 +74,9 @@ export class KubeRest {
 		const context = new RequestContext(url.toString(), method);
 		context.setHeaderParam('Accept', 'application/json');
 		context.setHeaderParam('User-Agent', 'meshtop');
+		if (signal !== undefined) {
+			context.setSignal(signal);
+		}
 		if (send !== undefined) {
 			context.setHeaderParam('Content-Type', send.contentType);
 			context.setBody(JSON.stringify(send.body));

@@ -58,14 +58,21 @@ function isWeights(value: unknown): value is Record<string, number> {
 	return isRecord(value) && Object.values(value).every(weight => typeof weight === 'number');
 }
 
-function asWeightChange(value: unknown): WeightChange | undefined {
-	if (!isRecord(value)) {
+function asWeightChange(read: unknown): WeightChange | undefined {
+	if (!isRecord(read)) {
 		return undefined;
 	}
+
+	let value: Record<string, unknown> = read;
 
 	const strings = ['time', 'user', 'context', 'namespace', 'vs', 'route', 'resourceVersionBefore', 'resourceVersionAfter', 'source'];
 	if (!strings.every(key => typeof value[key] === 'string') || !isWeights(value['before']) || !isWeights(value['after'])) {
 		return undefined;
+	}
+
+	if (value['interrupted'] !== undefined && !['applied', 'not-applied', 'unknown'].includes(value['interrupted'] as string)) {
+		// An outcome this meshtop does not know is not taken for a change the route received.
+		value = {...value, interrupted: 'unknown'};
 	}
 
 	if (value['undo'] !== undefined && !isOperations(value['undo'])) {

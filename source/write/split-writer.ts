@@ -11,6 +11,8 @@ import type {WeightChange} from '../domain/weight-change.js';
 import type {SplitWriter, WriteOutcome} from '../ports/split-writer.js';
 import type {IstioApi} from '../kube/istio-api.js';
 import {createTrail, type ChangeTrail} from '../trail/record.js';
+import {WriteIntents, type IntentJournal, type SavedIntent} from '../trail/write-intents.js';
+import type {WriteIntent} from '../domain/write-intent.js';
 import {errorMessage} from '../util/error-message.js';
 import {isObject} from '../util/guards.js';
 
@@ -42,6 +44,15 @@ export interface SplitWriterOptions {
 	writer: Writer;
 	/** Time of the records (default now). */
 	now?: () => Date;
+	/** Where each write's intent is saved before its PATCH (default none: tests of the write alone). */
+	intents?: IntentJournal;
+	/** The writing process, for the intent (default this process). */
+	process?: {pid: number; command: string};
+}
+
+/** This process as an intent names it: pid, and the command line without the node binary and script path. */
+export function currentProcess(): {pid: number; command: string} {
+	return {pid: process.pid, command: ['meshtop', ...process.argv.slice(2)].join(' ')};
 }
 
 function errorKind(error: unknown): unknown {
@@ -86,10 +97,42 @@ export function createSplitWriter(options: SplitWriterOptions): SplitWriter {
 				return {kind: 'invalid', message: errorMessage(error)};
 			}
 
+			// Write-ahead: a writer killed after this point leaves the intent for the next meshtop to resolve.
+			const intentWarnings: string[] = [];
+			let saved: SavedIntent | undefined;
+			if (options.intents !== undefined) {
+				const writing = options.process ?? currentProcess();
+				const uid = uidOf(vs);
+				const intent: WriteIntent = {
+					version: 1,
+					kind: routeObjectKind(vs),
+					namespace: namespaceOf(vs),
+					name: vs.metadata.name,
+					...(uid === undefined ? {} : {uid}),
+					route: route.name,
+					resourceVersion: vs.metadata.resourceVersion ?? '',
+					before,
+					asked: 'undo' in change ? {...change.weights} : after,
+					time: (options.now?.() ?? new Date()).toISOString(),
+					pid: writing.pid,
+					command: writing.command,
+					user: writer.user,
+					context: writer.context,
+					source: reason.source,
+					...(reason.note === undefined ? {} : {note: reason.note}),
+				};
+				// An unwritable state folder must not stop the write (as an unwritable history file does not): it is said.
+				saved = await options.intents.save(intent).catch((error: unknown) => {
+					intentWarnings.push(`no write-ahead intent saved (a kill during this write would leave no trail): ${errorMessage(error)}`);
+					return undefined;
+				});
+			}
+
 			let updated: VirtualService;
 			try {
 				updated = await store.patchRoute(routeObjectKind(vs), namespaceOf(vs), vs.metadata.name, operations);
 			} catch (error) {
+				await saved?.remove();
 				const kind = errorKind(error);
 				if (kind === 'conflict') {
 					return reread(vs, errorMessage(error));
@@ -117,7 +160,8 @@ export function createSplitWriter(options: SplitWriterOptions): SplitWriter {
 			};
 			request.onWritten?.({vs: updated, change: record});
 			const recorded = await trail.record(record, uidOf(updated) ?? uidOf(vs));
-			return {kind: 'written', vs: updated, change: recorded.record, warnings: recorded.warnings};
+			await saved?.remove();
+			return {kind: 'written', vs: updated, change: recorded.record, warnings: [...intentWarnings, ...recorded.warnings]};
 		},
 	};
 }
@@ -127,18 +171,22 @@ export interface ConnectionWriterOptions {
 	/** The connection's API: patches, re-reads and Events. */
 	api: SplitStore & Pick<IstioApi, 'createEvent'>;
 	/** The trail's JSONL file. */
-	historyFile: Pick<HistoryFile, 'append'>;
+	historyFile: Pick<HistoryFile, 'append' | 'path'>;
 	/** Who writes. */
 	writer: Writer;
 	/** Time of the records (default now). */
 	now?: () => Date;
 }
 
-/** The write service of a command's connection: the API server is the store, Events and the history file the trail. */
+/**
+ * The write service of a command's connection: the API server is the store, Events and the history file the trail,
+ * and each write's intent is saved beside the history file before its PATCH.
+ */
 export function connectionWriter(options: ConnectionWriterOptions): SplitWriter {
 	return createSplitWriter({
 		store: options.api,
 		trail: createTrail({api: options.api, historyFile: options.historyFile}),
+		intents: new WriteIntents(options.historyFile.path),
 		writer: options.writer,
 		...(options.now === undefined ? {} : {now: options.now}),
 	});

@@ -3,6 +3,8 @@
  * request reaches the server at once (the write is applied), but the client hears nothing until release() or until
  * `holdMs` has passed. A signal sent to meshtop in that window lands while its write is in flight. Everything else
  * (lists, watches, Events) passes through as a stream. The proxy has its own CA; meshtop gets a kubeconfig naming it.
+ * With `hold: 'request'` it holds the PATCH itself instead: the server sees it only on release(), and never when its
+ * client is gone by then (a signal in that window lands before the write is applied).
  */
 import {createServer, request as httpsRequest, type Server} from 'node:https';
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
@@ -31,7 +33,7 @@ interface Upstream {
 }
 
 /** Starts the proxy for the kubeconfig at `upstreamKubeconfig`; PATCHes whose path includes `pathPart` are held. */
-export async function startSlowPatchProxy(options: {upstreamKubeconfig: string; dir: string; pathPart: string; holdMs: number}): Promise<SlowPatchProxy> {
+export async function startSlowPatchProxy(options: {upstreamKubeconfig: string; dir: string; pathPart: string; holdMs: number; hold?: 'answer' | 'request'}): Promise<SlowPatchProxy> {
 	const pkiDir = path.join(options.dir, 'proxy-pki');
 	await mkdir(pkiDir, {recursive: true});
 	const pki = await createPki(pkiDir);
@@ -47,6 +49,32 @@ export async function startSlowPatchProxy(options: {upstreamKubeconfig: string; 
 		const target = new URL(request.url ?? '/', upstream.server);
 		const hold = request.method === 'PATCH' && target.pathname.includes(options.pathPart);
 		const headers = {...request.headers, host: target.host};
+		if (hold && options.hold === 'request') {
+			heldCount++;
+			let gone = false;
+			response.on('close', () => {
+				gone = true;
+			});
+			const forward = () => {
+				if (releases.delete(forward) && !gone) {
+					const outgoing = httpsRequest(target, {method: request.method, headers, ca: upstream.ca}, answer => {
+						response.writeHead(answer.statusCode ?? 502, answer.headers);
+						answer.pipe(response);
+					});
+					upstreams.add(outgoing);
+					outgoing.on('close', () => upstreams.delete(outgoing));
+					outgoing.on('error', () => {
+						response.destroy();
+					});
+					request.pipe(outgoing);
+				}
+			};
+
+			releases.add(forward);
+			setTimeout(forward, options.holdMs).unref();
+			return;
+		}
+
 		const outgoing = httpsRequest(target, {method: request.method, headers, ca: upstream.ca}, answer => {
 			const relay = () => {
 				response.writeHead(answer.statusCode ?? 502, answer.headers);

@@ -44,7 +44,6 @@ export const slimUndici = {
 				contents: [
 					`import Agent from ${JSON.stringify(parts.agent)};`,
 					`import ProxyAgent from ${JSON.stringify(parts.proxyAgent)};`,
-					`import {fetch as fetchImpl} from ${JSON.stringify(parts.fetch)};`,
 					`import Dispatcher from ${JSON.stringify(parts.dispatcher)};`,
 					`import * as api from ${JSON.stringify(parts.api)};`,
 					'Object.assign(Dispatcher.prototype, api);',
@@ -57,7 +56,11 @@ export const slimUndici = {
 					"\treturn dispatcher.request({...rest, origin: target.origin, path: `${target.pathname}${target.search}`, method: options.method ?? (options.body ? 'PUT' : 'GET')});",
 					'}',
 					'export {Agent, ProxyAgent};',
+					// fetch (with the WHATWG streams, Request and Response under it) is evaluated on its first call: a
+					// one-shot `set` makes none (the Kubernetes calls go through request()).
+					'let fetchImpl;',
 					'export function fetch(init, options = undefined) {',
+					`\tfetchImpl ??= require(${JSON.stringify(parts.fetch)}).fetch;`,
 					'\treturn fetchImpl(init, options).catch(error => {',
 					"\t\tif (error && typeof error === 'object') Error.captureStackTrace(error, fetch);",
 					'\t\tthrow error;',

@@ -9,7 +9,7 @@
 import type {KubeConfig} from '@kubernetes/client-node';
 // Modules, not the package index (see config.ts).
 import {HttpMethod, RequestContext} from '@kubernetes/client-node/dist/gen/http/http.js';
-import {IsomorphicFetchHttpLibrary} from '@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js';
+import {request as undiciRequest, type Dispatcher} from 'undici';
 import {KubeError} from './errors.js';
 import {errorMessage} from '../util/error-message.js';
 
@@ -37,7 +37,6 @@ export type KubeContentType = 'application/json' | 'application/json-patch+json'
 /** GET/POST/PATCH against the API server of a kubeconfig's current context, JSON in and out. */
 export class KubeRest {
 	private readonly kc: KubeConfig;
-	private readonly http = new IsomorphicFetchHttpLibrary();
 
 	constructor(kc: KubeConfig) {
 		this.kc = kc;
@@ -92,14 +91,32 @@ export class KubeRest {
 			throw new KubeError('unauthorized', `cannot get the credentials of kubeconfig user ${user}: ${errorMessage(error).trim()}; log in again or check the kubeconfig user`, {cause: error});
 		}
 
-		const response = await this.http.send(context).toPromise();
+		const response = await sendPrepared(context);
 		const text = await response.body.text();
-		if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
-			throw new KubeHttpError(response.httpStatusCode, text, method, url.toString());
+		if (response.statusCode < 200 || response.statusCode > 299) {
+			throw new KubeHttpError(response.statusCode, text, method, url.toString());
 		}
 
 		return text === '' ? {} : JSON.parse(text) as unknown;
 	}
+}
+
+/**
+ * Sends the request client-node prepared (headers, body, and the dispatcher carrying its TLS material and proxy)
+ * with undici's request(), not the fetch client-node's own HTTP library uses: the same connection pool, without the
+ * WHATWG Request, Response and streams fetch builds around every call (evaluated at each start, then per request).
+ * Transport failures are undici's and Node's errors with their codes (ECONNREFUSED, certificate codes), which
+ * errors.ts reads as it read them from fetch's cause chain.
+ */
+async function sendPrepared(context: RequestContext): Promise<Dispatcher.ResponseData> {
+	const body = context.getBody();
+	return undiciRequest(context.getUrl(), {
+		method: context.getHttpMethod() as Dispatcher.HttpMethod,
+		headers: context.getHeaders(),
+		...(typeof body === 'string' ? {body} : {}),
+		...(context.getDispatcher() === undefined ? {} : {dispatcher: context.getDispatcher() as Dispatcher}),
+		...(context.getSignal() === undefined ? {} : {signal: context.getSignal()}),
+	});
 }
 
 /** `/api/v1/namespaces/NS/RESOURCE[/NAME]`, each part escaped. */

@@ -19,12 +19,18 @@ export class KubeHttpError extends Error {
 	readonly code: number;
 	/** The answer's body as text. */
 	readonly body: string;
+	/**
+	 * The answer's headers, names lower-cased. Why kept: kube-apiserver's own 429 (max-requests-inflight) says when to
+	 * come back only in `Retry-After` (its body is plain text), and errors.ts reads it from here.
+	 */
+	readonly headers: Readonly<Record<string, string>>;
 
-	constructor(code: number, body: string, method: string, url: string) {
+	constructor(code: number, body: string, method: string, url: string, headers: Readonly<Record<string, string>> = {}) {
 		super(`HTTP ${code} from ${method} ${url}`);
 		this.name = 'KubeHttpError';
 		this.code = code;
 		this.body = body;
+		this.headers = headers;
 	}
 }
 
@@ -92,11 +98,15 @@ export class KubeRest {
 		const response = await this.http.send(context).toPromise();
 		const text = await response.body.text();
 		if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
-			throw new KubeHttpError(response.httpStatusCode, text, method, url.toString());
+			throw new KubeHttpError(response.httpStatusCode, text, method, url.toString(), lowerCased(response.headers));
 		}
 
 		return text === '' ? {} : JSON.parse(text) as unknown;
 	}
+}
+
+function lowerCased(headers: Readonly<Record<string, string>>): Record<string, string> {
+	return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
 /** `/api/v1/namespaces/NS/RESOURCE[/NAME]`, each part escaped. */

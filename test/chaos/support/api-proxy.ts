@@ -21,6 +21,8 @@ export interface ProxiedRequest {
 	status?: number;
 	/** Whether it is a watch (`watch=true`, or `watch=1`). */
 	watch: boolean;
+	/** Seconds in the answer's Retry-After header, when it had one (the API server's own 429s, or the proxy's). */
+	retryAfter?: number;
 }
 
 /** One event of a watch response, as meshtop received it. */
@@ -150,6 +152,7 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 
 		if (throttle !== undefined && (throttle.match?.({method: record.method, url}) ?? true)) {
 			record.status = 429;
+			record.retryAfter = throttle.retryAfterSeconds;
 			answer();
 			response.writeHead(429, {'Content-Type': 'application/json', 'Retry-After': String(throttle.retryAfterSeconds)});
 			response.end(JSON.stringify({
@@ -163,6 +166,11 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 			host: upstream.hostname, port: upstream.port, method: request.method, path: url, headers: request.headers, ca,
 		}, upstreamResponse => {
 			record.status = upstreamResponse.statusCode;
+			const retryAfter = Number(upstreamResponse.headers['retry-after']);
+			if (Number.isFinite(retryAfter) && retryAfter > 0) {
+				record.retryAfter = retryAfter;
+			}
+
 			answer();
 			response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
 			// A watch's headers go out at once, as the API server flushes them: the client's request resolves before any event.

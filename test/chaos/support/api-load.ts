@@ -49,11 +49,11 @@ export function startApiLoad(options: ApiLoadOptions): ApiLoad {
 	const pauseMs = options.pauseMs ?? 20;
 	const stats: ApiLoadStats = {served: 0, refused: 0, failed: 0};
 	const controller = new AbortController();
+	// One request after another: each loop holds at most one seat.
 	const loop = async () => {
 		while (!controller.signal.aborted) {
-			let code = 0;
+			let code: number;
 			try {
-				// eslint-disable-next-line no-await-in-loop -- one request after another: each loop holds at most one seat
 				code = (await rawRequest(options.endpoint, 'GET', path)).code;
 			} catch {
 				code = 0;
@@ -69,7 +69,6 @@ export function startApiLoad(options: ApiLoadOptions): ApiLoad {
 
 			const pause = code === 200 ? options.idleMs ?? 0 : (code === 429 ? pauseMs : 200);
 			if (pause > 0 && !controller.signal.aborted) {
-				// eslint-disable-next-line no-await-in-loop -- the pause between one request and the next
 				await delay(pause, undefined, {signal: controller.signal}).catch(() => undefined);
 			}
 		}

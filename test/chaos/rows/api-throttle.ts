@@ -7,17 +7,10 @@ import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {rawEndpoint} from '../../helpers/raw-api.js';
 import type {ChaosRow} from '../row.js';
-import {reviewsRoutePatch, seconds, withProxiedBed} from '../support/api-bed.js';
+import {oneSeatFlags, reviewsRoutePatch, seconds, withProxiedBed} from '../support/api-bed.js';
 import {startApiLoad} from '../support/api-load.js';
 import {pause, untilScreen, weightOnScreen, withConsole} from '../support/console.js';
 import {countThrottled} from '../support/throttle-count.js';
-
-/**
- * kube-apiserver with one seat for reads and one for writes, and no API Priority and Fairness: its max-in-flight filter
- * answers whatever finds the seat taken with 429 and `Retry-After: 1` (header only). system:masters is exempt, so
- * the row's kubectl (admin) and the test bed's controllers are not refused; meshtop runs as a non-admin user.
- */
-export const oneSeatFlags = ['--enable-priority-and-fairness=false', '--max-requests-inflight=1', '--max-mutating-requests-inflight=1'];
 
 const throttled: ChaosRow = {
 	group: 'api',

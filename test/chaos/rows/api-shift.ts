@@ -15,7 +15,7 @@ import type {Testbed} from '../../testbed/testbed.js';
 import type {ChaosContext, ChaosRow} from '../row.js';
 import {etcdCompact, oneSeatFlags, reviewsRoutePatch, seconds, withProxiedBed} from '../support/api-bed.js';
 import type {ApiProxy} from '../support/api-proxy.js';
-import {startApiLoad} from '../support/api-load.js';
+import {holdWriteSeat, startApiLoad} from '../support/api-load.js';
 import {pause} from '../support/console.js';
 import {countThrottled} from '../support/throttle-count.js';
 import {cliPath} from '../support/writes-testbed.js';
@@ -34,6 +34,10 @@ interface ShiftFault {
 	 * refuse a write instead, and shift then stops, saying why.
 	 */
 	mustFinish: boolean;
+	/** At each step shift reports (its write and trail done), before the next write; returns what to await at the end. */
+	onStep?: (bed: FaultBed, step: number) => Promise<unknown>;
+	/** Writes must have met 429s (and been sent again). */
+	writesThrottled?: boolean;
 }
 
 interface FaultBed {
@@ -121,6 +125,11 @@ const faults: ShiftFault[] = [
 	{
 		name: 'throttled (429s)',
 		mustFinish: true,
+		writesThrottled: true,
+		// The write seat held across the next step's write: its PATCH meets a 429 and must be sent again after Retry-After.
+		async onStep({testbed}, step) {
+			return step < steps.length ? holdWriteSeat(rawEndpoint(testbed.kubeconfigFile, 'viewer'), 2500) : undefined;
+		},
 		async before({testbed}) {
 			// The seat free a little more often than in the console's row: a read refused 5 times running ends a shift.
 			const load = startApiLoad({endpoint: rawEndpoint(testbed.kubeconfigFile, 'viewer'), loops: 1, idleMs: 120});
@@ -152,6 +161,7 @@ async function shiftUnder(fault: ShiftFault, bed: FaultBed, kubeconfig: string):
 	});
 	const events: Array<Record<string, unknown>> = [];
 	let injected: Promise<string> | undefined;
+	const holds: Array<Promise<unknown>> = [];
 	const exited = new Promise<number | null>(resolve => {
 		child.on('close', code => {
 			resolve(code);
@@ -167,13 +177,19 @@ async function shiftUnder(fault: ShiftFault, bed: FaultBed, kubeconfig: string):
 			problems.push(`not JSON on stdout: ${line}`);
 		}
 
-		if (fault.inject !== undefined && injected === undefined && events.at(-1)?.['event'] === 'step') {
+		const event = events.at(-1);
+		if (fault.onStep !== undefined && event?.['event'] === 'step') {
+			holds.push(fault.onStep(bed, Number(event['step'])));
+		}
+
+		if (fault.inject !== undefined && injected === undefined && event?.['event'] === 'step') {
 			context.log(`${fault.name}: step 1 reported, injecting`);
 			injected = fault.inject(bed);
 		}
 	}
 
 	const code = await exited;
+	await Promise.all(holds);
 	const note = [await injected?.catch((error: unknown) => `inject failed: ${String(error)}`), await stopBefore?.()].filter(Boolean).join(', ');
 	const to = proxy.now();
 	await untilAnswering(testbed, context.signal);
@@ -192,7 +208,9 @@ async function shiftUnder(fault: ShiftFault, bed: FaultBed, kubeconfig: string):
 	}
 
 	// The run's end: done (exit 0), or a stop that says why in words (exit 1).
-	const reason = [...new Set([final?.['reason'], final?.['error'], stderr.trim()].filter((part): part is string => typeof part === 'string' && part !== ''))].join('; ');
+	const parts = [final?.['reason'], final?.['error'], stderr.trim()].filter((part): part is string => typeof part === 'string' && part !== '');
+	// The paused event's error is usually inside its reason: said once.
+	const reason = parts.filter((part, index) => !parts.some((other, at) => at !== index && other !== part && other.includes(part))).join('; ');
 	if (code === 0) {
 		if (final?.['event'] !== 'completed' || !same(held, splitOf(100))) {
 			problems.push(`exit 0 but ${JSON.stringify(final)} and the route at ${text(held)}`);
@@ -221,8 +239,14 @@ async function shiftUnder(fault: ShiftFault, bed: FaultBed, kubeconfig: string):
 
 	const eventList = JSON.parse(await testbed.kubectl(['get', 'events', '-n', 'bookinfo', '--field-selector', `involvedObject.uid=${uid},reason=MeshtopWeightChange`, '-o', 'json'])) as {items: Array<{count?: number; message?: string}>};
 	const eventCount = eventList.items.reduce((sum, item) => sum + (item.count ?? 1), 0);
+	const patches = proxy.requests.filter(request => request.at >= from && request.at < to && request.method === 'PATCH');
+	const refusedPatches = patches.filter(request => request.status === 429).length;
+	if (fault.writesThrottled === true && refusedPatches === 0) {
+		problems.push('no PATCH met a 429: the write seat was not held when shift wrote');
+	}
+
 	const count = countThrottled(proxy.requests, from, to);
-	const throttled = count.refused === 0 ? '' : `, ${count.refused} of ${count.requests} requests 429 (shortest retry ${seconds(Math.min(...count.retries.map(retry => retry.gapMs)))}, ${count.early.length} early)`;
+	const throttled = count.refused === 0 ? '' : `, ${count.refused} of ${count.requests} requests 429, ${refusedPatches} of ${patches.length} PATCHes (shortest retry ${seconds(Math.min(...count.retries.map(retry => retry.gapMs)))}, ${count.early.length} early)`;
 	if (count.early.length > 0) {
 		problems.push(`asked again sooner than Retry-After: ${JSON.stringify(count.early)}`);
 	}

@@ -4,9 +4,11 @@
  * started with `--enable-priority-and-fairness=false --max-requests-inflight=1`, the seat is mostly taken, and the
  * server's own max-in-flight filter answers other requests (meshtop's) with 429 and `Retry-After: 1`. The loops
  * ignore Retry-After on purpose (they are the storm), but pause briefly after a 429 so they do not spin a core.
- * Owned: stop() ends every loop and resolves when the last request is done.
+ * Owned: stop() ends every loop and resolves when the last request is done. {@link holdWriteSeat} does the same to
+ * the write seat, once, for a set time.
  */
 import {setTimeout as delay} from 'node:timers/promises';
+import {request as httpsRequest} from 'node:https';
 import {rawRequest, type RawEndpoint} from '../../helpers/raw-api.js';
 
 /** Options of {@link startApiLoad}. */
@@ -82,4 +84,34 @@ export function startApiLoad(options: ApiLoadOptions): ApiLoad {
 			await Promise.all(running);
 		},
 	};
+}
+
+/**
+ * Holds the server's one write seat (`--max-mutating-requests-inflight=1`) for `ms`: a POST of a
+ * SelfSubjectAccessReview (which any user may create) whose body is sent in two parts `ms` apart. The in-flight
+ * filter takes the seat before the body is read, so every write in that time is answered 429. Resolves with the
+ * answer's status once the server has it all.
+ */
+export async function holdWriteSeat(endpoint: RawEndpoint, ms: number): Promise<number> {
+	const body = JSON.stringify({apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: {resourceAttributes: {verb: 'get', resource: 'pods', namespace: 'bookinfo'}}});
+	const url = new URL('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', endpoint.server);
+	return new Promise(resolve => {
+		const outgoing = httpsRequest(url, {
+			method: 'POST', ca: endpoint.ca, agent: false,
+			headers: {authorization: `Bearer ${endpoint.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body)},
+		}, response => {
+			response.resume();
+			response.on('end', () => {
+				resolve(response.statusCode ?? 0);
+			});
+		});
+		outgoing.on('error', () => {
+			resolve(0);
+		});
+		outgoing.flushHeaders();
+		outgoing.write(body.slice(0, 10));
+		setTimeout(() => {
+			outgoing.end(body.slice(10));
+		}, ms);
+	});
 }

@@ -14,7 +14,7 @@ import {countThrottled} from '../support/throttle-count.js';
 
 const throttled: ChaosRow = {
 	group: 'api',
-	name: 'real 429s (--max-requests-inflight=1 + LIST load), console start',
+	name: 'kube-apiserver\'s own 429s (one seat + LIST load)',
 	short: true,
 	limitSeconds: 150,
 	async run(context) {

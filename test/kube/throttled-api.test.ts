@@ -11,6 +11,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {after, afterEach, before, describe, test} from 'node:test';
 import {stringify} from 'yaml';
+import {reviewRouteAccess} from '../../source/kube/access-review.js';
 import {loadKubeTarget, type KubeTarget} from '../../source/kube/config.js';
 import {KubeError, toKubeError} from '../../source/kube/errors.js';
 import {IstioApi} from '../../source/kube/istio-api.js';
@@ -172,6 +173,18 @@ describe('429 Too Many Requests with Retry-After, as kube-apiserver answers it',
 		const gets = seen.filter(request => request.url === vsPath);
 		assert.equal(gets.length, 5);
 		assert.ok(gaps(gets).every(gap => gap >= 1000 - slackMs), `gaps ${gaps(gets).join(', ')} ms`);
+	});
+
+	test('the access review (a POST) refused once is sent again after Retry-After; its answer decides read-only', async () => {
+		const reviewPath = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+		const reviews = refuseThen(url => url === reviewPath, 1, 1, {status: 201, body: {kind: 'SelfSubjectAccessReview', status: {allowed: false, reason: 'no RBAC rule'}}});
+		answer = request => reviews(request) ?? {status: 404, body: {}};
+		const access = await reviewRouteAccess(target, {kind: 'VirtualService', namespace: 'bookinfo', name: 'reviews'});
+		assert.equal(access.allowed, false);
+		assert.match(access.reason ?? '', /cannot patch virtualservices\/reviews in bookinfo/);
+		const posts = seen.filter(request => request.url === reviewPath);
+		assert.equal(posts.length, 2);
+		assert.ok(gaps(posts)[0]! >= 1000 - slackMs, `asked again ${gaps(posts)[0]} ms after Retry-After: 1`);
 	});
 
 	test('list-watch: a list refused with Retry-After: 2 is not asked again sooner, and the error carries the wait', async () => {

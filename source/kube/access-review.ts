@@ -3,6 +3,7 @@ import type {RouteObjectKind} from '../domain/virtual-service.js';
 import type {KubeTarget} from './config.js';
 import {toKubeError} from './errors.js';
 import {KubeRest} from './rest.js';
+import {retryThrottled} from './throttle-retry.js';
 import {gatewayGroup, istioGroup} from './route-resources.js';
 
 /** The answer: allowed, or not and why (the console's AccessReview port has the same shape). */
@@ -30,7 +31,14 @@ export async function reviewRouteAccess(target: KubeTarget, question: RouteAcces
 	let review: V1SelfSubjectAccessReview;
 	try {
 		// Through the REST client, not the generated AuthorizationV1Api, whose serializer would load every generated model.
-		review = await new KubeRest(target.kc).post('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: {resourceAttributes}}) as V1SelfSubjectAccessReview;
+		// A 429 is asked again after its Retry-After: the answer decides whether the console starts read-only.
+		review = await retryThrottled(async () => {
+			try {
+				return await new KubeRest(target.kc).post('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: {resourceAttributes}}) as V1SelfSubjectAccessReview;
+			} catch (error) {
+				throw toKubeError(error, {verb: 'create', resource: 'selfsubjectaccessreviews.authorization.k8s.io'});
+			}
+		});
 	} catch (error) {
 		throw toKubeError(error, {verb: 'create', resource: 'selfsubjectaccessreviews.authorization.k8s.io'});
 	}

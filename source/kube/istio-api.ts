@@ -14,6 +14,7 @@ import {
 } from './route-resources.js';
 import {isObject} from '../util/guards.js';
 import {corePath, customPath, KubeRest} from './rest.js';
+import {retryThrottled} from './throttle-retry.js';
 
 /** The part of GET /apis (an APIGroupList) that discovery reads. */
 interface ApiGroupList {
@@ -270,12 +271,18 @@ export class IstioApi {
 		return vs;
 	}
 
-	/** Runs one request and turns any failure into a KubeError naming the request, the server and the user. */
+	/**
+	 * Runs one request and turns any failure into a KubeError naming the request, the server and the user. A 429 is
+	 * asked again after its Retry-After (a few times, see throttle-retry.ts): an overloaded server must not make a
+	 * `shift` step or a console's first read fail, and must not be asked sooner than it said.
+	 */
 	private async call<T>(context: KubeErrorContext, request: () => Promise<T>): Promise<T> {
-		try {
-			return await request();
-		} catch (error) {
-			throw toKubeError(error, {...context, server: this.target.server, user: this.target.user});
-		}
+		return retryThrottled(async () => {
+			try {
+				return await request();
+			} catch (error) {
+				throw toKubeError(error, {...context, server: this.target.server, user: this.target.user});
+			}
+		});
 	}
 }

@@ -9,6 +9,7 @@ import {toKubeError} from './errors.js';
 import {startPortForward, type PortForwardHandle} from './port-forward.js';
 import {choosePods} from './live-pods.js';
 import {KubeRest} from './rest.js';
+import {throttledWaitMs} from './throttle-retry.js';
 
 /** Envoy's Prometheus stats port on a sidecar or waypoint. */
 export const envoyStatsPort = 15_090;
@@ -69,10 +70,10 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 	let loop: Promise<void> | undefined;
 	let inFlight: Promise<void> | undefined;
 	let lastStart = 0;
+	// An overloaded API server (429) said when to come back: the pods are not listed again before then.
+	let listNotBefore = 0;
 	let timer: NodeJS.Timeout | undefined;
 	let wake: (() => void) | undefined;
-
-	const kubeError = (cause: unknown, verb: string, resource: string) => toKubeError(cause, {verb, resource, namespace, server: target.server, user: target.user}).message;
 
 	// Forwards that gave up (a 403, the pod gone), by when: retried after a while, not at every read.
 	const failedAt = new Map<string, number>();
@@ -135,14 +136,27 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 			return;
 		}
 
-		if (selectedFor !== wanted || Date.now() - selectedAt >= reselectMs) {
+		const listDue = selectedFor !== wanted || Date.now() - selectedAt >= reselectMs;
+		if (listDue && Date.now() < listNotBefore && selectedFor !== wanted) {
+			// Nothing to read yet, and the server asked not to be asked before then.
+			return;
+		}
+
+		if (listDue && Date.now() >= listNotBefore) {
 			try {
 				({samples, serving} = await choosePods(rest, {namespace, reporter, podsPerVersion}, destinations));
 				selectedFor = wanted;
 				selectedAt = Date.now();
 				stopUnused();
 			} catch (cause) {
-				error = kubeError(cause, 'list', 'pods');
+				const failure = toKubeError(cause, {verb: 'list', resource: 'pods', namespace, server: target.server, user: target.user});
+				error = failure.message;
+				// A 429's Retry-After, not the read period, decides when the pods are listed again (no request storm).
+				const waitMs = throttledWaitMs(failure);
+				if (waitMs !== undefined) {
+					listNotBefore = Date.now() + waitMs;
+				}
+
 				return;
 			}
 		}

@@ -6,6 +6,7 @@ import {findServingPod} from './pods.js';
 import {watchForwardedPods} from './pod-watch.js';
 import {listenOnLoopback} from '../net/listen.js';
 import {KubeRest} from './rest.js';
+import {defaultRetryAfterMs, throttledWaitMs} from './throttle-retry.js';
 
 /** State of a port-forward: 'reconnecting' while the pod is being found again, 'failed' when it cannot be. */
 export type PortForwardState = 'ready' | 'reconnecting' | 'failed';
@@ -113,7 +114,8 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 		timer = setTimeout(resolve, ms);
 	});
 
-	const resolvePod = async (cause: string) => {
+	/** Finds the pod to forward to again; `firstWaitMs`: the server asked (429) not to be asked before then. */
+	const resolvePod = async (cause: string, firstWaitMs = 0) => {
 		if (resolving || stopped) {
 			return;
 		}
@@ -121,7 +123,12 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 		resolving = true;
 		setStatus({state: 'reconnecting', pod: status.pod, error: cause});
 		let delay = initialBackoff;
+		if (firstWaitMs > 0) {
+			await sleep(firstWaitMs);
+		}
+
 		while (!stopped) {
+			let waitMs: number | undefined;
 			try {
 				// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
 				const found = await findServingPod(rest, where);
@@ -145,11 +152,15 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 				}
 
 				setStatus({state: 'reconnecting', pod: status.pod, error: kubeError.message});
+				// An overloaded server (429) is asked again when it said, not at our own backoff.
+				waitMs = throttledWaitMs(kubeError);
 			}
 
 			// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt, or its backoff sleep, must follow the one before
-			await sleep(delay);
-			delay = Math.min(delay * 2, maxBackoff);
+			await sleep(waitMs ?? delay);
+			if (waitMs === undefined) {
+				delay = Math.min(delay * 2, maxBackoff);
+			}
 		}
 
 		resolving = false;
@@ -257,9 +268,11 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 					break;
 				}
 
-				// Only the first failure for the current pod starts a search; concurrent connections just wait for it.
+				// Only the first failure for the current pod starts a search; concurrent connections just wait for it. An
+				// upgrade refused with 429 (ws keeps no headers of it) waits the API server's usual Retry-After first.
 				if (status.state === 'ready' && status.pod === pod) {
-					void resolvePod(`port-forward to ${where.namespace}/${pod}:${where.port} failed: ${message}`);
+					const throttled = /Unexpected server response: 429\b/.test(message);
+					void resolvePod(`port-forward to ${where.namespace}/${pod}:${where.port} failed: ${throttled ? 'the API server is overloaded (429 Too Many Requests)' : message}`, throttled ? defaultRetryAfterMs : 0);
 				}
 			}
 		}

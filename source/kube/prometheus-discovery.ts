@@ -3,6 +3,7 @@ import type {KubeTarget} from './config.js';
 import {KubeError, toKubeError, type KubeErrorContext} from './errors.js';
 import {describePod, isRunningAndReady} from './pods.js';
 import {corePath, KubeRest} from './rest.js';
+import {retryThrottled} from './throttle-retry.js';
 
 /** Where Prometheus is: a URL the user gave, or a pod to port-forward to (selector re-finds it after a restart). */
 export type PrometheusLocation =
@@ -60,7 +61,14 @@ export async function discoverPrometheus(target: KubeTarget, options: DiscoverPr
 	const looked: string[] = [];
 	const call = async <T>(context: KubeErrorContext, request: () => Promise<T>): Promise<T | KubeError> => {
 		try {
-			return await request();
+			// An overloaded API server (429) is asked again when it said: discovery must not give up on it at once.
+			return await retryThrottled(async () => {
+				try {
+					return await request();
+				} catch (error) {
+					throw toKubeError(error, {...context, server: target.server, user: target.user});
+				}
+			});
 		} catch (error) {
 			const kubeError = toKubeError(error, {...context, server: target.server, user: target.user});
 			// Missing or hidden things are part of the search; a dead API server ends it.

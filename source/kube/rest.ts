@@ -19,12 +19,18 @@ export class KubeHttpError extends Error {
 	readonly code: number;
 	/** The answer's body as text. */
 	readonly body: string;
+	/**
+	 * The answer's headers, names lower-cased. Why kept: kube-apiserver's own 429 (max-requests-inflight) says when to
+	 * come back only in `Retry-After` (its body is plain text), and errors.ts reads it from here.
+	 */
+	readonly headers: Readonly<Record<string, string>>;
 
-	constructor(code: number, body: string, method: string, url: string) {
+	constructor(code: number, body: string, method: string, url: string, headers: Readonly<Record<string, string>> = {}) {
 		super(`HTTP ${code} from ${method} ${url}`);
 		this.name = 'KubeHttpError';
 		this.code = code;
 		this.body = body;
+		this.headers = headers;
 	}
 }
 
@@ -94,7 +100,7 @@ export class KubeRest {
 		const response = await sendPrepared(context);
 		const text = await response.body.text();
 		if (response.statusCode < 200 || response.statusCode > 299) {
-			throw new KubeHttpError(response.statusCode, text, method, url.toString());
+			throw new KubeHttpError(response.statusCode, text, method, url.toString(), headerRecord(response.headers));
 		}
 
 		return text === '' ? {} : JSON.parse(text) as unknown;
@@ -117,6 +123,11 @@ async function sendPrepared(context: RequestContext): Promise<Dispatcher.Respons
 		...(context.getDispatcher() === undefined ? {} : {dispatcher: context.getDispatcher() as Dispatcher}),
 		...(context.getSignal() === undefined ? {} : {signal: context.getSignal()}),
 	});
+}
+
+/** undici's answer headers (names already lower-case; a repeated header is an array) as one string per name. */
+function headerRecord(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+	return Object.fromEntries(Object.entries(headers).flatMap(([name, value]) => value === undefined ? [] : [[name, Array.isArray(value) ? value.join(', ') : value]]));
 }
 
 /** `/api/v1/namespaces/NS/RESOURCE[/NAME]`, each part escaped. */

@@ -4,7 +4,7 @@
  */
 import {rawEndpoint, rawRequest} from '../../helpers/raw-api.js';
 import type {ChaosRow} from '../row.js';
-import {reviewsRoutePatch, seconds, withProxiedBed} from '../support/api-bed.js';
+import {etcdCompact, reviewsRoutePatch, seconds, withProxiedBed} from '../support/api-bed.js';
 import {pause, untilScreen, weightOnScreen, withConsole} from '../support/console.js';
 
 const vsCollection = '/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices';
@@ -99,17 +99,6 @@ const watchEnded: ChaosRow = {
 		}));
 	},
 };
-
-async function etcdCompact(etcdUrl: string): Promise<number> {
-	const range = await fetch(`${etcdUrl}/v3/kv/range`, {method: 'POST', body: JSON.stringify({key: Buffer.from('/').toString('base64')})});
-	const revision = Number(((await range.json()) as {header: {revision: string}}).header.revision);
-	const compacted = await fetch(`${etcdUrl}/v3/kv/compaction`, {method: 'POST', body: JSON.stringify({revision, physical: true})});
-	if (!compacted.ok) {
-		throw new Error(`etcd compaction at ${revision}: HTTP ${compacted.status} ${await compacted.text()}`);
-	}
-
-	return revision;
-}
 
 const gone: ChaosRow = {
 	group: 'api',

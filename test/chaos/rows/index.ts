@@ -2,6 +2,7 @@
 import type {ChaosRow} from '../row.js';
 import {apiPermissionRows} from './api-permissions.js';
 import {apiRouteRows} from './api-route.js';
+import {apiShiftRows} from './api-shift.js';
 import {apiThrottleRows} from './api-throttle.js';
 import {apiWatchRows} from './api-watch.js';
 import {prometheusAnswerRows} from './prometheus-answers.js';
@@ -15,7 +16,7 @@ import {writesSignalRows} from './writes-signals.js';
 
 /** The rows the runner runs, in table order within each group. */
 export const rows: ChaosRow[] = [
-	...apiWatchRows, ...apiPermissionRows, ...apiRouteRows, ...apiThrottleRows,
+	...apiWatchRows, ...apiPermissionRows, ...apiRouteRows, ...apiThrottleRows, ...apiShiftRows,
 	...writesRaceRows, ...writesSignalRows, ...writesRoundTripRows,
 	...prometheusLifecycleRows, ...prometheusAnswerRows,
 	...terminalSizeRows, ...terminalHangupRows, ...terminalKillRows,

@@ -37,3 +37,22 @@ export function seconds(ms: number): string {
 export function reviewsRoutePatch(weights: Record<string, number>): string {
 	return JSON.stringify([{op: 'replace', path: '/spec/http/0/route', value: Object.entries(weights).map(([subset, weight]) => ({destination: {host: 'reviews', subset}, weight}))}]);
 }
+
+/**
+ * kube-apiserver with one seat for reads and one for writes, and no API Priority and Fairness: its max-in-flight filter
+ * answers whatever finds the seat taken with 429 and `Retry-After: 1` (header only). system:masters is exempt, so
+ * the row's kubectl (admin) and the test bed's controllers are not refused; meshtop runs as a non-admin user.
+ */
+export const oneSeatFlags = ['--enable-priority-and-fairness=false', '--max-requests-inflight=1', '--max-mutating-requests-inflight=1'];
+
+/** Compacts etcd at its current revision (physical), so a watch resuming from an older resourceVersion meets 410 Gone; returns the revision. */
+export async function etcdCompact(etcdUrl: string): Promise<number> {
+	const range = await fetch(`${etcdUrl}/v3/kv/range`, {method: 'POST', body: JSON.stringify({key: Buffer.from('/').toString('base64')})});
+	const revision = Number(((await range.json()) as {header: {revision: string}}).header.revision);
+	const compacted = await fetch(`${etcdUrl}/v3/kv/compaction`, {method: 'POST', body: JSON.stringify({revision, physical: true})});
+	if (!compacted.ok) {
+		throw new Error(`etcd compaction at ${revision}: HTTP ${compacted.status} ${await compacted.text()}`);
+	}
+
+	return revision;
+}

@@ -1,8 +1,9 @@
 /**
  * A TLS-terminating proxy in front of the test bed's kube-apiserver, on loopback with the API server's own serving
  * certificate (so a kubeconfig only changes its server URL). It sees every request in clear, so chaos rows can count
- * them (PATCHes, lists, watches), read the watch events meshtop was sent, delay every request (a slow API), answer 429
- * with Retry-After, cut every connection and hold new requests. WebSocket upgrades (port-forward) are passed through.
+ * them (PATCHes, lists, watches) with the server's answer (status, Retry-After), read the watch events meshtop was
+ * sent, delay every request (a slow API), cut every connection and hold new requests. It fabricates no answers: the
+ * 429s of the overloaded-API rows are kube-apiserver's own. WebSocket upgrades (port-forward) are passed through.
  */
 import {readFileSync} from 'node:fs';
 import {request as httpsRequest, createServer, type Server} from 'node:https';
@@ -21,6 +22,8 @@ export interface ProxiedRequest {
 	status?: number;
 	/** Whether it is a watch (`watch=true`, or `watch=1`). */
 	watch: boolean;
+	/** Seconds in the answer's Retry-After header, when it had one (the API server's 429s). */
+	retryAfter?: number;
 }
 
 /** One event of a watch response, as meshtop received it. */
@@ -42,14 +45,6 @@ export interface ApiProxyOptions {
 	tls: {caFile: string; certFile: string; keyFile: string};
 }
 
-/** A 429 answer to matching requests while active. */
-export interface Throttle {
-	/** Which requests (default all but upgrades). */
-	match?: (request: {method: string; url: string}) => boolean;
-	/** Seconds in the Retry-After header and the Status' details.retryAfterSeconds. */
-	retryAfterSeconds: number;
-}
-
 /** A running proxy. */
 export interface ApiProxy {
 	/** URL for a kubeconfig's server. */
@@ -62,8 +57,6 @@ export interface ApiProxy {
 	now(): number;
 	/** Delays every request's forwarding by this much (0: none). */
 	setDelay(ms: number): void;
-	/** Answers matching requests with 429 + Retry-After (undefined: stop). */
-	setThrottle(throttle: Throttle | undefined): void;
 	/** Holds new requests (they wait, unanswered) until {@link release}. */
 	hold(): void;
 	/** Lets held requests through. */
@@ -92,7 +85,6 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 	const sockets = new Set<Socket>();
 	const watches = new Set<{response: ServerResponse; upstream: IncomingMessage}>();
 	let delayMs = 0;
-	let throttle: Throttle | undefined;
 	let held: Promise<void> | undefined;
 	let releaseHeld: (() => void) | undefined;
 	let waiting = 0;
@@ -148,21 +140,15 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 			return;
 		}
 
-		if (throttle !== undefined && (throttle.match?.({method: record.method, url}) ?? true)) {
-			record.status = 429;
-			answer();
-			response.writeHead(429, {'Content-Type': 'application/json', 'Retry-After': String(throttle.retryAfterSeconds)});
-			response.end(JSON.stringify({
-				kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Too many requests, please try again later.',
-				reason: 'TooManyRequests', details: {retryAfterSeconds: throttle.retryAfterSeconds}, code: 429,
-			}));
-			return;
-		}
-
 		const outgoing = httpsRequest({
 			host: upstream.hostname, port: upstream.port, method: request.method, path: url, headers: request.headers, ca,
 		}, upstreamResponse => {
 			record.status = upstreamResponse.statusCode;
+			const retryAfter = Number(upstreamResponse.headers['retry-after']);
+			if (Number.isFinite(retryAfter) && retryAfter > 0) {
+				record.retryAfter = retryAfter;
+			}
+
 			answer();
 			response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
 			// A watch's headers go out at once, as the API server flushes them: the client's request resolves before any event.
@@ -263,9 +249,6 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 		now,
 		setDelay(ms) {
 			delayMs = ms;
-		},
-		setThrottle(next) {
-			throttle = next;
 		},
 		hold() {
 			held ??= new Promise(resolve => {

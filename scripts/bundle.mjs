@@ -6,6 +6,7 @@
 import {chmod, readFile, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {build} from 'esbuild';
+import {inkFrameMemory} from './bundle-frame-memory.mjs';
 
 /**
  * Ink connects to React DevTools when DEV=true, through a static import of react-devtools-core, which is not a
@@ -149,7 +150,7 @@ const result = await build({
 	// MESHTOP_BUNDLE_MINIFY=0 keeps names, for reading CPU profiles (`node --cpu-prof`) of start-up.
 	minify: process.env.MESHTOP_BUNDLE_MINIFY !== '0',
 	legalComments: 'eof',
-	plugins: [noDevtools, noGeneratedApisInPortForward, generatedModelsAreSideEffectFree, lazyPackageNormaliser, yogaWithoutFetch, rememberedTextWidths],
+	plugins: [noDevtools, noGeneratedApisInPortForward, generatedModelsAreSideEffectFree, lazyPackageNormaliser, yogaWithoutFetch, rememberedTextWidths, inkFrameMemory],
 	define: {MESHTOP_PACKAGE: JSON.stringify(packageInfo)},
 	// CommonJS dependencies bundled into an ES module still call require() for Node's built-ins.
 	banner: {js: "import {createRequire as __meshtopRequire} from 'node:module';const require=__meshtopRequire(import.meta.url);"},

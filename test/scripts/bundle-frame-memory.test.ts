@@ -13,7 +13,7 @@ const inkOutput = path.join(root, 'node_modules/ink/build/output.js');
 const memoryModule = path.join(root, 'dist/source/ui/frame-memory.js');
 
 interface PatchModule {
-	patchInkOutput(source: string, memoryModule: string): string;
+	patchInkOutput: (source: string, memoryModule: string) => string;
 }
 
 interface WriteOperation {

@@ -7,6 +7,7 @@ import {chmod, readFile, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {build} from 'esbuild';
 import {inkFrameMemory} from './bundle-frame-memory.mjs';
+import {launcherSource} from './bundle-launcher.mjs';
 
 /**
  * Ink connects to React DevTools when DEV=true, through a static import of react-devtools-core, which is not a
@@ -116,17 +117,6 @@ const packageInfo = {name: packageJson.name, version: packageJson.version, descr
 
 const entry = new URL('../dist/cli.js', import.meta.url).pathname;
 
-/**
- * The launcher: Node's compile cache must be on before the bundle is compiled (compiling 3.6 MB of JavaScript is
- * most of a cold start), and a module cannot turn it on for itself.
- */
-const launcher = `#!/usr/bin/env node
-// Written by scripts/bundle.mjs: turns on Node's compile cache (Node >= 22.1), then runs the bundle.
-import module from 'node:module';
-module.enableCompileCache?.();
-await import('./bundle/meshtop.js');
-`;
-
 // dist/cli.js is replaced by the launcher below: a second run without tsc in between would bundle the launcher.
 if ((await readFile(entry, 'utf8')).includes('Written by scripts/bundle.mjs')) {
 	console.error('scripts/bundle.mjs: dist/cli.js is already the launcher; run tsc first (npm run build does both)');
@@ -172,7 +162,7 @@ if (process.env.MESHTOP_BUNDLE_META === '1') {
 	await writeFile(new URL('../dist/bundle/meta.json', import.meta.url), JSON.stringify(result.metafile));
 }
 
-await writeFile(entry, launcher);
+await writeFile(entry, await launcherSource());
 await chmod(entry, 0o755);
 // tsc's map describes the unbundled file; left next to the bundle it would mislead a debugger.
 await rm(new URL('../dist/cli.js.map', import.meta.url), {force: true});

@@ -1,4 +1,3 @@
-import {applyConsoleHeapPolicy} from '../app/heap-policy.js';
 import type {Flags} from './flags.js';
 import {consoleSettings} from './console-settings.js';
 import {showSplash, splashText} from './console-splash.js';
@@ -26,7 +25,6 @@ export async function runCommand(input: readonly string[], flags: Flags, io: Com
 	const name = commandNames.find(command => command === first);
 	switch (name) {
 		case 'demo': {
-			applyConsoleHeapPolicy();
 			const {runDemo} = await import('./demo.js');
 			return runDemo(flags, io);
 		}
@@ -78,8 +76,6 @@ export async function runCommand(input: readonly string[], flags: Flags, io: Com
 				return usageError(io, `unknown command "${first ?? ''}"`);
 			}
 
-			// Before the console allocates: its young generation stays small (source/app/heap-policy.ts says why).
-			applyConsoleHeapPolicy();
 			// The first frame before Ink and React load (a terminal, and flags that will not stop the console at once).
 			const stdout = io.stdout as NodeJS.WriteStream;
 			const splash = stdout.isTTY === true && (io.stdin as NodeJS.ReadStream).isTTY === true && 'settings' in consoleSettings(flags)

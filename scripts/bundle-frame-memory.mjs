@@ -1,5 +1,6 @@
 // Part of scripts/bundle.mjs: Ink's frame writer with memory across frames (source/ui/frame-memory.ts says why).
 import {readFile} from 'node:fs/promises';
+import path from 'node:path';
 
 /**
  * The rewrites of ink/build/output.js, each an exact piece of Ink 8's source and what replaces it. A piece that is
@@ -48,21 +49,38 @@ const meshtopSplitLines = (caches, text) => {
 };
 `;
 
-/**
- * ink/build/output.js with its caches shared by all frames and bounded (`memoryModule` is the path of
- * dist/source/ui/frame-memory.js). Throws if Ink's source no longer has a piece this rewrites.
- */
-export function patchInkOutput(source, memoryModule) {
+/** The other two files' rewrite: quick-lru caches of 4,096 texts to inkTextCacheSize. */
+const textCacheRewrite = {what: 'a quick-lru cache of 4,096 texts', from: 'new QuickLRU({ maxSize: 4096 })', to: 'new QuickLRU({ maxSize: meshtopTextCacheSize })'};
+
+/** Applies `rewrites` to `source`, each exactly once; throws naming `file` if one is not there exactly once. */
+function rewrite(source, rewrites, file) {
 	let patched = source;
 	for (const {what, from, to} of rewrites) {
 		const at = patched.indexOf(from);
 		if (at === -1 || patched.indexOf(from, at + 1) !== -1) {
-			throw new Error(`ink/build/output.js no longer has exactly one piece that frame memory rewrites (${what}); update scripts/bundle-frame-memory.mjs`);
+			throw new Error(`ink/build/${file} no longer has exactly one piece that frame memory rewrites (${what}); update scripts/bundle-frame-memory.mjs`);
 		}
 
 		patched = patched.replace(from, () => to);
 	}
 
+	return patched;
+}
+
+/**
+ * ink/build/wrap-text.js or measure-text.js (`file`) with its text cache bounded to inkTextCacheSize; throws if the
+ * cache is not there as expected.
+ */
+export function patchInkTextCache(source, file, memoryModule) {
+	return `import {inkTextCacheSize as meshtopTextCacheSize} from ${JSON.stringify(memoryModule)};\n${rewrite(source, [textCacheRewrite], file)}`;
+}
+
+/**
+ * ink/build/output.js with its caches shared by all frames and bounded (`memoryModule` is the path of
+ * dist/source/ui/frame-memory.js). Throws if Ink's source no longer has a piece this rewrites.
+ */
+export function patchInkOutput(source, memoryModule) {
+	const patched = rewrite(source, rewrites, 'output.js');
 	const classAt = patched.indexOf('export default class Output {');
 	if (classAt === -1) {
 		throw new Error('ink/build/output.js no longer exports class Output; update scripts/bundle-frame-memory.mjs');
@@ -74,13 +92,17 @@ export function patchInkOutput(source, memoryModule) {
 		+ patched.slice(classAt);
 }
 
-/** The esbuild plugin: Ink's output.js, patched, in the bundle. */
+/** The esbuild plugin: Ink's output.js, wrap-text.js and measure-text.js, patched, in the bundle. */
 export const inkFrameMemory = {
 	name: 'ink-frame-memory',
 	setup(bundler) {
 		const memoryModule = new URL('../dist/source/ui/frame-memory.js', import.meta.url).pathname;
 		bundler.onLoad({filter: /\/node_modules\/ink\/build\/output\.js$/}, async args => ({
 			contents: patchInkOutput(await readFile(args.path, 'utf8'), memoryModule),
+			loader: 'js',
+		}));
+		bundler.onLoad({filter: /\/node_modules\/ink\/build\/(wrap|measure)-text\.js$/}, async args => ({
+			contents: patchInkTextCache(await readFile(args.path, 'utf8'), path.basename(args.path), memoryModule),
 			loader: 'js',
 		}));
 	},

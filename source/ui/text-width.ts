@@ -10,7 +10,7 @@ import stringWidth, {type Options} from 'string-width';
 import {BoundedMemo} from './bounded-memo.js';
 
 /** Distinct strings remembered per option set and generation; a screen has a few hundred, so this holds many frames' worth. */
-export const rememberedCapacity = 2048;
+export const rememberedCapacity = 1024;
 
 /** One memory per combination of the two options (ambiguousIsNarrow, countAnsiEscapeCodes). */
 const fresh = (): Array<BoundedMemo<string, number>> => Array.from({length: 4}, () => new BoundedMemo<string, number>(rememberedCapacity));

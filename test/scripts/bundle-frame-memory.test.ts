@@ -5,7 +5,7 @@ import path from 'node:path';
 import {after, before, test} from 'node:test';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import fc from 'fast-check';
-import {frameMemoCapacity, frameMemoSizes} from '../../source/ui/frame-memory.js';
+import {frameMemoCapacity, frameMemoSizes, inkTextCacheSize} from '../../source/ui/frame-memory.js';
 
 // dist/test/scripts/ -> the repository.
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -14,6 +14,7 @@ const memoryModule = path.join(root, 'dist/source/ui/frame-memory.js');
 
 interface PatchModule {
 	patchInkOutput: (source: string, memoryModule: string) => string;
+	patchInkTextCache: (source: string, file: string, memoryModule: string) => string;
 }
 
 interface WriteOperation {
@@ -36,20 +37,23 @@ let directory: string;
 let original: OutputClass;
 let patched: OutputClass;
 let patchInkOutput: PatchModule['patchInkOutput'];
+let patchInkTextCache: PatchModule['patchInkTextCache'];
 
-/** Ink's output.js (as given) loadable from a temporary directory: its bare imports resolved to this repository's. */
-async function load(source: string, name: string): Promise<OutputClass> {
-	const resolved = source
-		.replace('from \'string-width\'', `from ${JSON.stringify(import.meta.resolve('string-width'))}`)
-		.replace('from \'@alcalzone/ansi-tokenize\'', `from ${JSON.stringify(import.meta.resolve('@alcalzone/ansi-tokenize'))}`);
+/** One of Ink's modules (as given) loadable from a temporary directory: its bare imports resolved to this repository's. */
+async function loadModule(source: string, name: string): Promise<unknown> {
+	const resolved = source.replaceAll(/from '([^'.][^']*)'/g, (_whole, specifier: string) => `from ${JSON.stringify(import.meta.resolve(specifier))}`);
 	const file = path.join(directory, name);
 	await writeFile(file, resolved);
-	return ((await import(pathToFileURL(file).href)) as {default: OutputClass}).default;
+	return import(pathToFileURL(file).href);
+}
+
+async function load(source: string, name: string): Promise<OutputClass> {
+	return ((await loadModule(source, name)) as {default: OutputClass}).default;
 }
 
 before(async () => {
 	directory = await mkdtemp(path.join(os.tmpdir(), 'meshtop-frame-memory-'));
-	({patchInkOutput} = (await import(pathToFileURL(path.join(root, 'scripts/bundle-frame-memory.mjs')).href)) as PatchModule);
+	({patchInkOutput, patchInkTextCache} = (await import(pathToFileURL(path.join(root, 'scripts/bundle-frame-memory.mjs')).href)) as PatchModule);
 	const source = await readFile(inkOutput, 'utf8');
 	original = await load(source, 'original.js');
 	patched = await load(patchInkOutput(source, pathToFileURL(memoryModule).href), 'patched.js');
@@ -130,4 +134,26 @@ test('the memory across frames stays bounded', () => {
 	}
 
 	assert.ok(sizes.lines > 0 && sizes.styledChars > 0, 'the patched Output used the memory');
+});
+
+test('Ink\'s caches of wrapped and measured texts are bounded to the frame memory\'s size', async () => {
+	for (const file of ['wrap-text.js', 'measure-text.js']) {
+		 
+		const source = await readFile(path.join(root, 'node_modules/ink/build', file), 'utf8');
+		assert.match(patchInkTextCache(source, file, memoryModule), /new QuickLRU\(\{ maxSize: meshtopTextCacheSize \}\)/, file);
+		assert.throws(() => patchInkTextCache(source.replace('maxSize: 4096', 'maxSize: 8192'), file, memoryModule), /update scripts\/bundle-frame-memory\.mjs/);
+	}
+
+	const source = await readFile(path.join(root, 'node_modules/ink/build/wrap-text.js'), 'utf8');
+	const wrapping = (await loadModule(patchInkTextCache(source, 'wrap-text.js', pathToFileURL(memoryModule).href), 'wrap-text.js')) as {
+		default: (text: string, width: number, wrap: string) => string;
+		wrapTextCache: {size: number};
+	};
+	const original = (await loadModule(source, 'wrap-text-original.js')) as typeof wrapping;
+	for (let index = 0; index < 10 * inkTextCacheSize; index++) {
+		const text = `\u001B[32mline ${index}\u001B[39m of the chart`;
+		assert.equal(wrapping.default(text, 12, index % 2 === 0 ? 'truncate' : 'wrap'), original.default(text, 12, index % 2 === 0 ? 'truncate' : 'wrap'));
+	}
+
+	assert.ok(wrapping.wrapTextCache.size <= 2 * inkTextCacheSize, `${wrapping.wrapTextCache.size} wrapped texts held`);
 });

@@ -7,6 +7,8 @@ import {chmod, readFile, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {build} from 'esbuild';
 import {builtinFacades} from './bundle-builtin-facades.mjs';
+import {inkFrameMemory} from './bundle-frame-memory.mjs';
+import {launcherSource} from './bundle-launcher.mjs';
 import {slimUndici} from './bundle-slim-undici.mjs';
 
 /**
@@ -117,17 +119,6 @@ const packageInfo = {name: packageJson.name, version: packageJson.version, descr
 
 const entry = new URL('../dist/cli.js', import.meta.url).pathname;
 
-/**
- * The launcher: Node's compile cache must be on before the bundle is compiled (compiling 3.6 MB of JavaScript is
- * most of a cold start), and a module cannot turn it on for itself.
- */
-const launcher = `#!/usr/bin/env node
-// Written by scripts/bundle.mjs: turns on Node's compile cache (Node >= 22.1), then runs the bundle.
-import module from 'node:module';
-module.enableCompileCache?.();
-await import('./bundle/meshtop.js');
-`;
-
 // dist/cli.js is replaced by the launcher below: a second run without tsc in between would bundle the launcher.
 if ((await readFile(entry, 'utf8')).includes('Written by scripts/bundle.mjs')) {
 	console.error('scripts/bundle.mjs: dist/cli.js is already the launcher; run tsc first (npm run build does both)');
@@ -151,7 +142,7 @@ const result = await build({
 	// MESHTOP_BUNDLE_MINIFY=0 keeps names, for reading CPU profiles (`node --cpu-prof`) of start-up.
 	minify: process.env.MESHTOP_BUNDLE_MINIFY !== '0',
 	legalComments: 'eof',
-	plugins: [noDevtools, noGeneratedApisInPortForward, generatedModelsAreSideEffectFree, lazyPackageNormaliser, yogaWithoutFetch, rememberedTextWidths, slimUndici, builtinFacades],
+	plugins: [noDevtools, noGeneratedApisInPortForward, generatedModelsAreSideEffectFree, lazyPackageNormaliser, yogaWithoutFetch, rememberedTextWidths, inkFrameMemory, slimUndici, builtinFacades],
 	define: {MESHTOP_PACKAGE: JSON.stringify(packageInfo)},
 	// CommonJS dependencies bundled into an ES module still call require() for Node's built-ins.
 	banner: {js: "import {createRequire as __meshtopRequire} from 'node:module';const require=__meshtopRequire(import.meta.url);"},
@@ -173,7 +164,7 @@ if (process.env.MESHTOP_BUNDLE_META === '1') {
 	await writeFile(new URL('../dist/bundle/meta.json', import.meta.url), JSON.stringify(result.metafile));
 }
 
-await writeFile(entry, launcher);
+await writeFile(entry, await launcherSource());
 await chmod(entry, 0o755);
 // tsc's map describes the unbundled file; left next to the bundle it would mislead a debugger.
 await rm(new URL('../dist/cli.js.map', import.meta.url), {force: true});

@@ -12,6 +12,8 @@ export interface ProcessStatsLine {
 	at: number;
 	rssBytes: number;
 	heapUsedBytes: number;
+	/** V8's heap as committed (what of the RSS the JavaScript heap holds, garbage included). */
+	heapTotalBytes: number;
 	/** Memory of C++ objects bound to JavaScript ones, Buffers and ArrayBuffers included (RSS that the heap does not explain). */
 	externalBytes: number;
 	/** Open file descriptors (null where /proc/self/fd is not there). */
@@ -45,6 +47,7 @@ export async function sampleProcess(histogram: {percentile(p: number): number; r
 		at: Date.now(),
 		rssBytes: memory.rss,
 		heapUsedBytes: memory.heapUsed,
+		heapTotalBytes: memory.heapTotal,
 		externalBytes: memory.external,
 		fds: await openFds(),
 		// The histogram reports nanoseconds, and NaN before its first sample.

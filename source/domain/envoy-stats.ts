@@ -32,21 +32,30 @@ export function splitSeriesKey(key: string): {service: string; version: string} 
 
 const requestsName = 'istio_requests_total';
 const bucketName = 'istio_request_duration_milliseconds_bucket';
+/** What both names start with: the only lines worth looking at. */
+const commonPrefix = 'istio_request';
 
-/** One parsed sample line, or undefined for a line that is not one (comment, blank, malformed). */
-interface Line {
-	name: string;
-	labels: Record<string, string>;
-	value: number;
+/** The labels meshtop reads; every other label (Istio has about twenty-five) is stepped over, never copied. */
+interface Labels {
+	reporter?: string;
+	destination_service_name?: string;
+	destination_version?: string;
+	response_code?: string;
+	le?: string;
 }
+
+const wantedLabels = new Set<string>(['reporter', 'destination_service_name', 'destination_version', 'response_code', 'le']);
 
 const escapes: Record<string, string> = {n: '\n', '\\': '\\', '"': '"'};
 
-/** Parses `{a="x",b="y\"z"}` starting at `start` (the `{`); returns the labels and the index after `}`. */
-function parseLabels(text: string, start: number): {labels: Record<string, string>; end: number} | undefined {
+/**
+ * Parses `{a="x",b="y\"z"}` in `text` from `start` (the `{`) to `limit` (the end of the line); returns the wanted
+ * labels and the index after `}`, or undefined for a malformed set. Values without escapes are sliced, not rebuilt.
+ */
+function parseLabels(text: string, start: number, limit: number): {labels: Labels; end: number} | undefined {
 	const labels: Record<string, string> = {};
 	let at = start + 1;
-	while (at < text.length) {
+	while (at < limit) {
 		while (text[at] === ' ' || text[at] === ',') {
 			at++;
 		}
@@ -56,52 +65,62 @@ function parseLabels(text: string, start: number): {labels: Record<string, strin
 		}
 
 		const equals = text.indexOf('=', at);
-		if (equals < 0 || text[equals + 1] !== '"') {
+		if (equals < 0 || equals >= limit || text[equals + 1] !== '"') {
 			return undefined;
 		}
 
 		const name = text.slice(at, equals).trim();
-		let value = '';
-		at = equals + 2;
-		while (at < text.length && text[at] !== '"') {
-			if (text[at] === '\\' && at + 1 < text.length) {
-				const next = text[at + 1]!;
-				value += escapes[next] ?? `\\${next}`;
+		const wanted = wantedLabels.has(name);
+		const valueStart = equals + 2;
+		at = valueStart;
+		let escaped = false;
+		while (at < limit && text[at] !== '"') {
+			if (text[at] === '\\' && at + 1 < limit) {
+				escaped = true;
 				at += 2;
 			} else {
-				value += text[at];
 				at++;
 			}
 		}
 
-		if (at >= text.length) {
+		if (at >= limit) {
 			return undefined;
 		}
 
-		labels[name] = value;
+		if (wanted) {
+			labels[name] = escaped ? unescape(text, valueStart, at) : text.slice(valueStart, at);
+		}
+
 		at++;
 	}
 
 	return undefined;
 }
 
-/** A sample line of one of the two metrics meshtop reads; every other line is skipped without parsing its labels. */
-function parseLine(line: string): Line | undefined {
-	const name = line.startsWith(requestsName) ? requestsName : line.startsWith(bucketName) ? bucketName : undefined;
-	if (name === undefined || line[name.length] !== '{') {
-		return undefined;
+/** A label value with `\n`, `\\` and `\"` resolved (any other escaped character is kept with its backslash). */
+function unescape(text: string, start: number, end: number): string {
+	let value = '';
+	for (let at = start; at < end; at++) {
+		if (text[at] === '\\' && at + 1 < end) {
+			const next = text[at + 1]!;
+			value += escapes[next] ?? `\\${next}`;
+			at++;
+		} else {
+			value += text[at];
+		}
 	}
 
-	const parsed = parseLabels(line, name.length);
-	if (parsed === undefined) {
-		return undefined;
-	}
-
-	// The value, then an optional timestamp.
-	const [valueText] = line.slice(parsed.end).trim().split(/\s+/);
-	const value = valueText === undefined || valueText === '' ? Number.NaN : Number(valueText);
-	return {name, labels: parsed.labels, value};
+	return value;
 }
+
+/** Where the next line starting with {@link commonPrefix} after `from` starts, or -1. */
+function nextCandidate(text: string, from: number): number {
+	const at = text.indexOf(`\n${commonPrefix}`, from);
+	return at === -1 ? -1 : at + 1;
+}
+
+/** The sample's value: the first word after the labels (a timestamp may follow). */
+const valuePattern = /\s*(\S*)/y;
 
 function parseBound(text: string | undefined): number | undefined {
 	if (text === '+Inf') {
@@ -121,11 +140,13 @@ interface MutableCounters {
 /**
  * The counters of `reporter`'s reports in one exposition, per (destination_service_name, destination_version).
  * Samples that are not finite non-negative numbers (NaN, +Inf, garbage) are skipped: a counter can be neither.
+ * Read every second from each sampled pod: the text (thousands of Envoy lines) is not split; only lines of the two
+ * metrics are looked at, and of their labels only the five above are copied.
  */
 export function parseEnvoyStats(text: string, reporter: StatsReporter): PodCounters {
 	const counters = new Map<string, MutableCounters>();
-	const of = (labels: Record<string, string>): MutableCounters => {
-		const key = seriesKey(labels['destination_service_name'] ?? '', labels['destination_version'] ?? '');
+	const of = (labels: Labels): MutableCounters => {
+		const key = seriesKey(labels.destination_service_name ?? '', labels.destination_version ?? '');
 		let entry = counters.get(key);
 		if (entry === undefined) {
 			entry = {requests: 0, successes: 0, buckets: new Map()};
@@ -135,25 +156,34 @@ export function parseEnvoyStats(text: string, reporter: StatsReporter): PodCount
 		return entry;
 	};
 
-	for (const raw of text.split('\n')) {
-		const line = parseLine(raw);
-		if (line === undefined || line.labels['reporter'] !== reporter || !Number.isFinite(line.value) || line.value < 0) {
-			continue;
+	let lineStart = text.startsWith(commonPrefix) ? 0 : nextCandidate(text, 0);
+	while (lineStart !== -1) {
+		let lineEnd = text.indexOf('\n', lineStart);
+		lineEnd = lineEnd === -1 ? text.length : lineEnd;
+		const name = text.startsWith(requestsName, lineStart) ? requestsName : text.startsWith(bucketName, lineStart) ? bucketName : undefined;
+		const parsed = name === undefined || text[lineStart + name.length] !== '{' ? undefined : parseLabels(text, lineStart + name.length, lineEnd);
+		if (parsed !== undefined && parsed.labels.reporter === reporter) {
+			valuePattern.lastIndex = 0;
+			const valueText = valuePattern.exec(text.slice(parsed.end, lineEnd))?.[1];
+			const value = valueText === undefined || valueText === '' ? Number.NaN : Number(valueText);
+			if (Number.isFinite(value) && value >= 0) {
+				if (name === requestsName) {
+					const entry = of(parsed.labels);
+					entry.requests += value;
+					if (!/^5\d\d$/.test(parsed.labels.response_code ?? '')) {
+						entry.successes += value;
+					}
+				} else {
+					const bound = parseBound(parsed.labels.le);
+					if (bound !== undefined) {
+						const entry = of(parsed.labels);
+						entry.buckets.set(bound, (entry.buckets.get(bound) ?? 0) + value);
+					}
+				}
+			}
 		}
 
-		if (line.name === requestsName) {
-			const entry = of(line.labels);
-			entry.requests += line.value;
-			if (!/^5\d\d$/.test(line.labels['response_code'] ?? '')) {
-				entry.successes += line.value;
-			}
-		} else {
-			const bound = parseBound(line.labels['le']);
-			if (bound !== undefined) {
-				const entry = of(line.labels);
-				entry.buckets.set(bound, (entry.buckets.get(bound) ?? 0) + line.value);
-			}
-		}
+		lineStart = nextCandidate(text, lineEnd);
 	}
 
 	return counters;

@@ -3,7 +3,7 @@ import type {LiveReading} from '../domain/live-merge.js';
 import {liveFigures, type LivePoll, type LiveSample} from '../domain/live-rates.js';
 import type {Destination} from '../domain/virtual-service.js';
 import {errorMessage} from '../util/error-message.js';
-import {sharedFetch} from '../net/undici-fetch.js';
+import {createBodyReader} from '../net/undici-fetch.js';
 import type {KubeTarget} from './config.js';
 import {toKubeError} from './errors.js';
 import {startPortForward, type PortForwardHandle} from './port-forward.js';
@@ -58,6 +58,8 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 	const reselectMs = options.reselectMs ?? 10_000;
 	const abort = new AbortController();
 	const forwards = new Map<string, Promise<PortForwardHandle>>();
+	// One keep-alive connection per forward, reused every period (each connection is a WebSocket through the API server).
+	const reader = createBodyReader({connectionsPerOrigin: 1, keepAliveMs: Math.max(periodMs * 5, 5000)});
 	let destinations: readonly Destination[] = [];
 	let wanted = '';
 	let selectedFor = '';
@@ -106,12 +108,12 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 		let handle: PortForwardHandle | undefined;
 		try {
 			handle = await forwardTo(pod);
-			const response = await sharedFetch(`${handle.url}/stats/prometheus`, {signal: AbortSignal.any([abort.signal, AbortSignal.timeout(Math.max(periodMs * 2, 1000))])});
-			if (!response.ok) {
+			const response = await reader.read(`${handle.url}/stats/prometheus`, AbortSignal.any([abort.signal, AbortSignal.timeout(Math.max(periodMs * 2, 1000))]));
+			if (response.status < 200 || response.status > 299) {
 				return new Error(`${pod}:${envoyStatsPort} answered ${response.status}`);
 			}
 
-			return parseEnvoyStats(await response.text(), reporter);
+			return parseEnvoyStats(response.text, reporter);
 		} catch (cause) {
 			if (handle?.status().state === 'failed' && !failedAt.has(pod)) {
 				failedAt.set(pod, Date.now());
@@ -267,6 +269,7 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 			const handles = [...forwards.values()];
 			forwards.clear();
 			await Promise.all(handles.map(async handle => handle.then(async forward => forward.stop(), () => undefined)));
+			await reader.close();
 		},
 	};
 }

@@ -7,12 +7,13 @@
  * `string-width` imports here (scripts/bundle.mjs) and each distinct string is measured once.
  */
 import stringWidth, {type Options} from 'string-width';
+import {BoundedMemo} from './bounded-memo.js';
 
-/** Distinct strings remembered per option set; a screen has a few hundred, so this holds many frames' worth. */
-export const rememberedCapacity = 4096;
+/** Distinct strings remembered per option set and generation; a screen has a few hundred, so this holds many frames' worth. */
+export const rememberedCapacity = 1024;
 
-/** One map per combination of the two options (ambiguousIsNarrow, countAnsiEscapeCodes). */
-const fresh = (): Array<Map<string, number>> => [new Map<string, number>(), new Map<string, number>(), new Map<string, number>(), new Map<string, number>()];
+/** One memory per combination of the two options (ambiguousIsNarrow, countAnsiEscapeCodes). */
+const fresh = (): Array<BoundedMemo<string, number>> => Array.from({length: 4}, () => new BoundedMemo<string, number>(rememberedCapacity));
 
 let widths = fresh();
 
@@ -22,17 +23,10 @@ function optionsIndex(options: Options | undefined): number {
 
 /** string-width's answer for `input`, remembered. */
 export default function memoizedStringWidth(input: string, options?: Options): number {
-	const index = optionsIndex(options);
-	let remembered = widths[index]!;
+	const remembered = widths[optionsIndex(options)]!;
 	let width = remembered.get(input);
 	if (width === undefined) {
 		width = stringWidth(input, options);
-		if (remembered.size >= rememberedCapacity) {
-			// Dropping all at once costs one frame's re-measuring when a screen changes wholesale, with no LRU bookkeeping.
-			remembered = new Map<string, number>();
-			widths[index] = remembered;
-		}
-
 		remembered.set(input, width);
 	}
 
@@ -41,7 +35,7 @@ export default function memoizedStringWidth(input: string, options?: Options): n
 
 /** How many strings are remembered now, over all option sets (for tests). */
 export function rememberedWidths(): number {
-	return widths.reduce((sum, map) => sum + map.size, 0);
+	return widths.reduce((sum, memo) => sum + memo.size, 0);
 }
 
 /** Forgets every remembered width (for tests). */

@@ -11,7 +11,7 @@ function soak(minutes: number, leakMbPerMinute: number, fds: (minute: number) =>
 	for (let second = 5; second <= minutes * 60; second += 5) {
 		const minute = second / 60;
 		const saw = (second % 60) / 60 * 40;
-		lines.push({at: second * 1000, rssBytes: (150 + saw + (leakMbPerMinute * minute)) * megabyte, heapUsedBytes: 50 * megabyte, externalBytes: 5 * megabyte, fds: fds(Math.ceil(minute)), eventLoopP99Ms: 10, cpuMs: second * 10});
+		lines.push({at: second * 1000, rssBytes: (150 + saw + (leakMbPerMinute * minute)) * megabyte, heapUsedBytes: 50 * megabyte, heapTotalBytes: 60 * megabyte, externalBytes: 5 * megabyte, fds: fds(Math.ceil(minute)), eventLoopP99Ms: 10, cpuMs: second * 10});
 	}
 
 	return lines;

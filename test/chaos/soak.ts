@@ -1,6 +1,6 @@
 /**
- * `npm run soak -- --minutes 30 [--warmup 5] [--backend testbed|sim]`: the console in tmux on the test bed (real
- * kube-apiserver, port-forward through it to the real Prometheus 3.x) for N minutes, a shift every 30 s (arrow, Enter,
+ * `npm run soak -- --minutes 30 [--warmup 5] [--backend testbed|sim] [--prometheus 3|2]`: the console in tmux on the test
+ * bed (real kube-apiserver, port-forward through it to the real Prometheus 3.x, or Debian's 2.x) for N minutes, a shift every 30 s (arrow, Enter,
  * Enter), a fault every 2 minutes (the Prometheus pod deleted, the route reset by kubectl, the route deleted and
  * recreated), the console's RSS, heap, fds, event-loop p99 and CPU printed every minute (from its MESHTOP_STATS_FILE,
  * sampled every 5 s), then the verdict after warm-up: RSS growth ≤ 1 MB per 10 min (the slope of each minute's RSS floor,
@@ -23,7 +23,13 @@ const {values} = parseArgs({options: {
 	minutes: {type: 'string', default: '30'},
 	warmup: {type: 'string', default: '5'},
 	backend: {type: 'string', default: 'testbed'},
+	prometheus: {type: 'string', default: '3'},
 }});
+if (values.prometheus !== '3' && values.prometheus !== '2') {
+	throw new Error(`--prometheus is 3 (the test bed's 3.x) or 2 (Debian's 2.x), not ${values.prometheus}`);
+}
+
+const prometheusMajor = values.prometheus;
 const minutes = Number(values.minutes);
 const warmupMinutes = Math.min(Number(values.warmup), Math.floor(minutes / 2));
 const allV1 = path.join(istioDataDir, 'bookinfo/virtual-service-all-v1.yaml');
@@ -56,7 +62,7 @@ async function startCluster(dir: string): Promise<SoakCluster> {
 		};
 	}
 
-	const testbed = await startTestbed({prometheus: '3', log: line => console.error(`  testbed: ${line}`)});
+	const testbed = await startTestbed({prometheus: prometheusMajor, log: line => console.error(`  testbed: ${line}`)});
 	return {
 		kubeconfig: testbed.kubeconfigFile,
 		kubectl: async args => testbed.kubectl(args.includes('-n') ? args : ['-n', 'bookinfo', ...args]),
@@ -97,7 +103,7 @@ async function shift(terminal: TmuxTerminal, cluster: SoakCluster): Promise<bool
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'meshtop-soak-'));
 const statsFile = path.join(dir, 'stats.jsonl');
-console.log(`soak: ${minutes} min on the ${values.backend === 'sim' ? 'simulated cluster' : 'test bed (kube-apiserver + real Prometheus 3.x)'}, warm-up ${warmupMinutes} min; ${os.cpus().length} cores (a shared machine: other work runs beside it), load ${os.loadavg().map(load => load.toFixed(1)).join(' ')}`);
+console.log(`soak: ${minutes} min on the ${values.backend === 'sim' ? 'simulated cluster' : `test bed (kube-apiserver + real Prometheus ${prometheusMajor}.x)`}, warm-up ${warmupMinutes} min; ${os.cpus().length} cores (a shared machine: other work runs beside it), load ${os.loadavg().map(load => load.toFixed(1)).join(' ')}`);
 const cluster = await startCluster(dir);
 let terminal: TmuxTerminal | undefined;
 let exitCode = 1;

@@ -64,7 +64,7 @@ export function minuteSummaries(stats: readonly ProcessStatsLine[], start: numbe
 export function formatMinute(summary: MinuteSummary): string {
 	const {last} = summary;
 	const cpu = summary.cpuPercent === undefined ? '    -' : `${summary.cpuPercent.toFixed(2).padStart(5)}%`;
-	return `min ${String(summary.minute).padStart(3)}  rss ${(last.rssBytes / megabyte).toFixed(1).padStart(6)} MB (floor ${(summary.rssFloorBytes / megabyte).toFixed(1).padStart(6)})  heap ${(last.heapUsedBytes / megabyte).toFixed(1).padStart(5)} MB  ext ${((last.externalBytes ?? 0) / megabyte).toFixed(1).padStart(5)} MB  fds ${String(last.fds ?? '?').padStart(3)}  loop p99 ${summary.eventLoopP99Ms.toFixed(1).padStart(5)} ms  cpu ${cpu}`;
+	return `min ${String(summary.minute).padStart(3)}  rss ${(last.rssBytes / megabyte).toFixed(1).padStart(6)} MB (floor ${(summary.rssFloorBytes / megabyte).toFixed(1).padStart(6)})  heap ${(last.heapUsedBytes / megabyte).toFixed(1).padStart(5)}/${((last.heapTotalBytes ?? 0) / megabyte).toFixed(1).padStart(5)} MB  ext ${((last.externalBytes ?? 0) / megabyte).toFixed(1).padStart(5)} MB  fds ${String(last.fds ?? '?').padStart(3)}  loop p99 ${summary.eventLoopP99Ms.toFixed(1).padStart(5)} ms  cpu ${cpu}`;
 }
 
 /** Least-squares slope of y over x. */

@@ -1,0 +1,109 @@
+// Part of scripts/bundle.mjs: Ink's frame writer with memory across frames (source/ui/frame-memory.ts says why).
+import {readFile} from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * The rewrites of ink/build/output.js, each an exact piece of Ink 8's source and what replaces it. A piece that is
+ * not found fails the build (and test/scripts/bundle-frame-memory.test.ts): an Ink that changed them would silently
+ * bring back the per-frame garbage.
+ */
+const rewrites = [
+	{
+		what: 'OutputCaches\' three Maps, per frame',
+		from: 'class OutputCaches {\n    widths = new Map();\n    blockWidths = new Map();\n    styledChars = new Map();\n',
+		to: 'class OutputCaches {\n    widths = meshtopFrameMemo(\'widths\');\n    blockWidths = meshtopFrameMemo(\'blockWidths\');\n    styledChars = meshtopFrameMemo(\'styledChars\');\n    lines = meshtopFrameMemo(\'lines\');\n    getLines(text) {\n        let cached = this.lines.get(text);\n        if (cached === undefined) {\n            cached = meshtopSplitLines(this, text);\n            this.lines.set(text, cached);\n        }\n        return cached;\n    }\n',
+	},
+	{
+		what: 'a text split into styled lines on every write',
+		from: '        // Preserve styles across explicit newlines before clipping individual rows.\n        const characterLines = [[]];\n        for (const character of this.caches.getStyledChars(text)) {\n            if (character.value === \'\\n\') {\n                characterLines.push([]);\n            }\n            else {\n                characterLines.at(-1).push(character);\n            }\n        }\n        let lines = characterLines.map(line => styledCharsToString(line));\n',
+		to: '        // meshtop: the same lines, remembered across frames (Ink never changes the array it gets).\n        let lines = this.caches.getLines(text);\n',
+	},
+	{
+		what: 'a new OutputCaches per Output (per frame)',
+		from: '    caches = new OutputCaches();\n',
+		to: '    caches = meshtopSharedCaches;\n',
+	},
+	{
+		what: 'a new blank cell object for every cell of every frame',
+		from: '                row.push({\n                    type: \'char\',\n                    value: \' \',\n                    fullWidth: false,\n                    styles: [],\n                });\n',
+		to: '                row.push(meshtopBlankCell);\n',
+	},
+];
+
+/**
+ * Ink's text split at newlines with styles carried over, exactly as Output.applyWriteOperation did it inline (moved
+ * here so its result can be remembered).
+ */
+const splitLines = `
+const meshtopSplitLines = (caches, text) => {
+    const characterLines = [[]];
+    for (const character of caches.getStyledChars(text)) {
+        if (character.value === '\\n') {
+            characterLines.push([]);
+        }
+        else {
+            characterLines.at(-1).push(character);
+        }
+    }
+    return characterLines.map(line => styledCharsToString(line));
+};
+`;
+
+/** The other two files' rewrite: quick-lru caches of 4,096 texts to inkTextCacheSize. */
+const textCacheRewrite = {what: 'a quick-lru cache of 4,096 texts', from: 'new QuickLRU({ maxSize: 4096 })', to: 'new QuickLRU({ maxSize: meshtopTextCacheSize })'};
+
+/** Applies `rewrites` to `source`, each exactly once; throws naming `file` if one is not there exactly once. */
+function rewrite(source, rewrites, file) {
+	let patched = source;
+	for (const {what, from, to} of rewrites) {
+		const at = patched.indexOf(from);
+		if (at === -1 || patched.indexOf(from, at + 1) !== -1) {
+			throw new Error(`ink/build/${file} no longer has exactly one piece that frame memory rewrites (${what}); update scripts/bundle-frame-memory.mjs`);
+		}
+
+		patched = patched.replace(from, () => to);
+	}
+
+	return patched;
+}
+
+/**
+ * ink/build/wrap-text.js or measure-text.js (`file`) with its text cache bounded to inkTextCacheSize; throws if the
+ * cache is not there as expected.
+ */
+export function patchInkTextCache(source, file, memoryModule) {
+	return `import {inkTextCacheSize as meshtopTextCacheSize} from ${JSON.stringify(memoryModule)};\n${rewrite(source, [textCacheRewrite], file)}`;
+}
+
+/**
+ * ink/build/output.js with its caches shared by all frames and bounded (`memoryModule` is the path of
+ * dist/source/ui/frame-memory.js). Throws if Ink's source no longer has a piece this rewrites.
+ */
+export function patchInkOutput(source, memoryModule) {
+	const patched = rewrite(source, rewrites, 'output.js');
+	const classAt = patched.indexOf('export default class Output {');
+	if (classAt === -1) {
+		throw new Error('ink/build/output.js no longer exports class Output; update scripts/bundle-frame-memory.mjs');
+	}
+
+	return `import {frameMemo as meshtopFrameMemo, blankCell as meshtopBlankCell} from ${JSON.stringify(memoryModule)};\n`
+		+ patched.slice(0, classAt)
+		+ `${splitLines}const meshtopSharedCaches = new OutputCaches();\n`
+		+ patched.slice(classAt);
+}
+
+/** The esbuild plugin: Ink's output.js, wrap-text.js and measure-text.js, patched, in the bundle. */
+export const inkFrameMemory = {
+	name: 'ink-frame-memory',
+	setup(bundler) {
+		const memoryModule = new URL('../dist/source/ui/frame-memory.js', import.meta.url).pathname;
+		bundler.onLoad({filter: /\/node_modules\/ink\/build\/output\.js$/}, async args => ({
+			contents: patchInkOutput(await readFile(args.path, 'utf8'), memoryModule),
+			loader: 'js',
+		}));
+		bundler.onLoad({filter: /\/node_modules\/ink\/build\/(wrap|measure)-text\.js$/}, async args => ({
+			contents: patchInkTextCache(await readFile(args.path, 'utf8'), path.basename(args.path), memoryModule),
+			loader: 'js',
+		}));
+	},
+};

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import fc from 'fast-check';
+import {parseEnvoyStats, type PodCounters} from '../../source/domain/envoy-stats.js';
+import {referenceParseEnvoyStats} from '../helpers/envoy-stats-reference.js';
+
+/** Counters as plain data, series and buckets in a fixed order, for deepEqual. */
+function plain(counters: PodCounters): unknown {
+	return [...counters].sort(([a], [b]) => a.localeCompare(b)).map(([key, series]) => [key, series.requests, series.successes, [...series.buckets].sort(([a], [b]) => a - b)]);
+}
+
+// Pieces of an Envoy exposition, well-formed and not: the two metrics and their neighbours, labels meshtop reads and
+// labels it skips (escapes, spaces, duplicates, a name like __proto__), values Prometheus allows and garbage.
+const name = fc.constantFrom('istio_requests_total', 'istio_request_duration_milliseconds_bucket', 'istio_requests_total', 'istio_request_duration_milliseconds_bucket', 'istio_request_duration_milliseconds_sum', 'istio_requests_totalx', ' istio_requests_total', 'envoy_cluster_upstream_rq_total', 'istio_request_bytes_bucket');
+const labelName = fc.constantFrom('reporter', 'destination_service_name', 'destination_version', 'response_code', 'le', ' le', 'source_workload', 'connection_security_policy', '__proto__', 'constructor');
+const labelValue = fc.constantFrom('destination', 'waypoint', 'source', 'reviews', 'ratings', 'v1', 'v3', '', '200', '503', '5xx', '404', '10', '+Inf', '0.5', 'x', String.raw`a\"b`, String.raw`c\\d`, String.raw`e\nf`, String.raw`g\qh`, 'a,b}', String.raw`tail\\`);
+const label = fc.tuple(labelName, labelValue, fc.constantFrom(',', ' , ', ',')).map(([key, value, separator]) => `${key}="${value}"${separator}`);
+const value = fc.constantFrom('90', '1e3', '0', '3', '4', '-4', 'NaN', '+Inf', '', ' 5 1700000000000', '7\r', '0x10', 'abc', '12.5');
+// Most samples are the reporter's (or nothing would be compared beyond the reporter check), labels in any order.
+const reporterLabel = fc.constantFrom('reporter="destination",', 'reporter="waypoint",', 'reporter="destination",', 'reporter="source",');
+const sample = fc.tuple(name, fc.array(label, {maxLength: 6}), reporterLabel, fc.nat(6), fc.constantFrom('}', '}', '}', '', '}}'), value)
+	.map(([metric, labels, reporter, at, close, number]) => {
+		const all = [...labels.slice(0, at), reporter, ...labels.slice(at)];
+		return `${metric}{${all.join('').replace(/[ ,]+$/, '')}${close} ${number}`;
+	});
+const line = fc.oneof(
+	{weight: 6, arbitrary: sample},
+	fc.constantFrom('# TYPE istio_requests_total counter', '', 'istio_requests_total 5', 'istio_requests_total{', 'istio_requests_total{reporter="destination', '<html>error</html>'),
+);
+const exposition = fc.tuple(fc.array(line, {maxLength: 30}), fc.constantFrom('\n', '')).map(([lines, end]) => lines.join('\n') + end);
+
+test('the lean parser reads every exposition as the full parser did', () => {
+	fc.assert(fc.property(exposition, fc.constantFrom('destination', 'waypoint') , (text, reporter) => {
+		assert.deepEqual(plain(parseEnvoyStats(text, reporter)), plain(referenceParseEnvoyStats(text, reporter)));
+	}), {numRuns: 2000});
+});
+
+test('a sample on the first line and on the last line without a newline are both read', () => {
+	const text = 'istio_requests_total{reporter="destination",destination_service_name="reviews",response_code="200"} 2\n# x\nistio_requests_total{reporter="destination",destination_service_name="reviews",response_code="503"} 3';
+	const series = [...parseEnvoyStats(text, 'destination').values()];
+	assert.equal(series.length, 1);
+	assert.equal(series[0]!.requests, 5);
+	assert.equal(series[0]!.successes, 2);
+});

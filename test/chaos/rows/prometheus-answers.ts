@@ -44,7 +44,9 @@ async function runAnswerFault(spec: AnswerFault, context: ChaosContext): Promise
 		const result = await runFaultEpisode({
 			terminal,
 			expect: spec.expect,
-			holdMs: Math.max(holdMs, (spec.says?.atMs ?? 0) + 1500),
+			// The fault is held until the header has had time to say it: the query that meets the fault may start up
+			// to one refresh (1 s) after it, then 1.5 s for a loaded machine to draw the answer.
+			holdMs: Math.max(holdMs, (spec.says?.atMs ?? 0) + 2500),
 			detectLimitMs: spec.detectLimitMs,
 			signal: context.signal,
 			log: line => {

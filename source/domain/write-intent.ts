@@ -5,6 +5,7 @@
  */
 import {routeObjectKind, routesOf, routeWeights, type RouteObjectKind, type VirtualService} from './virtual-service.js';
 import type {ChangeSource, InterruptedOutcome, WeightChange} from './weight-change.js';
+import {jsonEqual} from './json-patch.js';
 
 /** One write about to be sent, as saved before the PATCH. */
 export interface WriteIntent {
@@ -141,4 +142,34 @@ export function interruptedChange(intent: WriteIntent, resolution: IntentResolut
 /** Whether a trail line describes a change the route received (every line but an interrupted write that did not land or may not have). */
 export function isAppliedChange(change: Pick<WeightChange, 'interrupted'>): boolean {
 	return change.interrupted === undefined || change.interrupted === 'applied';
+}
+
+/** What a living writer does next after its PATCH was cut by a transport error and the route could be read again. */
+export type CutWriteNext =
+	| {kind: 'applied'; resolution: IntentResolution}
+	| {kind: 'retry'; resolution: IntentResolution}
+	| {kind: 'conflict'; resolution: IntentResolution};
+
+/**
+ * Decides, for a writer that is still alive, what follows a PATCH cut by a transport error (connection refused or
+ * reset while the API server restarted): the same reading as a killed writer's intent ({@link resolveIntent}), plus
+ * one more case. applied: record it once and go on. retry: the write did not land and the route is otherwise as read
+ * (same spec; only its resourceVersion may have moved), so the same patch may go again, tested against the route's
+ * resourceVersion now. conflict: someone else changed the route (or deleted it, or its route entry): never overwrite.
+ * `read` is the object the cut PATCH was computed from; `current` the route read now (undefined: not found).
+ */
+export function cutWriteNext(intent: WriteIntent, read: VirtualService, current: VirtualService | undefined): CutWriteNext {
+	const resolution = resolveIntent(intent, current);
+	if (resolution.outcome === 'applied') {
+		return {kind: 'applied', resolution};
+	}
+
+	const sameObject = current !== undefined && routeObjectKind(current) === intent.kind
+		&& (intent.uid === undefined || current.metadata['uid'] === undefined || current.metadata['uid'] === intent.uid);
+	// A no-op write (asked = before) is 'unknown' to the resolver, but sending it again is harmless when nothing else moved.
+	if (sameObject && jsonEqual(current.spec, read.spec)) {
+		return {kind: 'retry', resolution};
+	}
+
+	return {kind: 'conflict', resolution};
 }

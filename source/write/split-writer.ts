@@ -14,6 +14,7 @@ import {createTrail, type ChangeTrail} from '../trail/record.js';
 import {WriteIntents, type IntentJournal, type SavedIntent} from '../trail/write-intents.js';
 import type {WriteIntent} from '../domain/write-intent.js';
 import {errorMessage} from '../util/error-message.js';
+import {patchRidingCuts, type CutPatchResult, type CutWriteOptions} from './cut-write.js';
 import {isObject} from '../util/guards.js';
 
 /** What the writer needs of the cluster (IstioApi has both; tests pass an in-memory store). */
@@ -48,6 +49,11 @@ export interface SplitWriterOptions {
 	intents?: IntentJournal;
 	/** The writing process, for the intent (default this process). */
 	process?: {pid: number; command: string};
+	/**
+	 * Ride through a PATCH cut by a transport error (see cut-write.ts): wait for the server and settle the write
+	 * instead of failing at once. Default off: the write fails with the transport error as before.
+	 */
+	cutWrites?: CutWriteOptions;
 }
 
 /** This process as an intent names it: pid, and the command line without the node binary and script path. */
@@ -62,6 +68,12 @@ function errorKind(error: unknown): unknown {
 function uidOf(vs: VirtualService): string | undefined {
 	const uid = vs.metadata['uid'];
 	return typeof uid === 'string' ? uid : undefined;
+}
+
+/** The trail note: the caller's, then what a cut write went through. */
+function noteOf(note: string | undefined, notes: readonly string[]): string | undefined {
+	const parts = [...(note === undefined || note === '' ? [] : [note]), ...notes];
+	return parts.length === 0 ? undefined : parts.join('; ');
 }
 
 /** Creates the write service over a cluster store and a trail. */
@@ -99,48 +111,67 @@ export function createSplitWriter(options: SplitWriterOptions): SplitWriter {
 
 			// Write-ahead: a writer killed after this point leaves the intent for the next meshtop to resolve.
 			const intentWarnings: string[] = [];
-			let saved: SavedIntent | undefined;
-			if (options.intents !== undefined) {
-				const writing = options.process ?? currentProcess();
-				const uid = uidOf(vs);
-				const intent: WriteIntent = {
-					version: 1,
-					kind: routeObjectKind(vs),
-					namespace: namespaceOf(vs),
-					name: vs.metadata.name,
-					...(uid === undefined ? {} : {uid}),
-					route: route.name,
-					resourceVersion: vs.metadata.resourceVersion ?? '',
-					before,
-					asked: 'undo' in change ? {...change.weights} : after,
-					time: (options.now?.() ?? new Date()).toISOString(),
-					pid: writing.pid,
-					command: writing.command,
-					user: writer.user,
-					context: writer.context,
-					source: reason.source,
-					...(reason.note === undefined ? {} : {note: reason.note}),
-				};
-				// An unwritable state folder must not stop the write (as an unwritable history file does not): it is said.
-				saved = await options.intents.save(intent).catch((error: unknown) => {
-					intentWarnings.push(`no write-ahead intent saved (a kill during this write would leave no trail): ${errorMessage(error)}`);
-					return undefined;
-				});
+			const writing = options.process ?? currentProcess();
+			const uid = uidOf(vs);
+			const intent: WriteIntent = {
+				version: 1,
+				kind: routeObjectKind(vs),
+				namespace: namespaceOf(vs),
+				name: vs.metadata.name,
+				...(uid === undefined ? {} : {uid}),
+				route: route.name,
+				resourceVersion: vs.metadata.resourceVersion ?? '',
+				before,
+				asked: 'undo' in change ? {...change.weights} : after,
+				time: (options.now?.() ?? new Date()).toISOString(),
+				pid: writing.pid,
+				command: writing.command,
+				user: writer.user,
+				context: writer.context,
+				source: reason.source,
+				...(reason.note === undefined ? {} : {note: reason.note}),
+			};
+			// An unwritable state folder must not stop the write (as an unwritable history file does not): it is said.
+			const save = async (saving: WriteIntent) => options.intents?.save(saving).catch((error: unknown) => {
+				intentWarnings.push(`no write-ahead intent saved (a kill during this write would leave no trail): ${errorMessage(error)}`);
+				return undefined;
+			});
+			let saved: SavedIntent | undefined = await save(intent);
+
+			const sent: CutPatchResult = options.cutWrites === undefined
+				? await store.patchRoute(routeObjectKind(vs), namespaceOf(vs), vs.metadata.name, operations).then(
+					patched => ({kind: 'patched' as const, vs: patched, testedVersion: intent.resourceVersion, notes: []}),
+					(error: unknown) => ({kind: 'error' as const, error}))
+				: await patchRidingCuts({
+					store, kind: routeObjectKind(vs), namespace: namespaceOf(vs), name: vs.metadata.name, operations, read: vs, intent,
+					async retarget(retargeted) {
+						// The new intent on disk before the old one goes: a kill in between leaves at least one.
+						const previous = saved;
+						saved = await save(retargeted);
+						await previous?.remove();
+					},
+				}, options.cutWrites);
+			if (sent.kind === 'unsettled') {
+				// The intent stays on disk: whether the write landed is for the next meshtop to read from the route.
+				return {kind: 'failed', message: sent.message, error: sent.error};
 			}
 
-			let updated: VirtualService;
-			try {
-				updated = await store.patchRoute(routeObjectKind(vs), namespaceOf(vs), vs.metadata.name, operations);
-			} catch (error) {
+			if (sent.kind !== 'patched') {
 				await saved?.remove();
-				const kind = errorKind(error);
-				if (kind === 'conflict') {
-					return reread(vs, errorMessage(error));
+				if (sent.kind === 'conflict') {
+					return {kind: 'conflict', message: sent.message, current: sent.current};
 				}
 
-				return kind === 'invalid' ? {kind: 'invalid', message: errorMessage(error)} : {kind: 'failed', message: errorMessage(error), error};
+				const kind = errorKind(sent.error);
+				if (kind === 'conflict') {
+					return reread(vs, errorMessage(sent.error));
+				}
+
+				return kind === 'invalid' ? {kind: 'invalid', message: errorMessage(sent.error)} : {kind: 'failed', message: errorMessage(sent.error), error: sent.error};
 			}
 
+			const updated = sent.vs;
+			const note = noteOf(reason.note, sent.notes);
 			const undo = 'undo' in change ? [] : inverseWeightPatch(vs, operations);
 			const record: WeightChange = {
 				time: (options.now?.() ?? new Date()).toISOString(),
@@ -152,16 +183,16 @@ export function createSplitWriter(options: SplitWriterOptions): SplitWriter {
 				route: route.name,
 				before,
 				after: 'undo' in change ? {...change.weights} : after,
-				resourceVersionBefore: vs.metadata.resourceVersion ?? '',
+				resourceVersionBefore: sent.testedVersion,
 				resourceVersionAfter: updated.metadata.resourceVersion ?? '',
 				source: reason.source,
-				...(reason.note === undefined ? {} : {note: reason.note}),
+				...(note === undefined ? {} : {note}),
 				...(undo.length === 0 ? {} : {undo}),
 			};
 			request.onWritten?.({vs: updated, change: record});
 			const recorded = await trail.record(record, uidOf(updated) ?? uidOf(vs));
 			await saved?.remove();
-			return {kind: 'written', vs: updated, change: recorded.record, warnings: [...intentWarnings, ...recorded.warnings]};
+			return {kind: 'written', vs: updated, change: recorded.record, warnings: [...intentWarnings, ...sent.notes, ...recorded.warnings]};
 		},
 	};
 }
@@ -176,11 +207,14 @@ export interface ConnectionWriterOptions {
 	writer: Writer;
 	/** Time of the records (default now). */
 	now?: () => Date;
+	/** The ride-through of cut writes (default: on, up to 30 s of waiting). */
+	cutWrites?: CutWriteOptions;
 }
 
 /**
  * The write service of a command's connection: the API server is the store, Events and the history file the trail,
- * and each write's intent is saved beside the history file before its PATCH.
+ * each write's intent is saved beside the history file before its PATCH, and a PATCH cut by a transport error (an API
+ * server restarting) is ridden through: a headless `shift`, `set` or `undo` should not stop for a restart of seconds.
  */
 export function connectionWriter(options: ConnectionWriterOptions): SplitWriter {
 	return createSplitWriter({
@@ -188,6 +222,7 @@ export function connectionWriter(options: ConnectionWriterOptions): SplitWriter 
 		trail: createTrail({api: options.api, historyFile: options.historyFile}),
 		intents: new WriteIntents(options.historyFile.path),
 		writer: options.writer,
+		cutWrites: options.cutWrites ?? {},
 		...(options.now === undefined ? {} : {now: options.now}),
 	});
 }

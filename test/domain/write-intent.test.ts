@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import type {VirtualService} from '../../source/domain/virtual-service.js';
-import {interruptedChange, isAppliedChange, resolveIntent, type WriteIntent} from '../../source/domain/write-intent.js';
+import {cutWriteNext, interruptedChange, isAppliedChange, resolveIntent, type WriteIntent} from '../../source/domain/write-intent.js';
 
 /** The route `reviews` holding `weights` (subsets of reviews) at `resourceVersion`. */
 function reviews(weights: Record<string, number>, resourceVersion: string | undefined, uid = 'uid-1'): VirtualService {
@@ -105,5 +105,25 @@ describe('interruptedChange', () => {
 		assert.equal(isAppliedChange(change), false);
 		assert.equal(isAppliedChange({...change, interrupted: 'unknown'}), false);
 		assert.equal(isAppliedChange({}), true, 'a line the writer wrote itself');
+	});
+});
+
+describe('cutWriteNext (a living writer after its PATCH was cut)', () => {
+	const read = reviews({v1: 100, v2: 0, v3: 0}, '10');
+
+	it('applied: the route holds the asked split past the version read: recorded, not sent again', () => {
+		assert.equal(cutWriteNext(intent, read, reviews({v1: 50, v2: 0, v3: 50}, '11')).kind, 'applied');
+	});
+
+	it('retry: the route as read, at the same resourceVersion or a newer one that changed nothing in the spec', () => {
+		assert.equal(cutWriteNext(intent, read, reviews({v1: 100, v2: 0, v3: 0}, '10')).kind, 'retry');
+		assert.equal(cutWriteNext(intent, read, reviews({v1: 100, v2: 0, v3: 0}, '14')).kind, 'retry', 'an annotation moved the resourceVersion');
+	});
+
+	it('conflict: someone else changed the spec, deleted the route, or created it again (another uid): never overwritten', () => {
+		assert.equal(cutWriteNext(intent, read, reviews({v1: 80, v2: 0, v3: 20}, '12')).kind, 'conflict');
+		assert.equal(cutWriteNext(intent, read, {...reviews({v1: 100, v2: 0, v3: 0}, '12'), spec: {...read.spec, gateways: ['mesh']}}).kind, 'conflict', 'another field of the spec');
+		assert.equal(cutWriteNext(intent, read, undefined).kind, 'conflict');
+		assert.equal(cutWriteNext(intent, read, reviews({v1: 100, v2: 0, v3: 0}, '3', 'uid-2')).kind, 'conflict');
 	});
 });

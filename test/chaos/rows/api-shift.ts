@@ -2,9 +2,9 @@
  * `meshtop shift` (headless, as a pipeline runs it) under the API faults the console rows inject: kube-apiserver
  * restarted mid-plan, its watches ended, a watch resuming into 410 Gone, and the server's own 429s (one request seat
  * kept busy by a LIST load). One test bed (no watch cache, one seat for reads and one for writes), one shift per fault,
- * each from v1 100 to v3 100 in four 2 s steps as the shifter. Expectation: the plan finishes, or stops with a plain
- * message; the route holds exactly the split of the last step shift reported (never a partial one); every reported
- * step has its history line (and its Event, counted).
+ * each from v1 100 to v3 100 in four 2 s steps as the shifter. Expectation: the plan finishes (the restart too: a
+ * write cut by it is read again and settled once the server answers); the route holds exactly the split of the last
+ * step shift reported (never a partial one); every reported step has exactly one history line (and its Event, counted).
  */
 import {spawn} from 'node:child_process';
 import {readFile} from 'node:fs/promises';
@@ -29,11 +29,10 @@ interface ShiftFault {
 	before?: (bed: FaultBed) => Promise<(() => Promise<string>) | undefined>;
 	/** After step 1; returns a note for the figure. */
 	inject?: (bed: FaultBed) => Promise<string>;
-	/**
-	 * Whether the plan must finish: nothing in the fault stops a write (watches, 429s that are retried). A restart may
-	 * refuse a write instead, and shift then stops, saying why.
-	 */
+	/** Whether the plan must finish: nothing in the fault stops a write (watches, 429s and cut writes are ridden through). */
 	mustFinish: boolean;
+	/** A step's write must have been cut by the fault and settled by reading the route again (shift's warning says so). */
+	writesCut?: boolean;
 	/** At each step shift reports (its write and trail done), before the next write; returns what to await at the end. */
 	onStep?: (bed: FaultBed, step: number) => Promise<unknown>;
 	/** Writes must have met 429s (and been sent again). */
@@ -88,7 +87,8 @@ async function untilAnswering(testbed: Testbed, signal: AbortSignal): Promise<vo
 const faults: ShiftFault[] = [
 	{
 		name: 'kube-apiserver restarted',
-		mustFinish: false,
+		mustFinish: true,
+		writesCut: true,
 		async inject({testbed, context}) {
 			await testbed.apiServer.stop();
 			await pause(3000, context.signal);
@@ -232,6 +232,23 @@ async function shiftUnder(fault: ShiftFault, bed: FaultBed, kubeconfig: string):
 		problems.push(`steps missing from the history file: ${missing.map(weights => text(weights)).join(', ')}`);
 	}
 
+	const counted = new Map<string, number>();
+	for (const line of lines) {
+		counted.set(text(line.after), (counted.get(text(line.after)) ?? 0) + 1);
+	}
+
+	const doubled = [...counted].filter(([, count]) => count > 1);
+	if (doubled.length > 0) {
+		problems.push(`a step recorded more than once: ${doubled.map(([split, count]) => `${split} × ${count}`).join(', ')}`);
+	}
+
+	// A write cut by the fault says so in a warning: read again after how long, and whether it had landed.
+	const cuts = events.filter(event => event['event'] === 'warning' && typeof event['message'] === 'string' && event['message'].includes('the write was cut'))
+		.map(event => String(event['message']).replace(/^the write was cut \((.*)\); read again after (\S+ s): it (had landed|had not landed, sent again)$/, '$2, $3'));
+	if (fault.writesCut === true && cuts.length === 0) {
+		problems.push('no write met the fault: nothing was ridden through');
+	}
+
 	const unreported = lines.filter(line => !reported.some(weights => same(line.after, weights)));
 	if (unreported.length > 0) {
 		problems.push(`history lines for steps shift never reported: ${unreported.map(line => text(line.after)).join(', ')}`);
@@ -252,10 +269,11 @@ async function shiftUnder(fault: ShiftFault, bed: FaultBed, kubeconfig: string):
 	}
 
 	const end = code === 0 ? 'done' : `stopped at ${text(held)}: "${reason.slice(0, 160)}"`;
+	const ridden = cuts.length === 0 ? '' : `, ${cuts.length} cut write${cuts.length === 1 ? '' : 's'} settled (${cuts.join('; ')})`;
 	return {
 		fault: fault.name,
 		ok: problems.length === 0,
-		summary: `${fault.name}${note === '' ? '' : ` (${note})`}: ${reported.length}/${steps.length} steps, ${end}, ${lines.length} history lines${throttled}`,
+		summary: `${fault.name}${note === '' ? '' : ` (${note})`}: ${reported.length}/${steps.length} steps, ${end}${ridden}, ${lines.length} history lines${throttled}`,
 		problems,
 		events: eventCount,
 		historyLines: lines.length,

@@ -1,15 +1,14 @@
 import type {KubeConfig} from '@kubernetes/client-node';
-// The module, not the package index (see config.ts).
-import {Watch} from '@kubernetes/client-node/dist/watch.js';
 import {KubeError, toKubeError, type KubeErrorContext} from './errors.js';
 import {isObject} from '../util/guards.js';
+import {WatchStream} from './watch-stream.js';
 
 /** Where a list-watch loop stands. */
 export type ListWatchStatus = 'live' | 'reconnecting' | 'error';
 
 /** One resource collection to keep in sync, and where to deliver what happens to it. */
 export interface ListWatchOptions<T> {
-	/** kubeconfig (server, auth) for client-node's Watch. */
+	/** kubeconfig (server, auth) for the watch requests. */
 	kc: KubeConfig;
 	/** Names the request in errors. */
 	context: KubeErrorContext;
@@ -69,7 +68,7 @@ type WatchEnd = {reason: 'closed'; events: number} | {reason: 'timeout'} | {reas
  * (410 Gone, connection errors), with exponential backoff between failures.
  */
 export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle {
-	const watch = new Watch(options.kc);
+	const watch = new WatchStream(options.kc);
 	const initialDelay = options.backoff?.initialMs ?? 250;
 	const maxDelay = options.backoff?.maxMs ?? 5000;
 	let stopped = false;
@@ -184,8 +183,8 @@ export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle
 			const persistent = persistentKinds.has(kubeError.kind) && !settling;
 			options.onStatus(persistent ? 'error' : 'reconnecting', kubeError);
 			needList = true;
-			// An overloaded server (429) that said when to come back is not asked sooner: no request storm. A watch's 429
-			// carries no header through client-node's Watch: the longest backoff then. A starting server's 503 also says
+			// An overloaded server (429) that said when to come back is not asked sooner: no request storm. A 429 that says
+			// nothing (a proxy that drops the header) waits the longest backoff. A starting server's 503 also says
 			// Retry-After (5 s), but it is ready sooner: those retries follow the settling backoff (≤ 1 s) instead.
 			const throttled = kubeError.status === 429;
 			const asked = throttled ? (kubeError.retryAfterSeconds ?? maxDelay / 1000) * 1000 : 0;

@@ -9,7 +9,7 @@ import {KubeError} from './errors.js';
 /** Attempts of one request under 429s, the first included. */
 export const throttledAttempts = 5;
 
-/** The wait after a 429 that named none (a watch's 429 through client-node, a proxy that drops the header). */
+/** The wait after a 429 that named none (a proxy that drops the header). */
 export const defaultRetryAfterMs = 1000;
 
 /** How long the server asked to be left alone after `error`, or undefined when `error` is not a 429. */

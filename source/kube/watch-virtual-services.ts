@@ -32,7 +32,7 @@ export interface VirtualServiceFeedState {
 	pendingSince?: number;
 }
 
-/** Live view of the VirtualServices (and DestinationRules) of a namespace: list then watch, relist on 410 Gone or disconnect with backoff (250 ms → 5 s), keeps the last good data while reconnecting. Uses client-node's Watch (or ListWatch/informer). Every change (including from kubectl) is delivered within ~1 s. */
+/** Live view of the VirtualServices (and DestinationRules) of a namespace: list then watch, relist on 410 Gone or disconnect with backoff (250 ms → 5 s), keeps the last good data while reconnecting. Watches through meshtop's own request path (watch-stream.ts), which keeps a refused watch's Retry-After. Every change (including from kubectl) is delivered within ~1 s. */
 export interface VirtualServiceFeed {
 	/** Called with the full current map after every change, and with status changes. */
 	subscribe(listener: (state: VirtualServiceFeedState) => void): () => void;

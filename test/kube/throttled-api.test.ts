@@ -226,6 +226,59 @@ describe('429 Too Many Requests with Retry-After, as kube-apiserver answers it',
 		assert.ok(gaps(listed)[0]! >= 2000 - slackMs, `listed again ${gaps(listed)[0]} ms after Retry-After: 2`);
 	});
 
+	test('list-watch: a watch refused with 429 + Retry-After: 2 (its header only) waits that, not its longest backoff', async () => {
+		const collection = '/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices';
+		let watches = 0;
+		answer = request => {
+			if (request.url === collection) {
+				return {status: 200, body: {metadata: {resourceVersion: '5'}, items: []}};
+			}
+
+			if (request.url.startsWith(`${collection}?`) && request.url.includes('watch=true')) {
+				watches++;
+				return watches === 1 ? {retryAfter: 2} : {status: 0, body: {}};
+			}
+
+			return {status: 404, body: {}};
+		};
+
+		const rest = new KubeRest(target.kc);
+		const errors: KubeError[] = [];
+		let live = false;
+		const handle = startListWatch<unknown>({
+			kc: target.kc,
+			context: {verb: 'watch', resource: 'virtualservices.networking.istio.io', namespace: 'bookinfo'},
+			path: async () => collection,
+			async list() {
+				const list = await rest.get(collection) as {metadata: {resourceVersion: string}};
+				return {items: [], resourceVersion: list.metadata.resourceVersion};
+			},
+			decode: () => undefined,
+			onReplace: () => undefined,
+			onUpsert: () => undefined,
+			onDelete: () => undefined,
+			onStatus(status, error) {
+				live ||= status === 'live';
+				if (error !== undefined) {
+					errors.push(error);
+				}
+			},
+		});
+		try {
+			await waitFor(() => live, {timeout: 10_000, message: 'the watch live after its 429'});
+		} finally {
+			handle.stop();
+			server.closeAllConnections();
+		}
+
+		assert.equal(errors[0]?.status, 429);
+		assert.equal(errors[0]?.retryAfterSeconds, 2, 'the watch\'s Retry-After header reached meshtop');
+		const refused = seen.find(request => request.url.includes('watch=true'))!;
+		const next = seen[seen.indexOf(refused) + 1]!;
+		assert.ok(next.at - refused.at >= 2000 - slackMs, `asked again ${next.at - refused.at} ms after Retry-After: 2`);
+		assert.equal(seen.filter(request => request.url.includes('watch=true')).length, 2);
+	});
+
 	test('live stats: pods listed every 100 ms wait Retry-After: 2 after a 429 instead', async () => {
 		const servicePath = '/api/v1/namespaces/bookinfo/services/reviews';
 		// A Service without a selector: no pods to read, so the only requests are the listing's.

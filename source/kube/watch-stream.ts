@@ -10,7 +10,7 @@ import {createInterface} from 'node:readline';
 import type {KubeConfig} from '@kubernetes/client-node';
 // Modules, not the package index (see config.ts).
 import {HttpMethod, RequestContext} from '@kubernetes/client-node/dist/gen/http/http.js';
-import {request as undiciRequest, type Dispatcher} from 'undici';
+import {request as undiciRequest} from 'undici';
 import {KubeHttpError} from './rest.js';
 
 /** Called per event: its type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR) and object. */
@@ -79,7 +79,7 @@ export class WatchStream {
 
 		try {
 			idle();
-			const dispatcher = context.getDispatcher() as Dispatcher | undefined;
+			const dispatcher = context.getDispatcher();
 			const response = await undiciRequest(context.getUrl(), {
 				method: 'GET',
 				headers: context.getHeaders(),

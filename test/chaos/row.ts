@@ -26,6 +26,11 @@ export interface ChaosContext {
 	log(line: string): void;
 	/** Aborted when the row overruns its time limit or the run is interrupted; rows stop their work on it. */
 	readonly signal: AbortSignal;
+	/**
+	 * Set for a row that {@link ChaosRow.sharesTestbed}: whether the next row of the run shares the test bed too (it is
+	 * then left running for it), else the row stops it when done.
+	 */
+	readonly sharedTestbed?: {readonly keep: boolean};
 }
 
 /** One row of the chaos table. */
@@ -37,5 +42,10 @@ export interface ChaosRow {
 	readonly short: boolean;
 	/** The longest the row may take in full form, in seconds; the runner aborts it after that. */
 	readonly limitSeconds: number;
+	/**
+	 * The row runs on the default test bed (no extra kube-apiserver flags) and leaves it as it found it: consecutive
+	 * rows that share it start it once. The runner puts these rows after the others of their group.
+	 */
+	readonly sharesTestbed?: boolean;
 	run(context: ChaosContext): Promise<ChaosResult>;
 }

@@ -6,6 +6,7 @@ import process from 'node:process';
 import {parseArgs} from 'node:util';
 import {rows} from './rows/index.js';
 import {runRows, selectRows} from './runner.js';
+import {stopSharedTestbed} from './support/shared-testbed.js';
 
 const {values} = parseArgs({
 	options: {
@@ -32,5 +33,12 @@ if (selectRows(rows, options).length === 0) {
 	console.error(`chaos: no row matches${values.only === undefined ? '' : ` "${values.only}"`}${values.short ? ' in the short form' : ''}`);
 }
 
-const summary = await runRows(rows, options);
+let summary;
+try {
+	summary = await runRows(rows, options);
+} finally {
+	// The last row that shared the test bed stops it; an interrupted or abandoned one may not have.
+	await stopSharedTestbed();
+}
+
 process.exitCode = interrupt.signal.aborted ? 130 : summary.failed > 0 || summary.passed === 0 ? 1 : 0;

@@ -87,3 +87,29 @@ test('--only selects by group or name; --verbose prints the rows\' progress line
 	assert.equal(summary.results.length, 1);
 	assert.ok(lines.some(line => line.includes('· restarting')));
 });
+
+test('rows that share the test bed run after the others of their group, and each learns whether the next one shares it too', async () => {
+	const seen: Array<[string, boolean | undefined]> = [];
+	const visit = (name: string) => async (context: ChaosContext) => {
+		seen.push([name, context.sharedTestbed?.keep]);
+		return {ok: true, figure: name};
+	};
+
+	await runRows([
+		row('api shared 1', 'api', visit('api shared 1'), {sharesTestbed: true}),
+		row('api own', 'api', visit('api own')),
+		row('api shared 2', 'api', visit('api shared 2'), {sharesTestbed: true}),
+		row('terminal own', 'terminal', visit('terminal own')),
+		row('writes shared', 'writes', visit('writes shared'), {sharesTestbed: true}),
+		row('writes own', 'writes', visit('writes own')),
+	], {short: true, verbose: false, print: () => undefined});
+
+	assert.deepEqual(seen, [
+		['api own', undefined],
+		['api shared 1', true],
+		['api shared 2', false],
+		['writes own', undefined],
+		['writes shared', false],
+		['terminal own', undefined],
+	]);
+});

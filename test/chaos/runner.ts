@@ -37,12 +37,19 @@ export interface RunSummary {
 	results: Array<{row: ChaosRow; result: ChaosResult; seconds: number}>;
 }
 
-/** The rows a run selects, grouped in {@link groupOrder} and otherwise in their given order. */
+/**
+ * The rows a run selects, grouped in {@link groupOrder}; within a group, the rows with a test bed of their own first,
+ * then those that share the default one (so the last of one group and the first of the next share it too), each part
+ * in the given order.
+ */
 export function selectRows(rows: readonly ChaosRow[], options: Pick<RunOptions, 'short' | 'only'>): ChaosRow[] {
 	const only = options.only?.toLowerCase();
 	const chosen = rows.filter(row => (!options.short || row.short)
 		&& (only === undefined || row.group.includes(only) || row.name.toLowerCase().includes(only)));
-	return groupOrder.flatMap(group => chosen.filter(row => row.group === group));
+	return groupOrder.flatMap(group => [
+		...chosen.filter(row => row.group === group && row.sharesTestbed !== true),
+		...chosen.filter(row => row.group === group && row.sharesTestbed === true),
+	]);
 }
 
 const widths = {group: 10, name: 56};
@@ -56,7 +63,7 @@ export function tableLine(group: string, name: string, mark: string, figure: str
 	return `${cell(group, widths.group)} ${cell(name, widths.name)} ${mark}  ${figure}`;
 }
 
-async function runOne(row: ChaosRow, options: RunOptions): Promise<ChaosResult> {
+async function runOne(row: ChaosRow, options: RunOptions, next: ChaosRow | undefined): Promise<ChaosResult> {
 	const dir = await mkdtemp(path.join(options.tmpRoot ?? tmpdir(), 'meshtop-chaos-'));
 	const controller = new AbortController();
 	const limitMs = row.limitSeconds * 1000;
@@ -83,6 +90,7 @@ async function runOne(row: ChaosRow, options: RunOptions): Promise<ChaosResult> 
 				dir,
 				short: options.short,
 				signal: controller.signal,
+				...(row.sharesTestbed === true ? {sharedTestbed: {keep: next?.sharesTestbed === true && options.interrupt?.aborted !== true}} : {}),
 				log(line) {
 					if (options.verbose) {
 						options.print(`           · ${line}`);
@@ -110,13 +118,13 @@ export async function runRows(rows: readonly ChaosRow[], options: RunOptions): P
 	const selected = selectRows(rows, options);
 	const summary: RunSummary = {passed: 0, failed: 0, results: []};
 	options.print(tableLine('group', 'fault', 'ok', 'figure'));
-	for (const row of selected) {
+	for (const [index, row] of selected.entries()) {
 		if (options.interrupt?.aborted === true) {
 			break;
 		}
 
 		const started = Date.now();
-		const result = await runOne(row, options);
+		const result = await runOne(row, options, selected[index + 1]);
 		const seconds = (Date.now() - started) / 1000;
 		summary.results.push({row, result, seconds});
 		if (result.ok) {

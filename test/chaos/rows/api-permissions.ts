@@ -10,6 +10,7 @@ const readOnlyUser: ChaosRow = {
 	group: 'api',
 	name: 'read-only user (viewer Role) opens the console',
 	short: true,
+	sharesTestbed: true,
 	limitSeconds: 150,
 	async run(context) {
 		return withProxiedBed(context, {}, async ({proxy, kubeconfig}) => withConsole({dir: context.dir, kubeconfig, context: 'testbed-viewer', args: ['reviews']}, async terminal => {

@@ -63,6 +63,7 @@ const slow: ChaosRow = {
 	group: 'api',
 	name: 'slow API (every answer 2 s late): keys and header',
 	short: false,
+	sharesTestbed: true,
 	limitSeconds: 150,
 	async run(context) {
 		const cycles = context.short ? 3 : 6;

@@ -171,6 +171,7 @@ export const writesRaceRows: ChaosRow[] = [{
 	group: 'writes',
 	name: 'race: 3 × meshtop set + kubectl patch on one route, 60 s',
 	short: true,
+	sharesTestbed: true,
 	limitSeconds: 180,
 	async run(context) {
 		const testbed = await rowTestbed(context);

@@ -56,6 +56,7 @@ export const writesRoundTripRows: ChaosRow[] = [{
 	name: 'fuzzed round trips: 1,000 generated VirtualServices and HTTPRoutes shifted and read back',
 	short: true,
 	limitSeconds: 600,
+	sharesTestbed: true,
 	async run(context) {
 		const testbed = await rowTestbed(context);
 		try {

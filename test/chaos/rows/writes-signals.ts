@@ -193,6 +193,7 @@ function signalRow(name: string, which: readonly SignalCase[], short: boolean, l
 		name,
 		short,
 		limitSeconds,
+		sharesTestbed: true,
 		async run(context) {
 			const testbed = await rowTestbed(context);
 			try {

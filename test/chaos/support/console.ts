@@ -8,6 +8,7 @@ import {fileURLToPath} from 'node:url';
 import {TmuxTerminal} from '../../helpers/tmux.js';
 import {startTestbed, type Testbed, type TestbedOptions} from '../../testbed/testbed.js';
 import type {ChaosContext} from '../row.js';
+import {withSharedTestbed} from './shared-testbed.js';
 
 const cliPath = fileURLToPath(new URL('../../../cli.js', import.meta.url));
 
@@ -102,6 +103,15 @@ export async function untilScreen(terminal: TmuxTerminal, probe: (screen: string
  * MESHTOP_TESTBED_PROMETHEUS=2, as in `npm test`), runs `body`, and stops the test bed whatever happens.
  */
 export async function withTestbed<T>(context: ChaosContext, options: Omit<TestbedOptions, 'build' | 'log'>, body: (testbed: Testbed) => Promise<T>): Promise<T> {
+	if (context.sharedTestbed !== undefined) {
+		// A row marked as sharing runs on the default control plane: options would make it another one.
+		if (Object.values(options).some(value => value !== undefined && !(Array.isArray(value) && value.length === 0))) {
+			throw new Error(`a row that shares the test bed cannot ask for test bed options (${JSON.stringify(options)})`);
+		}
+
+		return withSharedTestbed(context, body);
+	}
+
 	context.signal.throwIfAborted();
 	const testbed = await startTestbed({prometheus: process.env['MESHTOP_TESTBED_PROMETHEUS'] === '2' ? '2' : '3', ...options, build: false, log(line) {
 		context.log(line);

@@ -9,6 +9,7 @@ import {fileURLToPath} from 'node:url';
 import type {TestbedState} from '../../testbed/main.js';
 import {startTestbed, testbedState} from '../../testbed/testbed.js';
 import type {ChaosContext} from '../row.js';
+import {lendSharedTestbed} from './shared-testbed.js';
 
 /** A test bed lent to one row. */
 export interface RowTestbed {
@@ -20,11 +21,19 @@ export interface RowTestbed {
 /** The built CLI (dist/cli.js), run with the Node that runs the chaos suite. */
 export const cliPath = fileURLToPath(new URL('../../../cli.js', import.meta.url));
 
-/** Lends the shared test bed, or starts one for the row (about 40 s from cached binaries; never builds them). */
+/**
+ * Lends the test bed of MESHTOP_TESTBED_STATE, else the run's shared one (for a row that shares it), else starts one
+ * for the row (about 20–40 s from cached binaries; never builds them).
+ */
 export async function rowTestbed(context: ChaosContext): Promise<RowTestbed> {
 	const shared = process.env['MESHTOP_TESTBED_STATE'];
 	if (shared !== undefined && shared !== '') {
 		return {state: JSON.parse(await readFile(shared, 'utf8')) as TestbedState, release: async () => undefined};
+	}
+
+	if (context.sharedTestbed !== undefined) {
+		const {testbed, release} = await lendSharedTestbed(context);
+		return {state: testbedState(testbed), release};
 	}
 
 	const testbed = await startTestbed({build: false, log: line => context.log(line)});

@@ -9,7 +9,7 @@ import {fileURLToPath} from 'node:url';
 import type {TestbedState} from '../../testbed/main.js';
 import {startTestbed, testbedState} from '../../testbed/testbed.js';
 import type {ChaosContext} from '../row.js';
-import {lendSharedTestbed} from './shared-testbed.js';
+import {lendSharedTestbed, stopSharedTestbed} from './shared-testbed.js';
 
 /** A test bed lent to one row. */
 export interface RowTestbed {
@@ -28,6 +28,8 @@ export const cliPath = fileURLToPath(new URL('../../../cli.js', import.meta.url)
 export async function rowTestbed(context: ChaosContext): Promise<RowTestbed> {
 	const shared = process.env['MESHTOP_TESTBED_STATE'];
 	if (shared !== undefined && shared !== '') {
+		// A test bed the API rows before this one shared is not needed by rows on the named one: not kept running beside it.
+		await stopSharedTestbed();
 		return {state: JSON.parse(await readFile(shared, 'utf8')) as TestbedState, release: async () => undefined};
 	}
 

@@ -22,6 +22,11 @@ export interface CliBenchOptions {
 	idleSeconds: number;
 	/** VirtualService edits made "elsewhere" while the console watches. */
 	watchEdits: number;
+	/**
+	 * Minutes from spawn after which the budget's RSS is read (the budget is "after 10 minutes"; 0 reads it after the
+	 * idle window only, as a quick look that the ✓/✗ then does not judge).
+	 */
+	rssMinutes: number;
 }
 
 /** The CLI entry point next to this file in dist/ (dist/bench/ → dist/cli.js). */
@@ -97,6 +102,9 @@ async function measureCli(cluster: SimCluster, kubeconfig: string, historyFile: 
 		}
 
 		rows.push(await measureWatch(pty, kubeconfig, options.watchEdits));
+		if (options.rssMinutes > 0) {
+			rows.push(await measureLongRss(pty, options.rssMinutes));
+		}
 	} finally {
 		const quitAt = performance.now();
 		const exitCode = await pty.stop('q', 5000);
@@ -128,14 +136,43 @@ async function measureIdle(pty: PtyProcess, pid: number, seconds: number, promet
 			target: `<= ${budget.idleCpuPercent}%`,
 			ok: cpuPercent <= budget.idleCpuPercent,
 		},
+		// Not the budget's figure: a console's RSS keeps rising for minutes (V8's heap settling), see measureLongRss.
 		{
-			measurement: 'RSS after idle / peak (VmRSS / VmHWM)',
+			measurement: `  RSS after ${Math.round((performance.now() - pty.spawnedAt) / 1000)} s / peak (VmRSS / VmHWM)`,
 			value: `${(after.rssBytes / megabyte).toFixed(1)} MB / ${(after.peakRssBytes / megabyte).toFixed(1)} MB`,
-			target: `<= ${budget.rssMegabytes} MB`,
-			ok: after.peakRssBytes <= budget.rssMegabytes * megabyte,
+			target: '-',
+			ok: undefined,
 		},
 		{measurement: '  real CLI output per 1 s refresh (pty bytes / s idle)', value: formatBytes(bytesPerRefresh), target: '-', ok: undefined},
 	];
+}
+
+/**
+ * The budget's RSS: the console left running at 1 s refresh until `minutes` after its spawn, then its VmRSS (and the
+ * peak). Read at the end rather than after a short idle because the RSS after 10 s is not the one after 10 minutes:
+ * V8's committed heap and malloc's arenas grow for minutes before they level off (the soak shows the curve).
+ */
+async function measureLongRss(pty: PtyProcess, minutes: number): Promise<Row> {
+	const label = `console RSS after ${minutes} min at 1 s refresh / peak (VmRSS / VmHWM)`;
+	const target = `<= ${budget.rssMegabytes} MB`;
+	try {
+		const pid = await pty.programPid(5000);
+		const remainingMs = (minutes * 60_000) - (performance.now() - pty.spawnedAt);
+		if (remainingMs > 0) {
+			process.stderr.write(`bench: the console keeps running until ${minutes} min after its start, for its RSS…\n`);
+			await pause(remainingMs);
+		}
+
+		const sample = sampleProcess(pid);
+		return {
+			measurement: label,
+			value: `${(sample.rssBytes / megabyte).toFixed(1)} MB / ${(sample.peakRssBytes / megabyte).toFixed(1)} MB`,
+			target,
+			ok: sample.rssBytes <= budget.rssMegabytes * megabyte,
+		};
+	} catch (error) {
+		return failedRow(label, target, error);
+	}
 }
 
 /**

@@ -11,6 +11,7 @@ import {IstioApi} from '../kube/istio-api.js';
 import {closeSharedDispatchers} from '../kube/shared-dispatchers.js';
 import {connectPrometheus, type PrometheusConnection} from '../app/prometheus-connection.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
+import {createNodeFetch} from '../net/node-fetch.js';
 import {fetchCounts} from '../prometheus/counts-source.js';
 import {reporterFor, type Reporter} from '../prometheus/queries.js';
 import type {StepCounts} from '../domain/step-counts.js';
@@ -105,7 +106,13 @@ export function selectRoute(routes: readonly Route[], name: string | undefined, 
 }
 
 async function openPrometheus(target: KubeTarget, namespace: string, options: ConnectOptions, owned: Array<() => Promise<void>>): Promise<PrometheusConnection> {
-	const connection = await connectPrometheus(target, {url: options.prometheusUrl, namespace: options.prometheusNamespace === '' ? undefined : options.prometheusNamespace, service: options.prometheusService, tokenFile: options.prometheusTokenFile}, namespace);
+	// Node's HTTP client, not undici: a headless command makes a few queries, and undici would cost more to load.
+	const http = createNodeFetch();
+	owned.push(async () => {
+		http.close();
+		return Promise.resolve();
+	});
+	const connection = await connectPrometheus(target, {url: options.prometheusUrl, namespace: options.prometheusNamespace === '' ? undefined : options.prometheusNamespace, service: options.prometheusService, tokenFile: options.prometheusTokenFile}, namespace, http.fetch);
 	owned.push(async () => connection.close());
 	return connection;
 }

@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises';
 import type {KubeTarget} from '../kube/config.js';
 import {discoverPrometheus} from '../kube/prometheus-discovery.js';
-import {startPortForward, type PortForwardHandle} from '../kube/port-forward.js';
+import type {PortForwardHandle} from '../kube/port-forward.js';
 import {PrometheusClient, type PrometheusFetch} from '../prometheus/client.js';
 import {rateWindow} from '../prometheus/queries.js';
 import type {FeedStatus, PrometheusStatus} from '../ports/console-services.js';
@@ -61,6 +61,8 @@ export async function connectPrometheus(target: KubeTarget, options: PrometheusO
 		// The client's URL, not the flag's: a password in --prometheus-url must not reach the screen.
 		label = client.baseUrl;
 	} else {
+		// Loaded when needed: a command given --prometheus-url (or none at all) does not evaluate the forward and its pod watch.
+		const {startPortForward} = await import('../kube/port-forward.js');
 		handle = await startPortForward(target, {namespace: location.namespace, pod: location.pod, port: location.port, selector: location.selector});
 		client = new PrometheusClient(handle.url, {fetch: prometheusFetch, bearerToken});
 		label = forwardLabel(handle, location.namespace);

@@ -9,9 +9,8 @@ import {lookUpRoute} from './route-lookup.js';
 import {loadKubeTarget, type KubeTarget} from '../kube/config.js';
 import {IstioApi} from '../kube/istio-api.js';
 import {closeSharedDispatchers} from '../kube/shared-dispatchers.js';
-import {connectPrometheus, type PrometheusConnection} from '../app/prometheus-connection.js';
+import type {PrometheusConnection} from '../app/prometheus-connection.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
-import {createNodeFetch} from '../net/node-fetch.js';
 import {fetchCounts} from '../prometheus/counts-source.js';
 import {reporterFor, type Reporter} from '../prometheus/queries.js';
 import type {StepCounts} from '../domain/step-counts.js';
@@ -106,6 +105,8 @@ export function selectRoute(routes: readonly Route[], name: string | undefined, 
 }
 
 async function openPrometheus(target: KubeTarget, namespace: string, options: ConnectOptions, owned: Array<() => Promise<void>>): Promise<PrometheusConnection> {
+	// Loaded only by the commands that read metrics (set, history and undo do not).
+	const [{connectPrometheus}, {createNodeFetch}] = await Promise.all([import('../app/prometheus-connection.js'), import('../net/node-fetch.js')]);
 	// Node's HTTP client, not undici: a headless command makes a few queries, and undici would cost more to load.
 	const http = createNodeFetch();
 	owned.push(async () => {

@@ -127,3 +127,8 @@ export async function closeSharedDispatchers(kc: KubeConfig): Promise<void> {
 export function sharedDispatcherCount(kc: KubeConfig): number {
 	return caches.get(kc)?.size ?? 0;
 }
+
+/** How many of the transports `kc` keeps have built an undici dispatcher (tests read it). */
+export function undiciDispatcherCount(kc: KubeConfig): number {
+	return [...caches.get(kc)?.values() ?? []].filter(transport => transport.usesUndici).length;
+}

@@ -54,6 +54,11 @@ export class SharedTransport {
 		return this.undici().dispatch(options, handler);
 	}
 
+	/** Whether client-node's undici dispatcher has been made (tests read it: a one-shot command never makes one). */
+	get usesUndici(): boolean {
+		return this.dispatcher !== undefined;
+	}
+
 	/** client-node's undici dispatcher for this material (made on the first call). */
 	undici(): ClosableDispatcher {
 		this.dispatcher ??= this.createDispatcher();

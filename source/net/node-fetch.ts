@@ -6,12 +6,23 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type {PrometheusAnswer, PrometheusFetch} from '../prometheus/client.js';
 
-/** A fetch for the Prometheus client, and the end of its connections. */
+/** What a {@link NodeFetch} answers: the part of a fetch Response the Prometheus client reads. */
+export interface NodeFetchAnswer {
+	/** Whether the status is 2xx. */
+	ok: boolean;
+	/** The HTTP status. */
+	status: number;
+	/** Reads the body and parses it as JSON. */
+	json(): Promise<unknown>;
+	/** Discards the body unread. */
+	body: {cancel(): Promise<void>};
+}
+
+/** A fetch for the Prometheus client (it fits source/prometheus/client.ts's PrometheusFetch), and the end of its connections. */
 export interface NodeFetch {
 	/** GETs `url` with these headers; `signal` aborts it (the client's timeout). */
-	fetch: PrometheusFetch;
+	fetch: (url: string, init: {signal: AbortSignal; headers: Record<string, string>}) => Promise<NodeFetchAnswer>;
 	/** Ends the kept connections; requests in flight are cut. */
 	close(): void;
 }
@@ -24,7 +35,7 @@ export function createNodeFetch(): NodeFetch {
 			const target = new URL(url);
 			const secure = target.protocol === 'https:';
 			const get = secure ? https.get : http.get;
-			return new Promise<PrometheusAnswer>((resolve, reject) => {
+			return new Promise<NodeFetchAnswer>((resolve, reject) => {
 				const request = get(target, {headers: init.headers, agent: secure ? agents.https : agents.http, signal: init.signal}, response => {
 					resolve(answerOf(response));
 				});
@@ -39,7 +50,7 @@ export function createNodeFetch(): NodeFetch {
 }
 
 /** The answer as the client reads it: status at once, the body read when asked for (or discarded). */
-function answerOf(response: http.IncomingMessage): PrometheusAnswer {
+function answerOf(response: http.IncomingMessage): NodeFetchAnswer {
 	const status = response.statusCode ?? 0;
 	return {
 		status,

@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import type {Socket} from 'node:net';
 
 /** An answer: status, headers (names lower-case, repeated ones joined), the body as text. */
 export interface NodeAnswer {
@@ -43,8 +44,35 @@ export async function sendOverNode(prepared: PreparedRequest, agent: http.Agent)
 			});
 		});
 		request.on('error', reject);
+		request.on('socket', socket => {
+			limitConnect(request, socket, url);
+		});
 		request.end(body);
 	});
+}
+
+/**
+ * How long a new connection may take to be established (TCP, then TLS), as undici's default: Node's own client has
+ * no such limit, and an API server whose packets are dropped would hold a command for the system's TCP timeout.
+ */
+const connectTimeoutMs = 10_000;
+
+/** Ends `request` with an ETIMEDOUT error (errors.ts: unreachable) if its new connection is not up in time. */
+function limitConnect(request: http.ClientRequest, socket: Socket, url: URL): void {
+	if (!socket.connecting) {
+		// A kept connection, already up.
+		return;
+	}
+
+	const timer = setTimeout(() => {
+		request.destroy(Object.assign(new Error(`connect ETIMEDOUT ${url.host}: no connection in ${connectTimeoutMs / 1000} s`), {code: 'ETIMEDOUT'}));
+	}, connectTimeoutMs);
+	const stop = () => {
+		clearTimeout(timer);
+	};
+
+	socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', stop);
+	request.once('close', stop);
 }
 
 /** Node's answer headers (names already lower-case; set-cookie is an array) as one string per name. */

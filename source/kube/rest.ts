@@ -2,10 +2,10 @@
  * The few Kubernetes REST calls meshtop makes, prepared by client-node's own request path (its `RequestContext` and
  * `KubeConfig.applySecurityAuthentication` for every auth method: headers, TLS material, proxy) and sent with Node's
  * HTTP client through a kept agent per TLS material (node-request.ts; undici only for a `proxy-url`), without
- * client-node's generated API classes. Why: those classes deserialise through an ObjectSerializer that references every generated model, so
- * using one of them makes a one-shot command evaluate about 2 MB of JavaScript before its first request. Answers are
- * plain JSON objects (timestamps stay strings); failures carry `{code, body}` as client-node's ApiException does, so
- * errors.ts reads them the same way.
+ * client-node's generated API classes. Why: those classes deserialise through an ObjectSerializer that references
+ * every generated model, so using one of them makes a one-shot command evaluate about 2 MB of JavaScript before its
+ * first request. Answers are plain JSON objects (timestamps stay strings); failures carry `{code, body}` as
+ * client-node's ApiException does, so errors.ts reads them the same way.
  */
 import type {KubeConfig} from '@kubernetes/client-node';
 // Modules, not the package index (see config.ts).
@@ -101,12 +101,12 @@ export class KubeRest {
 			throw new KubeError('unauthorized', `cannot get the credentials of kubeconfig user ${user}: ${errorMessage(error).trim()}; log in again or check the kubeconfig user`, {cause: error});
 		}
 
+		// The kept Node agent of the TLS material client-node prepared; none means a proxy-url (undici tunnels it).
 		const agent = nodeAgentFor(this.kc, context.getDispatcher(), url.protocol);
 		const body = context.getBody();
-		const signalOf = context.getSignal();
 		const response = agent === undefined
 			? await sendThroughUndici(context)
-			: await sendOverNode({url, method, headers: context.getHeaders(), ...(typeof body === 'string' ? {body} : {}), ...(signalOf === undefined ? {} : {signal: signalOf})}, agent);
+			: await sendOverNode({url, method, headers: context.getHeaders(), ...(typeof body === 'string' ? {body} : {}), ...(signal === undefined ? {} : {signal})}, agent);
 		const {text} = response;
 		if (response.statusCode < 200 || response.statusCode > 299) {
 			throw new KubeHttpError(response.statusCode, text, method, url.toString(), response.headers);

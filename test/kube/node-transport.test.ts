@@ -6,9 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
+import net from 'node:net';
+import {writeFile} from 'node:fs/promises';
+import path from 'node:path';
+import {stringify} from 'yaml';
 import {promisify} from 'node:util';
 import {after, before, describe, it} from 'node:test';
 import {loadKubeTarget} from '../../source/kube/config.js';
+import {toKubeError} from '../../source/kube/errors.js';
 import {KubeRest} from '../../source/kube/rest.js';
 import {closeSharedDispatchers, sharedDispatcherCount, undiciDispatcherCount} from '../../source/kube/shared-dispatchers.js';
 import {startAuthFixture, type AuthFixture} from '../helpers/auth-fixture.js';
@@ -74,5 +79,46 @@ describe('REST over Node\'s http with client-node\'s auth', {timeout: 90_000}, (
 		const {stdout} = await run(process.execPath, ['--input-type=module', '-e', script], {timeout: 30_000});
 		const holding = JSON.parse(stdout) as string[];
 		assert.deepEqual(holding.filter(kind => /TLS|TCP|Socket/i.test(kind)), [], `nothing network holds the process (${holding.join(', ')})`);
+	});
+
+	it('an API server that accepts the connection and never completes TLS: unreachable after the connect limit, not held forever', {timeout: 40_000}, async t => {
+		const sockets = new Set<net.Socket>();
+		const silent = net.createServer(socket => {
+			sockets.add(socket);
+		});
+		// Without the limit the request never ends: the test times out, and its connection must not outlive it.
+		t.signal.addEventListener('abort', () => {
+			for (const socket of sockets) {
+				socket.destroy();
+			}
+		});
+		await new Promise<void>(resolve => {
+			silent.listen(0, '127.0.0.1', resolve);
+		});
+		try {
+			const {port} = silent.address() as net.AddressInfo;
+			const kubeconfig = path.join(fixture.directory, 'node-silent.yaml');
+			await writeFile(kubeconfig, stringify({
+				apiVersion: 'v1',
+				kind: 'Config',
+				clusters: [{name: 'silent', cluster: {server: `https://127.0.0.1:${port}`, 'certificate-authority-data': Buffer.from(fixture.ca.pem).toString('base64')}}],
+				users: [{name: 'silent', user: {token: 'any'}}],
+				contexts: [{name: 'silent', context: {cluster: 'silent', user: 'silent'}}],
+				'current-context': 'silent',
+			}));
+			const {kc} = loadKubeTarget({kubeconfig, env: {}});
+			const failure = await new KubeRest(kc).get('/apis').then(() => undefined, (error: unknown) => error);
+			assert.equal((failure as {code?: string} | undefined)?.code, 'ETIMEDOUT');
+			assert.equal(toKubeError(failure, {verb: 'get', resource: 'apis'}).kind, 'unreachable');
+			await closeSharedDispatchers(kc);
+		} finally {
+			for (const socket of sockets) {
+				socket.destroy();
+			}
+
+			await new Promise(resolve => {
+				silent.close(resolve);
+			});
+		}
 	});
 });

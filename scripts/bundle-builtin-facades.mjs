@@ -8,7 +8,9 @@ const require = createRequire(import.meta.url);
  * `http.WebSocket`, `http.CloseEvent` and `http.MessageEvent` load Node's own copy of undici (about 60 ms);
  * `tls.rootCertificates` parses every certificate of the system's CA bundle (about 5 ms); `fs.promises` and the
  * file streams, `net.BlockList` and `net.SocketAddress` (which load dns), `crypto.webcrypto` and `crypto.subtle`
- * (Web Crypto) are each a few milliseconds that every command paid for nothing (about 5 ms together).
+ * (Web Crypto) are each a few milliseconds that every command paid for nothing (about 5 ms together); `process`'s
+ * getters open stdin, build the set of allowed NODE_OPTIONS flags and load the diagnostic report (10–18 ms on every
+ * start; `exitCode` is left out too, a copy of it would be stale).
  */
 const lazyGetters = {
 	http: ['WebSocket', 'CloseEvent', 'MessageEvent'],
@@ -16,6 +18,7 @@ const lazyGetters = {
 	fs: ['promises', 'ReadStream', 'WriteStream', 'FileReadStream', 'FileWriteStream', 'Utf8Stream'],
 	net: ['BlockList', 'SocketAddress'],
 	crypto: ['webcrypto', 'subtle', 'getRandomValues'],
+	process: ['stdin', 'stdout', 'stderr', 'report', 'finalization', 'allowedNodeEnvironmentFlags', 'sourceMapsEnabled', 'exitCode', '_exiting'],
 };
 
 /**

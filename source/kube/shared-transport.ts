@@ -17,7 +17,10 @@ export type DispatcherOptions =
 	| {type: 'proxy'; uri: string; requestTls: Record<string, unknown>; connect: Record<string, unknown>}
 	| {type: 'socks'; uri: string; requestTls: Record<string, unknown>};
 
-/** What meshtop needs of an undici dispatcher: undici's `dispatch` (client-node's fetch calls it) and closing it. */
+/**
+ * What meshtop needs of an undici dispatcher: undici's `dispatch` (client-node's fetch and undici's `request()` call
+ * only that) and closing it.
+ */
 export interface ClosableDispatcher {
 	dispatch(options: object, handler: object): boolean;
 	close(): Promise<void>;

@@ -9,6 +9,8 @@ import {execFile} from 'node:child_process';
 import net from 'node:net';
 import {writeFile} from 'node:fs/promises';
 import path from 'node:path';
+import {HttpMethod, RequestContext} from '@kubernetes/client-node/dist/gen/http/http.js';
+import {request, type Dispatcher} from 'undici';
 import {stringify} from 'yaml';
 import {promisify} from 'node:util';
 import {after, before, describe, it} from 'node:test';
@@ -57,6 +59,22 @@ describe('REST over Node\'s http with client-node\'s auth', {timeout: 90_000}, (
 		assert.equal(fixture.proxy.tunnels.length, tunnels + 1, 'one CONNECT tunnel');
 		assert.equal(fixture.gate.seen[from]?.user, token.user);
 		assert.equal(undiciDispatcherCount(kc), 1, 'undici\'s ProxyAgent');
+		await closeSharedDispatchers(kc);
+	});
+
+	it('the transport client-node sets on a request is an undici dispatcher too (its fetch, undici\'s request())', async () => {
+		const method = fixture.methods.find(candidate => candidate.name === 'client-certificate-data')!;
+		const kubeconfig = await fixture.kubeconfig('node-undici', [{name: method.name, user: method.entry}]);
+		const {kc} = loadKubeTarget({kubeconfig, env: {}});
+		const url = `${fixture.gate.url}/api/v1/namespaces/bookinfo/services`;
+		const context = new RequestContext(url, HttpMethod.GET);
+		await kc.applySecurityAuthentication(context);
+		const from = fixture.gate.seen.length;
+		const response = await request(url, {headers: context.getHeaders(), dispatcher: context.getDispatcher() as Dispatcher});
+		await response.body.dump();
+		assert.equal(response.statusCode, 200);
+		assert.equal(fixture.gate.seen[from]?.user, method.user, 'through the dispatcher with the client certificate');
+		assert.equal(undiciDispatcherCount(kc), 1);
 		await closeSharedDispatchers(kc);
 	});
 

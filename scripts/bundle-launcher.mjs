@@ -13,8 +13,9 @@ export async function launcherSource() {
 // Written by scripts/bundle.mjs: the console's V8 heap policy (source/app/heap-policy.ts), Node's compile cache
 // (Node >= 22.1), then the bundle.
 import module from 'node:module';
-import v8 from 'node:v8';
 if (!process.argv.slice(2).some(word => ${JSON.stringify(policy.oneShotCommands)}.includes(word))) {
+	// Loaded here only: node:v8 (its heap-snapshot streams) is about 7 ms that a one-shot command does not need.
+	const {default: v8} = await import('node:v8');
 	for (const flag of ${JSON.stringify(policy.consoleHeapFlags)}) {
 		v8.setFlagsFromString(flag);
 	}

@@ -49,11 +49,12 @@ export const slimUndici = {
 					'Object.assign(Dispatcher.prototype, api);',
 					`import {getGlobalDispatcher} from ${JSON.stringify(parts.global)};`,
 					`import {parseURL} from ${JSON.stringify(parts.util)};`,
-					// The index's request(url, options): the options' dispatcher (else the global one) asked for url.
+					// The index's request(url, options): undici's request API called on the options' dispatcher (else the
+					// global one), which needs only its dispatch() (meshtop's shared transports are such dispatchers).
 					'export function request(url, options = {}) {',
 					'\tconst target = parseURL(url);',
 					'\tconst {dispatcher = getGlobalDispatcher(), ...rest} = options;',
-					"\treturn dispatcher.request({...rest, origin: target.origin, path: `${target.pathname}${target.search}`, method: options.method ?? (options.body ? 'PUT' : 'GET')});",
+					"\treturn api.request.call(dispatcher, {...rest, origin: target.origin, path: `${target.pathname}${target.search}`, method: options.method ?? (options.body ? 'PUT' : 'GET')});",
 					'}',
 					'export {Agent, ProxyAgent};',
 					// fetch (with the WHATWG streams, Request and Response under it) is evaluated on its first call: a

@@ -9,6 +9,7 @@ import {build} from 'esbuild';
 import {builtinFacades} from './bundle-builtin-facades.mjs';
 import {inkFrameMemory} from './bundle-frame-memory.mjs';
 import {launcherSource} from './bundle-launcher.mjs';
+import {checkLazyPackages, lazyPackages} from './bundle-lazy-packages.mjs';
 import {slimUndici} from './bundle-slim-undici.mjs';
 
 /**
@@ -142,7 +143,7 @@ const result = await build({
 	// MESHTOP_BUNDLE_MINIFY=0 keeps names, for reading CPU profiles (`node --cpu-prof`) of start-up.
 	minify: process.env.MESHTOP_BUNDLE_MINIFY !== '0',
 	legalComments: 'eof',
-	plugins: [noDevtools, noGeneratedApisInPortForward, generatedModelsAreSideEffectFree, lazyPackageNormaliser, yogaWithoutFetch, rememberedTextWidths, inkFrameMemory, slimUndici, builtinFacades],
+	plugins: [noDevtools, noGeneratedApisInPortForward, generatedModelsAreSideEffectFree, lazyPackageNormaliser, yogaWithoutFetch, rememberedTextWidths, inkFrameMemory, lazyPackages, slimUndici, builtinFacades],
 	define: {MESHTOP_PACKAGE: JSON.stringify(packageInfo)},
 	// CommonJS dependencies bundled into an ES module still call require() for Node's built-ins.
 	banner: {js: "import {createRequire as __meshtopRequire} from 'node:module';const require=__meshtopRequire(import.meta.url);"},
@@ -158,6 +159,8 @@ const widthImporters = Object.entries(result.metafile.inputs)
 if (widthImporters.length !== 1 || !widthImporters[0].endsWith('source/ui/text-width.js')) {
 	throw new Error(`scripts/bundle.mjs: string-width is imported by ${widthImporters.join(', ')}, not only by source/ui/text-width.js`);
 }
+
+checkLazyPackages(result.metafile);
 
 if (process.env.MESHTOP_BUNDLE_META === '1') {
 	// MESHTOP_BUNDLE_META=1: what each chunk holds, for start-up work (esbuild's analyzer reads it).

@@ -1,11 +1,10 @@
 import {readFile} from 'node:fs/promises';
 import type {KubeTarget} from '../kube/config.js';
 import {discoverPrometheus} from '../kube/prometheus-discovery.js';
-import {startPortForward, type PortForwardHandle} from '../kube/port-forward.js';
-import {PrometheusClient} from '../prometheus/client.js';
+import type {PortForwardHandle} from '../kube/port-forward.js';
+import {PrometheusClient, type PrometheusFetch} from '../prometheus/client.js';
 import {rateWindow} from '../prometheus/queries.js';
 import type {FeedStatus, PrometheusStatus} from '../ports/console-services.js';
-import {sharedFetch as prometheusFetch} from '../net/undici-fetch.js';
 
 /** How to find Prometheus (the --prometheus-* flags). */
 export interface PrometheusOptions {
@@ -47,8 +46,10 @@ function forwardLabel(handle: PortForwardHandle, namespace: string): string {
 /**
  * Finds Prometheus (--prometheus-url, else istio-system then the VirtualService's namespace) and connects:
  * through a 127.0.0.1 port-forward when it runs in the cluster. Reads the scrape interval for the rate window.
+ * `prometheusFetch` is the HTTP client of its queries: the console's undici (loaded anyway), the headless commands'
+ * Node client (source/net/node-fetch.ts), whose owner closes it.
  */
-export async function connectPrometheus(target: KubeTarget, options: PrometheusOptions, vsNamespace: string): Promise<PrometheusConnection> {
+export async function connectPrometheus(target: KubeTarget, options: PrometheusOptions, vsNamespace: string, prometheusFetch: PrometheusFetch): Promise<PrometheusConnection> {
 	const namespaces = options.namespace === undefined ? [...new Set(['istio-system', vsNamespace])] : [options.namespace];
 	const location = await discoverPrometheus(target, {url: options.url, namespaces, service: options.service});
 	let handle: PortForwardHandle | undefined;
@@ -60,6 +61,8 @@ export async function connectPrometheus(target: KubeTarget, options: PrometheusO
 		// The client's URL, not the flag's: a password in --prometheus-url must not reach the screen.
 		label = client.baseUrl;
 	} else {
+		// Loaded when needed: a command given --prometheus-url (or none at all) does not evaluate the forward and its pod watch.
+		const {startPortForward} = await import('../kube/port-forward.js');
 		handle = await startPortForward(target, {namespace: location.namespace, pod: location.pod, port: location.port, selector: location.selector});
 		client = new PrometheusClient(handle.url, {fetch: prometheusFetch, bearerToken});
 		label = forwardLabel(handle, location.namespace);

@@ -9,7 +9,7 @@ import {lookUpRoute} from './route-lookup.js';
 import {loadKubeTarget, type KubeTarget} from '../kube/config.js';
 import {IstioApi} from '../kube/istio-api.js';
 import {closeSharedDispatchers} from '../kube/shared-dispatchers.js';
-import {connectPrometheus, type PrometheusConnection} from '../app/prometheus-connection.js';
+import type {PrometheusConnection} from '../app/prometheus-connection.js';
 import {fetchMetrics} from '../prometheus/metrics-source.js';
 import {fetchCounts} from '../prometheus/counts-source.js';
 import {reporterFor, type Reporter} from '../prometheus/queries.js';
@@ -105,7 +105,15 @@ export function selectRoute(routes: readonly Route[], name: string | undefined, 
 }
 
 async function openPrometheus(target: KubeTarget, namespace: string, options: ConnectOptions, owned: Array<() => Promise<void>>): Promise<PrometheusConnection> {
-	const connection = await connectPrometheus(target, {url: options.prometheusUrl, namespace: options.prometheusNamespace === '' ? undefined : options.prometheusNamespace, service: options.prometheusService, tokenFile: options.prometheusTokenFile}, namespace);
+	// Loaded only by the commands that read metrics (set, history and undo do not).
+	const [{connectPrometheus}, {createNodeFetch}] = await Promise.all([import('../app/prometheus-connection.js'), import('../net/node-fetch.js')]);
+	// Node's HTTP client, not undici: a headless command makes a few queries, and undici would cost more to load.
+	const http = createNodeFetch();
+	owned.push(async () => {
+		http.close();
+		return Promise.resolve();
+	});
+	const connection = await connectPrometheus(target, {url: options.prometheusUrl, namespace: options.prometheusNamespace === '' ? undefined : options.prometheusNamespace, service: options.prometheusService, tokenFile: options.prometheusTokenFile}, namespace, http.fetch);
 	owned.push(async () => connection.close());
 	return connection;
 }

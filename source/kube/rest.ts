@@ -1,16 +1,20 @@
 /**
- * The few Kubernetes REST calls meshtop makes, sent through client-node's own request path (its `RequestContext`,
- * `KubeConfig.applySecurityAuthentication` for every auth method, and its fetch library) but without its generated
- * API classes. Why: those classes deserialise through an ObjectSerializer that references every generated model, so
- * using one of them makes a one-shot command evaluate about 2 MB of JavaScript before its first request. Answers are
- * plain JSON objects (timestamps stay strings); failures carry `{code, body}` as client-node's ApiException does, so
- * errors.ts reads them the same way.
+ * The few Kubernetes REST calls meshtop makes, prepared by client-node's own request path (its `RequestContext` and
+ * `KubeConfig.applySecurityAuthentication` for every auth method: headers, TLS material, proxy) and sent with Node's
+ * HTTP client through a kept agent per TLS material (node-request.ts; undici only for a `proxy-url`), without
+ * client-node's generated API classes. Why: those classes deserialise through an ObjectSerializer that references
+ * every generated model, so using one of them makes a one-shot command evaluate about 2 MB of JavaScript before its
+ * first request. Answers are plain JSON objects (timestamps stay strings); failures carry `{code, body}` as
+ * client-node's ApiException does, so errors.ts reads them the same way.
  */
 import type {KubeConfig} from '@kubernetes/client-node';
 // Modules, not the package index (see config.ts).
 import {HttpMethod, RequestContext} from '@kubernetes/client-node/dist/gen/http/http.js';
-import {request as undiciRequest, type Dispatcher} from 'undici';
+import type {Dispatcher} from 'undici';
 import {KubeError} from './errors.js';
+import {sendOverNode, type NodeAnswer} from './node-request.js';
+import {nodeAgentFor} from './shared-dispatchers.js';
+import {SharedTransport} from './shared-transport.js';
 import {errorMessage} from '../util/error-message.js';
 
 /** A non-2xx answer: the HTTP status and the raw body (a Status object as JSON, usually). */
@@ -97,10 +101,15 @@ export class KubeRest {
 			throw new KubeError('unauthorized', `cannot get the credentials of kubeconfig user ${user}: ${errorMessage(error).trim()}; log in again or check the kubeconfig user`, {cause: error});
 		}
 
-		const response = await sendPrepared(context);
-		const text = await response.body.text();
+		// The kept Node agent of the TLS material client-node prepared; none means a proxy-url (undici tunnels it).
+		const agent = nodeAgentFor(this.kc, context.getDispatcher(), url.protocol);
+		const body = context.getBody();
+		const response = agent === undefined
+			? await sendThroughUndici(context)
+			: await sendOverNode({url, method, headers: context.getHeaders(), ...(typeof body === 'string' ? {body} : {}), ...(signal === undefined ? {} : {signal})}, agent);
+		const {text} = response;
 		if (response.statusCode < 200 || response.statusCode > 299) {
-			throw new KubeHttpError(response.statusCode, text, method, url.toString(), headerRecord(response.headers));
+			throw new KubeHttpError(response.statusCode, text, method, url.toString(), response.headers);
 		}
 
 		return text === '' ? {} : JSON.parse(text) as unknown;
@@ -108,21 +117,22 @@ export class KubeRest {
 }
 
 /**
- * Sends the request client-node prepared (headers, body, and the dispatcher carrying its TLS material and proxy)
- * with undici's request(), not the fetch client-node's own HTTP library uses: the same connection pool, without the
- * WHATWG Request, Response and streams fetch builds around every call (evaluated at each start, then per request).
- * Transport failures are undici's and Node's errors with their codes (ECONNREFUSED, certificate codes), which
- * errors.ts reads as it read them from fetch's cause chain.
+ * Sends the request client-node prepared with undici's request() through the dispatcher client-node built: for a
+ * `proxy-url` (undici's ProxyAgent opens the CONNECT or SOCKS tunnel), and for a client-node whose dispatchers meshtop
+ * does not share. undici is loaded here, on the first such request, not by every start.
  */
-async function sendPrepared(context: RequestContext): Promise<Dispatcher.ResponseData> {
+async function sendThroughUndici(context: RequestContext): Promise<NodeAnswer> {
+	const {request} = await import('undici');
 	const body = context.getBody();
-	return undiciRequest(context.getUrl(), {
+	const dispatcher = context.getDispatcher();
+	const response = await request(context.getUrl(), {
 		method: context.getHttpMethod() as Dispatcher.HttpMethod,
 		headers: context.getHeaders(),
 		...(typeof body === 'string' ? {body} : {}),
-		...(context.getDispatcher() === undefined ? {} : {dispatcher: context.getDispatcher() as Dispatcher}),
+		...(dispatcher === undefined ? {} : {dispatcher: (dispatcher instanceof SharedTransport ? dispatcher.undici() : dispatcher) as Dispatcher}),
 		...(context.getSignal() === undefined ? {} : {signal: context.getSignal()}),
 	});
+	return {statusCode: response.statusCode, headers: headerRecord(response.headers), text: await response.body.text()};
 }
 
 /** undici's answer headers (names already lower-case; a repeated header is an array) as one string per name. */

@@ -2,27 +2,25 @@
  * client-node 2 builds a new undici Agent inside `applySecurityAuthentication` for every request, so no connection is
  * ever reused: each REST call and each watch pays a TCP connect and, on a real cluster, a TLS handshake (a one-shot
  * `meshtop set` made six). This keeps client-node in charge of every auth method and only makes it hand back the same
- * Agent while the TLS material it would build one from is the same (a rotated client certificate from an exec plugin
- * is new material, so it gets a new Agent).
+ * transport (shared-transport.ts) while the TLS material it would build a dispatcher from is the same (a rotated
+ * client certificate from an exec plugin is new material, so it gets a new one). The transport builds client-node's
+ * undici dispatcher only when client-node's fetch uses it; meshtop's REST calls take its Node agent.
  */
 import {createHash} from 'node:crypto';
+import type {Agent as HttpAgent} from 'node:http';
 import type {Cluster, KubeConfig} from '@kubernetes/client-node';
-
-/** What meshtop needs of an undici dispatcher: closing it. */
-interface ClosableDispatcher {
-	close(): Promise<void>;
-}
+import {SharedTransport, type ClosableDispatcher, type DispatcherOptions} from './shared-transport.js';
 
 /** KubeConfig's dispatcher methods as they are at run time (TypeScript marks createDispatcher private). */
 interface DispatcherFactory {
 	createDispatcher(cluster: Cluster | null, agentOptions: object): ClosableDispatcher | undefined;
-	createDispatcherOptions(cluster: Cluster | null, agentOptions: object): unknown;
+	createDispatcherOptions(cluster: Cluster | null, agentOptions: object): DispatcherOptions;
 }
 
-/** Distinct TLS materials kept per kubeconfig; more means credentials rotated, and the oldest Agent is closed. */
-const maxDispatchers = 4;
+/** Distinct TLS materials kept per kubeconfig; more means credentials rotated, and the oldest transport is closed. */
+const maxTransports = 4;
 
-const caches = new WeakMap<KubeConfig, Map<string, ClosableDispatcher>>();
+const caches = new WeakMap<KubeConfig, Map<string, SharedTransport>>();
 
 /** A digest of the options, with Buffers (CA, certificate, key) hashed by content rather than by identity. */
 function materialKey(options: unknown): string {
@@ -41,9 +39,33 @@ function isSerializedBuffer(value: unknown): value is {type: 'Buffer'; data: num
 	return typeof value === 'object' && value !== null && (value as {type?: unknown}).type === 'Buffer' && Array.isArray((value as {data?: unknown}).data);
 }
 
+/** The kept transport of `options`, made (and the oldest beyond the limit closed) when it is new material. */
+function keptTransport(cache: Map<string, SharedTransport>, options: DispatcherOptions, create: () => ClosableDispatcher | undefined): SharedTransport {
+	const key = materialKey(options);
+	const kept = cache.get(key);
+	if (kept !== undefined) {
+		// Most recently used last, so eviction takes the material not seen for longest.
+		cache.delete(key);
+		cache.set(key, kept);
+		return kept;
+	}
+
+	const created = new SharedTransport(options, create);
+	cache.set(key, created);
+	if (cache.size > maxTransports) {
+		const [oldestKey, oldest] = cache.entries().next().value!;
+		cache.delete(oldestKey);
+		// close() lets requests in flight finish first.
+		void oldest.close().catch(() => undefined);
+	}
+
+	return created;
+}
+
 /**
- * Makes `kc` reuse its undici dispatchers across requests (idempotent). undici unreferences idle sockets, so a kept
- * Agent does not hold the process open; `closeSharedDispatchers` ends them when their owner is done.
+ * Makes `kc` reuse its connections across requests (idempotent). Idle sockets (Node's agents, undici's) are
+ * unreferenced, so a kept transport does not hold the process open; `closeSharedDispatchers` ends them when their
+ * owner is done.
  */
 export function shareDispatchers(kc: KubeConfig): void {
 	if (caches.has(kc)) {
@@ -56,49 +78,57 @@ export function shareDispatchers(kc: KubeConfig): void {
 		return;
 	}
 
-	const cache = new Map<string, ClosableDispatcher>();
+	const cache = new Map<string, SharedTransport>();
 	caches.set(kc, cache);
 	const create = factory.createDispatcher.bind(kc);
 	factory.createDispatcher = (cluster, agentOptions) => {
-		const key = materialKey(factory.createDispatcherOptions(cluster, agentOptions));
-		const kept = cache.get(key);
-		if (kept !== undefined) {
-			// Most recently used last, so eviction takes the material not seen for longest.
-			cache.delete(key);
-			cache.set(key, kept);
-			return kept;
-		}
-
-		const created = create(cluster, agentOptions);
-		if (created === undefined) {
-			return undefined;
-		}
-
-		cache.set(key, created);
-		if (cache.size > maxDispatchers) {
-			const [oldestKey, oldest] = cache.entries().next().value!;
-			cache.delete(oldestKey);
-			// close() lets requests in flight finish first.
-			void oldest.close().catch(() => undefined);
-		}
-
-		return created;
+		const options = factory.createDispatcherOptions(cluster, agentOptions);
+		const transport = keptTransport(cache, options, () => create(cluster, agentOptions));
+		// Without TLS options or a proxy client-node sends through undici's global dispatcher: so does its fetch still.
+		return options.type === 'none' ? undefined : transport;
 	};
 }
 
-/** Closes the dispatchers `kc` kept (requests in flight finish first); later requests get new ones. */
+/**
+ * The transport of the request client-node just prepared in `dispatcher` (what it set on the RequestContext), or
+ * undefined when `kc` is not shared (another client-node) or the request must go through a proxy.
+ */
+export function nodeAgentFor(kc: KubeConfig, dispatcher: unknown, protocol: string): HttpAgent | undefined {
+	const cache = caches.get(kc);
+	if (cache === undefined) {
+		return undefined;
+	}
+
+	if (dispatcher instanceof SharedTransport) {
+		return dispatcher.nodeAgent(protocol);
+	}
+
+	if (dispatcher !== undefined) {
+		return undefined;
+	}
+
+	// No TLS options and no proxy: the transport of that material, made by the createDispatcher call just before.
+	return keptTransport(cache, {type: 'none'}, () => undefined).nodeAgent(protocol);
+}
+
+/** Closes the transports `kc` kept (requests in flight finish first); later requests get new ones. */
 export async function closeSharedDispatchers(kc: KubeConfig): Promise<void> {
 	const cache = caches.get(kc);
 	if (cache === undefined) {
 		return;
 	}
 
-	const dispatchers = [...cache.values()];
+	const transports = [...cache.values()];
 	cache.clear();
-	await Promise.allSettled(dispatchers.map(async dispatcher => dispatcher.close()));
+	await Promise.allSettled(transports.map(async transport => transport.close()));
 }
 
-/** How many dispatchers `kc` keeps now (tests read it). */
+/** How many transports `kc` keeps now (tests read it). */
 export function sharedDispatcherCount(kc: KubeConfig): number {
 	return caches.get(kc)?.size ?? 0;
+}
+
+/** How many of the transports `kc` keeps have built an undici dispatcher (tests read it). */
+export function undiciDispatcherCount(kc: KubeConfig): number {
+	return [...caches.get(kc)?.values() ?? []].filter(transport => transport.usesUndici).length;
 }

@@ -19,6 +19,24 @@ export class PrometheusError extends Error {
 	}
 }
 
+/** The answer of a {@link PrometheusFetch}: what the client reads of a fetch Response. */
+export interface PrometheusAnswer {
+	/** Whether the status is 2xx. */
+	ok: boolean;
+	/** The HTTP status. */
+	status: number;
+	/** The body parsed as JSON (rejects when it is not JSON). */
+	json(): Promise<unknown>;
+	/** The body stream, cancelled when the body is not needed. */
+	body?: {cancel(): Promise<void>} | null;
+}
+
+/**
+ * The part of fetch the client uses: the global fetch, undici's, and source/net/node-fetch.ts's over Node's own HTTP
+ * client all fit it.
+ */
+export type PrometheusFetch = (url: string, init: {signal: AbortSignal; headers: Record<string, string>}) => Promise<PrometheusAnswer>;
+
 /** Options of {@link PrometheusClient}. */
 export interface PrometheusClientOptions {
 	/** Give up on one request after this many milliseconds (default 5000); a hung Prometheus must not freeze the screen. */
@@ -26,7 +44,7 @@ export interface PrometheusClientOptions {
 	/** Timer of the retry back-off (default the system clock). */
 	clock?: Clock;
 	/** fetch implementation (default the global one); tests inject failures through it. */
-	fetch?: typeof fetch;
+	fetch?: PrometheusFetch;
 	/** Sent as `Authorization: Bearer …` (a Thanos or Mimir gateway's token); wins over credentials in the URL. */
 	bearerToken?: string;
 }
@@ -72,7 +90,7 @@ export class PrometheusClient {
 	/** Where Prometheus is, without a trailing slash and without the credentials the URL may carry (it is shown on screen). */
 	readonly baseUrl: string;
 	private readonly timeoutMs: number;
-	private readonly fetchImpl: typeof fetch;
+	private readonly fetchImpl: PrometheusFetch;
 	private readonly clock: Clock;
 	private readonly headers: Record<string, string>;
 
@@ -198,7 +216,7 @@ export class PrometheusClient {
 		throw new PrometheusError(response.status >= 400 && response.status < 500 ? 'query' : 'http', `Prometheus at ${this.baseUrl} refused the request: ${detail}`);
 	}
 
-	private async get(pathAndQuery: string): Promise<Response> {
+	private async get(pathAndQuery: string): Promise<PrometheusAnswer> {
 		const url = this.baseUrl + pathAndQuery;
 		for (let attempt = 0; ; attempt++) {
 			try {

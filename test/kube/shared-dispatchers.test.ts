@@ -14,7 +14,7 @@ function portsSince(fixture: AuthFixture, from: number): Set<number> {
 	return new Set(fixture.gate.seen.slice(from).map(request => request.remotePort));
 }
 
-describe('shared undici dispatchers (one TLS connection for many requests)', {timeout: 60_000}, () => {
+describe('shared transports (one TLS connection for many requests)', {timeout: 60_000}, () => {
 	let fixture: AuthFixture;
 	before(async () => {
 		fixture = await startAuthFixture();
@@ -34,7 +34,7 @@ describe('shared undici dispatchers (one TLS connection for many requests)', {ti
 			}
 
 			assert.equal(fixture.gate.seen.length - from, 5, `${name}: five requests reached the server`);
-			// undici may open a second connection while the first is still finishing its answer; never one per request.
+			// A client may open a second connection while the first is still finishing its answer; never one per request.
 			assert.ok(portsSince(fixture, from).size <= 2, `${name}: at most two client connections for five requests (ports ${fixture.gate.seen.slice(from).map(request => request.remotePort).join(' ')})`);
 			assert.equal(sharedDispatcherCount(kc), 1, `${name}: one dispatcher kept`);
 			await closeSharedDispatchers(kc);

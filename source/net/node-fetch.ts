@@ -1,0 +1,74 @@
+/**
+ * The part of fetch the Prometheus client uses, over Node's own HTTP client with a keep-alive agent of its own. Why:
+ * the headless commands (status, shift) would otherwise load undici for their few queries, about 60 ms of start-up,
+ * and its WebAssembly HTTP parser keeps V8 busy after the answer, holding the process open (see
+ * source/kube/node-request.ts). Idle sockets are unreferenced by Node's agent; close() ends them.
+ */
+import http from 'node:http';
+import https from 'node:https';
+
+/** What a {@link NodeFetch} answers: the part of a fetch Response the Prometheus client reads. */
+export interface NodeFetchAnswer {
+	/** Whether the status is 2xx. */
+	ok: boolean;
+	/** The HTTP status. */
+	status: number;
+	/** Reads the body and parses it as JSON. */
+	json(): Promise<unknown>;
+	/** Discards the body unread. */
+	body: {cancel(): Promise<void>};
+}
+
+/** A fetch for the Prometheus client (it fits source/prometheus/client.ts's PrometheusFetch), and the end of its connections. */
+export interface NodeFetch {
+	/** GETs `url` with these headers; `signal` aborts it (the client's timeout). */
+	fetch: (url: string, init: {signal: AbortSignal; headers: Record<string, string>}) => Promise<NodeFetchAnswer>;
+	/** Ends the kept connections; requests in flight are cut. */
+	close(): void;
+}
+
+/** A fetch over Node's http/https with one keep-alive agent per protocol. */
+export function createNodeFetch(): NodeFetch {
+	const agents = {http: new http.Agent({keepAlive: true}), https: new https.Agent({keepAlive: true})};
+	return {
+		async fetch(url, init) {
+			const target = new URL(url);
+			const secure = target.protocol === 'https:';
+			const get = secure ? https.get : http.get;
+			return new Promise<NodeFetchAnswer>((resolve, reject) => {
+				const request = get(target, {headers: init.headers, agent: secure ? agents.https : agents.http, signal: init.signal}, response => {
+					resolve(answerOf(response));
+				});
+				request.on('error', reject);
+			});
+		},
+		close() {
+			agents.http.destroy();
+			agents.https.destroy();
+		},
+	};
+}
+
+/** The answer as the client reads it: status at once, the body read when asked for (or discarded). */
+function answerOf(response: http.IncomingMessage): NodeFetchAnswer {
+	const status = response.statusCode ?? 0;
+	return {
+		status,
+		ok: status >= 200 && status <= 299,
+		async json() {
+			const chunks: Buffer[] = [];
+			for await (const chunk of response) {
+				chunks.push(chunk as Buffer);
+			}
+
+			return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+		},
+		body: {
+			async cancel() {
+				// Read to the end unused, so the connection can serve the next request.
+				response.resume();
+				return Promise.resolve();
+			},
+		},
+	};
+}

@@ -25,8 +25,36 @@ export interface PreparedRequest {
 	signal?: AbortSignal;
 }
 
-/** Sends `prepared` through `agent` (http: or https: by the URL) and reads the whole answer. */
+/** Methods that may be sent again when the first try met a kept connection the server had already closed. */
+const idempotent = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Sends `prepared` through `agent` (http: or https: by the URL) and reads the whole answer. A kept-alive connection
+ * that the server closed just as it was reused fails with ECONNRESET before any answer (Node's documented race, seen
+ * when an API server or a load balancer drops idle connections): a read is then sent once more on a new connection.
+ * A write is not: whether it landed is for the write path to settle (cut-write.ts).
+ */
 export async function sendOverNode(prepared: PreparedRequest, agent: http.Agent): Promise<NodeAnswer> {
+	try {
+		return await sendOnce(prepared, agent);
+	} catch (error) {
+		if (error instanceof StaleConnectionError && idempotent.has(prepared.method.toUpperCase())) {
+			return sendOnce(prepared, agent);
+		}
+
+		throw error instanceof StaleConnectionError ? error.cause : error;
+	}
+}
+
+/** A request that failed on a reused connection before any answer came back. */
+class StaleConnectionError extends Error {
+	constructor(cause: unknown) {
+		super('a kept connection was closed by the server', {cause});
+		this.name = 'StaleConnectionError';
+	}
+}
+
+async function sendOnce(prepared: PreparedRequest, agent: http.Agent): Promise<NodeAnswer> {
 	const {url, method, body, signal} = prepared;
 	const headers: Record<string, string> = {...prepared.headers};
 	if (body !== undefined) {
@@ -43,7 +71,10 @@ export async function sendOverNode(prepared: PreparedRequest, agent: http.Agent)
 				resolve({statusCode: response.statusCode ?? 0, headers: headerRecord(response.headers), text: Buffer.concat(chunks).toString('utf8')});
 			});
 		});
-		request.on('error', reject);
+		request.on('error', error => {
+			const code = (error as NodeJS.ErrnoException).code;
+			reject(request.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE') ? new StaleConnectionError(error) : error);
+		});
 		request.on('socket', socket => {
 			limitConnect(request, socket, url);
 		});

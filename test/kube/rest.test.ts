@@ -10,6 +10,7 @@ import {loadKubeTarget} from '../../source/kube/config.js';
 import {toKubeError} from '../../source/kube/errors.js';
 import {IstioApi} from '../../source/kube/istio-api.js';
 import {KubeHttpError, KubeRest} from '../../source/kube/rest.js';
+import {withBody} from '../helpers/with-body.js';
 
 /** What the fake API server saw of one request. */
 interface Seen {
@@ -23,18 +24,11 @@ interface Seen {
 const dir = mkdtempSync(path.join(tmpdir(), 'meshtop-rest-'));
 const seen: Seen[] = [];
 let answer: {status: number; body: unknown} = {status: 200, body: {}};
-const server = http.createServer((request, response) => {
-	let body = '';
-	request.setEncoding('utf8');
-	request.on('data', (chunk: string) => {
-		body += chunk;
-	});
-	request.on('end', () => {
-		seen.push({method: request.method ?? '', url: request.url ?? '', authorization: request.headers.authorization, contentType: request.headers['content-type'], body});
-		response.writeHead(answer.status, {'content-type': 'application/json'});
-		response.end(JSON.stringify(answer.body));
-	});
-});
+const server = http.createServer(withBody((request, response, body) => {
+	seen.push({method: request.method ?? '', url: request.url ?? '', authorization: request.headers.authorization, contentType: request.headers['content-type'], body});
+	response.writeHead(answer.status, {'content-type': 'application/json'});
+	response.end(JSON.stringify(answer.body));
+}));
 let serverUrl = '';
 
 /** A kubeconfig of one context on the fake server with `user` (a token, an exec plugin, …). */

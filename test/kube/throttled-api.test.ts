@@ -4,13 +4,12 @@
  * and then succeed; a loopback HTTP server plays the API server and records when each request came.
  */
 import assert from 'node:assert/strict';
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {after, afterEach, before, describe, test} from 'node:test';
-import {stringify} from 'yaml';
 import {reviewRouteAccess} from '../../source/kube/access-review.js';
 import {loadKubeTarget, type KubeTarget} from '../../source/kube/config.js';
 import {KubeError, toKubeError} from '../../source/kube/errors.js';
@@ -21,6 +20,8 @@ import {startPortForward} from '../../source/kube/port-forward.js';
 import {KubeHttpError, KubeRest} from '../../source/kube/rest.js';
 import {listenOnLoopback} from '../../source/net/listen.js';
 import {waitFor} from '../helpers/wait-for.js';
+import {writeLoopbackKubeconfig} from '../helpers/loopback-kubeconfig.js';
+import {withBody} from '../helpers/with-body.js';
 
 /** One request the fake API server received, and when (Date.now()). */
 interface Seen {
@@ -43,34 +44,27 @@ let onUpgrade: (socket: net.Socket) => void = socket => {
 	socket.destroy();
 };
 
-const server = http.createServer((request, response) => {
-	let body = '';
-	request.setEncoding('utf8');
-	request.on('data', (chunk: string) => {
-		body += chunk;
-	});
-	request.on('end', () => {
-		const entry = {at: Date.now(), method: request.method ?? '', url: request.url ?? '', body};
-		seen.push(entry);
-		const reply = answer(entry);
-		if ('retryAfter' in reply) {
-			// kube-apiserver's maxinflight filter: the header only, a text body.
-			response.writeHead(429, {'content-type': 'text/plain; charset=utf-8', 'retry-after': String(reply.retryAfter)});
-			response.end('Too many requests, please try again later.\n');
-			return;
-		}
+const server = http.createServer(withBody((request, response, body) => {
+	const entry = {at: Date.now(), method: request.method ?? '', url: request.url ?? '', body};
+	seen.push(entry);
+	const reply = answer(entry);
+	if ('retryAfter' in reply) {
+		// kube-apiserver's maxinflight filter: the header only, a text body.
+		response.writeHead(429, {'content-type': 'text/plain; charset=utf-8', 'retry-after': String(reply.retryAfter)});
+		response.end('Too many requests, please try again later.\n');
+		return;
+	}
 
-		if (reply.status === 0) {
-			// A watch: headers now, events never (the test ends it).
-			response.writeHead(200, {'content-type': 'application/json'});
-			response.flushHeaders();
-			return;
-		}
+	if (reply.status === 0) {
+		// A watch: headers now, events never (the test ends it).
+		response.writeHead(200, {'content-type': 'application/json'});
+		response.flushHeaders();
+		return;
+	}
 
-		response.writeHead(reply.status, {'content-type': 'application/json'});
-		response.end(JSON.stringify(reply.body));
-	});
-});
+	response.writeHead(reply.status, {'content-type': 'application/json'});
+	response.end(JSON.stringify(reply.body));
+}));
 server.on('upgrade', (request: http.IncomingMessage, socket: net.Socket) => {
 	seen.push({at: Date.now(), method: 'UPGRADE', url: request.url ?? '', body: ''});
 	onUpgrade(socket);
@@ -80,15 +74,46 @@ let target: KubeTarget;
 before(async () => {
 	const port = await listenOnLoopback(server);
 	const file = path.join(dir, 'kubeconfig.yaml');
-	writeFileSync(file, stringify({
-		apiVersion: 'v1', kind: 'Config',
-		clusters: [{name: 'fake', cluster: {server: `http://127.0.0.1:${port}`}}],
-		users: [{name: 'viewer', user: {token: 'viewer-token'}}],
-		contexts: [{name: 'fake', context: {cluster: 'fake', user: 'viewer', namespace: 'bookinfo'}}],
-		'current-context': 'fake',
-	}));
+	writeLoopbackKubeconfig(file, port, 'viewer');
 	target = loadKubeTarget({kubeconfig: file, env: {}});
 });
+
+/**
+ * Runs a list-watch of `collection` (as the route watches do) until it is live, and returns the errors it reported on
+ * the way; `verb` names what the answers refuse, for the messages.
+ */
+async function watchUntilLive(collection: string, verb: 'list' | 'watch'): Promise<KubeError[]> {
+	const rest = new KubeRest(target.kc);
+	const errors: KubeError[] = [];
+	let live = false;
+	const handle = startListWatch<unknown>({
+		kc: target.kc,
+		context: {verb, resource: 'virtualservices.networking.istio.io', namespace: 'bookinfo'},
+		path: async () => collection,
+		async list() {
+			const list = await rest.get(collection) as {metadata: {resourceVersion: string}};
+			return {items: [], resourceVersion: list.metadata.resourceVersion};
+		},
+		decode: () => undefined,
+		onReplace: () => undefined,
+		onUpsert: () => undefined,
+		onDelete: () => undefined,
+		onStatus(status, error) {
+			live ||= status === 'live';
+			if (error !== undefined) {
+				errors.push(error);
+			}
+		},
+	});
+	try {
+		await waitFor(() => live, {timeout: 10_000, message: `the watch live after the ${verb} was refused`});
+	} finally {
+		handle.stop();
+		server.closeAllConnections();
+	}
+
+	return errors;
+}
 
 afterEach(() => {
 	seen.length = 0;
@@ -191,34 +216,7 @@ describe('429 Too Many Requests with Retry-After, as kube-apiserver answers it',
 		const collection = '/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices';
 		const lists = refuseThen(url => url === collection, 1, 2, {status: 200, body: {metadata: {resourceVersion: '5'}, items: []}});
 		answer = request => request.url.includes('watch=') ? {status: 0, body: {}} : lists(request) ?? {status: 404, body: {}};
-		const rest = new KubeRest(target.kc);
-		const errors: KubeError[] = [];
-		let live = false;
-		const handle = startListWatch<unknown>({
-			kc: target.kc,
-			context: {verb: 'list', resource: 'virtualservices.networking.istio.io', namespace: 'bookinfo'},
-			path: async () => collection,
-			async list() {
-				const list = await rest.get(collection) as {metadata: {resourceVersion: string}};
-				return {items: [], resourceVersion: list.metadata.resourceVersion};
-			},
-			decode: () => undefined,
-			onReplace: () => undefined,
-			onUpsert: () => undefined,
-			onDelete: () => undefined,
-			onStatus(status, error) {
-				live ||= status === 'live';
-				if (error !== undefined) {
-					errors.push(error);
-				}
-			},
-		});
-		try {
-			await waitFor(() => live, {timeout: 10_000, message: 'the watch live after the 429'});
-		} finally {
-			handle.stop();
-			server.closeAllConnections();
-		}
+		const errors = await watchUntilLive(collection, 'list');
 
 		assert.equal(errors[0]?.retryAfterSeconds, 2);
 		const listed = seen.filter(request => request.url === collection);
@@ -242,34 +240,7 @@ describe('429 Too Many Requests with Retry-After, as kube-apiserver answers it',
 			return {status: 404, body: {}};
 		};
 
-		const rest = new KubeRest(target.kc);
-		const errors: KubeError[] = [];
-		let live = false;
-		const handle = startListWatch<unknown>({
-			kc: target.kc,
-			context: {verb: 'watch', resource: 'virtualservices.networking.istio.io', namespace: 'bookinfo'},
-			path: async () => collection,
-			async list() {
-				const list = await rest.get(collection) as {metadata: {resourceVersion: string}};
-				return {items: [], resourceVersion: list.metadata.resourceVersion};
-			},
-			decode: () => undefined,
-			onReplace: () => undefined,
-			onUpsert: () => undefined,
-			onDelete: () => undefined,
-			onStatus(status, error) {
-				live ||= status === 'live';
-				if (error !== undefined) {
-					errors.push(error);
-				}
-			},
-		});
-		try {
-			await waitFor(() => live, {timeout: 10_000, message: 'the watch live after its 429'});
-		} finally {
-			handle.stop();
-			server.closeAllConnections();
-		}
+		const errors = await watchUntilLive(collection, 'watch');
 
 		assert.equal(errors[0]?.status, 429);
 		assert.equal(errors[0]?.retryAfterSeconds, 2, 'the watch\'s Retry-After header reached meshtop');

@@ -5,12 +5,11 @@
  * must ride through: one landed write, one history line, no intent left, and never an overwrite of someone else's edit.
  */
 import assert from 'node:assert/strict';
-import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import http from 'node:http';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {after, afterEach, before, describe, test} from 'node:test';
-import {stringify} from 'yaml';
 import {applyJsonPatch, routesOf, type JsonPatchOperation, type VirtualService} from '../../source/domain/virtual-service.js';
 import {loadKubeTarget, type KubeTarget} from '../../source/kube/config.js';
 import {IstioApi} from '../../source/kube/istio-api.js';
@@ -18,6 +17,8 @@ import {listenOnLoopback} from '../../source/net/listen.js';
 import {HistoryFile} from '../../source/trail/history-file.js';
 import {connectionWriter} from '../../source/write/split-writer.js';
 import type {WriteOutcome} from '../../source/ports/split-writer.js';
+import {writeLoopbackKubeconfig} from '../helpers/loopback-kubeconfig.js';
+import {withBody} from '../helpers/with-body.js';
 
 const vsPath = '/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices/reviews';
 const groups = {kind: 'APIGroupList', groups: [{name: 'networking.istio.io', versions: [{version: 'v1'}]}]};
@@ -51,49 +52,28 @@ function apply(operations: JsonPatchOperation[]): boolean {
 	return true;
 }
 
-const server = http.createServer((request, response) => {
-	let body = '';
-	request.setEncoding('utf8');
-	request.on('data', (chunk: string) => {
-		body += chunk;
-	});
-	request.on('end', () => {
-		const method = request.method ?? '';
-		const url = request.url ?? '';
-		const now = fault(method, url);
-		seen.push({method, url, at: Date.now(), fault: now});
-		const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
-			response.writeHead(status, {'content-type': 'application/json', ...headers});
-			response.end(JSON.stringify(value));
-		};
+const server = http.createServer(withBody((request, response, body) => {
+	const method = request.method ?? '';
+	const url = request.url ?? '';
+	const now = fault(method, url);
+	seen.push({method, url, at: Date.now(), fault: now});
+	const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+		response.writeHead(status, {'content-type': 'application/json', ...headers});
+		response.end(JSON.stringify(value));
+	};
 
-		if (now === 'unavailable') {
-			// A starting kube-apiserver: 503 with Retry-After.
-			json(503, {kind: 'Status', code: 503, message: 'the server is currently unable to handle the request'}, {'retry-after': '1'});
-			return;
-		}
+	if (now === 'unavailable') {
+		// A starting kube-apiserver: 503 with Retry-After.
+		json(503, {kind: 'Status', code: 503, message: 'the server is currently unable to handle the request'}, {'retry-after': '1'});
+		return;
+	}
 
-		if (method === 'PATCH' && url.startsWith(vsPath)) {
-			if (now === 'edit-then-reset') {
-				// Another operator's kubectl got in first; ours then never arrives.
-				stored = {...reviews({v1: 80, v3: 20}, ++version)};
-			} else if (now === 'reset-after') {
-				apply(JSON.parse(body) as JsonPatchOperation[]);
-			}
-
-			if (now !== undefined) {
-				request.socket.destroy();
-				return;
-			}
-
-			if (!apply(JSON.parse(body) as JsonPatchOperation[])) {
-				// A real API server's answer to a failed `test`: a bare 422.
-				json(422, {kind: 'Status', code: 422, reason: 'Invalid', message: 'the server rejected our request due to an error in our request'});
-				return;
-			}
-
-			json(200, stored);
-			return;
+	if (method === 'PATCH' && url.startsWith(vsPath)) {
+		if (now === 'edit-then-reset') {
+			// Another operator's kubectl got in first; ours then never arrives.
+			stored = {...reviews({v1: 80, v3: 20}, ++version)};
+		} else if (now === 'reset-after') {
+			apply(JSON.parse(body) as JsonPatchOperation[]);
 		}
 
 		if (now !== undefined) {
@@ -101,29 +81,37 @@ const server = http.createServer((request, response) => {
 			return;
 		}
 
-		if (url === '/apis') {
-			json(200, groups);
-		} else if (method === 'GET' && url === vsPath) {
-			json(200, stored);
-		} else if (method === 'POST' && url === '/api/v1/namespaces/bookinfo/events') {
-			json(201, JSON.parse(body));
-		} else {
-			json(404, {kind: 'Status', code: 404});
+		if (!apply(JSON.parse(body) as JsonPatchOperation[])) {
+			// A real API server's answer to a failed `test`: a bare 422.
+			json(422, {kind: 'Status', code: 422, reason: 'Invalid', message: 'the server rejected our request due to an error in our request'});
+			return;
 		}
-	});
-});
+
+		json(200, stored);
+		return;
+	}
+
+	if (now !== undefined) {
+		request.socket.destroy();
+		return;
+	}
+
+	if (url === '/apis') {
+		json(200, groups);
+	} else if (method === 'GET' && url === vsPath) {
+		json(200, stored);
+	} else if (method === 'POST' && url === '/api/v1/namespaces/bookinfo/events') {
+		json(201, JSON.parse(body));
+	} else {
+		json(404, {kind: 'Status', code: 404});
+	}
+}));
 let target: KubeTarget;
 
 before(async () => {
 	const port = await listenOnLoopback(server);
 	const file = path.join(dir, 'kubeconfig.yaml');
-	writeFileSync(file, stringify({
-		apiVersion: 'v1', kind: 'Config',
-		clusters: [{name: 'fake', cluster: {server: `http://127.0.0.1:${port}`}}],
-		users: [{name: 'shifter', user: {token: 'shifter-token'}}],
-		contexts: [{name: 'fake', context: {cluster: 'fake', user: 'shifter', namespace: 'bookinfo'}}],
-		'current-context': 'fake',
-	}));
+	writeLoopbackKubeconfig(file, port, 'shifter');
 	target = loadKubeTarget({kubeconfig: file, env: {}});
 });
 

@@ -106,7 +106,10 @@ function limitConnect(request: http.ClientRequest, socket: Socket, url: URL): vo
 	request.once('close', stop);
 }
 
-/** Node's answer headers (names already lower-case; set-cookie is an array) as one string per name. */
-function headerRecord(headers: http.IncomingHttpHeaders): Record<string, string> {
+/**
+ * An answer's headers, from Node's client or undici's (names already lower-case; a repeated header is an array), as
+ * one string per name: what KubeHttpError keeps and errors.ts reads (Retry-After).
+ */
+export function headerRecord(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
 	return Object.fromEntries(Object.entries(headers).flatMap(([name, value]) => value === undefined ? [] : [[name, Array.isArray(value) ? value.join(', ') : value]]));
 }

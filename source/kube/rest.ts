@@ -12,7 +12,7 @@ import type {KubeConfig} from '@kubernetes/client-node';
 import {HttpMethod, RequestContext} from '@kubernetes/client-node/dist/gen/http/http.js';
 import type {Dispatcher} from 'undici';
 import {KubeError} from './errors.js';
-import {sendOverNode, type NodeAnswer} from './node-request.js';
+import {headerRecord, sendOverNode, type NodeAnswer} from './node-request.js';
 import {nodeAgentFor} from './shared-dispatchers.js';
 import {SharedTransport} from './shared-transport.js';
 import {errorMessage} from '../util/error-message.js';
@@ -133,11 +133,6 @@ async function sendThroughUndici(context: RequestContext): Promise<NodeAnswer> {
 		...(context.getSignal() === undefined ? {} : {signal: context.getSignal()}),
 	});
 	return {statusCode: response.statusCode, headers: headerRecord(response.headers), text: await response.body.text()};
-}
-
-/** undici's answer headers (names already lower-case; a repeated header is an array) as one string per name. */
-function headerRecord(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
-	return Object.fromEntries(Object.entries(headers).flatMap(([name, value]) => value === undefined ? [] : [[name, Array.isArray(value) ? value.join(', ') : value]]));
 }
 
 /** `/api/v1/namespaces/NS/RESOURCE[/NAME]`, each part escaped. */

@@ -11,6 +11,7 @@ import type {KubeConfig} from '@kubernetes/client-node';
 // Modules, not the package index (see config.ts).
 import {HttpMethod, RequestContext} from '@kubernetes/client-node/dist/gen/http/http.js';
 import {request as undiciRequest} from 'undici';
+import {headerRecord} from './node-request.js';
 import {KubeHttpError} from './rest.js';
 
 /** Called per event: its type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR) and object. */
@@ -88,8 +89,7 @@ export class WatchStream {
 			});
 			if (response.statusCode !== 200) {
 				const text = await response.body.text();
-				const headers = Object.fromEntries(Object.entries(response.headers).flatMap(([name, value]) => value === undefined ? [] : [[name, Array.isArray(value) ? value.join(', ') : value]]));
-				throw new KubeHttpError(response.statusCode, text, 'GET', url.toString(), headers);
+				throw new KubeHttpError(response.statusCode, text, 'GET', url.toString(), headerRecord(response.headers));
 			}
 
 			idle();

@@ -3,6 +3,7 @@
  * on loopback and the real CLI in a pseudo-terminal. Prints one table; exits 0 even when a target is missed, 1 only
  * when something could not be measured.
  */
+import './console-heap-policy.js';
 import {availableParallelism, loadavg} from 'node:os';
 import {performance} from 'node:perf_hooks';
 import process from 'node:process';
@@ -11,9 +12,9 @@ import {runIntentBench} from './intent-fsync.js';
 import {runCliBench} from './cli-bench.js';
 import {runOneShotBench} from './oneshot-bench.js';
 import {runFailureVisibleBench} from './failure-visible.js';
-import {runKeypressBench} from './keypress-bench.js';
 import {runQueryCountBench} from './query-count.js';
-import {runRefreshBytesBench} from './refresh-bytes.js';
+import type * as KeypressStage from './keypress-bench.js';
+import type * as RefreshBytesStage from './refresh-bytes.js';
 import {formatTable, type Row} from './report.js';
 
 // Exit handlers (the sim's Prometheus, the CLI in its pty) run on process.exit, not on a default signal death.
@@ -30,6 +31,11 @@ if (!Number.isFinite(rssMinutes) || rssMinutes < 0) {
 	process.stderr.write('bench: --rss-minutes needs a number of minutes (0 to skip the long RSS reading)\n');
 	process.exit(2);
 }
+
+// The in-process frame stages run from their bundle (scripts/bundle-bench.mjs), built with the product's Ink patches.
+const asShipped = async <Module>(name: string): Promise<Module> => import(new URL(`as-shipped/${name}.js`, import.meta.url).href) as Promise<Module>;
+const runKeypressBench = async () => (await asShipped<typeof KeypressStage>('keypress-bench')).runKeypressBench();
+const runRefreshBytesBench = async (refreshes: number) => (await asShipped<typeof RefreshBytesStage>('refresh-bytes')).runRefreshBytesBench(refreshes);
 
 const stages: Array<[string, () => Promise<Row[]>]> = [
 	['Prometheus queries per refresh', runQueryCountBench],

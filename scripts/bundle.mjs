@@ -7,22 +7,11 @@ import {chmod, readFile, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {build} from 'esbuild';
 import {builtinFacades} from './bundle-builtin-facades.mjs';
-import {inkFrameMemory} from './bundle-frame-memory.mjs';
+import {framePlugins} from './bundle-frame-plugins.mjs';
+import {bundleBenchFrames} from './bundle-bench.mjs';
 import {launcherSource} from './bundle-launcher.mjs';
 import {checkLazyPackages, lazyPackages} from './bundle-lazy-packages.mjs';
 import {slimUndici} from './bundle-slim-undici.mjs';
-
-/**
- * Ink connects to React DevTools when DEV=true, through a static import of react-devtools-core, which is not a
- * dependency (an external import would fail at start). The bundle gets an empty module in its place.
- */
-const noDevtools = {
-	name: 'no-react-devtools',
-	setup(bundler) {
-		bundler.onResolve({filter: /^react-devtools-core$/}, () => ({path: 'react-devtools-core', namespace: 'meshtop-stub'}));
-		bundler.onLoad({filter: /^react-devtools-core$/, namespace: 'meshtop-stub'}, () => ({contents: 'export default {connectToDevTools() {}};', loader: 'js'}));
-	},
-};
 
 /**
  * client-node's portforward.js imports the generated CoreV1Api and AppsV1Api for its portForwardService and
@@ -84,36 +73,6 @@ const lazyPackageNormaliser = {
 	},
 };
 
-/**
- * yoga-layout (Ink's layout engine) loads its WebAssembly from a data: URL with the global fetch when there is one,
- * and Node's fetch loads its own undici on first use: about 40 ms of CPU before the console's first frame. Without a
- * fetch in its scope it decodes the same base64 directly. (meshtop's own Prometheus client still uses the global
- * fetch, after the first frame.)
- */
-const yogaWithoutFetch = {
-	name: 'yoga-without-fetch',
-	setup(bundler) {
-		bundler.onLoad({filter: /\/node_modules\/yoga-layout\/dist\/binaries\/yoga-wasm-base64-esm\.js$/}, async args => ({
-			contents: `const fetch = undefined;\n${await readFile(args.path, 'utf8')}`,
-			loader: 'js',
-		}));
-	},
-};
-
-/**
- * Ink and its text helpers measure widths with string-width on every render, mostly for the same strings as the frame
- * before; for anything beyond ASCII it segments graphemes and runs emoji regular expressions, the largest single
- * cost of a refresh frame. In the bundle, every `string-width` import but the wrapper's own gets the wrapper
- * (source/ui/text-width.ts), which remembers each string's width.
- */
-const rememberedTextWidths = {
-	name: 'remembered-text-widths',
-	setup(bundler) {
-		const wrapper = new URL('../dist/source/ui/text-width.js', import.meta.url).pathname;
-		bundler.onResolve({filter: /^string-width$/}, args => (args.importer === wrapper ? undefined : {path: wrapper}));
-	},
-};
-
 /** What meow needs of package.json (--version, --help), put into the bundle so that start-up reads no file for it. */
 const packageJson = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const packageInfo = {name: packageJson.name, version: packageJson.version, description: packageJson.description};
@@ -143,7 +102,7 @@ const result = await build({
 	// MESHTOP_BUNDLE_MINIFY=0 keeps names, for reading CPU profiles (`node --cpu-prof`) of start-up.
 	minify: process.env.MESHTOP_BUNDLE_MINIFY !== '0',
 	legalComments: 'eof',
-	plugins: [noDevtools, noGeneratedApisInPortForward, generatedModelsAreSideEffectFree, lazyPackageNormaliser, yogaWithoutFetch, rememberedTextWidths, inkFrameMemory, lazyPackages, slimUndici, builtinFacades],
+	plugins: [...framePlugins, noGeneratedApisInPortForward, generatedModelsAreSideEffectFree, lazyPackageNormaliser, lazyPackages, slimUndici, builtinFacades],
 	define: {MESHTOP_PACKAGE: JSON.stringify(packageInfo)},
 	// CommonJS dependencies bundled into an ES module still call require() for Node's built-ins.
 	banner: {js: "import {createRequire as __meshtopRequire} from 'node:module';const require=__meshtopRequire(import.meta.url);"},
@@ -166,6 +125,8 @@ if (process.env.MESHTOP_BUNDLE_META === '1') {
 	// MESHTOP_BUNDLE_META=1: what each chunk holds, for start-up work (esbuild's analyzer reads it).
 	await writeFile(new URL('../dist/bundle/meta.json', import.meta.url), JSON.stringify(result.metafile));
 }
+
+await bundleBenchFrames({MESHTOP_PACKAGE: JSON.stringify(packageInfo)});
 
 await writeFile(entry, await launcherSource());
 await chmod(entry, 0o755);

@@ -2,6 +2,7 @@
 // bench's in-process frame stages are bundled with them too, so that they measure the frames the product draws.
 import {readFile} from 'node:fs/promises';
 import {inkFrameMemory} from './bundle-frame-memory.mjs';
+import {inkKeyFrames} from './bundle-key-frames.mjs';
 
 /**
  * Ink connects to React DevTools when DEV=true, through a static import of react-devtools-core, which is not a
@@ -45,5 +46,5 @@ export const rememberedTextWidths = {
 	},
 };
 
-/** Every plugin above and Ink's frame memory, in the order the product's bundle applies them. */
-export const framePlugins = [noDevtools, yogaWithoutFetch, rememberedTextWidths, inkFrameMemory];
+/** Every plugin above, Ink's frame memory and its key frames, in the order the product's bundle applies them. */
+export const framePlugins = [noDevtools, yogaWithoutFetch, rememberedTextWidths, inkFrameMemory, inkKeyFrames];

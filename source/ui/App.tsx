@@ -9,6 +9,7 @@ import {ConsoleBody} from './ConsoleBody.js';
 import {Footer, footerLineCount} from './Footer.js';
 import {useTheme} from './theme.js';
 import {systemClock} from '../util/clock.js';
+import {keyFrameWanted} from './key-frame.js';
 
 /** Smallest terminal the console draws in; below it says so instead of drawing garbage. */
 export const minimumSize = {columns: 60, rows: 15};
@@ -40,6 +41,7 @@ export function App({store, controller, now = systemClock.now, onKey}: AppProps)
 
 	useInput((input, key) => {
 		onKey?.();
+		keyFrameWanted();
 		const context = {store, controller, exit};
 		// Fast typing and pastes arrive as one chunk ("30s\r", "jjj"): each character is a key of its own.
 		const keys = input.length > 1 && !key.ctrl && !key.meta ? splitTyped(input, key) : [[input, key] as const];

@@ -8,6 +8,7 @@ import {readIstioYaml} from '../../source/sim/istio-data.js';
 import {FakeConsoleServices, bookinfoObjects} from '../helpers/fake-console-services.js';
 import {keys, renderInk, settle, type RenderedInk} from '../helpers/render-ink.js';
 import {ManualClock} from '../helpers/manual-clock.js';
+import {takeKeyFrame} from '../../source/ui/key-frame.js';
 
 const connection = {contextName: 'test-ctx', namespace: 'bookinfo', user: 'tester', server: 'https://example.invalid'};
 let rendered: RenderedInk | undefined;
@@ -47,6 +48,16 @@ test('shows the route of the VirtualService with every DestinationRule subset an
 	assert.match(rowOf(frame, 'v1'), /█ +100 .*100\.0% +19\.5 +100\.0% +23ms/);
 	assert.match(rowOf(frame, 'v2'), /░ +0 /);
 	assert.match(rowOf(frame, 'v3'), /░ +0 /);
+});
+
+test('each key marks its frame as one the render throttle must not hold (the bundle\'s Ink asks)', async () => {
+	const {rendered} = start();
+	await settle();
+	takeKeyFrame();
+	assert.equal(takeKeyFrame(), false, 'no key, no key frame');
+	await rendered.press(keys.down);
+	assert.equal(takeKeyFrame(), true);
+	assert.equal(takeKeyFrame(), false, 'one key, one unthrottled frame');
 });
 
 test('→ on v3 five times with step 10 and Enter twice writes the 50/50 split of the Istio sample', async () => {

@@ -23,8 +23,8 @@ export interface CliBenchOptions {
 	/** VirtualService edits made "elsewhere" while the console watches. */
 	watchEdits: number;
 	/**
-	 * Minutes from spawn after which the budget's RSS is read (the budget is "after 10 minutes"; 0 reads it after the
-	 * idle window only, as a quick look that the ✓/✗ then does not judge).
+	 * Minutes from spawn at which the budget's RSS is read, its idle CPU over the minute before (the budget's RSS is
+	 * "after 10 minutes"); 0 skips both, leaving the first seconds' figures, which the ✓/✗ does not judge.
 	 */
 	rssMinutes: number;
 }
@@ -103,7 +103,7 @@ async function measureCli(cluster: SimCluster, kubeconfig: string, historyFile: 
 
 		rows.push(await measureWatch(pty, kubeconfig, options.watchEdits));
 		if (options.rssMinutes > 0) {
-			rows.push(await measureLongRss(pty, options.rssMinutes));
+			rows.push(...await measureLongRun(pty, options.rssMinutes));
 		}
 	} finally {
 		const quitAt = performance.now();
@@ -130,11 +130,13 @@ async function measureIdle(pty: PtyProcess, pid: number, seconds: number, promet
 	const cpuPercent = (100 * (after.cpuSeconds - before.cpuSeconds)) / wallSeconds;
 	const bytesPerRefresh = (pty.bytes() - bytesBefore) / wallSeconds;
 	return [
+		// Not the budget's figure: the first seconds still compile, optimise and collect start-up's garbage (V8's worker
+		// threads alone used 1.9% of a core in the first 10 s and 0.2% after 3 minutes); see measureLongRun.
 		{
-			measurement: `idle CPU at 1 s refresh (${Math.round(wallSeconds)} s, ${prometheus})`,
+			measurement: `  CPU in the first ${Math.round(wallSeconds)} s of refreshes (${prometheus}; start-up still settling)`,
 			value: `${cpuPercent.toFixed(2)}% of a core`,
-			target: `<= ${budget.idleCpuPercent}%`,
-			ok: cpuPercent <= budget.idleCpuPercent,
+			target: '-',
+			ok: undefined,
 		},
 		// Not the budget's figure: a console's RSS keeps rising for minutes (V8's heap settling), see measureLongRss.
 		{
@@ -147,31 +149,44 @@ async function measureIdle(pty: PtyProcess, pid: number, seconds: number, promet
 	];
 }
 
+/** Seconds of the long run's last stretch over which the budget's idle CPU is read. */
+const lateIdleSeconds = 60;
+
 /**
- * The budget's RSS: the console left running at 1 s refresh until `minutes` after its spawn, then its VmRSS (and the
- * peak). Read at the end rather than after a short idle because the RSS after 10 s is not the one after 10 minutes:
- * V8's committed heap and malloc's arenas grow for minutes before they level off (the soak shows the curve).
+ * The budget's idle CPU and RSS: the console left running at 1 s refresh until `minutes` after its spawn; its CPU over
+ * the last minute of that, then its VmRSS (and the peak). Read late rather than after a short idle because neither
+ * is settled early: the first seconds still compile and collect start-up's garbage, and V8's committed heap and
+ * malloc's arenas grow for minutes before they level off (the soak shows the curve).
  */
-async function measureLongRss(pty: PtyProcess, minutes: number): Promise<Row> {
-	const label = `console RSS after ${minutes} min at 1 s refresh / peak (VmRSS / VmHWM)`;
-	const target = `<= ${budget.rssMegabytes} MB`;
+async function measureLongRun(pty: PtyProcess, minutes: number): Promise<Row[]> {
+	const cpuLabel = `idle CPU at 1 s refresh, minute ${Math.max(0, minutes - 1)}-${minutes} after start`;
+	const cpuTarget = `<= ${budget.idleCpuPercent}%`;
+	const rssLabel = `console RSS after ${minutes} min at 1 s refresh / peak (VmRSS / VmHWM)`;
+	const rssTarget = `<= ${budget.rssMegabytes} MB`;
 	try {
 		const pid = await pty.programPid(5000);
-		const remainingMs = (minutes * 60_000) - (performance.now() - pty.spawnedAt);
-		if (remainingMs > 0) {
-			process.stderr.write(`bench: the console keeps running until ${minutes} min after its start, for its RSS…\n`);
-			await pause(remainingMs);
+		const lateStartMs = (minutes * 60_000) - (lateIdleSeconds * 1000) - (performance.now() - pty.spawnedAt);
+		if (lateStartMs > 0) {
+			process.stderr.write(`bench: the console keeps running until ${minutes} min after its start, for its idle CPU and RSS…\n`);
+			await pause(lateStartMs);
 		}
 
+		const before = sampleProcess(pid);
+		const startedAt = performance.now();
+		await pause(lateIdleSeconds * 1000);
 		const sample = sampleProcess(pid);
-		return {
-			measurement: label,
-			value: `${(sample.rssBytes / megabyte).toFixed(1)} MB / ${(sample.peakRssBytes / megabyte).toFixed(1)} MB`,
-			target,
-			ok: sample.rssBytes <= budget.rssMegabytes * megabyte,
-		};
+		const cpuPercent = (100 * (sample.cpuSeconds - before.cpuSeconds)) / ((performance.now() - startedAt) / 1000);
+		return [
+			{measurement: cpuLabel, value: `${cpuPercent.toFixed(2)}% of a core`, target: cpuTarget, ok: cpuPercent <= budget.idleCpuPercent},
+			{
+				measurement: rssLabel,
+				value: `${(sample.rssBytes / megabyte).toFixed(1)} MB / ${(sample.peakRssBytes / megabyte).toFixed(1)} MB`,
+				target: rssTarget,
+				ok: sample.rssBytes <= budget.rssMegabytes * megabyte,
+			},
+		];
 	} catch (error) {
-		return failedRow(label, target, error);
+		return [failedRow(cpuLabel, cpuTarget, error), failedRow(rssLabel, rssTarget, error)];
 	}
 }
 

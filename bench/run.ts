@@ -24,11 +24,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 	});
 }
 
-// `--rss-minutes N` (default 10, the budget's): how long the real CLI runs before its RSS is judged; 0 skips the wait.
+// `--rss-minutes N` (default 10, the budget's): how long the real CLI runs before its RSS is judged (its idle CPU over
+// the minute before); 0 skips the wait and judges neither.
 const rssMinutesIndex = process.argv.indexOf('--rss-minutes');
 const rssMinutes = rssMinutesIndex === -1 ? 10 : Number.parseFloat(process.argv[rssMinutesIndex + 1] ?? '');
 if (!Number.isFinite(rssMinutes) || rssMinutes < 0) {
-	process.stderr.write('bench: --rss-minutes needs a number of minutes (0 to skip the long RSS reading)\n');
+	process.stderr.write('bench: --rss-minutes needs a number of minutes (0 to skip the long run: no idle CPU or RSS judged)\n');
 	process.exit(2);
 }
 

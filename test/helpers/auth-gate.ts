@@ -11,6 +11,7 @@ import net from 'node:net';
 import type {TLSSocket} from 'node:tls';
 import {simTokenPrefix} from '../../source/sim/kubeconfig.js';
 import {listenOnLoopback} from '../../source/net/listen.js';
+import {trackConnections} from './tracked-server.js';
 
 /** Which of meshtop's paths a request came from. */
 export type RequestKind = 'get' | 'watch' | 'patch' | 'post' | 'portforward';
@@ -115,12 +116,6 @@ function forwardedHeaders(request: http.IncomingMessage, user: string): Record<s
 export async function startAuthGate(options: AuthGateOptions): Promise<AuthGate> {
 	const upstream = new URL(options.upstream);
 	const seen: SeenRequest[] = [];
-	const sockets = new Set<net.Socket>();
-	const own = (socket: net.Socket) => {
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
-	};
-
 	const admit = (request: http.IncomingMessage, upgrade: boolean): string | undefined => {
 		const {user, credential} = authenticate(request, options.users);
 		seen.push({kind: kindOf(request, upgrade), path: request.url ?? '', credential, remotePort: request.socket.remotePort ?? 0, ...(user === undefined ? {} : {user})});
@@ -145,9 +140,9 @@ export async function startAuthGate(options: AuthGateOptions): Promise<AuthGate>
 		response.on('close', () => forward.destroy());
 		request.pipe(forward);
 	});
-	server.on('secureConnection', own);
+	const tracked = trackConnections(server, {on: 'secureConnection'});
 	server.on('upgrade', (request: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-		own(socket);
+		tracked.track(socket);
 		const user = admit(request, true);
 		if (user === undefined) {
 			socket.end(`HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: ${unauthorized.length}\r\nconnection: close\r\n\r\n${unauthorized}`);
@@ -161,7 +156,7 @@ export async function startAuthGate(options: AuthGateOptions): Promise<AuthGate>
 			sim.pipe(socket);
 			socket.pipe(sim);
 		});
-		own(sim);
+		tracked.track(sim);
 		sim.on('error', () => socket.destroy());
 		socket.on('error', () => sim.destroy());
 		socket.on('close', () => sim.destroy());
@@ -172,17 +167,6 @@ export async function startAuthGate(options: AuthGateOptions): Promise<AuthGate>
 	return {
 		url: `https://127.0.0.1:${port}`,
 		seen,
-		async stop() {
-			const closed = new Promise<void>(resolve => {
-				server.close(() => {
-					resolve();
-				});
-			});
-			for (const socket of sockets) {
-				socket.destroy();
-			}
-
-			await closed;
-		},
+		stop: tracked.close,
 	};
 }

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import {listenOnLoopback} from '../../source/net/listen.js';
+import {trackConnections} from './tracked-server.js';
 
 /** A running proxy. */
 export interface ConnectProxy {
@@ -21,18 +22,18 @@ export interface ConnectProxy {
 export async function startConnectProxy(): Promise<ConnectProxy> {
 	const tunnels: string[] = [];
 	const tunnelPorts = new Set<number>();
-	const sockets = new Set<net.Socket>();
-	const own = (socket: net.Socket) => {
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
-		socket.on('error', () => socket.destroy());
-	};
-
 	const server = http.createServer((_request, response) => {
 		// Plain proxying is not what a proxy-url in front of an https:// server does: refuse it, so a test would see it.
 		response.writeHead(405);
 		response.end('CONNECT only\n');
 	});
+	// Only the tunnels' sockets are owned: a refused plain request's connection is closed by server.close() when idle.
+	const tracked = trackConnections(server, {on: 'none'});
+	const own = (socket: net.Socket) => {
+		tracked.track(socket);
+		socket.on('error', () => socket.destroy());
+	};
+
 	server.on('connect', (request: http.IncomingMessage, client: net.Socket, head: Buffer) => {
 		own(client);
 		const [host = '', port = '443'] = (request.url ?? '').split(':');
@@ -53,17 +54,6 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
 		url: `http://127.0.0.1:${port}`,
 		tunnels,
 		tunnelPorts,
-		async stop() {
-			const closed = new Promise<void>(resolve => {
-				server.close(() => {
-					resolve();
-				});
-			});
-			for (const socket of sockets) {
-				socket.destroy();
-			}
-
-			await closed;
-		},
+		stop: tracked.close,
 	};
 }

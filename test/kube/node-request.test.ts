@@ -10,20 +10,18 @@ import net from 'node:net';
 import {after, before, describe, it} from 'node:test';
 import {sendOverNode} from '../../source/kube/node-request.js';
 import {listenOnLoopback} from '../../source/net/listen.js';
+import {trackConnections, type TrackedServer} from '../helpers/tracked-server.js';
 
 describe('sendOverNode and a kept connection the server closed', () => {
-	let server: net.Server;
+	let server: TrackedServer;
 	let port: number;
-	const sockets = new Set<net.Socket>();
 	let connections = 0;
 	let requests = 0;
 	let agent: http.Agent;
 
 	before(async () => {
-		server = net.createServer(socket => {
+		server = trackConnections(net.createServer(socket => {
 			connections++;
-			sockets.add(socket);
-			socket.on('close', () => sockets.delete(socket));
 			let answered = false;
 			socket.on('data', () => {
 				requests++;
@@ -36,21 +34,13 @@ describe('sendOverNode and a kept connection the server closed', () => {
 				answered = true;
 				socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n{}');
 			});
-		});
-		port = await listenOnLoopback(server);
+		}));
+		port = await listenOnLoopback(server.server);
 	});
 
 	after(async () => {
 		agent?.destroy();
-		for (const socket of sockets) {
-			socket.destroy();
-		}
-
-		await new Promise<void>(resolve => {
-			server.close(() => {
-				resolve();
-			});
-		});
+		await server.close();
 	});
 
 	it('a GET that meets it is sent once more on a new connection and answered', async () => {

@@ -19,6 +19,7 @@ import {toKubeError} from '../../source/kube/errors.js';
 import {KubeRest} from '../../source/kube/rest.js';
 import {closeSharedDispatchers, sharedDispatcherCount, undiciDispatcherCount} from '../../source/kube/shared-dispatchers.js';
 import {startAuthFixture, type AuthFixture} from '../helpers/auth-fixture.js';
+import {trackConnections} from '../helpers/tracked-server.js';
 
 const run = promisify(execFile);
 
@@ -100,21 +101,14 @@ describe('REST over Node\'s http with client-node\'s auth', {timeout: 90_000}, (
 	});
 
 	it('an API server that accepts the connection and never completes TLS: unreachable after the connect limit, not held forever', {timeout: 40_000}, async t => {
-		const sockets = new Set<net.Socket>();
-		const silent = net.createServer(socket => {
-			sockets.add(socket);
-		});
+		const silent = trackConnections(net.createServer());
 		// Without the limit the request never ends: the test times out, and its connection must not outlive it.
-		t.signal.addEventListener('abort', () => {
-			for (const socket of sockets) {
-				socket.destroy();
-			}
-		});
+		t.signal.addEventListener('abort', silent.destroyAll);
 		await new Promise<void>(resolve => {
-			silent.listen(0, '127.0.0.1', resolve);
+			silent.server.listen(0, '127.0.0.1', resolve);
 		});
 		try {
-			const {port} = silent.address() as net.AddressInfo;
+			const {port} = silent.server.address() as net.AddressInfo;
 			const kubeconfig = path.join(fixture.directory, 'node-silent.yaml');
 			await writeFile(kubeconfig, stringify({
 				apiVersion: 'v1',
@@ -130,13 +124,7 @@ describe('REST over Node\'s http with client-node\'s auth', {timeout: 90_000}, (
 			assert.equal(toKubeError(failure, {verb: 'get', resource: 'apis'}).kind, 'unreachable');
 			await closeSharedDispatchers(kc);
 		} finally {
-			for (const socket of sockets) {
-				socket.destroy();
-			}
-
-			await new Promise(resolve => {
-				silent.close(resolve);
-			});
+			await silent.close();
 		}
 	});
 });

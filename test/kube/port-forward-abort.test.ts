@@ -13,29 +13,27 @@ import {after, before, describe, it} from 'node:test';
 import {loadKubeTarget} from '../../source/kube/config.js';
 import {startPortForward} from '../../source/kube/port-forward.js';
 import {listenOnLoopback} from '../../source/net/listen.js';
+import {trackConnections, type TrackedServer} from '../helpers/tracked-server.js';
 import {waitFor} from '../helpers/wait-for.js';
 
 describe('port-forward stop() with a WebSocket handshake pending', {timeout: 30_000}, () => {
 	let dir: string;
-	let stalled: net.Server;
-	const open = new Set<net.Socket>();
+	let stalled: TrackedServer;
 	let upgrades = 0;
 	let kubeconfig: string;
 
 	before(async () => {
 		dir = await mkdtemp(path.join(tmpdir(), 'meshtop-pf-abort-'));
 		// Reads every request and answers none of them: the upgrade (and the pod watch) wait forever.
-		stalled = net.createServer(socket => {
-			open.add(socket);
-			socket.on('close', () => open.delete(socket));
+		stalled = trackConnections(net.createServer(socket => {
 			socket.on('error', () => undefined);
 			socket.on('data', (chunk: Buffer) => {
 				if (/^upgrade: websocket/im.test(chunk.toString('latin1'))) {
 					upgrades++;
 				}
 			});
-		});
-		const port = await listenOnLoopback(stalled);
+		}));
+		const port = await listenOnLoopback(stalled.server);
 		kubeconfig = path.join(dir, 'kubeconfig');
 		await writeFile(kubeconfig, [
 			'apiVersion: v1',
@@ -49,15 +47,7 @@ describe('port-forward stop() with a WebSocket handshake pending', {timeout: 30_
 	});
 
 	after(async () => {
-		for (const socket of open) {
-			socket.destroy();
-		}
-
-		await new Promise<void>(resolve => {
-			stalled.close(() => {
-				resolve();
-			});
-		});
+		await stalled.close();
 		await rm(dir, {recursive: true, force: true});
 	});
 
@@ -71,10 +61,10 @@ describe('port-forward stop() with a WebSocket handshake pending', {timeout: 30_
 			});
 		});
 		await waitFor(() => upgrades > 0, {timeout: 10_000, interval: 10, message: 'the upgrade request reached the server that never answers it'});
-		assert.ok(open.size > 0);
+		assert.ok(stalled.sockets.size > 0);
 
 		await handle.stop();
 		await clientClosed;
-		await waitFor(() => open.size === 0, {timeout: 5000, interval: 10, message: 'every connection to the server closed after stop()'});
+		await waitFor(() => stalled.sockets.size === 0, {timeout: 5000, interval: 10, message: 'every connection to the server closed after stop()'});
 	});
 });

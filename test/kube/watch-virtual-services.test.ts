@@ -15,6 +15,7 @@ import {simKubeconfig} from '../../source/sim/kubeconfig.js';
 import {waitFor} from '../helpers/wait-for.js';
 import {backends, type ClusterFixture} from '../helpers/cluster-fixture.js';
 import {rawEndpoint} from '../helpers/raw-api.js';
+import {trackConnections, type TrackedServer} from '../helpers/tracked-server.js';
 
 const run = promisify(execFile);
 const vsResource = 'networking.istio.io/virtualservices';
@@ -27,19 +28,17 @@ const dir = mkdtempSync(path.join(tmpdir(), 'meshtop-watch-'));
  * or hold watch requests of VirtualServices until released (time for the history to be compacted).
  */
 class FlakyProxy {
-	readonly server: net.Server;
-	readonly connections = new Set<net.Socket>();
+	/** The listener, owning both sides of every proxied connection. */
+	readonly tracked: TrackedServer;
 	accepted = 0;
 	heldWatches = 0;
 	private hold: Promise<void> | undefined;
 	private release: (() => void) | undefined;
 
 	constructor(targetPort: number) {
-		this.server = net.createServer(client => {
+		this.tracked = trackConnections(net.createServer(client => {
 			this.accepted++;
-			const upstream = net.connect(targetPort, '127.0.0.1');
-			this.connections.add(client);
-			this.connections.add(upstream);
+			const upstream = this.tracked.track(net.connect(targetPort, '127.0.0.1'));
 			let chain = Promise.resolve();
 			client.on('data', (chunk: Buffer) => {
 				const text = chunk.toString('latin1');
@@ -58,28 +57,24 @@ class FlakyProxy {
 			const close = () => {
 				client.destroy();
 				upstream.destroy();
-				this.connections.delete(client);
-				this.connections.delete(upstream);
 			};
 
 			client.on('close', close);
 			upstream.on('close', close);
 			client.on('error', close);
 			upstream.on('error', close);
-		});
+		}));
 	}
 
 	async listen(): Promise<number> {
 		await new Promise<void>(resolve => {
-			this.server.listen(0, '127.0.0.1', resolve);
+			this.tracked.server.listen(0, '127.0.0.1', resolve);
 		});
-		return (this.server.address() as net.AddressInfo).port;
+		return (this.tracked.server.address() as net.AddressInfo).port;
 	}
 
 	dropAll(): void {
-		for (const socket of this.connections) {
-			socket.destroy();
-		}
+		this.tracked.destroyAll();
 	}
 
 	holdWatches(): void {
@@ -95,10 +90,7 @@ class FlakyProxy {
 
 	async close(): Promise<void> {
 		this.releaseWatches();
-		this.dropAll();
-		await new Promise(resolve => {
-			this.server.close(resolve);
-		});
+		await this.tracked.close();
 	}
 }
 

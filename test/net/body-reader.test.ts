@@ -1,36 +1,32 @@
 import assert from 'node:assert/strict';
 import {createServer, type Server} from 'node:http';
-import type {Socket} from 'node:net';
 import {after, before, test} from 'node:test';
 import {listenOnLoopback} from '../../source/net/listen.js';
 import {createBodyReader} from '../../source/net/undici-fetch.js';
+import {trackConnections, type TrackedServer} from '../helpers/tracked-server.js';
 
 // A stand-in for a pod's stats endpoint behind its port-forward: counts the connections it accepts and how many are open.
-let server: Server;
+let server: TrackedServer<Server>;
 let base: string;
-const sockets = new Set<Socket>();
 let accepted = 0;
 
 before(async () => {
-	server = createServer((request, response) => {
+	server = trackConnections(createServer((request, response) => {
 		if (request.url === '/missing') {
 			response.writeHead(404).end('not here, and a long body nobody should read '.repeat(100));
 			return;
 		}
 
 		response.writeHead(200, {'content-type': 'text/plain'}).end(`istio_requests_total{reporter="destination"} ${request.url ?? ''}\n`);
-	});
-	server.on('connection', socket => {
+	}));
+	server.server.on('connection', () => {
 		accepted++;
-		sockets.add(socket);
-		socket.once('close', () => sockets.delete(socket));
 	});
-	base = `http://127.0.0.1:${await listenOnLoopback(server)}`;
+	base = `http://127.0.0.1:${await listenOnLoopback(server.server)}`;
 });
 
 after(async () => {
-	server.closeAllConnections();
-	await new Promise(resolve => server.close(resolve));
+	await server.close();
 });
 
 async function until(condition: () => boolean): Promise<void> {
@@ -52,9 +48,9 @@ test('reads every second of a long poll go over one connection per origin, reuse
 	}
 
 	assert.equal(accepted, 1, 'connections opened for 15 reads');
-	assert.equal(sockets.size, 1);
+	assert.equal(server.sockets.size, 1);
 	await reader.close();
-	await until(() => sockets.size === 0);
+	await until(() => server.sockets.size === 0);
 	await assert.rejects(reader.read(`${base}/after-close`));
 });
 

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import {createServer, type Server, type Socket} from 'node:net';
+import {createServer, type Server} from 'node:net';
 import {after, before, describe, test} from 'node:test';
 import {WebSocket} from 'ws';
 import {startApiServer, type ApiServer} from '../../source/sim/api/api-server.js';
 import {ObjectStore} from '../../source/sim/api/store.js';
+import {trackConnections, type TrackedServer} from '../helpers/tracked-server.js';
 import {waitFor} from '../helpers/wait-for.js';
 
 const forwardPath = '/api/v1/namespaces/bookinfo/pods/prometheus-0/portforward';
@@ -40,33 +41,25 @@ async function handshakeError(server: ApiServer, path: string): Promise<string> 
 
 describe('pods/portforward WebSocket protocol', () => {
 	let server: ApiServer;
-	let target: Server;
-	const targetSockets = new Set<Socket>();
+	let target: TrackedServer<Server>;
 
 	before(async () => {
-		target = createServer(socket => {
-			targetSockets.add(socket);
-			socket.on('close', () => targetSockets.delete(socket));
+		target = trackConnections(createServer(socket => {
 			socket.on('data', chunk => socket.write(Buffer.concat([Buffer.from('echo:'), chunk])));
-		});
+		}));
 		await new Promise<void>(resolve => {
-			target.listen(0, '127.0.0.1', resolve);
+			target.server.listen(0, '127.0.0.1', resolve);
 		});
 		const store = new ObjectStore();
 		store.create('/namespaces', {apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'bookinfo'}});
 		store.create('/pods', {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'prometheus-0', namespace: 'bookinfo'}});
-		const port = (target.address() as {port: number}).port;
+		const port = (target.server.address() as {port: number}).port;
 		server = await startApiServer({store, resolvePortForward: (_namespace, _pod, podPort) => (podPort === 9090 ? {host: '127.0.0.1', port} : undefined)});
 	});
 
 	after(async () => {
 		await server.stop();
-		for (const socket of targetSockets) {
-			socket.destroy();
-		}
-		await new Promise(resolve => {
-			target.close(resolve);
-		});
+		await target.close();
 	});
 
 	test('negotiates the best offered channel protocol and opens each channel with the port number', async () => {
@@ -88,10 +81,10 @@ describe('pods/portforward WebSocket protocol', () => {
 		const connection = await connect(server, 'ports=9090', ['v5.channel.k8s.io']);
 		connection.socket.send(Buffer.concat([Buffer.from([0]), Buffer.from('x')]));
 		await waitFor(() => connection.frames.length >= 3, {message: 'echo'});
-		assert.equal(targetSockets.size, 1);
+		assert.equal(target.sockets.size, 1);
 		connection.socket.close();
 		await connection.closed;
-		await waitFor(() => targetSockets.size === 0, {message: 'TCP side closed'});
+		await waitFor(() => target.sockets.size === 0, {message: 'TCP side closed'});
 	});
 
 	test('a port with nothing listening reports on the error channel and closes', async () => {
@@ -118,7 +111,7 @@ describe('pods/portforward WebSocket protocol', () => {
 		store.create('/namespaces', {apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'bookinfo'}});
 		store.create('/pods', {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'prometheus-0', namespace: 'bookinfo'}});
 		store.create('/pods', {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'prometheus-1', namespace: 'bookinfo'}});
-		const port = (target.address() as {port: number}).port;
+		const port = (target.server.address() as {port: number}).port;
 		const other = await startApiServer({store, resolvePortForward: () => ({host: '127.0.0.1', port})});
 		try {
 			const doomed = await connect(other, 'ports=9090', ['v4.channel.k8s.io']);
@@ -143,13 +136,13 @@ describe('pods/portforward WebSocket protocol', () => {
 	test('stop() ends open port-forwards on both sides', async () => {
 		const store = new ObjectStore();
 		store.create('/pods', {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'prometheus-0', namespace: 'bookinfo'}});
-		const port = (target.address() as {port: number}).port;
+		const port = (target.server.address() as {port: number}).port;
 		const other = await startApiServer({store, resolvePortForward: () => ({host: '127.0.0.1', port})});
 		const connection = await connect(other, 'ports=9090', ['v4.channel.k8s.io']);
 		connection.socket.send(Buffer.concat([Buffer.from([0]), Buffer.from('x')]));
 		await waitFor(() => connection.frames.length >= 3, {message: 'echo'});
 		await other.stop();
 		await connection.closed;
-		await waitFor(() => targetSockets.size === 0, {message: 'TCP side closed by stop()'});
+		await waitFor(() => target.sockets.size === 0, {message: 'TCP side closed by stop()'});
 	});
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {createServer, type Server, type Socket} from 'node:net';
+import {createServer, type Server} from 'node:net';
 import {PassThrough} from 'node:stream';
 import {after, before, describe, test} from 'node:test';
 import {
@@ -18,6 +18,7 @@ import {startApiServer, type ApiServer, type PortForwardTarget} from '../../sour
 import {ObjectStore, type KubeObject} from '../../source/sim/api/store.js';
 import {readIstioYaml} from '../../source/sim/istio-data.js';
 import {simKubeconfig} from '../../source/sim/kubeconfig.js';
+import {trackConnections, type TrackedServer} from '../helpers/tracked-server.js';
 import {waitFor} from '../helpers/wait-for.js';
 
 const group = 'networking.istio.io';
@@ -50,20 +51,17 @@ describe('@kubernetes/client-node against the simulated API server', () => {
 	let store: ObjectStore;
 	let config: KubeConfig;
 	let api: CustomObjectsApi;
-	let echo: Server;
-	const echoSockets = new Set<Socket>();
+	let echo: TrackedServer<Server>;
 	let echoTarget: PortForwardTarget;
 
 	before(async () => {
-		echo = createServer(socket => {
-			echoSockets.add(socket);
-			socket.on('close', () => echoSockets.delete(socket));
+		echo = trackConnections(createServer(socket => {
 			socket.pipe(socket);
-		});
+		}));
 		await new Promise<void>(resolve => {
-			echo.listen(0, '127.0.0.1', resolve);
+			echo.server.listen(0, '127.0.0.1', resolve);
 		});
-		echoTarget = {host: '127.0.0.1', port: (echo.address() as {port: number}).port};
+		echoTarget = {host: '127.0.0.1', port: (echo.server.address() as {port: number}).port};
 		store = new ObjectStore();
 		seed(store);
 		server = await startApiServer({store, resolvePortForward: (_namespace, pod) => (pod === 'echo' ? echoTarget : undefined)});
@@ -73,12 +71,7 @@ describe('@kubernetes/client-node against the simulated API server', () => {
 
 	after(async () => {
 		await server.stop();
-		for (const socket of echoSockets) {
-			socket.destroy();
-		}
-		await new Promise(resolve => {
-			echo.close(resolve);
-		});
+		await echo.close();
 	});
 
 	test('CustomObjectsApi get and list', async () => {

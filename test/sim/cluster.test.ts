@@ -11,6 +11,7 @@ import {startSimCluster, type SimCluster} from '../../source/sim/cluster.js';
 import {readIstioYaml} from '../../source/sim/istio-data.js';
 import {findOnPath} from '../../source/sim/prometheus/real-prometheus.js';
 import {runSim} from '../../source/sim/run-sim.js';
+import {trackConnections} from '../helpers/tracked-server.js';
 import {waitFor} from '../helpers/wait-for.js';
 
 const hasPrometheus = (await findOnPath('prometheus')) !== undefined;
@@ -61,27 +62,16 @@ async function forwardToPrometheusPod(cluster: SimCluster): Promise<{url: string
 	const config = new KubeConfig();
 	config.loadFromString(cluster.kubeconfig);
 	const forward = new PortForward(config);
-	const sockets = new Set<net.Socket>();
-	const server = net.createServer(socket => {
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
+	const tracked = trackConnections(net.createServer(socket => {
 		forward.portForward('istio-system', pod.metadata.name, [9090], socket, null, socket).catch(() => socket.destroy());
-	});
+	}));
 	await new Promise<void>(resolve => {
-		server.listen(0, '127.0.0.1', resolve);
+		tracked.server.listen(0, '127.0.0.1', resolve);
 	});
-	const {port} = server.address() as net.AddressInfo;
+	const {port} = tracked.server.address() as net.AddressInfo;
 	return {
 		url: `http://127.0.0.1:${port}`,
-		async close() {
-			for (const socket of sockets) {
-				socket.destroy();
-			}
-
-			await new Promise(resolve => {
-				server.close(resolve);
-			});
-		},
+		close: tracked.close,
 	};
 }
 

@@ -6,6 +6,7 @@
 import net from 'node:net';
 import {listenOnLoopback} from '../../source/net/listen.js';
 import type {PodEnvoyStats} from '../../source/sim/metrics/pod-stats.js';
+import {closeAll, trackConnections, type TrackedServer} from '../helpers/tracked-server.js';
 
 /** kwok's PortForward kind (kwok watches these objects with `--enable-crds=PortForward`), with a schema that keeps every field. */
 export const kwokPortForwardCrd = JSON.stringify({
@@ -28,22 +29,19 @@ export interface PodStatsForwards {
 
 /** Starts a listener per pod and applies its kwok PortForward (through `apply`, e.g. kubectl apply -f -). */
 export async function forwardPodStats(options: {namespace: string; pods: readonly string[]; podStats: PodEnvoyStats; apply: (yaml: string) => Promise<unknown>}): Promise<PodStatsForwards> {
-	const servers: net.Server[] = [];
-	const sockets = new Set<net.Socket>();
+	const servers: TrackedServer[] = [];
 	const objects: unknown[] = [];
 	for (const pod of options.pods) {
 		const server = net.createServer(socket => {
-			sockets.add(socket);
 			const stream = options.podStats.open(pod);
 			socket.pipe(stream).pipe(socket);
 			socket.on('error', () => stream.destroy());
 			socket.on('close', () => {
-				sockets.delete(socket);
 				stream.destroy();
 			});
 			stream.on('close', () => socket.destroy());
 		});
-		servers.push(server);
+		servers.push(trackConnections(server));
 		// eslint-disable-next-line no-await-in-loop -- a handful of pods, each listener before its object
 		const port = await listenOnLoopback(server);
 		objects.push({
@@ -56,16 +54,6 @@ export async function forwardPodStats(options: {namespace: string; pods: readonl
 
 	await options.apply(JSON.stringify({apiVersion: 'v1', kind: 'List', items: objects}));
 	return {
-		async stop() {
-			for (const socket of sockets) {
-				socket.destroy();
-			}
-
-			await Promise.all(servers.map(async server => new Promise<void>(resolve => {
-				server.close(() => {
-					resolve();
-				});
-			})));
-		},
+		stop: async () => closeAll(servers),
 	};
 }

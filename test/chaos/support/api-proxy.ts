@@ -10,6 +10,7 @@ import {request as httpsRequest, createServer, type Server} from 'node:https';
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import type {Socket} from 'node:net';
 import {connect as tlsConnect} from 'node:tls';
+import {trackConnections} from '../../helpers/tracked-server.js';
 
 /** One request the proxy received. */
 export interface ProxiedRequest {
@@ -82,7 +83,6 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 	const upstream = new URL(options.upstream);
 	const requests: ProxiedRequest[] = [];
 	const events: WatchEvent[] = [];
-	const sockets = new Set<Socket>();
 	const watches = new Set<{response: ServerResponse; upstream: IncomingMessage}>();
 	let delayMs = 0;
 	let held: Promise<void> | undefined;
@@ -184,10 +184,7 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 	const server: Server = createServer({cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile)}, (request, response) => {
 		void forward(request, response);
 	});
-	server.on('connection', (socket: Socket) => {
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
-	});
+	const tracked = trackConnections(server);
 	server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
 		requests.push({at: now(), method: request.method ?? 'GET', url: request.url ?? '/', watch: false});
 		const target = tlsConnect({host: upstream.hostname, port: Number(upstream.port), ca, servername: upstream.hostname === '127.0.0.1' ? undefined : upstream.hostname}, () => {
@@ -201,11 +198,10 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 			target.pipe(socket);
 			socket.pipe(target);
 		});
-		sockets.add(target);
+		tracked.track(target);
 		const close = () => {
 			socket.destroy();
 			target.destroy();
-			sockets.delete(target);
 		};
 
 		target.on('error', close);
@@ -221,12 +217,6 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 		releaseHeld?.();
 		held = undefined;
 		releaseHeld = undefined;
-	};
-
-	const dropAll = () => {
-		for (const socket of sockets) {
-			socket.destroy();
-		}
 	};
 
 	const endWatches = () => {
@@ -256,17 +246,11 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 			});
 		},
 		release,
-		dropAll,
+		dropAll: tracked.destroyAll,
 		pending: () => waiting,
 		async stop() {
 			release();
-			dropAll();
-			await new Promise<void>(resolve => {
-				server.close(() => {
-					resolve();
-				});
-				server.closeAllConnections();
-			});
+			await tracked.close();
 		},
 	};
 }

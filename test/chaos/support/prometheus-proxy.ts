@@ -5,7 +5,8 @@
  * It can also stand in for a Thanos/Mimir gateway: the API under a path prefix, behind a bearer token or basic auth.
  */
 import http from 'node:http';
-import type {AddressInfo, Socket} from 'node:net';
+import type {AddressInfo} from 'node:net';
+import {trackConnections} from '../../helpers/tracked-server.js';
 
 /** What the proxy does to a request. */
 export type ProxyFault = 'none' | 'hang' | 'http500' | 'http503' | 'invalid-json' | 'nan' | 'inf' | 'empty' | 'reset';
@@ -67,7 +68,6 @@ export async function startPrometheusProxy(options: PrometheusProxyOptions): Pro
 
 	let fault: ProxyFault = 'none';
 	const held: Array<() => void> = [];
-	const sockets = new Set<Socket>();
 
 	const forward = (request: http.IncomingMessage, response: http.ServerResponse, path: string, rewrite?: 'nan' | 'inf' | 'empty') => {
 		const outgoing = http.request({host: upstream.hostname, port: upstream.port, path, method: request.method, headers: {...request.headers, host: upstream.host, 'accept-encoding': 'identity'}}, answer => {
@@ -141,9 +141,8 @@ export async function startPrometheusProxy(options: PrometheusProxyOptions): Pro
 			}
 		}
 	});
+	const tracked = trackConnections(server);
 	server.on('connection', socket => {
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
 		if (fault === 'reset') {
 			socket.destroy();
 		}
@@ -165,22 +164,12 @@ export async function startPrometheusProxy(options: PrometheusProxyOptions): Pro
 			}
 
 			if (next === 'reset') {
-				for (const socket of sockets) {
-					socket.destroy();
-				}
+				tracked.destroyAll();
 			}
 		},
 		async stop() {
 			held.splice(0);
-			for (const socket of sockets) {
-				socket.destroy();
-			}
-
-			await new Promise<void>(resolve => {
-				server.close(() => {
-					resolve();
-				});
-			});
+			await tracked.close();
 		},
 	};
 }

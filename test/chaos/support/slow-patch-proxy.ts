@@ -10,9 +10,9 @@ import {createServer, request as httpsRequest, type Server} from 'node:https';
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import type {ClientRequest} from 'node:http';
 import type {AddressInfo} from 'node:net';
-import type {Duplex} from 'node:stream';
 import path from 'node:path';
 import {parse, stringify} from 'yaml';
+import {trackConnections} from '../../helpers/tracked-server.js';
 import {createPki} from '../../testbed/pki.js';
 
 /** A running proxy. */
@@ -41,7 +41,6 @@ export async function startSlowPatchProxy(options: {upstreamKubeconfig: string; 
 	const cluster = config.clusters[0]!.cluster;
 	const upstream: Upstream = {server: cluster.server, ca: Buffer.from(cluster['certificate-authority-data'], 'base64').toString('utf8')};
 	const releases = new Set<() => void>();
-	const sockets = new Set<Duplex>();
 	const upstreams = new Set<ClientRequest>();
 	let heldCount = 0;
 
@@ -111,10 +110,7 @@ export async function startSlowPatchProxy(options: {upstreamKubeconfig: string; 
 		});
 		request.pipe(outgoing);
 	});
-	server.on('connection', socket => {
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
-	});
+	const tracked = trackConnections(server);
 	await new Promise<void>(resolve => {
 		server.listen(0, '127.0.0.1', resolve);
 	});
@@ -136,19 +132,12 @@ export async function startSlowPatchProxy(options: {upstreamKubeconfig: string; 
 		release: releaseAll,
 		async stop() {
 			releaseAll();
-			for (const socket of sockets) {
-				socket.destroy();
-			}
-
+			tracked.destroyAll();
 			for (const outgoing of upstreams) {
 				outgoing.destroy();
 			}
 
-			await new Promise<void>(resolve => {
-				server.close(() => {
-					resolve();
-				});
-			});
+			await tracked.close();
 		},
 	};
 }

@@ -1,4 +1,4 @@
-import {useMemo} from 'react';
+import {memo, useMemo} from 'react';
 import {Box, Text} from 'ink';
 import type {ChartHistory, ChartMode} from '../state/chart-history.js';
 import {plotChart, type CellRole} from './chart-plot.js';
@@ -26,12 +26,21 @@ function styleOf(role: CellRole, theme: Theme): TextStyle {
 	}
 }
 
+/** What the chart draws: a history, its mode, the versions in table order, and its size. */
+export interface ChartProps {
+	history: ChartHistory;
+	mode: ChartMode;
+	keys: readonly string[];
+	width: number;
+	height: number;
+}
+
 /**
  * The migration picture in one of four modes (`c` cycles them): request rate, observed share stacked 0–100% with
  * the configured weight as a line, success rate, p99. A letter per version (legend on the first line), ▲ on the
  * time axis where a weight change was applied, ages of the columns under it.
  */
-export function Chart({history, mode, keys, width, height}: {history: ChartHistory; mode: ChartMode; keys: readonly string[]; width: number; height: number}) {
+function ChartLines({history, mode, keys, width, height}: ChartProps) {
 	const theme = useTheme();
 	// A history is a value: a new sample is a new object, so identity says when to redraw.
 	const keyList = keys.join(',');
@@ -45,4 +54,20 @@ export function Chart({history, mode, keys, width, height}: {history: ChartHisto
 			))}
 		</Box>
 	);
+}
+
+/**
+ * The chart re-rendered only when what it draws changed: a key (a selection, a staged weight) re-renders the rest of
+ * the console, and reconciling the chart's few hundred styled segments again, for the same lines, was a good part of
+ * that key's frame.
+ */
+export const Chart = memo(ChartLines, sameChart);
+
+/**
+ * Whether two renders of the chart draw the same lines (React.memo's comparison for {@link Chart}). `keys` is compared
+ * by content: the body builds a new array on every render.
+ */
+export function sameChart(before: ChartProps, after: ChartProps): boolean {
+	return before.history === after.history && before.mode === after.mode && before.width === after.width
+		&& before.height === after.height && before.keys.join(',') === after.keys.join(',');
 }

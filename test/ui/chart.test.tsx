@@ -9,6 +9,7 @@ import {App} from '../../source/ui/App.js';
 import {createStore} from '../../source/state/store.js';
 import {initialState} from '../../source/state/app-state.js';
 import {ChartHistory} from '../../source/state/chart-history.js';
+import {sameChart} from '../../source/ui/Chart.js';
 import {ConsoleController} from '../../source/state/controller.js';
 import type {MetricsSnapshot} from '../../source/domain/metrics.js';
 import {FakeConsoleServices, bookinfoObjects} from '../helpers/fake-console-services.js';
@@ -166,4 +167,21 @@ test('the help overlay lists c with the chart modes', async () => {
 	await settle();
 	await rendered.press('?');
 	assert.match(rendered.lastFrame(), /\bc +chart: request rate → observed share vs weight → success rate → p99/);
+});
+
+test('the chart is redrawn when what it draws changes, and not for a key that changes only the rest of the console', () => {
+	const history = migrationHistory();
+	const props = {history, mode: 'rps' as const, keys: ['v1', 'v2', 'v3'], width: 100, height: 12};
+	// The body builds a new keys array on every render: same content, same chart.
+	assert.equal(sameChart(props, {...props, keys: ['v1', 'v2', 'v3']}), true);
+	for (const [what, changed] of [
+		['a new sample', {history: history.cleared()}],
+		['another mode', {mode: 'share' as const}],
+		['another version order', {keys: ['v3', 'v1', 'v2']}],
+		['a version fewer', {keys: ['v1', 'v3']}],
+		['a resize', {width: 80}],
+		['another height', {height: 10}],
+	] as const) {
+		assert.equal(sameChart(props, {...props, ...changed}), false, what);
+	}
 });

@@ -4,6 +4,7 @@
 import {rm} from 'node:fs/promises';
 import {build} from 'esbuild';
 import {framePlugins} from './bundle-frame-plugins.mjs';
+import {nodeModuleBundle} from './bundle-options.mjs';
 
 /** The stages bench/run.ts loads from the bundle (dist/bench/as-shipped/NAME.js), by their tsc output's name. */
 export const benchFrameStages = ['keypress-bench', 'refresh-bytes'];
@@ -13,18 +14,11 @@ export async function bundleBenchFrames(define) {
 	const outdir = new URL('../dist/bench/as-shipped/', import.meta.url).pathname;
 	await rm(outdir, {recursive: true, force: true});
 	await build({
+		...nodeModuleBundle,
 		entryPoints: benchFrameStages.map(name => new URL(`../dist/bench/${name}.js`, import.meta.url).pathname),
 		outdir,
-		chunkNames: 'chunk-[hash]',
-		splitting: true,
-		bundle: true,
-		platform: 'node',
-		format: 'esm',
-		target: 'node22',
 		minify: false,
 		plugins: framePlugins,
 		define,
-		banner: {js: "import {createRequire as __meshtopRequire} from 'node:module';const require=__meshtopRequire(import.meta.url);"},
-		logLevel: 'warning',
 	});
 }

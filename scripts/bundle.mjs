@@ -9,6 +9,7 @@ import {build} from 'esbuild';
 import {builtinFacades} from './bundle-builtin-facades.mjs';
 import {framePlugins} from './bundle-frame-plugins.mjs';
 import {bundleBenchFrames} from './bundle-bench.mjs';
+import {nodeModuleBundle} from './bundle-options.mjs';
 import {launcherSource} from './bundle-launcher.mjs';
 import {checkLazyPackages, lazyPackages} from './bundle-lazy-packages.mjs';
 import {slimUndici} from './bundle-slim-undici.mjs';
@@ -87,26 +88,19 @@ if ((await readFile(entry, 'utf8')).includes('Written by scripts/bundle.mjs')) {
 
 // Chunk names change with their content: stale ones from an earlier build would pile up.
 await rm(new URL('../dist/bundle/', import.meta.url), {recursive: true, force: true});
+// Each lazily imported command is its own chunk with its own imports (nodeModuleBundle splits): a module's
+// `import … from 'node:…'` is hoisted to its chunk, so `meshtop set` does not link node:http2 for Ink, nor the
+// console client-node's built-ins.
 const result = await build({
+	...nodeModuleBundle,
 	entryPoints: [entry],
 	outdir: new URL('../dist/bundle/', import.meta.url).pathname,
 	entryNames: 'meshtop',
-	chunkNames: 'chunk-[hash]',
-	// Each lazily imported command is its own chunk with its own imports: a module's `import … from 'node:…'` is
-	// hoisted to its chunk, so `meshtop set` does not link node:http2 for Ink, nor the console client-node's built-ins.
-	splitting: true,
-	bundle: true,
-	platform: 'node',
-	format: 'esm',
-	target: 'node22',
 	// MESHTOP_BUNDLE_MINIFY=0 keeps names, for reading CPU profiles (`node --cpu-prof`) of start-up.
 	minify: process.env.MESHTOP_BUNDLE_MINIFY !== '0',
 	legalComments: 'eof',
 	plugins: [...framePlugins, noGeneratedApisInPortForward, generatedModelsAreSideEffectFree, lazyPackageNormaliser, lazyPackages, slimUndici, builtinFacades],
 	define: {MESHTOP_PACKAGE: JSON.stringify(packageInfo)},
-	// CommonJS dependencies bundled into an ES module still call require() for Node's built-ins.
-	banner: {js: "import {createRequire as __meshtopRequire} from 'node:module';const require=__meshtopRequire(import.meta.url);"},
-	logLevel: 'warning',
 	metafile: true,
 });
 

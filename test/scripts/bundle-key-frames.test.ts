@@ -59,6 +59,8 @@ export const unmount = () => instance.unmount();
 
 let directory: string;
 let patch: PatchModule;
+// The product bundle's stand-in for react-devtools-core, which Ink imports and meshtop does not install.
+let framePlugins: {noDevtools: Plugin};
 
 /** The scene bundled as the product is, with `plugins`, and loaded. */
 async function bundleScene(name: string, plugins: Plugin[]): Promise<Scene> {
@@ -72,10 +74,7 @@ async function bundleScene(name: string, plugins: Plugin[]): Promise<Scene> {
 		platform: 'node',
 		format: 'esm',
 		nodePaths: [path.join(root, 'node_modules')],
-		plugins: [{name: 'no-devtools', setup(bundler) {
-			bundler.onResolve({filter: /^react-devtools-core$/}, () => ({path: 'stub', namespace: 'stub'}));
-			bundler.onLoad({filter: /.*/, namespace: 'stub'}, () => ({contents: 'export default {};', loader: 'js'}));
-		}}, ...plugins],
+		plugins: [framePlugins.noDevtools, ...plugins],
 		banner: {js: "import {createRequire} from 'node:module';const require=createRequire(import.meta.url);"},
 		define: {'process.env.NODE_ENV': '"production"'},
 		logLevel: 'silent',
@@ -95,6 +94,7 @@ async function turns(): Promise<void> {
 before(async () => {
 	directory = await mkdtemp(path.join(os.tmpdir(), 'meshtop-key-frames-'));
 	patch = (await import(pathToFileURL(path.join(root, 'scripts/bundle-key-frames.mjs')).href)) as PatchModule;
+	framePlugins = (await import(pathToFileURL(path.join(root, 'scripts/bundle-frame-plugins.mjs')).href)) as {noDevtools: Plugin};
 });
 
 after(async () => {

@@ -3,10 +3,10 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {performance} from 'node:perf_hooks';
 import process from 'node:process';
-import {fileURLToPath} from 'node:url';
 import {startSimCluster, type SimCluster} from '../source/sim/cluster.js';
 import {loadKubeTarget} from '../source/kube/config.js';
 import {IstioApi} from '../source/kube/istio-api.js';
+import {cliPath, terminalEnv} from './cli-launch.js';
 import {failedRow, type Row} from './report.js';
 import {spawnInPty, type PtyProcess} from './pty-process.js';
 import {sampleProcess} from './proc-stats.js';
@@ -29,21 +29,6 @@ export interface CliBenchOptions {
 	rssMinutes: number;
 }
 
-/** The CLI entry point next to this file in dist/ (dist/bench/ → dist/cli.js). */
-const cliPath = fileURLToPath(new URL('../cli.js', import.meta.url));
-
-/** The environment of an SSH session: a real TERM, no CI markers (Ink turns interactivity off in CI). */
-function terminalEnv(historyFile: string): NodeJS.ProcessEnv {
-	const env: NodeJS.ProcessEnv = {...process.env, TERM: 'xterm-256color', MESHTOP_HISTORY: historyFile};
-	for (const name of Object.keys(env)) {
-		if (name === 'CI' || name === 'CONTINUOUS_INTEGRATION' || name.startsWith('CI_')) {
-			Reflect.deleteProperty(env, name);
-		}
-	}
-
-	delete env['NO_COLOR'];
-	return env;
-}
 
 /** The weight shown in the row of `version`, if the row is on screen. */
 function weightOnScreen(screen: VirtualScreen, version: string): number | undefined {
@@ -63,7 +48,7 @@ const megabyte = 1024 * 1024;
 /** First frame, steady state, idle CPU, memory and watch latency of one CLI process. */
 async function measureCli(cluster: SimCluster, kubeconfig: string, historyFile: string, options: CliBenchOptions): Promise<Row[]> {
 	const rows: Row[] = [];
-	const pty = spawnInPty([process.execPath, cliPath, 'reviews', '-n', 'bookinfo', '--kubeconfig', kubeconfig], {
+	const pty = spawnInPty([cliPath, 'reviews', '-n', 'bookinfo', '--kubeconfig', kubeconfig], {
 		columns: 80,
 		rows: 24,
 		env: terminalEnv(historyFile),

@@ -2,10 +2,9 @@ import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {performance} from 'node:perf_hooks';
-import process from 'node:process';
-import {fileURLToPath} from 'node:url';
 import {PrometheusClient} from '../source/prometheus/client.js';
 import {startSimCluster, type SimCluster} from '../source/sim/cluster.js';
+import {cliPath, terminalEnv} from './cli-launch.js';
 import {failedRow, type Row} from './report.js';
 import {spawnInPty} from './pty-process.js';
 import {pause, seededRandom} from './stats.js';
@@ -16,8 +15,6 @@ const budget = {liveSeconds: 3, ratio: 10};
 
 /** A real mesh's scrape interval, and the refresh of the dashboard compared with. */
 const scrapeSeconds = 15;
-
-const cliPath = fileURLToPath(new URL('../cli.js', import.meta.url));
 
 /** The dashboard's panel: v3's success ratio over `rate(istio_requests_total[1m])`, as a Grafana panel would have it. */
 const dashboardQuery = [
@@ -32,16 +29,6 @@ function okPercent(screen: VirtualScreen, version: string): number | undefined {
 	return percentages.length === 2 ? percentages[1] : undefined;
 }
 
-function terminalEnv(historyFile: string): NodeJS.ProcessEnv {
-	const env: NodeJS.ProcessEnv = {...process.env, TERM: 'xterm-256color', MESHTOP_HISTORY: historyFile};
-	for (const name of Object.keys(env)) {
-		if (name === 'CI' || name === 'CONTINUOUS_INTEGRATION' || name.startsWith('CI_')) {
-			Reflect.deleteProperty(env, name);
-		}
-	}
-
-	return env;
-}
 
 /** Polls the dashboard's query every scrape interval from `start` until v3's success ratio is below 99%; resolves with the time. */
 async function dashboardSees(client: PrometheusClient, firstPollAt: number, timeoutMs: number): Promise<number> {
@@ -59,7 +46,7 @@ async function dashboardSees(client: PrometheusClient, firstPollAt: number, time
 }
 
 async function measure(cluster: SimCluster, kubeconfig: string, historyFile: string): Promise<Row[]> {
-	const pty = spawnInPty([process.execPath, cliPath, 'reviews', '-n', 'bookinfo', '--kubeconfig', kubeconfig], {columns: 100, rows: 30, env: terminalEnv(historyFile)});
+	const pty = spawnInPty([cliPath, 'reviews', '-n', 'bookinfo', '--kubeconfig', kubeconfig], {columns: 100, rows: 30, env: terminalEnv(historyFile)});
 	try {
 		await pty.waitForScreen(screen => okPercent(screen, 'v3') === 100 && /live: \d+\/\d+ pods/.test(screen.text()), 60_000, 'v3 at 100% with live figures');
 		const client = new PrometheusClient(cluster.prometheus.url);

@@ -4,16 +4,14 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {performance} from 'node:perf_hooks';
 import process from 'node:process';
-import {fileURLToPath} from 'node:url';
 import {startSimCluster, type SimCluster} from '../source/sim/cluster.js';
+import {cliPath, withThisNode} from './cli-launch.js';
 import {failedRow, type Row} from './report.js';
 import {formatMs, summarize} from './stats.js';
 
 /** DESIGN.md budgets of the one-shot commands, as ratios to kubectl doing the same on the same API server. */
 const budget = {setToApply: 2, statusToGet: 3};
 
-/** The CLI users run (dist/bench/ → dist/cli.js: the launcher of the bundle). */
-const cliPath = fileURLToPath(new URL('../cli.js', import.meta.url));
 
 /** Whole-process runs per command; the median is reported (the first run also warms Node's compile cache). */
 const runs = 9;
@@ -73,22 +71,21 @@ function ratioRow(measurement: string, ours: number, theirs: number, limit: numb
 async function measure(cluster: SimCluster, dir: string): Promise<Row[]> {
 	const kubeconfig = path.join(dir, 'kubeconfig.yaml');
 	await cluster.writeKubeconfig(kubeconfig);
-	const env: NodeJS.ProcessEnv = {...process.env, MESHTOP_HISTORY: path.join(dir, 'history.jsonl'), HOME: dir};
+	const env: NodeJS.ProcessEnv = withThisNode({...process.env, MESHTOP_HISTORY: path.join(dir, 'history.jsonl'), HOME: dir});
 	const half = path.join(dir, 'reviews-50-50.json');
 	const all = path.join(dir, 'reviews-100-0.json');
 	await writeFile(half, reviewsManifest(50, 50));
 	await writeFile(all, reviewsManifest(100, 0));
 	const kubectl = process.env['KUBECTL'] ?? 'kubectl';
 	const common = ['--kubeconfig', kubeconfig, '-n', 'bookinfo'];
-	const node = process.execPath;
 
 	// The same two changes in turn, so every run writes: kubectl apply of the whole object, meshtop's weight patch.
 	const apply = await medianOf(kubectl, [['apply', ...common, '-f', half], ['apply', ...common, '-f', all]], env);
-	const set = await medianOf(node, [[cliPath, 'set', 'reviews', ...common, 'v1=50', 'v3=50'], [cliPath, 'set', 'reviews', ...common, 'v1=100', 'v3=0']], env);
+	const set = await medianOf(cliPath, [['set', 'reviews', ...common, 'v1=50', 'v3=50'], ['set', 'reviews', ...common, 'v1=100', 'v3=0']], env);
 	const get = await medianOf(kubectl, [['get', 'virtualservice', 'reviews', ...common, '-o', 'json']], env);
 	const prometheusUrl = cluster.prometheus.url;
-	const status = await medianOf(node, [[cliPath, 'status', 'reviews', ...common, '--json', '--prometheus-url', prometheusUrl]], env);
-	const statusDiscovered = await medianOf(node, [[cliPath, 'status', 'reviews', ...common, '--json']], env);
+	const status = await medianOf(cliPath, [['status', 'reviews', ...common, '--json', '--prometheus-url', prometheusUrl]], env);
+	const statusDiscovered = await medianOf(cliPath, [['status', 'reviews', ...common, '--json']], env);
 	return [
 		ratioRow(`meshtop set vs kubectl apply -f, same change (median of ${runs})`, set, apply, budget.setToApply),
 		ratioRow('meshtop status --json (metrics) vs kubectl get -o json', status, get, budget.statusToGet),

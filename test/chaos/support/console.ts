@@ -32,14 +32,17 @@ export interface ConsoleOptions {
 	env?: Record<string, string>;
 }
 
-/** Opens `meshtop ARGS` in tmux (100×30 unless told), NO_COLOR for plain captures, history in the row's directory. */
+/**
+ * Opens `meshtop ARGS` in tmux (100×30 unless told), NO_COLOR for plain captures, history in the row's directory.
+ * dist/cli.js runs as a program, as users run it (its shell line sets malloc's settings), with this Node first on PATH.
+ */
 export function openConsole(options: ConsoleOptions): TmuxTerminal {
 	return TmuxTerminal.start([
-		process.execPath, cliPath, '--kubeconfig', options.kubeconfig, ...(options.context === undefined ? [] : ['--context', options.context]), '-n', 'bookinfo', ...options.args,
+		cliPath, '--kubeconfig', options.kubeconfig, ...(options.context === undefined ? [] : ['--context', options.context]), '-n', 'bookinfo', ...options.args,
 	], {
 		columns: options.columns ?? 100,
 		rows: options.rows ?? 30,
-		env: {CI: undefined, TERM: 'xterm-256color', NO_COLOR: '1', HOME: options.dir, MESHTOP_HISTORY: path.join(options.dir, 'history.jsonl'), ...options.env},
+		env: {CI: undefined, TERM: 'xterm-256color', NO_COLOR: '1', PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env['PATH'] ?? ''}`, HOME: options.dir, MESHTOP_HISTORY: path.join(options.dir, 'history.jsonl'), ...options.env},
 	});
 }
 

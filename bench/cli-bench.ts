@@ -49,6 +49,7 @@ const megabyte = 1024 * 1024;
 async function measureCli(cluster: SimCluster, kubeconfig: string, historyFile: string, options: CliBenchOptions): Promise<Row[]> {
 	const rows: Row[] = [];
 	const pty = spawnInPty([cliPath, 'reviews', '-n', 'bookinfo', '--kubeconfig', kubeconfig], {
+		executable: process.execPath,
 		columns: 80,
 		rows: 24,
 		env: terminalEnv(historyFile),

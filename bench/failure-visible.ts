@@ -1,6 +1,7 @@
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
+import process from 'node:process';
 import {performance} from 'node:perf_hooks';
 import {PrometheusClient} from '../source/prometheus/client.js';
 import {startSimCluster, type SimCluster} from '../source/sim/cluster.js';
@@ -46,7 +47,7 @@ async function dashboardSees(client: PrometheusClient, firstPollAt: number, time
 }
 
 async function measure(cluster: SimCluster, kubeconfig: string, historyFile: string): Promise<Row[]> {
-	const pty = spawnInPty([cliPath, 'reviews', '-n', 'bookinfo', '--kubeconfig', kubeconfig], {columns: 100, rows: 30, env: terminalEnv(historyFile)});
+	const pty = spawnInPty([cliPath, 'reviews', '-n', 'bookinfo', '--kubeconfig', kubeconfig], {executable: process.execPath, columns: 100, rows: 30, env: terminalEnv(historyFile)});
 	try {
 		await pty.waitForScreen(screen => okPercent(screen, 'v3') === 100 && /live: \d+\/\d+ pods/.test(screen.text()), 60_000, 'v3 at 100% with live figures');
 		const client = new PrometheusClient(cluster.prometheus.url);

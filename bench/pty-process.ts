@@ -37,11 +37,20 @@ function shellQuote(argument: string): string {
 	return `'${argument.replaceAll('\'', String.raw`'\''`)}'`;
 }
 
+/** Options of {@link spawnInPty}. */
+export interface PtyOptions {
+	columns: number;
+	rows: number;
+	env: NodeJS.ProcessEnv;
+	/** The file the program runs once started (its pid is found by it): default argv[0]; Node for a script run as a program. */
+	executable?: string;
+}
+
 /**
  * Runs `argv` in a pseudo-terminal of `columns` × `rows` with util-linux `script` (no native pty module needed):
  * the shell sets the size and execs the program, so the program's pid is the shell's.
  */
-export function spawnInPty(argv: readonly [string, ...string[]], options: {columns: number; rows: number; env: NodeJS.ProcessEnv}): PtyProcess {
+export function spawnInPty(argv: readonly [string, ...string[]], options: PtyOptions): PtyProcess {
 	const screen = new VirtualScreen(options.columns, options.rows);
 	const command = `stty cols ${options.columns} rows ${options.rows}; exec ${argv.map(argument => shellQuote(argument)).join(' ')}`;
 	const spawnedAt = performance.now();
@@ -117,7 +126,7 @@ export function spawnInPty(argv: readonly [string, ...string[]], options: {colum
 		pid ??= await waitFor(() => {
 			const shell = child.pid === undefined ? undefined : childPids(child.pid)[0];
 			// Until the exec, the child is the shell running stty.
-			return shell !== undefined && runsExecutable(shell, argv[0]) ? shell : undefined;
+			return shell !== undefined && runsExecutable(shell, options.executable ?? argv[0]) ? shell : undefined;
 		}, {timeout: timeoutMs, interval: 5, message: `the process of ${argv[0]}`});
 		return pid;
 	};

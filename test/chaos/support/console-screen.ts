@@ -3,6 +3,7 @@
  * screen as a person would, and follow the screen over time with timestamps.
  */
 import {execFileSync} from 'node:child_process';
+import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {TmuxTerminal} from '../../helpers/tmux.js';
 
@@ -73,13 +74,16 @@ export interface ConsoleOptions {
 	env?: Record<string, string | undefined>;
 }
 
-/** Starts the console in a tmux terminal of its own (default 100×30), as a person's SSH session would run it. */
+/**
+ * Starts the console in a tmux terminal of its own (default 100×30), as a person's SSH session would run it:
+ * dist/cli.js run as a program (its shell line sets malloc's settings), with this Node first on PATH.
+ */
 export function openConsole(options: ConsoleOptions): TmuxTerminal {
-	return TmuxTerminal.start([process.execPath, cliPath, '--kubeconfig', options.kubeconfig, ...options.args], {
+	return TmuxTerminal.start([cliPath, '--kubeconfig', options.kubeconfig, ...options.args], {
 		columns: options.columns ?? 100,
 		rows: options.rows ?? 30,
 		// Not CI, a normal TERM; NO_COLOR keeps capture-pane text plain.
-		env: {CI: undefined, TERM: 'xterm-256color', NO_COLOR: '1', HOME: options.home, ...options.env},
+		env: {CI: undefined, TERM: 'xterm-256color', NO_COLOR: '1', PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env['PATH'] ?? ''}`, HOME: options.home, ...options.env},
 	});
 }
 

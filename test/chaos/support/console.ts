@@ -4,13 +4,11 @@
  */
 import {readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
-import {TmuxTerminal} from '../../helpers/tmux.js';
+import type {TmuxTerminal} from '../../helpers/tmux.js';
+import {openConsole as openScreenConsole} from './console-screen.js';
 import {startTestbed, type Testbed, type TestbedOptions} from '../../testbed/testbed.js';
 import type {ChaosContext} from '../row.js';
 import {withSharedTestbed} from './shared-testbed.js';
-
-const cliPath = fileURLToPath(new URL('../../../cli.js', import.meta.url));
 
 /** A copy of the test bed's kubeconfig whose server is `server` (the proxy), in the row's directory. */
 export async function kubeconfigVia(testbed: Testbed, server: string, dir: string): Promise<string> {
@@ -32,17 +30,15 @@ export interface ConsoleOptions {
 	env?: Record<string, string>;
 }
 
-/**
- * Opens `meshtop ARGS` in tmux (100×30 unless told), NO_COLOR for plain captures, history in the row's directory.
- * dist/cli.js runs as a program, as users run it (its shell line sets malloc's settings), with this Node first on PATH.
- */
+/** Opens `meshtop ARGS` in tmux (100×30 unless told), NO_COLOR for plain captures, history in the row's directory. */
 export function openConsole(options: ConsoleOptions): TmuxTerminal {
-	return TmuxTerminal.start([
-		cliPath, '--kubeconfig', options.kubeconfig, ...(options.context === undefined ? [] : ['--context', options.context]), '-n', 'bookinfo', ...options.args,
-	], {
-		columns: options.columns ?? 100,
-		rows: options.rows ?? 30,
-		env: {CI: undefined, TERM: 'xterm-256color', NO_COLOR: '1', PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env['PATH'] ?? ''}`, HOME: options.dir, MESHTOP_HISTORY: path.join(options.dir, 'history.jsonl'), ...options.env},
+	return openScreenConsole({
+		kubeconfig: options.kubeconfig,
+		args: [...(options.context === undefined ? [] : ['--context', options.context]), '-n', 'bookinfo', ...options.args],
+		home: options.dir,
+		...(options.columns === undefined ? {} : {columns: options.columns}),
+		...(options.rows === undefined ? {} : {rows: options.rows}),
+		env: {MESHTOP_HISTORY: path.join(options.dir, 'history.jsonl'), ...options.env},
 	});
 }
 

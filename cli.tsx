@@ -31,6 +31,15 @@ const cli = meow(helpText, {
 	allowUnknownFlags: false,
 });
 
+// meow answers --help and --version only when one is the only argument; after a command or a route they must still
+// answer, not start it (`meshtop sim --help` started the simulated cluster, `meshtop reviews --help` the console).
+const asked = cli.flags as Record<string, unknown>;
+if (asked['help'] === true) {
+	cli.showHelp(0);
+} else if (asked['version'] === true) {
+	cli.showVersion();
+}
+
 // Ink 8 and client-node 2 need Node 22; on an older runtime say so rather than crash on a missing API.
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {

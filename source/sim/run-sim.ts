@@ -34,12 +34,23 @@ export interface RunSimOptions {
 	stderr?: NodeJS.WritableStream;
 	/** Control channel, one command per line (see controlHelp). Default: none. */
 	stdin?: NodeJS.ReadableStream;
-	/** Stops the simulation when aborted (embedding, tests); SIGINT and SIGTERM always do. */
+	/** Stops the simulation when aborted (embedding, tests); SIGINT, SIGTERM and SIGHUP always do. */
 	signal?: AbortSignal;
 }
 
+/** The signals that stop the sim (and its cleanup) instead of ending the process at once. */
+const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /**
- * Runs the simulated cluster in the foreground until SIGINT/SIGTERM, a `quit` line on stdin, or the abort
+ * The sim's output stream failed (EPIPE: nobody reads it any more). Nothing is left to tell; the sim goes on and stops
+ * cleanly when asked. Left attached after runSim returns: its last line may fail after it.
+ */
+function ignoreClosedOutput(): void {
+	// Nothing to do: the listener's presence keeps the error from ending the process.
+}
+
+/**
+ * Runs the simulated cluster in the foreground until SIGINT/SIGTERM/SIGHUP, a `quit` line on stdin, or the abort
  * signal: prints where everything is and how to use it, applies control commands from stdin, and on the way
  * out stops every server and process and removes the temporary kubeconfig directory.
  */
@@ -57,8 +68,17 @@ export async function runSim(options: RunSimOptions): Promise<void> {
 		stopRequested();
 	};
 
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
+	// A hung-up terminal (the SSH link gone) stops the sim as Ctrl-C does, so it still stops Prometheus and removes its
+	// temporary kubeconfig; so does a closed output: a parent that stopped reading (execFile's timeout destroys the
+	// pipes before its SIGTERM) made the next write fail with EPIPE, which ended the process before its cleanup.
+	for (const signal of stopSignals) {
+		process.on(signal, onSignal);
+	}
+
+	for (const stream of new Set([stdout, stderr])) {
+		stream.on('error', ignoreClosedOutput);
+	}
+
 	options.signal?.addEventListener('abort', onSignal, {once: true});
 	let lines: ReturnType<typeof createInterface> | undefined;
 	try {
@@ -99,8 +119,10 @@ export async function runSim(options: RunSimOptions): Promise<void> {
 		stdout.write('meshtop sim: stopping…\n');
 	} finally {
 		lines?.close();
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
+		for (const signal of stopSignals) {
+			process.off(signal, onSignal);
+		}
+
 		options.signal?.removeEventListener('abort', onSignal);
 		await cluster?.stop();
 		if (temporaryDirectory !== undefined) {

@@ -210,8 +210,9 @@ async function measureWatch(pty: PtyProcess, kubeconfig: string, edits: number):
 }
 
 /**
- * The real CLI (`node dist/cli.js reviews -n bookinfo`) in an 80×24 pseudo-terminal against the sim (with the real
- * Prometheus when the binary is on PATH): first frame, idle CPU and memory at the default 1 s refresh, watch latency.
+ * The real CLI (`dist/cli.js reviews -n bookinfo`, run as a program as users run it) in an 80×24 pseudo-terminal
+ * against the sim (with the real Prometheus when the binary is on PATH): first frame, idle CPU and memory at the
+ * default 1 s refresh, watch latency.
  */
 export async function runCliBench(options: CliBenchOptions): Promise<Row[]> {
 	const dir = await mkdtemp(path.join(tmpdir(), 'meshtop-bench-cli-'));

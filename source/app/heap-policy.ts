@@ -28,12 +28,12 @@ export function wantsHeapPolicy(argv: readonly string[]): boolean {
 
 /**
  * glibc malloc's settings for the meshtop process, which the launcher's shell line exports before Node starts (glibc
- * reads them once, at its first allocation, so nothing inside Node can set them). Measured on the simulated cluster,
- * consoles side by side, RSS at minute 9 and its growth from minute 3 to 8 (CPU alike, 1.6–1.8% of a core):
- * - glibc's defaults: 127.7 MB, +3.5 MB. Each thread that allocates (V8's GC helpers and compilers, libuv's pool) gets
- *   an arena of its own, up to eight per core, and an arena keeps what is freed into it;
- * - `MALLOC_ARENA_MAX=1`, one arena for all threads: 115.2 MB, +2.9 MB;
- * - and `MALLOC_MMAP_THRESHOLD_=131072`: 112.5 MB, +0.3 MB. By default glibc raises its threshold for serving a block
+ * reads them once, at its first allocation, so nothing inside Node can set them). Consoles side by side on the
+ * simulated cluster, RSS at minute 9 and its growth from minute 3 to 8, CPU alike (1.5–1.8% of a core):
+ * - glibc's defaults: 124.8–127.7 MB, +3.5 to +5.7 MB. Each thread that allocates (V8's GC helpers and compilers,
+ *   libuv's pool) gets an arena of its own, up to eight per core, and an arena keeps what is freed into it;
+ * - `MALLOC_ARENA_MAX=1`, one arena for all threads: 115.2 MB, +3.2 MB;
+ * - and `MALLOC_MMAP_THRESHOLD_=131072`: 113.7 MB, +0.3 MB. By default glibc raises its threshold for serving a block
  *   from mmap to the size of each large block freed, up to 32 MB, so later large buffers come from the heap, which
  *   then fragments and grows; a fixed threshold returns every block over 128 kB to the system when it is freed.
  * A value the user has set is kept; musl and macOS ignore these.

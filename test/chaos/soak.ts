@@ -113,9 +113,13 @@ const stopAll = async () => {
 	await rm(dir, {recursive: true, force: true});
 };
 
-process.once('SIGINT', () => {
-	void stopAll().then(() => process.exit(130));
-});
+// Stopped early (Ctrl-C, a CI timeout's SIGTERM, a closed terminal), the soak still ends its console, its tmux server,
+// the cluster and its directory: SIGTERM used to leave the tmux server and the directory behind.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+	process.once(signal, () => {
+		void stopAll().then(() => process.exit(128 + os.constants.signals[signal]));
+	});
+}
 try {
 	await cluster.kubectl(['apply', '-f', allV1]);
 	terminal = openConsole({kubeconfig: cluster.kubeconfig, args: ['reviews', '-n', 'bookinfo'], home: dir, env: {MESHTOP_STATS_FILE: statsFile, MESHTOP_STATS_INTERVAL_MS: '5000'}});

@@ -1,4 +1,5 @@
 import {execFileSync, spawnSync} from 'node:child_process';
+import {rmSync} from 'node:fs';
 import {waitFor} from './wait-for.js';
 
 const exitMarker = 'meshtop-test-exit=';
@@ -75,8 +76,15 @@ export class TmuxTerminal {
 		return execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '-t', 'meshtop', '#{alternate_on}'], {encoding: 'utf8'}).trim() === '1';
 	}
 
-	/** Ends the tmux server and whatever still runs in it. */
+	/**
+	 * Ends the tmux server and whatever still runs in it, and removes its socket file: tmux leaves it behind on
+	 * kill-server, and every terminal a test opened left one in tmux's directory (577 after a day of runs).
+	 */
 	kill(): void {
+		const socketPath = spawnSync('tmux', ['-L', this.socket, 'display-message', '-p', '#{socket_path}'], {encoding: 'utf8'}).stdout?.trim() ?? '';
 		spawnSync('tmux', ['-L', this.socket, 'kill-server'], {stdio: 'ignore'});
+		if (socketPath.endsWith(this.socket)) {
+			rmSync(socketPath, {force: true});
+		}
 	}
 }

@@ -5,10 +5,6 @@ import meow from 'meow';
 import {helpText, flagSpec} from './source/commands/flags.js';
 import {runCommand} from './source/commands/dispatch.js';
 import {errorMessage} from './source/util/error-message.js';
-import {forgetLauncherEnvironment} from './source/app/heap-policy.js';
-
-// The launcher's malloc settings were for this process; what it starts gets the user's environment.
-forgetLauncherEnvironment(process.env);
 
 // Compiled module code is cached on disk (Node ≥ 22.1). The bundle's launcher (scripts/bundle.mjs) has turned it on
 // already, before this module was compiled; this covers tsc's output run directly.

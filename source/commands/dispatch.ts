@@ -1,3 +1,4 @@
+import {forgetLauncherEnvironment} from '../app/heap-policy.js';
 import type {Flags} from './flags.js';
 import {consoleSettings} from './console-settings.js';
 import {showSplash, splashText} from './console-splash.js';
@@ -21,6 +22,8 @@ function usageError(io: CommandIo, text: string): number {
  * Commands are imported lazily so `meshtop status` does not load React and Ink.
  */
 export async function runCommand(input: readonly string[], flags: Flags, io: CommandIo): Promise<number> {
+	// The launcher's malloc settings were for this process: what a command starts gets the user's environment.
+	forgetLauncherEnvironment(process.env);
 	const [first, ...rest] = input;
 	const name = commandNames.find(command => command === first);
 	switch (name) {

@@ -69,8 +69,9 @@ export async function runSim(options: RunSimOptions): Promise<void> {
 	};
 
 	// A hung-up terminal (the SSH link gone) stops the sim as Ctrl-C does, so it still stops Prometheus and removes its
-	// temporary kubeconfig; so does a closed output: a parent that stopped reading (execFile's timeout destroys the
-	// pipes before its SIGTERM) made the next write fail with EPIPE, which ended the process before its cleanup.
+	// temporary kubeconfig. A closed output no longer ends it: a parent that stopped reading (execFile's timeout
+	// destroys the pipes before its SIGTERM) made the next write fail with EPIPE, which ended the process before its
+	// cleanup.
 	for (const signal of stopSignals) {
 		process.on(signal, onSignal);
 	}

@@ -3,17 +3,12 @@
  * starts Node with the malloc settings users get (`node dist/cli.js` would skip that line), with the Node running the
  * bench first on PATH (npm puts the pinned one there for its scripts).
  */
-import path from 'node:path';
 import process from 'node:process';
 import {fileURLToPath} from 'node:url';
+import {withThisNode} from '../test/helpers/this-node.js';
 
 /** The CLI users run (dist/bench/ → dist/cli.js: the launcher of the bundle). */
 export const cliPath = fileURLToPath(new URL('../cli.js', import.meta.url));
-
-/** `env` with this Node first on PATH, so the launcher's `exec node` starts the same runtime as the bench. */
-export function withThisNode(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-	return {...env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${env['PATH'] ?? ''}`};
-}
 
 /**
  * The environment of an SSH session: a real TERM with colours, history in the bench's file, no CI markers (Ink turns

@@ -5,7 +5,8 @@ import path from 'node:path';
 import {performance} from 'node:perf_hooks';
 import process from 'node:process';
 import {startSimCluster, type SimCluster} from '../source/sim/cluster.js';
-import {cliPath, withThisNode} from './cli-launch.js';
+import {withThisNode} from '../test/helpers/this-node.js';
+import {cliPath} from './cli-launch.js';
 import {failedRow, type Row} from './report.js';
 import {formatMs, summarize} from './stats.js';
 

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {after, before, test} from 'node:test';
+import {withThisNode} from '../helpers/this-node.js';
 import {forgetLauncherEnvironment, launcherAddedVariable, mallocEnvironment} from '../../source/app/heap-policy.js';
 
 const cliPath = fileURLToPath(new URL('../../cli.js', import.meta.url));
@@ -45,7 +46,7 @@ async function runAsProgram(name: string, extraEnv: Record<string, string>): Pro
 		`users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/sh, args: ["-c", "env -0 > ${pluginDump}; exit 1"], interactiveMode: Never}}}]`,
 	].join('\n'));
 	// The pinned Node first on PATH, as npm puts it for its scripts; the setting only from extraEnv.
-	const env: NodeJS.ProcessEnv = {...process.env, NODE_OPTIONS: `--require ${preload}`, PATH: `${path.dirname(process.execPath)}:${process.env['PATH'] ?? ''}`};
+	const env = withThisNode({...process.env, NODE_OPTIONS: `--require ${preload}`});
 	for (const name of Object.keys(mallocEnvironment)) {
 		Reflect.deleteProperty(env, name);
 	}

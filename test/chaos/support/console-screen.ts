@@ -3,8 +3,8 @@
  * screen as a person would, and follow the screen over time with timestamps.
  */
 import {execFileSync} from 'node:child_process';
-import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {pathWithThisNode} from '../../helpers/this-node.js';
 import {TmuxTerminal} from '../../helpers/tmux.js';
 
 /** The built CLI (dist/cli.js). */
@@ -83,7 +83,7 @@ export function openConsole(options: ConsoleOptions): TmuxTerminal {
 		columns: options.columns ?? 100,
 		rows: options.rows ?? 30,
 		// Not CI, a normal TERM; NO_COLOR keeps capture-pane text plain.
-		env: {CI: undefined, TERM: 'xterm-256color', NO_COLOR: '1', PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env['PATH'] ?? ''}`, HOME: options.home, ...options.env},
+		env: {CI: undefined, TERM: 'xterm-256color', NO_COLOR: '1', PATH: pathWithThisNode(), HOME: options.home, ...options.env},
 	});
 }
 

@@ -78,10 +78,12 @@ export function App({store, controller, now = systemClock.now, onKey}: AppProps)
 	const bodyRows = rows - 1 - (headerLines(state) + 1 + 1 + footerLines);
 	const notice = state.notice ?? (state.metricsError === undefined ? undefined : {level: 'warn' as const, text: `Prometheus: ${state.metricsError}`});
 	const noticeStyle = notice?.level === 'error' ? theme.error : notice?.level === 'warn' ? theme.warning : {};
+	// Clipped vertically only: every line is already cut to the width (truncate, fit), and a horizontal clip makes Ink
+	// re-slice each line of every frame, character by character (about an eighth of what a frame allocates).
 	return (
-		<Box flexDirection="column" width={columns} height={rows - 1} overflow="hidden">
+		<Box flexDirection="column" width={columns} height={rows - 1} overflowY="hidden">
 			<Header state={state} now={now()} />
-			<Box flexDirection="column" height={bodyRows} marginTop={1} overflow="hidden">
+			<Box flexDirection="column" height={bodyRows} marginTop={1} overflowY="hidden">
 				<ConsoleBody state={state} columns={columns} rows={bodyRows} now={now()} />
 			</Box>
 			<Text wrap="truncate" {...noticeStyle}>{notice?.text ?? ' '}</Text>

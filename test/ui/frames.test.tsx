@@ -11,6 +11,7 @@ import {ConsoleController} from '../../source/state/controller.js';
 import type {ConsoleServices} from '../../source/ports/console-services.js';
 import {FakeConsoleServices, bookinfoObjects} from '../helpers/fake-console-services.js';
 import {keys, renderInk, settle, type RenderedInk} from '../helpers/render-ink.js';
+import stringWidth from 'string-width';
 
 const connection = {contextName: 'test-ctx', namespace: 'bookinfo', user: 'tester', server: 'https://example.invalid'};
 const now = 1_000_000;
@@ -274,4 +275,23 @@ test('live, 60×24 and 60×15 (the narrowest allowed): the footer wraps to three
 		sized.unmount();
 		rendered = undefined;
 	}
+});
+
+test('long words, 60×15: a long context name and notice stay inside the screen, one truncated line each', async () => {
+	const size = {columns: 60, rows: 15};
+	const {store, rendered: sized} = start(size);
+	await settle();
+	const long = (word: string) => Array.from({length: 12}, (_, index) => `${word}-${index}`).join('.');
+	store.dispatch({type: 'connected', connection: {...connection, contextName: long('arn:aws:eks:eu-west-1:cluster')}});
+	store.dispatch({type: 'noticeShown', notice: {level: 'warn', text: `Prometheus: ${long('unreachable')}`}});
+	await settle();
+	const frame = lines(sized.lastFrame());
+	assert.ok(frame.length <= size.rows - 1, `${frame.length} lines fit in ${size.rows - 1}`);
+	for (const line of frame) {
+		assert.ok(stringWidth(line) <= size.columns, `${stringWidth(line)} columns: ${line}`);
+	}
+
+	assert.match(frame[0] ?? '', /^meshtop {2}ctx arn:aws:eks/, 'the header starts with the context, truncated');
+	assert.ok(frame.some(line => line.startsWith('Prometheus: unreachable-0.')), 'the notice is on screen, truncated');
+	assert.equal(frame.at(-1), 'q/Ctrl-C quit', 'the footer is still whole');
 });

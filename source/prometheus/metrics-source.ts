@@ -1,7 +1,7 @@
 import type {MetricsSnapshot, VersionMetrics} from '../domain/metrics.js';
 import type {Destination} from '../domain/virtual-service.js';
 import type {PrometheusClient, PrometheusRangeSeries, PrometheusSample} from './client.js';
-import {metricQueries, type Reporter} from './queries.js';
+import {metricQueries, oneQuery, partLabel, type Reporter} from './queries.js';
 
 /** Samples of one query indexed by service, then version ('' for series without a version label). */
 export type SeriesIndex = Map<string, Map<string, number>>;
@@ -61,20 +61,22 @@ export interface IndexedAnswers {
 	p99: SeriesIndex;
 }
 
-/** Sends the four queries at once (one per metric, whatever the number of versions) and indexes the answers. */
+/**
+ * Sends the four queries as one request ({@link oneQuery}: one whatever the number of versions, and one evaluation time
+ * for all four) and indexes each part's answers.
+ */
 export async function queryIndexed(client: Pick<PrometheusClient, 'query'>, queries: {requests: string; successes: string; p50: string; p99: string}, at: Date): Promise<IndexedAnswers> {
-	const [requests, successes, p50, p99] = await Promise.all([
-		client.query(queries.requests, at),
-		client.query(queries.successes, at),
-		client.query(queries.p50, at),
-		client.query(queries.p99, at),
-	]);
-	return {requests: indexSamples(requests), successes: indexSamples(successes), p50: indexSamples(p50), p99: indexSamples(p99)};
+	const parts: Record<string, PrometheusSample[]> = {requests: [], successes: [], p50: [], p99: []};
+	for (const sample of await client.query(oneQuery(queries), at)) {
+		parts[sample.metric[partLabel] ?? '']?.push(sample);
+	}
+
+	return {requests: indexSamples(parts['requests']!), successes: indexSamples(parts['successes']!), p50: indexSamples(parts['p50']!), p99: indexSamples(parts['p99']!)};
 }
 
-/** Runs the 4 queries (of `reporter`'s reports) concurrently and maps series to Destination.key (by metric.service + metric.version; version undefined = sum over versions of that service). successRate = successes/requests (null when requests = 0); latency NaN → null. */
+/** Runs the 4 queries (of `reporter`'s reports) in one request and maps series to Destination.key (by metric.service + metric.version; version undefined = sum over versions of that service). successRate = successes/requests (null when requests = 0); latency NaN → null. */
 export async function fetchMetrics(client: Pick<PrometheusClient, 'query'>, destinations: readonly Destination[], window: string, now?: Date, reporter: Reporter = 'destination'): Promise<MetricsSnapshot> {
-	// One evaluation time for all four queries, so rates and ratios describe the same window.
+	// One evaluation time for all four parts, so rates and ratios describe the same window.
 	const at = now ?? new Date();
 	if (destinations.length === 0) {
 		return {at: at.getTime(), window, byVersion: {}};

@@ -3,7 +3,7 @@ import {describe, test} from 'node:test';
 import type {Destination} from '../../source/domain/virtual-service.js';
 import type {PrometheusSample} from '../../source/prometheus/client.js';
 import {fetchMetrics} from '../../source/prometheus/metrics-source.js';
-import {metricQueries} from '../../source/prometheus/queries.js';
+import {metricQueries, oneQuery, partLabel} from '../../source/prometheus/queries.js';
 
 function destination(key: string, service: string, version?: string): Destination {
 	return {key, host: service, weight: 0, metric: version === undefined ? {service, namespace: 'bookinfo'} : {service, namespace: 'bookinfo', version}};
@@ -13,17 +13,19 @@ function series(service: string, version: string | undefined, value: number): Pr
 	return {metric: version === undefined ? {destination_service_name: service} : {destination_service_name: service, destination_version: version}, value};
 }
 
-/** A fake Prometheus answering each of the 4 queries with canned series; records what was asked and when. */
+/**
+ * A fake Prometheus answering meshtop's one query per refresh (the four queries joined by oneQuery) with canned series,
+ * each labelled with its part as Prometheus' label_replace would; records what was asked and when.
+ */
 function fakeClient(answers: {requests: PrometheusSample[]; successes: PrometheusSample[]; p50: PrometheusSample[]; p99: PrometheusSample[]}, destinations: readonly Destination[], window: string) {
-	const queries = metricQueries(destinations, window);
+	const expected = oneQuery(metricQueries(destinations, window));
 	const asked: Array<{promql: string; time?: Date}> = [];
 	return {
 		asked,
 		async query(promql: string, time?: Date): Promise<PrometheusSample[]> {
 			asked.push({promql, time});
-			const which = (Object.keys(queries) as Array<keyof typeof queries>).find(key => queries[key] === promql);
-			assert.ok(which, `unexpected query ${promql}`);
-			return answers[which];
+			assert.equal(promql, expected, 'the four queries in one');
+			return Object.entries(answers).flatMap(([part, samples]) => samples.map(sample => ({...sample, metric: {...sample.metric, [partLabel]: part}})));
 		},
 	};
 }
@@ -46,8 +48,8 @@ describe('fetchMetrics', () => {
 			v2: {rps: 2, successRate: 1, p50Ms: null, p99Ms: 80},
 			v3: {rps: 0, successRate: null, p50Ms: null, p99Ms: null},
 		});
-		assert.equal(client.asked.length, 4);
-		assert.ok(client.asked.every(query => query.time === now), 'all four queries are evaluated at the same instant');
+		assert.equal(client.asked.length, 1, 'one request per refresh');
+		assert.equal(client.asked[0]?.time, now, 'evaluated at the refresh\'s instant');
 	});
 
 	test('a version that only fails has success rate 0 (no non-5xx series)', async () => {

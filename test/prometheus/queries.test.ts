@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import type {Destination} from '../../source/domain/virtual-service.js';
-import {groupLabels, latencyQuantile, metricQueries, rateWindow, reporterFor, requestRate, successRate, countQueries, countRange} from '../../source/prometheus/queries.js';
+import {groupLabels, latencyQuantile, metricQueries, rateWindow, reporterFor, requestRate, successRate, countQueries, countRange, oneQuery, partLabel} from '../../source/prometheus/queries.js';
 
 function destination(key: string, service: string, version?: string, namespace = 'bookinfo'): Destination {
 	return {key, host: service, subset: version, weight: 0, metric: version === undefined ? {service, namespace} : {service, namespace, version}};
@@ -85,6 +85,13 @@ describe('metricQueries', () => {
 		assert.equal(Object.keys(twenty).length, 4);
 		// Versions are split by grouping, not by filtering: more versions do not change the queries.
 		assert.deepEqual(twenty, two);
+	});
+
+	test('oneQuery: each part labelled with its name, joined with or, in the order given', () => {
+		assert.equal(
+			oneQuery({requests: 'sum(a)', p99: 'histogram_quantile(0.99, b)'}),
+			`label_replace(sum(a), "${partLabel}", "requests", "", "") or label_replace(histogram_quantile(0.99, b), "${partLabel}", "p99", "", "")`,
+		);
 	});
 
 	test('rejects nonsense', () => {

@@ -8,6 +8,8 @@ import {createMesh} from '../../source/sim/mesh/mesh.js';
 import {IstioMetrics, type Sample} from '../../source/sim/metrics/istio-metrics.js';
 import {startBuiltinPrometheus, type BuiltinPrometheus} from '../../source/sim/prometheus/builtin-prometheus.js';
 import {SampleHistory} from '../../source/sim/prometheus/sample-history.js';
+import type {Destination} from '../../source/domain/virtual-service.js';
+import {metricQueries, oneQuery, partLabel} from '../../source/prometheus/queries.js';
 
 interface VectorResponse {
 	status: string;
@@ -148,6 +150,33 @@ describe('built-in Prometheus query API', () => {
 	it('returns an empty vector when the window holds fewer than two scrapes', async () => {
 		const {body} = await query('sum by (destination_version)(rate(istio_requests_total{reporter="destination"}[1s]))');
 		assert.deepEqual(body, {status: 'success', data: {resultType: 'vector', result: []}});
+	});
+
+	it('meshtop\'s one query per refresh: each part labelled by label_replace, joined by or, answers what it answers alone', async () => {
+		const destinations: Destination[] = ['v1', 'v3'].map(version => ({key: version, host: 'reviews', subset: version, weight: 50, metric: {service: 'reviews', namespace: 'bookinfo', version}}));
+		const parts = metricQueries(destinations, '10s');
+		const combined = await query(oneQuery(parts));
+		assert.equal(combined.status, 200, combined.body.error);
+		const canonical = (elements: Array<{metric: Record<string, string>; value: [number, string]}>) => elements.map(element => JSON.stringify([Object.entries(element.metric).sort(), element.value])).sort();
+		let total = 0;
+		for (const [part, promql] of Object.entries(parts)) {
+			const alone = (await query(promql)).body.data!.result;
+			const labelled = combined.body.data!.result.filter(element => element.metric[partLabel] === part);
+			assert.ok(alone.length > 0, `${part} answers something`);
+			assert.deepEqual(canonical(labelled.map(element => ({...element, metric: Object.fromEntries(Object.entries(element.metric).filter(([name]) => name !== partLabel))}))), canonical(alone), part);
+			total += alone.length;
+		}
+
+		assert.equal(combined.body.data!.result.length, total, 'nothing dropped, nothing added');
+	});
+
+	it('label_replace expands $1 from its regex and leaves elements it does not match; or keeps the left of equal label sets', async () => {
+		const rates = 'sum by (destination_version)(rate(istio_requests_total{reporter="destination",destination_service_name="reviews"}[10s]))';
+		const replaced = await query(`label_replace(${rates}, "number", "n$1", "destination_version", "v(1)")`);
+		assert.deepEqual(replaced.body.data!.result.map(element => element.metric).sort((a, b) => (a['destination_version'] ?? '').localeCompare(b['destination_version'] ?? '')), [{destination_version: 'v1', number: 'n1'}, {destination_version: 'v3'}]);
+		const twice = await query(`${rates} or ${rates.replace('[10s]', '[4s]')}`);
+		assertClose(byLabel(twice.body, 'destination_version'), {v1: 10, v3: 8});
+		assert.equal(twice.body.data!.result.length, 2, 'the right side\'s equal label sets are dropped');
 	});
 
 	it('answers anything else with a bad_data error', async () => {

@@ -7,6 +7,9 @@ import {startMetricsServer} from '../../source/sim/metrics/metrics-server.js';
 import {findOnPath, startRealPrometheus} from '../../source/sim/prometheus/real-prometheus.js';
 import {startPrometheus} from '../../source/sim/prometheus/start-prometheus.js';
 import {waitFor} from '../helpers/wait-for.js';
+import type {Destination} from '../../source/domain/virtual-service.js';
+import {PrometheusClient, type PrometheusSample} from '../../source/prometheus/client.js';
+import {metricQueries, oneQuery, partLabel} from '../../source/prometheus/queries.js';
 
 const binary = await findOnPath('prometheus');
 const skip = binary === undefined ? 'prometheus binary not on PATH: install it (CI does) to run the real-Prometheus tests' : false;
@@ -60,6 +63,47 @@ describe('real Prometheus child process', {skip}, () => {
 		await prometheus.stop();
 		assert.equal(isRunning(pid), false, 'no prometheus process left');
 		assert.equal(existsSync(directory), false, 'temporary directory removed');
+	});
+
+	it('answers meshtop\'s one query per refresh (label_replace, or) as its four parts alone', async t => {
+		const metrics = new IstioMetrics();
+		const server = await startMetricsServer(metrics.registry);
+		t.after(async () => server.stop());
+		const prometheus = await startRealPrometheus({binary: binary!, target: server.target});
+		t.after(async () => prometheus.stop());
+		const workload = (version: string) => ({workload: `reviews-${version}`, namespace: 'bookinfo', app: 'reviews', version, canonicalService: 'reviews', canonicalRevision: version, principal: 'spiffe://cluster.local/ns/bookinfo/sa/bookinfo-reviews'});
+		const record = (version: string, responseCode: number, durationMs: number) => metrics.record({
+			source: {...workload('v1'), workload: 'productpage-v1', app: 'productpage', canonicalService: 'productpage'},
+			destination: workload(version),
+			service: {host: 'reviews.bookinfo.svc.cluster.local', name: 'reviews', namespace: 'bookinfo'},
+			responseCode,
+			responseFlags: '-',
+			durationMs,
+			sourceDurationMs: durationMs + 1,
+		});
+		const traffic = setInterval(() => {
+			record('v1', 200, 12);
+			record('v3', 200, 40);
+			record('v3', 503, 3);
+		}, 100);
+		t.after(() => clearInterval(traffic));
+		const destinations: Destination[] = ['v1', 'v3'].map(version => ({key: version, host: 'reviews', subset: version, weight: 50, metric: {service: 'reviews', namespace: 'bookinfo', version}}));
+		const parts = metricQueries(destinations, '10s');
+		const client = new PrometheusClient(prometheus.url);
+		const at = await waitFor(async () => {
+			const time = new Date();
+			return (await client.query(parts.p99, time)).some(sample => Number.isFinite(sample.value)) ? time : undefined;
+		}, {timeout: 30_000, interval: 500, message: 'rates and quantiles in Prometheus'});
+		const canonical = (samples: PrometheusSample[]) => samples.map(sample => JSON.stringify([Object.entries(sample.metric).sort(), sample.value])).sort();
+		const combined = await client.query(oneQuery(parts), at);
+		for (const [part, promql] of Object.entries(parts)) {
+			const alone = await client.query(promql, at);
+			assert.ok(alone.length >= 2, `${part}: a series per version`);
+			const labelled = combined.filter(sample => sample.metric[partLabel] === part).map(sample => ({...sample, metric: Object.fromEntries(Object.entries(sample.metric).filter(([name]) => name !== partLabel))}));
+			assert.deepEqual(canonical(labelled), canonical(alone), part);
+		}
+
+		assert.equal(combined.length, (await Promise.all(Object.values(parts).map(async promql => client.query(promql, at)))).flat().length, 'nothing dropped, nothing added');
 	});
 
 	it('reports a Prometheus that dies while running', async t => {

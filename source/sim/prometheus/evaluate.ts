@@ -60,7 +60,47 @@ export function evaluate(expr: PromExpr, history: SampleHistory, timeMs: number)
 		case 'histogram_quantile': {
 			return histogramQuantile(expr.quantile, evaluate(expr.expr, history, timeMs));
 		}
+
+		case 'label_replace': {
+			return labelReplace(evaluate(expr.expr, history, timeMs), expr);
+		}
+
+		case 'or': {
+			// Every element of the left side, and those of the right whose labels (the name aside) the left lacks.
+			const left = evaluate(expr.left, history, timeMs);
+			const seen = new Set(left.map(element => labelSetKey(element.metric)));
+			return [...left, ...evaluate(expr.right, history, timeMs).filter(element => !seen.has(labelSetKey(element.metric)))];
+		}
 	}
+}
+
+/** A label set as a string, the metric name left out (how Prometheus' `or` matches elements). */
+function labelSetKey(metric: Readonly<Record<string, string>>): string {
+	return JSON.stringify(Object.entries(metric).filter(([name]) => name !== '__name__').sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/**
+ * Prometheus' label_replace: where the fully anchored `regex` matches the `source` label's value ('' when absent), the
+ * `destination` label becomes `replacement` with `$1`, `${name}` expanded; an empty result removes the label.
+ */
+function labelReplace(vector: readonly VectorElement[], expr: Extract<PromExpr, {type: 'label_replace'}>): VectorElement[] {
+	let pattern: RegExp;
+	try {
+		pattern = new RegExp(`^(?:${expr.regex})$`, 'u');
+	} catch (error) {
+		throw new PromQlError(`invalid regular expression in label_replace(): ${(error as Error).message}`);
+	}
+
+	return vector.map(element => {
+		const match = pattern.exec(element.metric[expr.source] ?? '');
+		if (match === null) {
+			return element;
+		}
+
+		const value = expr.replacement.replaceAll(/\$(?:(\d+)|\{(\w+)\})/g, (_, index?: string, name?: string) => (index === undefined ? match.groups?.[name ?? ''] : match[Number(index)]) ?? '');
+		const {[expr.destination]: _replaced, ...others} = element.metric;
+		return {metric: value === '' ? others : {...others, [expr.destination]: value}, value: element.value};
+	});
 }
 
 function selectSeries(history: SampleHistory, metric: string, matchers: Parameters<SampleHistory['select']>[1]): StoredSeries[] {

@@ -13,7 +13,9 @@ export type PromExpr =
 	| {type: 'selector'; metric: string; matchers: LabelMatcher[]; rangeMs?: number}
 	| {type: 'rate'; selector: {metric: string; matchers: LabelMatcher[]; rangeMs: number}; increase?: boolean}
 	| {type: 'sum'; by?: string[]; expr: PromExpr}
-	| {type: 'histogram_quantile'; quantile: number; expr: PromExpr};
+	| {type: 'histogram_quantile'; quantile: number; expr: PromExpr}
+	| {type: 'label_replace'; expr: PromExpr; destination: string; replacement: string; source: string; regex: string}
+	| {type: 'or'; left: PromExpr; right: PromExpr};
 
 /** A query the built-in responder cannot parse or does not support; answered as Prometheus' `bad_data`. */
 export class PromQlError extends Error {
@@ -29,7 +31,8 @@ type Token =
 
 /**
  * Parses `sum by (L)(rate(m{M}[W]))`, `histogram_quantile(Q, sum by (le, L)(rate(m_bucket{M}[W])))` and the
- * expressions they are built of (a selector, rate, sum with `by` before or after its argument).
+ * expressions they are built of (a selector, rate, sum with `by` before or after its argument), each labelled with
+ * `label_replace` and joined with `or`: meshtop's one query per refresh.
  * Anything else throws a {@link PromQlError} with a message in Prometheus' style.
  */
 export function parsePromQl(query: string): PromExpr {
@@ -153,6 +156,25 @@ export function parsePromQl(query: string): PromExpr {
 				return {type: 'rate', selector: {metric: selector.metric, matchers: selector.matchers, rangeMs: selector.rangeMs}, ...(head.text === 'increase' ? {increase: true} : {})};
 			}
 
+			case 'label_replace': {
+				expect('(');
+				const expr = parseOr();
+				const strings: string[] = [];
+				for (let argument = 0; argument < 4; argument++) {
+					expect(',');
+					const value = next();
+					if (value.kind !== 'string') {
+						throw new PromQlError(`1:${value.at + 1}: parse error: expected a string as argument ${argument + 2} of label_replace`);
+					}
+
+					strings.push(value.text);
+				}
+
+				expect(')');
+				const [destination, replacement, source, regex] = strings as [string, string, string, string];
+				return {type: 'label_replace', expr, destination, replacement, source, regex};
+			}
+
 			case 'histogram_quantile': {
 				expect('(');
 				const quantile = next();
@@ -168,7 +190,7 @@ export function parsePromQl(query: string): PromExpr {
 
 			default: {
 				if (peek()?.text === '(') {
-					throw new PromQlError(`unsupported function "${head.text}" (the built-in Prometheus answers sum, rate, increase and histogram_quantile only)`);
+					throw new PromQlError(`unsupported function "${head.text}" (the built-in Prometheus answers sum, rate, increase, histogram_quantile, label_replace and or only)`);
 				}
 
 				const selector = parseSelector(head);
@@ -181,10 +203,21 @@ export function parsePromQl(query: string): PromExpr {
 		}
 	};
 
-	const expr = parseExpr();
+	// `or` binds loosest: `a or b or c` is ((a or b) or c), as in Prometheus.
+	function parseOr(): PromExpr {
+		let left = parseExpr();
+		while (peek()?.kind === 'ident' && peek()?.text === 'or') {
+			next();
+			left = {type: 'or', left, right: parseExpr()};
+		}
+
+		return left;
+	}
+
+	const expr = parseOr();
 	const rest = peek();
 	if (rest) {
-		throw new PromQlError(`1:${rest.at + 1}: parse error: unexpected "${rest.text}" (the built-in Prometheus answers sum, rate, increase and histogram_quantile only)`);
+		throw new PromQlError(`1:${rest.at + 1}: parse error: unexpected "${rest.text}" (the built-in Prometheus answers sum, rate, increase, histogram_quantile, label_replace and or only)`);
 	}
 
 	return expr;

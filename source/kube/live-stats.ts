@@ -1,4 +1,4 @@
-import {parseEnvoyStats, type PodCounters, type StatsReporter} from '../domain/envoy-stats.js';
+import {envoyStatsFilter, parseEnvoyStats, type PodCounters, type StatsReporter} from '../domain/envoy-stats.js';
 import type {LiveReading} from '../domain/live-merge.js';
 import {liveFigures, type LivePoll, type LiveSample} from '../domain/live-rates.js';
 import type {Destination} from '../domain/virtual-service.js';
@@ -108,7 +108,7 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 		let handle: PortForwardHandle | undefined;
 		try {
 			handle = await forwardTo(pod);
-			const response = await reader.read(`${handle.url}/stats/prometheus`, AbortSignal.any([abort.signal, AbortSignal.timeout(Math.max(periodMs * 2, 1000))]));
+			const response = await reader.read(`${handle.url}/stats/prometheus?filter=${envoyStatsFilter}`, AbortSignal.any([abort.signal, AbortSignal.timeout(Math.max(periodMs * 2, 1000))]));
 			if (response.status < 200 || response.status > 299) {
 				return new Error(`${pod}:${envoyStatsPort} answered ${response.status}`);
 			}

@@ -68,6 +68,8 @@ export interface SimCluster {
 	mesh: Mesh;
 	/** The mesh's Istio metrics endpoint. */
 	metricsUrl: string;
+	/** Each sidecar's own Envoy stats (port 15090), which tests ask what a reader requested. */
+	podStats: PodEnvoyStats;
 	/** The Prometheus scraping the mesh. */
 	prometheus: SimPrometheus;
 	/** Writes {@link kubeconfig} to a file (mode 0600, as kubectl does). */
@@ -149,6 +151,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 			store,
 			mesh,
 			metricsUrl: metricsServer.url,
+			podStats,
 			prometheus: {
 				mode: prometheusInstance.mode,
 				url: prometheusInstance.url,

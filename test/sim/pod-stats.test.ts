@@ -3,7 +3,10 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
-import {parseEnvoyStats, seriesKey} from '../../source/domain/envoy-stats.js';
+import {envoyStatsFilter, parseEnvoyStats, seriesKey} from '../../source/domain/envoy-stats.js';
+import type {Destination} from '../../source/domain/virtual-service.js';
+import {startLiveStats} from '../../source/kube/live-stats.js';
+import {waitFor} from '../helpers/wait-for.js';
 import {loadKubeTarget} from '../../source/kube/config.js';
 import {startPortForward} from '../../source/kube/port-forward.js';
 import {ObjectStore, type KubeObject} from '../../source/sim/api/store.js';
@@ -102,6 +105,42 @@ describe('a pod\'s port 15090 through the simulated API server\'s port-forward',
 			assert.equal((await fetch(`${forward.url}/metrics`)).status, 404);
 		} finally {
 			await forward.stop();
+		}
+	});
+
+	test('?filter= answers only the stats whose name the regex finds, as Envoy does; a bad regex is a 400', async () => {
+		const kubeconfig = path.join(dir, 'kubeconfig');
+		writeFileSync(kubeconfig, cluster.kubeconfig);
+		const target = loadKubeTarget({kubeconfig, env: {}});
+		const v1 = podsOf(cluster.store, 'reviews').find(pod => pod.version === 'v1')!;
+		const forward = await startPortForward(target, {namespace: 'bookinfo', pod: v1.name, port: 15_090});
+		try {
+			const families = async (query: string) => [...(await (await fetch(`${forward.url}/stats/prometheus${query}`)).text()).matchAll(/^# TYPE (\S+)/gm)].map(match => match[1]).sort();
+			await new Promise(resolve => setTimeout(resolve, 300));
+			assert.deepEqual(await families(''), ['envoy_cluster_upstream_rq_total', 'envoy_server_live', 'istio_request_duration_milliseconds', 'istio_requests_total']);
+			assert.deepEqual(await families(`?filter=${envoyStatsFilter}`), ['istio_request_duration_milliseconds', 'istio_requests_total']);
+			assert.deepEqual(await families('?filter=^istio_requests_total$'), ['istio_requests_total']);
+			const bad = await fetch(`${forward.url}/stats/prometheus?filter=(`);
+			assert.equal(bad.status, 400);
+			assert.match(await bad.text(), /Invalid regex/);
+		} finally {
+			await forward.stop();
+		}
+	});
+
+	test('live reads ask each pod for Istio\'s request metrics only (?filter=istio_request), not all of its stats', async () => {
+		const kubeconfig = path.join(dir, 'kubeconfig');
+		writeFileSync(kubeconfig, cluster.kubeconfig);
+		const target = loadKubeTarget({kubeconfig, env: {}, namespace: 'bookinfo'});
+		const source = startLiveStats(target, {namespace: 'bookinfo', reporter: 'destination', periodMs: 200});
+		try {
+			const reviews = (version: string): Destination => ({key: version, host: 'reviews', subset: version, weight: 50, metric: {service: 'reviews', version}});
+			await waitFor(() => source.read([reviews('v1'), reviews('v3')]).status === 'live', {timeout: 20_000, interval: 100, message: 'live figures'});
+			for (const pod of podsOf(cluster.store, 'reviews').filter(pod => pod.version !== 'v2')) {
+				assert.equal(cluster.podStats.lastAsked(pod.name), `/stats/prometheus?filter=${envoyStatsFilter}`, pod.name);
+			}
+		} finally {
+			await source.stop();
 		}
 	});
 });

@@ -89,12 +89,21 @@ describe('a pod\'s port 15090 through the simulated API server\'s port-forward',
 		rmSync(dir, {recursive: true, force: true});
 	});
 
-	test('GET /stats/prometheus answers that pod\'s counters, growing with its traffic; other paths 404', async () => {
+	/** A target of the sim's API server from a kubeconfig file, as a user's. */
+	function kubeTarget(namespace?: string) {
 		const kubeconfig = path.join(dir, 'kubeconfig');
 		writeFileSync(kubeconfig, cluster.kubeconfig);
-		const target = loadKubeTarget({kubeconfig, env: {}});
-		const v3 = podsOf(cluster.store, 'reviews').find(pod => pod.version === 'v3')!;
-		const forward = await startPortForward(target, {namespace: 'bookinfo', pod: v3.name, port: 15_090});
+		return loadKubeTarget({kubeconfig, env: {}, ...(namespace === undefined ? {} : {namespace})});
+	}
+
+	/** A port-forward to port 15090 of the reviews pod of `version`; the caller stops it. */
+	async function forwardToReviews(version: string) {
+		const pod = podsOf(cluster.store, 'reviews').find(candidate => candidate.version === version)!;
+		return startPortForward(kubeTarget(), {namespace: 'bookinfo', pod: pod.name, port: 15_090});
+	}
+
+	test('GET /stats/prometheus answers that pod\'s counters, growing with its traffic; other paths 404', async () => {
+		const forward = await forwardToReviews('v3');
 		try {
 			await new Promise(resolve => setTimeout(resolve, 500));
 			const first = parseEnvoyStats(await (await fetch(`${forward.url}/stats/prometheus`)).text(), 'destination');
@@ -109,11 +118,7 @@ describe('a pod\'s port 15090 through the simulated API server\'s port-forward',
 	});
 
 	test('?filter= answers only the stats whose name the regex finds, as Envoy does; a bad regex is a 400', async () => {
-		const kubeconfig = path.join(dir, 'kubeconfig');
-		writeFileSync(kubeconfig, cluster.kubeconfig);
-		const target = loadKubeTarget({kubeconfig, env: {}});
-		const v1 = podsOf(cluster.store, 'reviews').find(pod => pod.version === 'v1')!;
-		const forward = await startPortForward(target, {namespace: 'bookinfo', pod: v1.name, port: 15_090});
+		const forward = await forwardToReviews('v1');
 		try {
 			const families = async (query: string) => [...(await (await fetch(`${forward.url}/stats/prometheus${query}`)).text()).matchAll(/^# TYPE (\S+)/gm)].map(match => match[1]).sort();
 			await new Promise(resolve => setTimeout(resolve, 300));
@@ -129,10 +134,7 @@ describe('a pod\'s port 15090 through the simulated API server\'s port-forward',
 	});
 
 	test('live reads ask each pod for Istio\'s request metrics only (?filter=istio_request), not all of its stats', async () => {
-		const kubeconfig = path.join(dir, 'kubeconfig');
-		writeFileSync(kubeconfig, cluster.kubeconfig);
-		const target = loadKubeTarget({kubeconfig, env: {}, namespace: 'bookinfo'});
-		const source = startLiveStats(target, {namespace: 'bookinfo', reporter: 'destination', periodMs: 200});
+		const source = startLiveStats(kubeTarget('bookinfo'), {namespace: 'bookinfo', reporter: 'destination', periodMs: 200});
 		try {
 			const reviews = (version: string): Destination => ({key: version, host: 'reviews', subset: version, weight: 50, metric: {service: 'reviews', version}});
 			await waitFor(() => source.read([reviews('v1'), reviews('v3')]).status === 'live', {timeout: 20_000, interval: 100, message: 'live figures'});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {existsSync, rmSync} from 'node:fs';
-import {describe, it} from 'node:test';
+import {describe, it, type TestContext} from 'node:test';
 import {IstioMetrics} from '../../source/sim/metrics/istio-metrics.js';
 import {startMetricsServer} from '../../source/sim/metrics/metrics-server.js';
 import {findOnPath, startRealPrometheus} from '../../source/sim/prometheus/real-prometheus.js';
@@ -23,13 +23,19 @@ function isRunning(pid: number): boolean {
 	}
 }
 
+/** The sim's mesh metrics served as the mesh serves them, and the real Prometheus scraping them; both end with `t`. */
+async function scrapedMetrics(t: TestContext): Promise<{metrics: IstioMetrics; prometheus: Awaited<ReturnType<typeof startRealPrometheus>>}> {
+	const metrics = new IstioMetrics();
+	const server = await startMetricsServer(metrics.registry);
+	t.after(async () => server.stop());
+	const prometheus = await startRealPrometheus({binary: binary!, target: server.target});
+	t.after(async () => prometheus.stop());
+	return {metrics, prometheus};
+}
+
 describe('real Prometheus child process', {skip}, () => {
 	it('scrapes the mesh metrics every second with honor_labels, and stop() kills it and removes its directory', async t => {
-		const metrics = new IstioMetrics();
-		const server = await startMetricsServer(metrics.registry);
-		t.after(async () => server.stop());
-		const prometheus = await startRealPrometheus({binary: binary!, target: server.target});
-		t.after(async () => prometheus.stop());
+		const {metrics, prometheus} = await scrapedMetrics(t);
 		assert.equal(prometheus.mode, 'prometheus');
 		assert.ok(prometheus.pid !== undefined && isRunning(prometheus.pid));
 		assert.ok(prometheus.directory !== undefined && existsSync(prometheus.directory));
@@ -66,11 +72,7 @@ describe('real Prometheus child process', {skip}, () => {
 	});
 
 	it('answers meshtop\'s one query per refresh (label_replace, or) as its four parts alone', async t => {
-		const metrics = new IstioMetrics();
-		const server = await startMetricsServer(metrics.registry);
-		t.after(async () => server.stop());
-		const prometheus = await startRealPrometheus({binary: binary!, target: server.target});
-		t.after(async () => prometheus.stop());
+		const {metrics, prometheus} = await scrapedMetrics(t);
 		const workload = (version: string) => ({workload: `reviews-${version}`, namespace: 'bookinfo', app: 'reviews', version, canonicalService: 'reviews', canonicalRevision: version, principal: 'spiffe://cluster.local/ns/bookinfo/sa/bookinfo-reviews'});
 		const record = (version: string, responseCode: number, durationMs: number) => metrics.record({
 			source: {...workload('v1'), workload: 'productpage-v1', app: 'productpage', canonicalService: 'productpage'},

@@ -3,8 +3,9 @@
  * used, open file descriptors, the event loop's delay (p99 over the interval) and CPU time. A soak reads them from
  * outside; without the variable nothing is measured or written.
  */
-import {appendFile, readdir} from 'node:fs/promises';
+import {appendFile, readdir, readFile} from 'node:fs/promises';
 import {monitorEventLoopDelay} from 'node:perf_hooks';
+import {type MemoryMap, parseMemoryMap} from './memory-map.js';
 
 /** One line of the stats file. */
 export interface ProcessStatsLine {
@@ -16,6 +17,10 @@ export interface ProcessStatsLine {
 	heapTotalBytes: number;
 	/** Memory of C++ objects bound to JavaScript ones, Buffers and ArrayBuffers included (RSS that the heap does not explain). */
 	externalBytes: number;
+	/** Of `externalBytes`, the backing stores of ArrayBuffers and Buffers. */
+	arrayBuffersBytes: number;
+	/** Resident memory by kind of mapping (null where /proc/self/smaps is not there). */
+	memoryMap: MemoryMap | null;
 	/** Open file descriptors (null where /proc/self/fd is not there). */
 	fds: number | null;
 	/** 99th percentile of the event loop's delay over the interval, in milliseconds. */
@@ -27,6 +32,14 @@ export interface ProcessStatsLine {
 /** A running sampler; stop() ends its timer and histogram. */
 export interface ProcessStats {
 	stop(): void;
+}
+
+async function memoryMap(): Promise<MemoryMap | null> {
+	try {
+		return parseMemoryMap(await readFile('/proc/self/smaps', 'utf8'));
+	} catch {
+		return null;
+	}
 }
 
 async function openFds(): Promise<number | null> {
@@ -49,6 +62,8 @@ export async function sampleProcess(histogram: {percentile(p: number): number; r
 		heapUsedBytes: memory.heapUsed,
 		heapTotalBytes: memory.heapTotal,
 		externalBytes: memory.external,
+		arrayBuffersBytes: memory.arrayBuffers,
+		memoryMap: await memoryMap(),
 		fds: await openFds(),
 		// The histogram reports nanoseconds, and NaN before its first sample.
 		eventLoopP99Ms: Number.isFinite(p99) ? Math.round(p99 / 10_000) / 100 : 0,

@@ -39,6 +39,12 @@ describe('process stats for a soak (MESHTOP_STATS_FILE)', () => {
 			assert.ok(first!.rssBytes > 10_000_000, `RSS ${first!.rssBytes}`);
 			assert.ok(first!.heapUsedBytes > 1_000_000 && first!.heapUsedBytes <= first!.heapTotalBytes && first!.heapTotalBytes < first!.rssBytes);
 			assert.ok(first!.externalBytes > 0 && first!.externalBytes < first!.rssBytes);
+			// The map's kinds add up to about the RSS (sampled a moment apart), and the JavaScript heap sits in anonymous pages.
+			const map = first!.memoryMap!;
+			const mappedKb = map.heapKb + map.anonKb + map.fileKb + map.otherKb;
+			assert.ok(Math.abs((mappedKb * 1024) - first!.rssBytes) < 0.2 * first!.rssBytes, `map ${JSON.stringify(map)} against RSS ${first!.rssBytes}`);
+			assert.ok(map.anonKb * 1024 > first!.heapUsedBytes, `anonymous ${map.anonKb} kB holds the heap's ${first!.heapUsedBytes} bytes`);
+			assert.ok(map.fileKb > 1000, `the node binary is mapped: ${map.fileKb} kB`);
 			assert.ok(typeof first!.fds === 'number' && first!.fds > 2, `fds ${String(first!.fds)}`);
 			assert.ok(second!.eventLoopP99Ms >= 100, `p99 ${second!.eventLoopP99Ms} ms after a 120 ms block`);
 			// On a shared machine the busy loop is not all CPU time (the process may wait for a core): only that it grew.

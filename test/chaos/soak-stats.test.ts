@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import type {ProcessStatsLine} from '../../source/app/process-stats.js';
-import {judgeSoak, minuteSummaries, slope} from './support/soak-stats.js';
+import {judgeSoak, mapGrowth, minuteSummaries, slope} from './support/soak-stats.js';
 
 const megabyte = 1024 * 1024;
 
@@ -11,7 +11,7 @@ function soak(minutes: number, leakMbPerMinute: number, fds: (minute: number) =>
 	for (let second = 5; second <= minutes * 60; second += 5) {
 		const minute = second / 60;
 		const saw = (second % 60) / 60 * 40;
-		lines.push({at: second * 1000, rssBytes: (150 + saw + (leakMbPerMinute * minute)) * megabyte, heapUsedBytes: 50 * megabyte, heapTotalBytes: 60 * megabyte, externalBytes: 5 * megabyte, fds: fds(Math.ceil(minute)), eventLoopP99Ms: 10, cpuMs: second * 10});
+		lines.push({at: second * 1000, rssBytes: (150 + saw + (leakMbPerMinute * minute)) * megabyte, heapUsedBytes: 50 * megabyte, heapTotalBytes: 60 * megabyte, externalBytes: 5 * megabyte, arrayBuffersBytes: megabyte, memoryMap: {heapKb: 20_000, anonKb: (100 + saw + (leakMbPerMinute * minute)) * 1024, fileKb: 30_000, otherKb: 100}, fds: fds(Math.ceil(minute)), eventLoopP99Ms: 10, cpuMs: second * 10});
 	}
 
 	return lines;
@@ -38,6 +38,12 @@ describe('soak verdict', () => {
 		const verdict = judgeSoak(minutes, 5);
 		assert.equal(verdict.ok, false);
 		assert.match(verdict.lines[1]!, /^✗ open fds 46–60/);
+	});
+
+	test('the growth is told by kind of mapping, from the floors of the first and last minutes after warm-up', () => {
+		const minutes = minuteSummaries(soak(30, 0.5), 0, 30 * 60_000);
+		// Floors at 5 s into minutes 6 and 30: 24 minutes of 0.5 MB, all of it anonymous.
+		assert.match(mapGrowth(minutes, 5)!, /minute 6 to 30: brk \(malloc\) \+0\.00, anonymous .* \+12\.00, files \+0\.00 MB$/);
 	});
 
 	test('too few minutes after warm-up is no verdict', () => {

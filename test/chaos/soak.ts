@@ -17,7 +17,7 @@ import type {TmuxTerminal} from '../helpers/tmux.js';
 import {startTestbed} from '../testbed/testbed.js';
 import {openConsole, prometheusHeader, versionCells} from './support/console-screen.js';
 import {waitForLiveTraffic} from './support/sim-console.js';
-import {formatMinute, judgeSoak, minuteSummaries, readStats} from './support/soak-stats.js';
+import {formatMinute, judgeSoak, mapGrowth, minuteSummaries, readStats} from './support/soak-stats.js';
 
 const {values} = parseArgs({options: {
 	minutes: {type: 'string', default: '30'},
@@ -167,7 +167,8 @@ try {
 	const screen = terminal.screen();
 	const verdict = judgeSoak(minuteSummaries(await readStats(statsFile), start, Date.now() + 1), warmupMinutes);
 	console.log(`shifts: ${landed} of ${shifts} landed; faults injected: ${faultIndex}; console at the end: prometheus ${prometheusHeader(screen)?.status ?? '?'}, v1 rps ${versionCells(screen, 'v1')?.rps ?? '?'}`);
-	for (const line of [...verdict.lines, ...notLive.slice(0, 5)]) {
+	const growth = mapGrowth(minuteSummaries(await readStats(statsFile), start, Date.now() + 1), warmupMinutes);
+	for (const line of [...verdict.lines, ...(growth === undefined ? [] : [growth]), ...notLive.slice(0, 5)]) {
 		console.log(line);
 	}
 

@@ -3,6 +3,7 @@
  * verdict after warm-up (the slope of the minutes' RSS floors by least squares, fds flat).
  */
 import {readFile} from 'node:fs/promises';
+import type {MemoryMap} from '../../../source/app/memory-map.js';
 import type {ProcessStatsLine} from '../../../source/app/process-stats.js';
 
 /** Every stats line written so far (a line cut short by a concurrent write is skipped). */
@@ -30,6 +31,8 @@ export interface MinuteSummary {
 	last: ProcessStatsLine;
 	/** The lowest RSS of the minute: the floor after garbage collection, which a leak raises and GC noise does not. */
 	rssFloorBytes: number;
+	/** The line that holds that floor (its memory map says where the floor's pages are). */
+	floor: ProcessStatsLine;
 	/** The worst event-loop p99 of the minute's intervals. */
 	eventLoopP99Ms: number;
 	/** CPU time over wall time of the minute, in % of one core. */
@@ -47,10 +50,12 @@ export function minuteSummaries(stats: readonly ProcessStatsLine[], start: numbe
 			continue;
 		}
 
+		const floor = lines.reduce((lowest, line) => line.rssBytes < lowest.rssBytes ? line : lowest);
 		summaries.push({
 			minute,
 			last,
-			rssFloorBytes: Math.min(...lines.map(line => line.rssBytes)),
+			floor,
+			rssFloorBytes: floor.rssBytes,
 			eventLoopP99Ms: Math.max(...lines.map(line => line.eventLoopP99Ms)),
 			cpuPercent: previous === undefined ? undefined : 100 * (last.cpuMs - previous.cpuMs) / Math.max(1, last.at - previous.at),
 		});
@@ -64,7 +69,29 @@ export function minuteSummaries(stats: readonly ProcessStatsLine[], start: numbe
 export function formatMinute(summary: MinuteSummary): string {
 	const {last} = summary;
 	const cpu = summary.cpuPercent === undefined ? '    -' : `${summary.cpuPercent.toFixed(2).padStart(5)}%`;
-	return `min ${String(summary.minute).padStart(3)}  rss ${(last.rssBytes / megabyte).toFixed(1).padStart(6)} MB (floor ${(summary.rssFloorBytes / megabyte).toFixed(1).padStart(6)})  heap ${(last.heapUsedBytes / megabyte).toFixed(1).padStart(5)}/${((last.heapTotalBytes ?? 0) / megabyte).toFixed(1).padStart(5)} MB  ext ${((last.externalBytes ?? 0) / megabyte).toFixed(1).padStart(5)} MB  fds ${String(last.fds ?? '?').padStart(3)}  loop p99 ${summary.eventLoopP99Ms.toFixed(1).padStart(5)} ms  cpu ${cpu}`;
+	return `min ${String(summary.minute).padStart(3)}  rss ${(last.rssBytes / megabyte).toFixed(1).padStart(6)} MB (floor ${(summary.rssFloorBytes / megabyte).toFixed(1).padStart(6)})  heap ${(last.heapUsedBytes / megabyte).toFixed(1).padStart(5)}/${((last.heapTotalBytes ?? 0) / megabyte).toFixed(1).padStart(5)} MB  ext ${((last.externalBytes ?? 0) / megabyte).toFixed(1).padStart(5)} MB  fds ${String(last.fds ?? '?').padStart(3)}  loop p99 ${summary.eventLoopP99Ms.toFixed(1).padStart(5)} ms  cpu ${cpu}${formatMap(summary.floor.memoryMap)}`;
+}
+
+function formatMap(map: MemoryMap | null | undefined): string {
+	if (map === null || map === undefined) {
+		return '';
+	}
+
+	const mb = (kb: number) => (kb / 1024).toFixed(1);
+	return `  floor: brk ${mb(map.heapKb)} anon ${mb(map.anonKb)} file ${mb(map.fileKb)} MB`;
+}
+
+/** Which kind of mapping the RSS floor grew in, from the first minute after warm-up to the last. */
+export function mapGrowth(minutes: readonly MinuteSummary[], warmupMinutes: number): string | undefined {
+	const after = minutes.filter(summary => summary.minute > warmupMinutes);
+	const first = after[0]?.floor.memoryMap;
+	const last = after.at(-1)?.floor.memoryMap;
+	if (first === null || first === undefined || last === null || last === undefined) {
+		return undefined;
+	}
+
+	const delta = (kb: number) => `${kb >= 0 ? '+' : ''}${(kb / 1024).toFixed(2)}`;
+	return `  RSS floor by mapping, minute ${after[0]!.minute} to ${after.at(-1)!.minute}: brk (malloc) ${delta(last.heapKb - first.heapKb)}, anonymous (V8 pages, mmap'd blocks, thread stacks) ${delta(last.anonKb - first.anonKb)}, files ${delta(last.fileKb - first.fileKb)} MB`;
 }
 
 /** Least-squares slope of y over x. */

@@ -11,7 +11,7 @@ import net from 'node:net';
 import type {TLSSocket} from 'node:tls';
 import {simTokenPrefix} from '../../source/sim/kubeconfig.js';
 import {listenOnLoopback} from '../../source/net/listen.js';
-import {trackConnections} from './tracked-server.js';
+import {joinSockets, trackConnections} from './tracked-server.js';
 
 /** Which of meshtop's paths a request came from. */
 export type RequestKind = 'get' | 'watch' | 'patch' | 'post' | 'portforward';
@@ -149,18 +149,12 @@ export async function startAuthGate(options: AuthGateOptions): Promise<AuthGate>
 			return;
 		}
 
-		const sim = net.connect(Number(upstream.port), upstream.hostname, () => {
-			const lines = Object.entries(forwardedHeaders(request, user)).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map(one => `${name}: ${one}`));
-			sim.write(`${request.method} ${request.url} HTTP/1.1\r\nhost: ${upstream.host}\r\n${lines.join('\r\n')}\r\n\r\n`);
-			sim.write(head);
-			sim.pipe(socket);
-			socket.pipe(sim);
-		});
-		tracked.track(sim);
-		sim.on('error', () => socket.destroy());
-		socket.on('error', () => sim.destroy());
-		socket.on('close', () => sim.destroy());
-		sim.on('close', () => socket.destroy());
+		// Written while the socket connects (queued in order), before anything the client sends after its upgrade.
+		const sim = tracked.track(net.connect(Number(upstream.port), upstream.hostname));
+		const lines = Object.entries(forwardedHeaders(request, user)).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map(one => `${name}: ${one}`));
+		sim.write(`${request.method} ${request.url} HTTP/1.1\r\nhost: ${upstream.host}\r\n${lines.join('\r\n')}\r\n\r\n`);
+		sim.write(head);
+		joinSockets(sim, socket);
 	});
 
 	const port = await listenOnLoopback(server);

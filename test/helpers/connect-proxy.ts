@@ -5,7 +5,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import {listenOnLoopback} from '../../source/net/listen.js';
-import {trackConnections} from './tracked-server.js';
+import {joinSockets, trackConnections} from './tracked-server.js';
 
 /** A running proxy. */
 export interface ConnectProxy {
@@ -41,13 +41,11 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
 		const upstream = net.connect(Number(port), host, () => {
 			tunnelPorts.add(upstream.localPort ?? 0);
 			client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-			upstream.write(head);
-			upstream.pipe(client);
-			client.pipe(upstream);
 		});
 		own(upstream);
-		upstream.on('close', () => client.destroy());
-		client.on('close', () => upstream.destroy());
+		// Queued while the socket connects, ahead of what the client sends next.
+		upstream.write(head);
+		joinSockets(upstream, client);
 	});
 	const port = await listenOnLoopback(server);
 	return {

@@ -13,7 +13,7 @@ import path from 'node:path';
 import {after, afterEach, before, describe, it} from 'node:test';
 import {listenOnLoopback} from '../../source/net/listen.js';
 import {createPki} from '../testbed/pki.js';
-import {closeAll, trackConnections, type TrackedServer} from './tracked-server.js';
+import {closeAll, joinSockets, trackConnections, type TrackedServer} from './tracked-server.js';
 import {waitFor} from './wait-for.js';
 
 /** Whether `promise` settled before a deadline far beyond any prompt close (the timer is always cleared). */
@@ -135,6 +135,31 @@ describe('trackConnections', () => {
 		assert.equal(await beforeDeadline(closeAll(several)), 'settled', 'closeAll() waited on the clients (past the deadline)');
 		await Promise.all(ends);
 		assert.deepEqual(several.map(server => server.server.listening), [false, false, false]);
+	});
+
+	it('joinSockets() relays both ways (what is written before the upstream connects comes first), and one side\'s close ends the other', async () => {
+		// An echo server stands for the upstream; the joined server relays its clients to it.
+		const echo = tracked(net.createServer(socket => socket.pipe(socket)));
+		const echoPort = await listenOnLoopback(echo.server);
+		let upstream: net.Socket | undefined;
+		const relay = tracked(net.createServer(socket => {
+			upstream = relay.track(net.connect(echoPort, '127.0.0.1'));
+			upstream.write('first:');
+			joinSockets(upstream, socket);
+		}));
+		const client = await connectClient(await listenOnLoopback(relay.server));
+		clients.push(client.socket);
+		let echoed = '';
+		client.socket.on('data', chunk => {
+			echoed += String(chunk);
+		});
+		client.socket.write('second');
+		await waitFor(() => echoed === 'first:second', {message: `echoed in order (so far ${JSON.stringify(echoed)})`});
+		assert.equal(echo.sockets.size, 1);
+		// The relay's upstream socket is destroyed (no FIN for a pipe to pass on): the client's connection ends with it.
+		upstream!.destroy();
+		assert.equal(await beforeDeadline(client.ended), 'settled', 'the client stayed connected after its upstream closed');
+		await waitFor(() => relay.sockets.size === 0, {message: 'the relay holds no socket'});
 	});
 
 	describe('an HTTPS server tracked on its TCP connections, with a request it never answers (the chaos proxies)', () => {

@@ -79,3 +79,21 @@ export function trackConnections<S extends Server>(server: S, options: TrackOpti
 export async function closeAll(servers: Iterable<TrackedServer>): Promise<void> {
 	await Promise.all([...servers].map(async tracked => tracked.close()));
 }
+
+/**
+ * Joins two duplex streams both ways (a proxy's client and its upstream, a listener's socket and a pod's stream): each
+ * one's data goes to the other, and an error or close of either destroys both, so neither is left half open.
+ */
+export function joinSockets(one: NodeJS.ReadWriteStream & {destroy(): void}, other: NodeJS.ReadWriteStream & {destroy(): void}): void {
+	const close = () => {
+		one.destroy();
+		other.destroy();
+	};
+
+	one.pipe(other);
+	other.pipe(one);
+	for (const stream of [one, other]) {
+		stream.on('error', close);
+		stream.on('close', close);
+	}
+}

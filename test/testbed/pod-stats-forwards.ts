@@ -6,7 +6,7 @@
 import net from 'node:net';
 import {listenOnLoopback} from '../../source/net/listen.js';
 import type {PodEnvoyStats} from '../../source/sim/metrics/pod-stats.js';
-import {closeAll, trackConnections, type TrackedServer} from '../helpers/tracked-server.js';
+import {closeAll, joinSockets, trackConnections, type TrackedServer} from '../helpers/tracked-server.js';
 
 /** kwok's PortForward kind (kwok watches these objects with `--enable-crds=PortForward`), with a schema that keeps every field. */
 export const kwokPortForwardCrd = JSON.stringify({
@@ -33,13 +33,7 @@ export async function forwardPodStats(options: {namespace: string; pods: readonl
 	const objects: unknown[] = [];
 	for (const pod of options.pods) {
 		const server = net.createServer(socket => {
-			const stream = options.podStats.open(pod);
-			socket.pipe(stream).pipe(socket);
-			socket.on('error', () => stream.destroy());
-			socket.on('close', () => {
-				stream.destroy();
-			});
-			stream.on('close', () => socket.destroy());
+			joinSockets(socket, options.podStats.open(pod));
 		});
 		servers.push(trackConnections(server));
 		// eslint-disable-next-line no-await-in-loop -- a handful of pods, each listener before its object

@@ -10,7 +10,7 @@ import {request as httpsRequest, createServer, type Server} from 'node:https';
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import type {Socket} from 'node:net';
 import {connect as tlsConnect} from 'node:tls';
-import {trackConnections} from '../../helpers/tracked-server.js';
+import {joinSockets, trackConnections} from '../../helpers/tracked-server.js';
 
 /** One request the proxy received. */
 export interface ProxiedRequest {
@@ -187,27 +187,16 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
 	const tracked = trackConnections(server);
 	server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
 		requests.push({at: now(), method: request.method ?? 'GET', url: request.url ?? '/', watch: false});
-		const target = tlsConnect({host: upstream.hostname, port: Number(upstream.port), ca, servername: upstream.hostname === '127.0.0.1' ? undefined : upstream.hostname}, () => {
-			const lines = [`${request.method ?? 'GET'} ${request.url ?? '/'} HTTP/1.1`];
-			for (let index = 0; index < request.rawHeaders.length; index += 2) {
-				lines.push(`${request.rawHeaders[index]!}: ${request.rawHeaders[index + 1]!}`);
-			}
+		const target = tracked.track(tlsConnect({host: upstream.hostname, port: Number(upstream.port), ca, servername: upstream.hostname === '127.0.0.1' ? undefined : upstream.hostname}));
+		const lines = [`${request.method ?? 'GET'} ${request.url ?? '/'} HTTP/1.1`];
+		for (let index = 0; index < request.rawHeaders.length; index += 2) {
+			lines.push(`${request.rawHeaders[index]!}: ${request.rawHeaders[index + 1]!}`);
+		}
 
-			target.write(`${lines.join('\r\n')}\r\n\r\n`);
-			target.write(head);
-			target.pipe(socket);
-			socket.pipe(target);
-		});
-		tracked.track(target);
-		const close = () => {
-			socket.destroy();
-			target.destroy();
-		};
-
-		target.on('error', close);
-		socket.on('error', close);
-		target.on('close', close);
-		socket.on('close', close);
+		// Written while the TLS socket connects (queued in order), before anything the client sends after its upgrade.
+		target.write(`${lines.join('\r\n')}\r\n\r\n`);
+		target.write(head);
+		joinSockets(target, socket);
 	});
 	await new Promise<void>(resolve => {
 		server.listen(0, '127.0.0.1', resolve);

@@ -12,16 +12,10 @@
  */
 
 /**
- * V8 flags for the console, set before its first frame.
- *
- * `--memory-saver-mode`: V8 keeps the pages a garbage collection frees in a pool for reuse and empties it only on a
- * memory-reducing collection, which its memory reducer starts only when the allocation rate is low. The console's never
- * is (about 1.6 MB/s), so every burst (a Prometheus pod replaced: a new forward, a relist) left its pages resident for
- * good: a 30-minute soak's RSS floor stepped up 2–5 MB after such faults, with V8's committed heap back where it was
- * (185 resident 256 kB heap pages against 41 MB committed). In memory saver mode each major collection gives the pool
- * back. It is read when V8 decides, so setting it here is enough.
+ * V8 flags for the console, set before its first frame. (`--memory-saver-mode` was tried for the pages V8 pools after
+ * a burst: it gave them back but cost 0.4% of a core; source/app/heap-trim.ts does it instead.)
  */
-export const consoleHeapFlags = ['--semi-space-growth-factor=1', '--memory-saver-mode'] as const;
+export const consoleHeapFlags = ['--semi-space-growth-factor=1'] as const;
 
 /** Commands that end within seconds, for which the launcher leaves V8's defaults. */
 export const oneShotCommands = ['status', 'set', 'history', 'undo'] as const;

@@ -6,8 +6,10 @@
  * stepped up 2–5 MB after such faults while V8's committed heap went back where it was (185 resident 256 kB heap pages
  * against 41 MB committed). V8's memory saver mode empties the pool at every major collection, but keeps the heap so
  * tight that the idle console used 0.4% of a core more. So this watches the memory outside V8's committed heap
- * (RSS − heap committed − external) and, when it has grown by a few MB and nobody is typing, asks V8 for the
- * collection that empties the pool (the inspector's HeapProfiler.collectGarbage, in process: a few tens of ms, rare).
+ * (RSS − heap committed − external) and, when its floor has stepped up by a few MB and nobody is typing, asks V8 for
+ * the collection that empties the pool (the inspector's HeapProfiler.collectGarbage, in process: tens of ms, rare).
+ * The floor (the lowest of the last minute's readings) is what a burst raises for good; the readings themselves swing
+ * by 5 MB as the heap's committed size moves, and a trigger on them trimmed every 3 minutes for nothing.
  */
 
 /** What the trim reads of the process's memory (process.memoryUsage's names). */
@@ -21,12 +23,14 @@ export interface MemoryReading {
 export interface HeapTrimOptions {
 	/** How often the memory is looked at (default 15 s). */
 	intervalMs?: number;
-	/** Growth of the memory outside the heap, since the last trim's low, that asks for a trim (default 4 MB). */
+	/** Readings whose lowest is the floor (default 4: a minute). */
+	window?: number;
+	/** A step of the floor over its low since the last trim that asks for a trim (default 4 MB). */
 	growthBytes?: number;
+	/** After a trim, how long the heap is left to grow back to its working size before the low is read (default 2 min). */
+	settleMs?: number;
 	/** No trim within this long after a key (default 5 s): its pause must not delay what the user is doing. */
 	quietMs?: number;
-	/** No trim within this long after the last one (default 60 s). */
-	spacingMs?: number;
 	now?: () => number;
 	memory?: () => MemoryReading;
 	/** Runs the memory-reducing collection; default: the inspector's HeapProfiler.collectGarbage. */
@@ -71,15 +75,17 @@ export async function collectAllGarbage(): Promise<void> {
 /** Starts watching; the timer is unref'd (it never keeps a quitting console alive). */
 export function startHeapTrim(options: HeapTrimOptions = {}): HeapTrim {
 	const intervalMs = options.intervalMs ?? 15_000;
+	const window = Math.max(1, options.window ?? 4);
 	const growthBytes = options.growthBytes ?? 4 * 1024 * 1024;
+	const settleMs = options.settleMs ?? 120_000;
 	const quietMs = options.quietMs ?? 5000;
-	const spacingMs = options.spacingMs ?? 60_000;
 	const now = options.now ?? Date.now;
 	const memory = options.memory ?? (() => process.memoryUsage());
 	const collect = options.collect ?? collectAllGarbage;
+	let readings: number[] = [];
 	let low = Number.POSITIVE_INFINITY;
 	let lastKey = Number.NEGATIVE_INFINITY;
-	let lastTrim = Number.NEGATIVE_INFINITY;
+	let settledAt = Number.NEGATIVE_INFINITY;
 	let trims = 0;
 	let running = false;
 	let disabled = false;
@@ -89,11 +95,24 @@ export function startHeapTrim(options: HeapTrimOptions = {}): HeapTrim {
 			return;
 		}
 
-		const reading = memory();
-		const outside = reading.rss - reading.heapTotal - reading.external;
-		low = Math.min(low, outside);
 		const at = now();
-		if (outside - low < growthBytes || at - lastKey < quietMs || at - lastTrim < spacingMs) {
+		if (at < settledAt) {
+			return;
+		}
+
+		const reading = memory();
+		readings.push(reading.rss - reading.heapTotal - reading.external);
+		if (readings.length > window) {
+			readings.shift();
+		}
+
+		if (readings.length < window) {
+			return;
+		}
+
+		const floor = Math.min(...readings);
+		low = Math.min(low, floor);
+		if (floor - low < growthBytes || at - lastKey < quietMs) {
 			return;
 		}
 
@@ -106,9 +125,10 @@ export function startHeapTrim(options: HeapTrimOptions = {}): HeapTrim {
 			disabled = true;
 		} finally {
 			running = false;
-			lastTrim = now();
-			// The low is what is outside the heap after this trim: the next trim waits for growth beyond it, so memory
-			// that a collection cannot give back (malloc's, code) asks for one trim, not one a minute.
+			// The low is read again once the heap has grown back to its working size: the next trim waits for a step
+			// beyond that, so memory a collection cannot give back (malloc's, code) asks for one trim, not one a minute.
+			settledAt = now() + settleMs;
+			readings = [];
 			low = Number.POSITIVE_INFINITY;
 		}
 	};

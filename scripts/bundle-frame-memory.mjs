@@ -52,26 +52,6 @@ const meshtopSplitLines = (caches, text) => {
 /** The other two files' rewrite: quick-lru caches of 4,096 texts to inkTextCacheSize. */
 const textCacheRewrite = {what: 'a quick-lru cache of 4,096 texts', from: 'new QuickLRU({ maxSize: 4096 })', to: 'new QuickLRU({ maxSize: meshtopTextCacheSize })'};
 
-/**
- * The rewrite of ink/build/squash-text-nodes.js: a text's ANSI sanitised once, not on every frame. Ink squashes every
- * text node's children into one string each frame and runs it through sanitizeAnsi (an ANSI tokeniser, a Unicode
- * regex) and three replaceAll, at each level of nested texts; the result depends on the string alone, and most strings
- * of a frame are the frame before's.
- */
-const c1Line = "    text = text.replaceAll('\u009B', '\u001B[').replaceAll('\u009D', '\u001B]').replaceAll('\u009C', '\u001B\\\\');\n";
-const squashRewrites = [
-	{
-		what: 'a squashed text sanitised on every frame (start)',
-		from: "    text = sanitizeAnsi(text.replaceAll('\\r\\n', '\\n'));\n",
-		to: "    const meshtopRaw = text;\n    const meshtopKnown = meshtopSanitized.get(meshtopRaw);\n    if (meshtopKnown === undefined) {\n    text = sanitizeAnsi(text.replaceAll('\\r\\n', '\\n'));\n",
-	},
-	{
-		what: 'a squashed text sanitised on every frame (end)',
-		from: c1Line,
-		to: `${c1Line}    meshtopSanitized.set(meshtopRaw, text);\n    }\n    else {\n        text = meshtopKnown;\n    }\n`,
-	},
-];
-
 /** Applies `rewrites` to `source`, each exactly once; throws naming `file` if one is not there exactly once. */
 function rewrite(source, rewrites, file) {
 	let patched = source;
@@ -112,25 +92,13 @@ export function patchInkOutput(source, memoryModule) {
 		+ patched.slice(classAt);
 }
 
-/**
- * ink/build/squash-text-nodes.js with its sanitised texts remembered across frames (`memoryModule` as for
- * {@link patchInkOutput}). Throws if Ink's source no longer has the pieces this rewrites.
- */
-export function patchInkSquash(source, memoryModule) {
-	return `import {frameMemo as meshtopFrameMemo} from ${JSON.stringify(memoryModule)};\nconst meshtopSanitized = meshtopFrameMemo('sanitized');\n${rewrite(source, squashRewrites, 'squash-text-nodes.js')}`;
-}
-
-/** The esbuild plugin: Ink's output.js, squash-text-nodes.js, wrap-text.js and measure-text.js, patched, in the bundle. */
+/** The esbuild plugin: Ink's output.js, wrap-text.js and measure-text.js, patched, in the bundle. */
 export const inkFrameMemory = {
 	name: 'ink-frame-memory',
 	setup(bundler) {
 		const memoryModule = new URL('../dist/source/ui/frame-memory.js', import.meta.url).pathname;
 		bundler.onLoad({filter: /\/node_modules\/ink\/build\/output\.js$/}, async args => ({
 			contents: patchInkOutput(await readFile(args.path, 'utf8'), memoryModule),
-			loader: 'js',
-		}));
-		bundler.onLoad({filter: /\/node_modules\/ink\/build\/squash-text-nodes\.js$/}, async args => ({
-			contents: patchInkSquash(await readFile(args.path, 'utf8'), memoryModule),
 			loader: 'js',
 		}));
 		bundler.onLoad({filter: /\/node_modules\/ink\/build\/(wrap|measure)-text\.js$/}, async args => ({

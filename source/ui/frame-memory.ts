@@ -23,8 +23,6 @@ export const frameMemoCapacity = {
 	blockWidths: 256,
 	/** A string's width (mostly single characters). */
 	widths: 512,
-	/** A text node's children squashed and sanitised, by the squashed string (nested texts add a level each). */
-	sanitized: 512,
 } as const;
 
 /**
@@ -55,7 +53,7 @@ export function frameMemo(kind: FrameMemoKind): BoundedMemo<string, unknown> {
 
 /** Entries held by each memory now (for tests and measurements). */
 export function frameMemoSizes(): Record<FrameMemoKind, number> {
-	return {lines: frameMemo('lines').size, styledChars: frameMemo('styledChars').size, blockWidths: frameMemo('blockWidths').size, widths: frameMemo('widths').size, sanitized: frameMemo('sanitized').size};
+	return {lines: frameMemo('lines').size, styledChars: frameMemo('styledChars').size, blockWidths: frameMemo('blockWidths').size, widths: frameMemo('widths').size};
 }
 
 /**

@@ -15,7 +15,6 @@ const memoryModule = path.join(root, 'dist/source/ui/frame-memory.js');
 interface PatchModule {
 	patchInkOutput: (source: string, memoryModule: string) => string;
 	patchInkTextCache: (source: string, file: string, memoryModule: string) => string;
-	patchInkSquash: (source: string, memoryModule: string) => string;
 }
 
 interface WriteOperation {
@@ -39,14 +38,10 @@ let original: OutputClass;
 let patched: OutputClass;
 let patchInkOutput: PatchModule['patchInkOutput'];
 let patchInkTextCache: PatchModule['patchInkTextCache'];
-let patchInkSquash: PatchModule['patchInkSquash'];
 
 /** One of Ink's modules (as given) loadable from a temporary directory: its bare imports resolved to this repository's. */
 async function loadModule(source: string, name: string): Promise<unknown> {
-	// Bare imports from this repository's node_modules, relative ones from Ink's build directory.
-	const resolved = source
-		.replaceAll(/from '([^'.][^']*)'/g, (_whole, specifier: string) => `from ${JSON.stringify(import.meta.resolve(specifier))}`)
-		.replaceAll(/from '(\.\/[^']*)'/g, (_whole, specifier: string) => `from ${JSON.stringify(pathToFileURL(path.join(root, 'node_modules/ink/build', specifier)).href)}`);
+	const resolved = source.replaceAll(/from '([^'.][^']*)'/g, (_whole, specifier: string) => `from ${JSON.stringify(import.meta.resolve(specifier))}`);
 	const file = path.join(directory, name);
 	await writeFile(file, resolved);
 	return import(pathToFileURL(file).href);
@@ -58,7 +53,7 @@ async function load(source: string, name: string): Promise<OutputClass> {
 
 before(async () => {
 	directory = await mkdtemp(path.join(os.tmpdir(), 'meshtop-frame-memory-'));
-	({patchInkOutput, patchInkTextCache, patchInkSquash} = (await import(pathToFileURL(path.join(root, 'scripts/bundle-frame-memory.mjs')).href)) as PatchModule);
+	({patchInkOutput, patchInkTextCache} = (await import(pathToFileURL(path.join(root, 'scripts/bundle-frame-memory.mjs')).href)) as PatchModule);
 	const source = await readFile(inkOutput, 'utf8');
 	original = await load(source, 'original.js');
 	patched = await load(patchInkOutput(source, pathToFileURL(memoryModule).href), 'patched.js');
@@ -161,37 +156,4 @@ test('Ink\'s caches of wrapped and measured texts are bounded to the frame memor
 	}
 
 	assert.ok(wrapping.wrapTextCache.size <= 2 * inkTextCacheSize, `${wrapping.wrapTextCache.size} wrapped texts held`);
-});
-
-/** A text node of Ink's DOM as squashTextNodes reads it: children are strings or nested (possibly transformed) texts. */
-interface TextNode {
-	nodeName: string;
-	childNodes: TextNode[];
-	nodeValue?: string;
-	internal_transform?: (line: string, index: number) => string;
-}
-
-const textNode = (children: Array<string | TextNode>, transform?: TextNode['internal_transform']): TextNode => ({
-	nodeName: 'ink-text',
-	childNodes: children.map(child => typeof child === 'string' ? {nodeName: '#text', childNodes: [], nodeValue: child} : child),
-	...(transform === undefined ? {} : {internal_transform: transform}),
-});
-
-test('texts squashed with the memory are Ink\'s squashed texts, frame after frame, and the memory is used and bounded', async () => {
-	const file = path.join(root, 'node_modules/ink/build/squash-text-nodes.js');
-	const source = await readFile(file, 'utf8');
-	type Squash = (node: TextNode) => string;
-	const squash = ((await loadModule(patchInkSquash(source, pathToFileURL(memoryModule).href), 'squash-patched.js')) as {default: Squash}).default;
-	const inks = ((await loadModule(source, 'squash-original.js')) as {default: Squash}).default;
-	// Control characters, C1 forms and CRLF as well as the console's pieces: what sanitising changes.
-	const raw = fc.array(fc.oneof(piece, fc.constantFrom('\r\n', '\u0007', '\u009B31m', '\u001B[2J', '\t')), {minLength: 1, maxLength: 8}).map(pieces => pieces.join(''));
-	const node = fc.array(fc.oneof(raw, raw.map(inner => textNode([inner], line => `\u001B[33m${line}\u001B[39m`))), {minLength: 1, maxLength: 4}).map(children => textNode(children));
-	fc.assert(fc.property(fc.array(node, {minLength: 1, maxLength: 5}), nodes => {
-		for (const each of [...nodes, ...nodes]) {
-			assert.equal(squash(each), inks(each));
-		}
-	}), {numRuns: 300});
-	assert.ok(frameMemoSizes().sanitized > 0, 'the patched squash used the memory');
-	assert.ok(frameMemoSizes().sanitized <= 2 * frameMemoCapacity.sanitized);
-	assert.throws(() => patchInkSquash(source.replace('sanitizeAnsi(text.replaceAll', 'sanitize(text.replaceAll'), memoryModule), /update scripts\/bundle-frame-memory\.mjs/);
 });

@@ -12,8 +12,11 @@
  */
 
 /**
- * V8 flags for the console, set before its first frame. (`--memory-saver-mode` was tried for the pages V8 pools after
- * a burst: it gave them back but cost 0.4% of a core; source/app/heap-trim.ts does it instead.)
+ * V8 flags for the console, set before its first frame. Not among them, measured on 4 December: `--memory-saver-mode`.
+ * V8 keeps the heap pages a collection frees in a pool and empties it only on a memory-reducing collection, which the
+ * console's steady allocation never brings, so RSS climbs to the heap's peaks and stays (about 20 MB over the committed
+ * heap on the test bed). Saver mode empties the pool at every major collection (RSS floors 15 MB lower) but keeps the
+ * heap tight: 0.4% of a core more. A trim that emptied the pool now and then held for 2–3 minutes before it refilled.
  */
 export const consoleHeapFlags = ['--semi-space-growth-factor=1'] as const;
 

@@ -2,7 +2,6 @@ import process from 'node:process';
 import {keyTiming} from './key-timing.js';
 import {render} from 'ink';
 import type {KubeTarget} from '../kube/config.js';
-import {startHeapTrim} from '../app/heap-trim.js';
 import {lazyConsoleServices} from '../app/lazy-services.js';
 import {createStore} from '../state/store.js';
 import {initialState} from '../state/app-state.js';
@@ -97,16 +96,9 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 	const theme = themeFor(wantsColor(process.env, flags.color));
 	options.beforeRender?.();
 	const timing = keyTiming(process.env['MESHTOP_KEY_TIMING']);
-	// V8's pooled pages given back after a burst (source/app/heap-trim.ts), never while keys arrive.
-	const trim = startHeapTrim();
-	const onKey = () => {
-		trim.keyArrived();
-		timing?.keyArrived();
-	};
-
 	const instance = render(
 		<ThemeContext.Provider value={theme}>
-			<App store={store} controller={controller} onKey={onKey} />
+			<App store={store} controller={controller} {...(timing === undefined ? {} : {onKey: timing.keyArrived})} />
 		</ThemeContext.Provider>,
 		{stdout, stdin, stderr: io.stderr, ...consoleRenderOptions, ...(timing === undefined ? {} : {onRender: timing.frameRendered})},
 	);
@@ -138,7 +130,6 @@ export async function runConsole(vsName: string | undefined, flags: Flags, io: C
 		process.off('uncaughtException', onCrash);
 		process.off('unhandledRejection', onCrash);
 		stats?.stop();
-		trim.stop();
 		await controller.stop();
 		await services.close();
 	}

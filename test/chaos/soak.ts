@@ -165,9 +165,10 @@ try {
 	}
 
 	const screen = terminal.screen();
-	const verdict = judgeSoak(minuteSummaries(await readStats(statsFile), start, Date.now() + 1), warmupMinutes);
+	const minutesRun = minuteSummaries(await readStats(statsFile), start, Date.now() + 1);
+	const verdict = judgeSoak(minutesRun, warmupMinutes);
 	console.log(`shifts: ${landed} of ${shifts} landed; faults injected: ${faultIndex}; console at the end: prometheus ${prometheusHeader(screen)?.status ?? '?'}, v1 rps ${versionCells(screen, 'v1')?.rps ?? '?'}`);
-	const growth = mapGrowth(minuteSummaries(await readStats(statsFile), start, Date.now() + 1), warmupMinutes);
+	const growth = mapGrowth(minutesRun, warmupMinutes);
 	for (const line of [...verdict.lines, ...(growth === undefined ? [] : [growth]), ...notLive.slice(0, 5)]) {
 		console.log(line);
 	}

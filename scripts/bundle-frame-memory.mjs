@@ -24,6 +24,16 @@ const rewrites = [
 		to: '    caches = meshtopSharedCaches;\n',
 	},
 	{
+		what: 'every row of every frame joined back into a string',
+		from: '        const generatedOutput = output\n            .map(line => {\n',
+		to: '        const generatedOutput = output\n            .map((line, y) => meshtopRowText(y, line, line => {\n',
+	},
+	{
+		what: 'the end of the row join',
+		from: '            return styledCharsToString(lineWithoutEmptyItems).trimEnd();\n        })\n            .join(\'\\n\');\n',
+		to: '            return styledCharsToString(lineWithoutEmptyItems).trimEnd();\n        }))\n            .join(\'\\n\');\n',
+	},
+	{
 		what: 'a new blank cell object for every cell of every frame',
 		from: '                row.push({\n                    type: \'char\',\n                    value: \' \',\n                    fullWidth: false,\n                    styles: [],\n                });\n',
 		to: '                row.push(meshtopBlankCell);\n',
@@ -86,19 +96,60 @@ export function patchInkOutput(source, memoryModule) {
 		throw new Error('ink/build/output.js no longer exports class Output; update scripts/bundle-frame-memory.mjs');
 	}
 
-	return `import {frameMemo as meshtopFrameMemo, blankCell as meshtopBlankCell} from ${JSON.stringify(memoryModule)};\n`
+	return `import {frameMemo as meshtopFrameMemo, blankCell as meshtopBlankCell, rowText as meshtopRowText} from ${JSON.stringify(memoryModule)};\n`
 		+ patched.slice(0, classAt)
 		+ `${splitLines}const meshtopSharedCaches = new OutputCaches();\n`
 		+ patched.slice(classAt);
 }
 
-/** The esbuild plugin: Ink's output.js, wrap-text.js and measure-text.js, patched, in the bundle. */
+/** Where squash-text-nodes.js cleans a text it has joined: the two statements {@link patchInkTextCleaning} moves. */
+const cleaningStart = '    text = sanitizeAnsi(text.replaceAll(\'\\r\\n\', \'\\n\'));\n    // Measurement and styling dependencies understand the ESC forms of these C1 controls.\n    text = text.replaceAll(';
+
+/**
+ * ink/build/squash-text-nodes.js with the cleaning of each joined text (sanitizeAnsi's tokenising, and the C1
+ * rewrites) remembered by text: Ink joins and cleans every text node of the screen twice a frame (measuring and
+ * drawing), and nearly all are the texts of the frame before. Ink's own two statements do the cleaning, moved
+ * verbatim into a function; throws if they are not there exactly once.
+ */
+export function patchInkTextCleaning(source, memoryModule) {
+	const at = source.indexOf(cleaningStart);
+	const end = at === -1 ? -1 : source.indexOf('\n', at + cleaningStart.length);
+	if (at === -1 || source.indexOf(cleaningStart, at + 1) !== -1 || end === -1) {
+		throw new Error('ink/build/squash-text-nodes.js no longer has exactly one piece that frame memory rewrites (a joined text cleaned on every frame); update scripts/bundle-frame-memory.mjs');
+	}
+
+	const statements = source.slice(at, end + 1);
+	const exportAt = source.indexOf('export default squashTextNodes;');
+	if (exportAt === -1) {
+		throw new Error('ink/build/squash-text-nodes.js no longer exports squashTextNodes; update scripts/bundle-frame-memory.mjs');
+	}
+
+	const cleaning = `const meshtopCleanedTexts = meshtopFrameMemo('cleanedTexts');
+const meshtopCleanText = (joined) => {
+    let cleaned = meshtopCleanedTexts.get(joined);
+    if (cleaned === undefined) {
+        let text = joined;
+${statements}        cleaned = text;
+        meshtopCleanedTexts.set(joined, cleaned);
+    }
+    return cleaned;
+};
+`;
+	return `import {frameMemo as meshtopFrameMemo} from ${JSON.stringify(memoryModule)};\n`
+		+ source.slice(0, at) + '    text = meshtopCleanText(text);\n' + source.slice(end + 1, exportAt) + cleaning + source.slice(exportAt);
+}
+
+/** The esbuild plugin: Ink's output.js, wrap-text.js, measure-text.js and squash-text-nodes.js, patched, in the bundle. */
 export const inkFrameMemory = {
 	name: 'ink-frame-memory',
 	setup(bundler) {
 		const memoryModule = new URL('../dist/source/ui/frame-memory.js', import.meta.url).pathname;
 		bundler.onLoad({filter: /\/node_modules\/ink\/build\/output\.js$/}, async args => ({
 			contents: patchInkOutput(await readFile(args.path, 'utf8'), memoryModule),
+			loader: 'js',
+		}));
+		bundler.onLoad({filter: /\/node_modules\/ink\/build\/squash-text-nodes\.js$/}, async args => ({
+			contents: patchInkTextCleaning(await readFile(args.path, 'utf8'), memoryModule),
 			loader: 'js',
 		}));
 		bundler.onLoad({filter: /\/node_modules\/ink\/build\/(wrap|measure)-text\.js$/}, async args => ({

@@ -4,7 +4,8 @@
  * tokenised each text's ANSI styles into per-character cells, joined them back and measured them again, for texts
  * that were mostly the same as the frame before, and built a fresh blank cell for every cell of the screen. That was
  * most of the idle console's allocation (hundreds of MB a minute of short-lived garbage). With these, a text seen in
- * the frame before is split and tokenised once, and blank cells are one shared, frozen object.
+ * the frame before is split and tokenised once, blank cells are one shared, frozen object, a row made of the same
+ * cells as the frame before is not joined again, and a text node's text is cleaned of escapes once.
  */
 import {BoundedMemo} from './bounded-memo.js';
 
@@ -23,6 +24,11 @@ export const frameMemoCapacity = {
 	blockWidths: 256,
 	/** A string's width (mostly single characters). */
 	widths: 512,
+	/**
+	 * A text node's joined text, cleaned (squash-text-nodes.js: escape sequences Ink does not draw removed). Every text
+	 * node is cleaned, nested ones too: a few hundred a frame.
+	 */
+	cleanedTexts: 512,
 } as const;
 
 /**
@@ -53,7 +59,13 @@ export function frameMemo(kind: FrameMemoKind): BoundedMemo<string, unknown> {
 
 /** Entries held by each memory now (for tests and measurements). */
 export function frameMemoSizes(): Record<FrameMemoKind, number> {
-	return {lines: frameMemo('lines').size, styledChars: frameMemo('styledChars').size, blockWidths: frameMemo('blockWidths').size, widths: frameMemo('widths').size};
+	return {
+		lines: frameMemo('lines').size,
+		styledChars: frameMemo('styledChars').size,
+		blockWidths: frameMemo('blockWidths').size,
+		widths: frameMemo('widths').size,
+		cleanedTexts: frameMemo('cleanedTexts').size,
+	};
 }
 
 /**
@@ -61,3 +73,39 @@ export function frameMemoSizes(): Record<FrameMemoKind, number> {
  * `{...cell}`), so one frozen object serves every blank cell of every frame.
  */
 export const blankCell = Object.freeze({type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([])});
+
+/** Whether two rows of equal length hold the same cell objects (a plain loop: a row can have holes). */
+function sameCells(before: readonly unknown[], after: readonly unknown[]): boolean {
+	for (let x = 0; x < after.length; x++) {
+		if (before[x] !== after[x]) {
+			return false;
+		}
+	}
+
+	return true;
+}
+
+/** A row of a frame and its text, as last joined. */
+interface RememberedRow {
+	cells: readonly unknown[];
+	text: string;
+}
+
+const rows: RememberedRow[] = [];
+
+/**
+ * Row `y` of a frame as text (Ink's Output.get() calls this with its own join): a row whose cells are the very cell
+ * objects of the row drawn at `y` the frame before is that row's text again, without joining its cells. Cells come
+ * from the shared memory of styled characters (a text seen before gives the same cells) and Ink never changes a cell
+ * in place, so the same cells are the same text. One row per line of the screen is held.
+ */
+export function rowText<Cell>(y: number, cells: readonly Cell[], join: (cells: readonly Cell[]) => string): string {
+	const before = rows[y];
+	if (before?.cells.length === cells.length && sameCells(before.cells, cells)) {
+		return before.text;
+	}
+
+	const text = join(cells);
+	rows[y] = {cells, text};
+	return text;
+}

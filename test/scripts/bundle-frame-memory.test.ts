@@ -5,7 +5,7 @@ import path from 'node:path';
 import {after, before, test} from 'node:test';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import fc from 'fast-check';
-import {frameMemoCapacity, frameMemoSizes, inkTextCacheSize} from '../../source/ui/frame-memory.js';
+import {frameMemoCapacity, frameMemoSizes, inkTextCacheSize, rowText} from '../../source/ui/frame-memory.js';
 
 // dist/test/scripts/ -> the repository.
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -15,6 +15,7 @@ const memoryModule = path.join(root, 'dist/source/ui/frame-memory.js');
 interface PatchModule {
 	patchInkOutput: (source: string, memoryModule: string) => string;
 	patchInkTextCache: (source: string, file: string, memoryModule: string) => string;
+	patchInkTextCleaning: (source: string, memoryModule: string) => string;
 }
 
 interface WriteOperation {
@@ -38,6 +39,7 @@ let original: OutputClass;
 let patched: OutputClass;
 let patchInkOutput: PatchModule['patchInkOutput'];
 let patchInkTextCache: PatchModule['patchInkTextCache'];
+let patchInkTextCleaning: PatchModule['patchInkTextCleaning'];
 
 /** One of Ink's modules (as given) loadable from a temporary directory: its bare imports resolved to this repository's. */
 async function loadModule(source: string, name: string): Promise<unknown> {
@@ -53,7 +55,7 @@ async function load(source: string, name: string): Promise<OutputClass> {
 
 before(async () => {
 	directory = await mkdtemp(path.join(os.tmpdir(), 'meshtop-frame-memory-'));
-	({patchInkOutput, patchInkTextCache} = (await import(pathToFileURL(path.join(root, 'scripts/bundle-frame-memory.mjs')).href)) as PatchModule);
+	({patchInkOutput, patchInkTextCache, patchInkTextCleaning} = (await import(pathToFileURL(path.join(root, 'scripts/bundle-frame-memory.mjs')).href)) as PatchModule);
 	const source = await readFile(inkOutput, 'utf8');
 	original = await load(source, 'original.js');
 	patched = await load(patchInkOutput(source, pathToFileURL(memoryModule).href), 'patched.js');
@@ -69,6 +71,7 @@ test('the patch applies to the installed Ink: one cache for all frames, lines re
 	assert.match(result, /caches = meshtopSharedCaches;/);
 	assert.match(result, /let lines = this\.caches\.getLines\(text\);/);
 	assert.match(result, /row\.push\(meshtopBlankCell\);/);
+	assert.match(result, /\.map\(\(line, y\) => meshtopRowText\(y, line, line => \{/);
 	assert.doesNotMatch(result, /new OutputCaches\(\);\n {4}width;/);
 	assert.doesNotMatch(result, /= new Map\(\)/);
 });
@@ -156,4 +159,52 @@ test('Ink\'s caches of wrapped and measured texts are bounded to the frame memor
 	}
 
 	assert.ok(wrapping.wrapTextCache.size <= 2 * inkTextCacheSize, `${wrapping.wrapTextCache.size} wrapped texts held`);
+});
+
+test('a row made of the cells of the row drawn there before is not joined again; any other row is', () => {
+	const joined: string[][] = [];
+	const join = (cells: readonly string[]) => {
+		joined.push([...cells]);
+		return cells.join('');
+	};
+
+	const a = 'a';
+	const b = 'b';
+	const row = [a, b, a];
+	assert.equal(rowText(40, row, join), 'aba');
+	// A new array of the same cells: remembered.
+	assert.equal(rowText(40, [a, b, a], join), 'aba');
+	assert.equal(joined.length, 1);
+	// Another row index, a changed cell, a longer row, a hole: joined.
+	assert.equal(rowText(41, [a, b, a], join), 'aba');
+	assert.equal(rowText(40, [a, a, a], join), 'aaa');
+	assert.equal(rowText(40, [a, a, a, b], join), 'aaab');
+	// eslint-disable-next-line no-sparse-arrays -- Ink's rows can have holes past a write beyond the width
+	assert.equal(rowText(40, [a, a, , b] as string[], join), 'aab');
+	assert.equal(joined.length, 5);
+});
+
+/** Ink's squash-text-nodes.js, as given, loadable: its own relative imports resolved to Ink's build directory. */
+async function loadSquash(source: string, name: string): Promise<(node: unknown) => string> {
+	const inkBuild = pathToFileURL(path.join(root, 'node_modules/ink/build/')).href;
+	const resolved = source.replaceAll(/from '\.\/([^']+)'/g, (_whole, file: string) => `from ${JSON.stringify(new URL(file, inkBuild).href)}`);
+	return ((await loadModule(resolved, name)) as {default: (node: unknown) => string}).default;
+}
+
+test('text nodes cleaned with the memory are cleaned as Ink cleans them, frame after frame', async () => {
+	const file = path.join(root, 'node_modules/ink/build/squash-text-nodes.js');
+	const source = await readFile(file, 'utf8');
+	const squash = await loadSquash(source, 'squash-original.js');
+	const remembered = await loadSquash(patchInkTextCleaning(source, pathToFileURL(memoryModule).href), 'squash-patched.js');
+	assert.throws(() => patchInkTextCleaning(source.replace('sanitizeAnsi(text.replaceAll', 'sanitizeAnsi(text.replace'), memoryModule), /update scripts\/bundle-frame-memory\.mjs/);
+	// Escapes Ink removes or rewrites: cursor moves, clears, C0 controls, CRLF, C1 forms, colon SGR parameters, tabs.
+	const cleaned = fc.constantFrom('\u001B[2J', '\u001B[3A', '\u0007', '\r\n', '\u009B31m', '\u009D8;;x\u009C', '\u001B[38:5:1m', '\t', '\u001B[4:3m');
+	const pieces = fc.array(fc.oneof(piece, cleaned), {minLength: 1, maxLength: 10}).map(parts => parts.join(''));
+	const node = (texts: string[]) => ({nodeName: 'ink-text', childNodes: texts.map(nodeValue => ({nodeName: '#text', nodeValue}))});
+	fc.assert(fc.property(fc.array(fc.array(pieces, {minLength: 1, maxLength: 3}), {minLength: 1, maxLength: 4}), frames => {
+		for (const texts of [...frames, ...frames]) {
+			assert.equal(remembered(node(texts)), squash(node(texts)));
+		}
+	}), {numRuns: 300});
+	assert.ok(frameMemoSizes().cleanedTexts > 0, 'the patched squash used the memory');
 });

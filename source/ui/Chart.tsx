@@ -1,7 +1,7 @@
 import {memo, useMemo} from 'react';
 import {Box, Text} from 'ink';
 import type {ChartHistory, ChartMode} from '../state/chart-history.js';
-import {plotChart, type CellRole} from './chart-plot.js';
+import {plotChart, type CellRole, type Segment} from './chart-plot.js';
 import {useTheme, type Theme, type TextStyle} from './theme.js';
 
 function styleOf(role: CellRole, theme: Theme): TextStyle {
@@ -26,6 +26,35 @@ function styleOf(role: CellRole, theme: Theme): TextStyle {
 	}
 }
 
+/** One line of the chart: its runs of characters, each styled by its role. */
+function ChartLineText({segments, theme}: {segments: readonly Segment[]; theme: Theme}) {
+	return (
+		<Text wrap="truncate">
+			{segments.map((segment, index) => <Text key={index} {...styleOf(segment.role, theme)}>{segment.text}</Text>)}
+		</Text>
+	);
+}
+
+/** The key of a role, for comparing lines (a series is an object, made anew by every plot). */
+function roleKey(role: CellRole): string | number {
+	return typeof role === 'object' ? role.series : role;
+}
+
+/**
+ * Whether two renders of a chart line draw the same runs (React.memo's comparison for {@link ChartLine}): a new
+ * sample re-plots the chart every second, but a column covers several seconds, so most lines come out as before.
+ */
+export function sameLine(before: {segments: readonly Segment[]; theme: Theme}, after: {segments: readonly Segment[]; theme: Theme}): boolean {
+	return before.theme === after.theme && before.segments.length === after.segments.length
+		&& before.segments.every((segment, index) => {
+			const other = after.segments[index];
+			return other !== undefined && segment.text === other.text && roleKey(segment.role) === roleKey(other.role);
+		});
+}
+
+/** A chart line re-rendered only when its runs changed. */
+const ChartLine = memo(ChartLineText, sameLine);
+
 /** What the chart draws: a history, its mode, the versions in table order, and its size. */
 export interface ChartProps {
 	history: ChartHistory;
@@ -47,11 +76,7 @@ function ChartLines({history, mode, keys, width, height}: ChartProps) {
 	const lines = useMemo(() => plotChart({mode, history, keys: keyList === '' ? [] : keyList.split(','), width, height}), [mode, history, keyList, width, height]);
 	return (
 		<Box flexDirection="column" height={height}>
-			{lines.slice(0, height).map((segments, line) => (
-				<Text key={line} wrap="truncate">
-					{segments.map((segment, index) => <Text key={index} {...styleOf(segment.role, theme)}>{segment.text}</Text>)}
-				</Text>
-			))}
+			{lines.slice(0, height).map((segments, line) => <ChartLine key={line} segments={segments} theme={theme} />)}
 		</Box>
 	);
 }

@@ -1,3 +1,4 @@
+import {memo} from 'react';
 import {Box, Text} from 'ink';
 import {activeCommands, keysLabel, type Command, type Scope} from './keymap.js';
 import textWidth from './text-width.js';
@@ -40,7 +41,7 @@ export function footerLineCount(props: FooterProps, columns: number): number {
 }
 
 /** The keys of the active layer, generated from the keymap, wrapped over as many lines as `footerLineCount` says. */
-export function Footer(props: FooterProps) {
+function FooterKeys(props: FooterProps) {
 	return (
 		<Box columnGap={gap} flexWrap="wrap">
 			{hints(props).map(({command, label}) => (
@@ -51,3 +52,9 @@ export function Footer(props: FooterProps) {
 		</Box>
 	);
 }
+
+/**
+ * The footer, re-rendered only when its props change (they are four plain values): every refresh re-renders the
+ * console, and the footer's two dozen texts are the same from one second to the next.
+ */
+export const Footer = memo(FooterKeys);

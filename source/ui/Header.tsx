@@ -1,3 +1,4 @@
+import {memo} from 'react';
 import {Box, Text} from 'ink';
 import type {AppState} from '../state/app-state.js';
 import type {FeedStatus} from '../ports/console-services.js';
@@ -26,6 +27,43 @@ export function headerLines(state: Pick<AppState, 'readOnlyReason'>): number {
 	return state.readOnlyReason === undefined ? 2 : 3;
 }
 
+/** What the header's first line says: plain values, so that {@link Title} is re-rendered only when one changes. */
+interface TitleProps {
+	readOnly: boolean;
+	context: string;
+	namespace: string;
+	/** The route object's address: a VirtualService's name or `httproute/NAME`. */
+	address: string | undefined;
+	attachment: string | undefined;
+	/** The route's name (absent: no route yet), its match, and its place among the object's routes ("1/3"). */
+	route: string | undefined;
+	match: string | undefined;
+	position: string;
+}
+
+/** The first line: where meshtop is connected and what it shows. */
+function TitleLine({readOnly, context, namespace, address, attachment, route, match, position}: TitleProps) {
+	const theme = useTheme();
+	return (
+		<Text wrap="truncate">
+			{readOnly ? <Text inverse> READ-ONLY </Text> : null}
+			{readOnly ? ' ' : ''}
+			<Text {...theme.strong}>meshtop</Text>
+			{'  ctx '}<Text {...theme.strong}>{context}</Text>
+			{'  ns '}<Text {...theme.strong}>{namespace}</Text>
+			{address?.startsWith('httproute/') === true ? '  httproute ' : '  vs '}<Text {...theme.strong}>{address?.replace(/^httproute\//, '') ?? '-'}</Text>
+			{attachment === undefined ? null : ` (${attachment})`}
+			{route === undefined ? null : <>{'  route '}<Text {...theme.strong}>{route}</Text> ({match}) {position}</>}
+		</Text>
+	);
+}
+
+/**
+ * The first line, re-rendered only when what it says changes: every refresh re-renders the console, and this line
+ * stays the same for the whole session unless the user picks another route.
+ */
+const Title = memo(TitleLine);
+
 /** Top lines: where meshtop is connected, what it shows, and how fresh the data is. */
 export function Header({state, now}: {state: AppState; now: number}) {
 	const routes = currentRoutes(state);
@@ -39,16 +77,16 @@ export function Header({state, now}: {state: AppState; now: number}) {
 	const apiWaiting = state.kubePendingSince === undefined || now - state.kubePendingSince < slowApiMs ? undefined : `${((now - state.kubePendingSince) / 1000).toFixed(1)} s`;
 	return (
 		<Box flexDirection="column">
-			<Text wrap="truncate">
-				{state.readOnly ? <Text inverse> READ-ONLY </Text> : null}
-				{state.readOnly ? ' ' : ''}
-				<Text {...theme.strong}>meshtop</Text>
-				{'  ctx '}<Text {...theme.strong}>{state.connection.contextName}</Text>
-				{'  ns '}<Text {...theme.strong}>{state.connection.namespace}</Text>
-				{state.vsName?.startsWith('httproute/') === true ? '  httproute ' : '  vs '}<Text {...theme.strong}>{state.vsName?.replace(/^httproute\//, '') ?? '-'}</Text>
-				{route?.attachment === undefined ? null : ` (${route.attachment})`}
-				{route === undefined ? null : <>{'  route '}<Text {...theme.strong}>{route.name}</Text> ({route.match}) {routeIndex}/{routes.length}</>}
-			</Text>
+			<Title
+				readOnly={state.readOnly}
+				context={state.connection.contextName}
+				namespace={state.connection.namespace}
+				address={state.vsName}
+				attachment={route?.attachment}
+				route={route?.name}
+				match={route?.match}
+				position={`${routeIndex}/${routes.length}`}
+			/>
 			<Text wrap="truncate">
 				<Status label="kube" status={state.kubeStatus} detail={apiWaiting === undefined ? undefined : `· waiting ${apiWaiting} for the API server`} />
 				{'  '}

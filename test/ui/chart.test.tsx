@@ -9,7 +9,9 @@ import {App} from '../../source/ui/App.js';
 import {createStore} from '../../source/state/store.js';
 import {initialState} from '../../source/state/app-state.js';
 import {ChartHistory} from '../../source/state/chart-history.js';
-import {sameChart} from '../../source/ui/Chart.js';
+import {sameChart, sameLine} from '../../source/ui/Chart.js';
+import {plotChart} from '../../source/ui/chart-plot.js';
+import {colorTheme} from '../../source/ui/theme.js';
 import {ConsoleController} from '../../source/state/controller.js';
 import type {MetricsSnapshot} from '../../source/domain/metrics.js';
 import {FakeConsoleServices, bookinfoObjects} from '../helpers/fake-console-services.js';
@@ -184,4 +186,26 @@ test('the chart is redrawn when what it draws changes, and not for a key that ch
 	] as const) {
 		assert.equal(sameChart(props, {...props, ...changed}), false, what);
 	}
+});
+
+test('a chart line is redrawn only when its runs of characters or their roles change', () => {
+	const history = migrationHistory();
+	const plot = (samples: ChartHistory) => plotChart({mode: 'rps', history: samples, keys: versions, width: 60, height: 10});
+	const before = plot(history);
+	const again = plot(history);
+	const line = (segments: typeof before[number]) => ({segments, theme: colorTheme});
+	// A new plot of the same history: new objects, the same lines.
+	for (const [index, segments] of before.entries()) {
+		assert.equal(sameLine(line(segments), line(again[index] ?? [])), true, `line ${index}`);
+	}
+
+	const withData = before.findIndex(segments => segments.some(segment => typeof segment.role === 'object'));
+	const segments = before[withData] ?? [];
+	const seriesAt = segments.findIndex(segment => typeof segment.role === 'object');
+	const changed = (segment: Partial<typeof segments[number]>) => segments.map((each, index) => (index === seriesAt ? {...each, ...segment} : each));
+	assert.equal(sameLine(line(segments), line(changed({text: 'x'}))), false, 'another text');
+	assert.equal(sameLine(line(segments), line(changed({role: {series: 9}}))), false, 'another series');
+	assert.equal(sameLine(line(segments), line(changed({role: 'marker'}))), false, 'another role');
+	assert.equal(sameLine(line(segments), line(segments.slice(1))), false, 'a run fewer');
+	assert.equal(sameLine(line(segments), {segments, theme: {...colorTheme}}), false, 'another theme');
 });

@@ -42,11 +42,24 @@ interface Delta {
 	buckets: Map<number, number>;
 }
 
+/** Whether a counter of the series went down between two reads: the proxy restarted and counts from zero again. */
+function restarted(previous: SeriesCounters, current: SeriesCounters): boolean {
+	if (current.requests < previous.requests || current.successes < previous.successes) {
+		return true;
+	}
+
+	for (const [bound, count] of current.buckets) {
+		if (count < (previous.buckets.get(bound) ?? 0)) {
+			return true;
+		}
+	}
+
+	return false;
+}
+
 /** What a series counted between two reads: the difference, or all of `current` after a reset or when it is new. */
 export function counterDelta(previous: SeriesCounters | undefined, current: SeriesCounters): Delta {
-	const reset = previous !== undefined && (current.requests < previous.requests || current.successes < previous.successes
-		|| [...current.buckets].some(([bound, count]) => count < (previous.buckets.get(bound) ?? 0)));
-	if (previous === undefined || reset) {
+	if (previous === undefined || restarted(previous, current)) {
 		// Envoy creates a series at its first request and a restarted proxy starts from zero: all of it is new.
 		return {requests: current.requests, successes: current.successes, buckets: new Map(current.buckets)};
 	}
@@ -90,6 +103,41 @@ export function histogramQuantile(q: number, buckets: ReadonlyMap<number, number
 	return inBucket > 0 ? lower + ((upper - lower) * (rank - below)) / inBucket : upper;
 }
 
+/**
+ * Each poll's deltas since the poll before it, by pod and series. Every read computes the figures over the whole
+ * window, and all of a window's pairs but the newest were computed by the reads before: remembered with the poll,
+ * they are computed once. Deltas are never changed once made.
+ */
+const deltasByPoll = new WeakMap<LivePoll, {before: LivePoll; byPod: Map<string, ReadonlyMap<string, Delta>>}>();
+
+/** What `pod`'s series counted from poll `before` to poll `after`; undefined when it was not read at both. */
+function podDeltas(before: LivePoll, after: LivePoll, pod: string): ReadonlyMap<string, Delta> | undefined {
+	const previous = before.pods.get(pod);
+	const current = after.pods.get(pod);
+	if (previous === undefined || current === undefined) {
+		return undefined;
+	}
+
+	let remembered = deltasByPoll.get(after);
+	if (remembered?.before !== before) {
+		remembered = {before, byPod: new Map()};
+		deltasByPoll.set(after, remembered);
+	}
+
+	let deltas = remembered.byPod.get(pod);
+	if (deltas === undefined) {
+		const made = new Map<string, Delta>();
+		for (const [key, counters] of current) {
+			made.set(key, counterDelta(previous.get(key), counters));
+		}
+
+		deltas = made;
+		remembered.byPod.set(pod, deltas);
+	}
+
+	return deltas;
+}
+
 function matches(destination: Destination, key: string): boolean {
 	const {service, version} = splitSeriesKey(key);
 	return service === destination.metric.service && (destination.metric.version === undefined || destination.metric.version === version);
@@ -113,19 +161,17 @@ export function liveFigures(polls: readonly LivePoll[], destinations: readonly D
 			for (let index = 1; index < polls.length; index++) {
 				const before = polls[index - 1]!;
 				const after = polls[index]!;
-				const previous = before.pods.get(pod);
-				const current = after.pods.get(pod);
-				if (previous === undefined || current === undefined || after.at <= before.at) {
+				const deltas = after.at > before.at ? podDeltas(before, after, pod) : undefined;
+				if (deltas === undefined) {
 					continue;
 				}
 
 				seconds += (after.at - before.at) / 1000;
-				for (const [key, counters] of current) {
+				for (const [key, delta] of deltas) {
 					if (!matches(destination, key)) {
 						continue;
 					}
 
-					const delta = counterDelta(previous.get(key), counters);
 					podRequests += delta.requests;
 					total.requests += delta.requests;
 					total.successes += delta.successes;

@@ -1,5 +1,6 @@
 import {describe, test} from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {parseEnvoyStats, seriesKey, type PodCounters, type SeriesCounters} from '../../source/domain/envoy-stats.js';
 import {counterDelta, histogramQuantile, liveFigures, type LivePoll} from '../../source/domain/live-rates.js';
 import {liveLabel, mergeLive} from '../../source/domain/live-merge.js';
@@ -107,6 +108,39 @@ describe('liveFigures', () => {
 	test('rate, success and p99 from the deltas between reads', () => {
 		const figures = liveFigures([poll(0, {p1: counters(100, 0)}), poll(1000, {p1: counters(120, 0)}), poll(2000, {p1: counters(140, 4)})], [v3], one);
 		assert.deepEqual(figures['v3'], {metrics: {rps: 20, successRate: 36 / 40, p50Ms: 7.5, p99Ms: 9.95}, reporting: 1, sampled: 1, total: 1});
+	});
+
+	test('figures over a sliding window, polls reused from read to read, are the figures of the same polls read afresh', () => {
+		// The console reads over the last few polls at every refresh: the same poll objects, one new each time, some
+		// pods missing from some polls, counters going up or restarting. Each read must equal a read of copies.
+		const pods = ['p1', 'p2'];
+		const podCounters = fc.option(fc.record({requests: fc.nat(500), errors: fc.nat(20)}), {nil: undefined});
+		const polls = fc.array(fc.tuple(fc.integer({min: 0, max: 1500}), podCounters, podCounters), {minLength: 2, maxLength: 14});
+		const samples = {v3: {sampled: pods, total: 3}};
+		const copy = (each: LivePoll): LivePoll => ({at: each.at, pods: new Map([...each.pods].map(([pod, counters]) => [pod, new Map(counters)]))});
+		fc.assert(fc.property(polls, fc.integer({min: 2, max: 6}), fc.boolean(), (steps, window, dropOne) => {
+			let at = 0;
+			const made = steps.map(([gap, first, second]) => {
+				at += gap;
+				const read: Record<string, PodCounters> = {};
+				for (const [index, value] of [first, second].entries()) {
+					if (value !== undefined) {
+						read[pods[index]!] = counters(value.requests, Math.min(value.errors, value.requests));
+					}
+				}
+
+				return poll(at, read);
+			});
+			for (let end = 1; end <= made.length; end++) {
+				let recent = made.slice(Math.max(0, end - window), end);
+				// A poll dropped from the middle (the same later poll now follows another): its pairs are new pairs.
+				if (dropOne && recent.length > 2) {
+					recent = [...recent.slice(0, 1), ...recent.slice(2)];
+				}
+
+				assert.deepEqual(liveFigures(recent, [v3], samples), liveFigures(recent.map(each => copy(each)), [v3], samples));
+			}
+		}), {numRuns: 300});
 	});
 
 	test('one read is not a rate: no figures yet', () => {

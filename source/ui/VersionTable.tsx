@@ -1,3 +1,4 @@
+import {memo} from 'react';
 import {Box, Text} from 'ink';
 import type {Route} from '../domain/virtual-service.js';
 import {observedShares} from '../domain/metrics.js';
@@ -32,6 +33,59 @@ function bar(weight: number, width: number): string {
 	return '█'.repeat(filled) + '░'.repeat(width - filled);
 }
 
+/** What one version's row shows, as plain values, so that {@link VersionRow} is re-rendered only when one changes. */
+interface RowProps {
+	/** Place of the version in table order: its colour. */
+	index: number;
+	selected: boolean;
+	name: string;
+	bar: string;
+	weight: string;
+	/** The staged weight (`→ 30`), fitted; absent when nothing is staged for this version. */
+	staged: string | undefined;
+	share: string;
+	rps: string;
+	/** Success rate, with the failing mark when below 99%. */
+	success: string;
+	failing: boolean;
+	p99: string;
+	/** The sparkline; absent when the terminal leaves it no room. */
+	trend: string | undefined;
+	readOnly: string | undefined;
+	problem: string | undefined;
+}
+
+/** A version's row, and under it why the version is read-only or malformed. */
+function VersionRowLines({index, selected, name, bar, weight, staged, share, rps, success, failing, p99, trend, readOnly, problem}: RowProps) {
+	const theme = useTheme();
+	const versionStyle = theme.version(index);
+	return (
+		<Box flexDirection="column">
+			<Text>
+				<Text {...(selected ? theme.selected : {})}>{selected ? '▸ ' : '  '}</Text>
+				<Text {...versionStyle} {...(selected ? theme.selected : {})}>{name}</Text>
+				<Text {...versionStyle}>{bar}</Text>
+				{' '}
+				<Text>{weight}</Text>
+				<Text {...(staged === undefined ? {} : theme.staged)}>{staged ?? fit('', fixed.staged, 'right')}</Text>
+				<Text>{share}</Text>
+				<Text>{rps}</Text>
+				<Text {...(failing ? theme.failing : {})}>{success}</Text>
+				<Text>{p99}</Text>
+				{trend === undefined ? null : <Text {...versionStyle}>{trend}</Text>}
+			</Text>
+			{readOnly === undefined ? null : <Text {...theme.warning} wrap="truncate-end">{'    read-only: ' + readOnly}</Text>}
+			{problem === undefined ? null : <Text {...theme.error}>{'    ⚠ ' + problem}</Text>}
+		</Box>
+	);
+}
+
+/**
+ * A version's row, re-rendered only when what it shows changed: every refresh re-renders the table, and the rows of
+ * versions without traffic stay the same from one second to the next.
+ */
+const VersionRow = memo(VersionRowLines);
+
 /** A row per version: configured vs staged weight, observed share, rps, success, p99, trend. */
 export function VersionTable({state, route, columns}: {state: AppState; route: Route; columns: number}) {
 	const theme = useTheme();
@@ -53,32 +107,28 @@ export function VersionTable({state, route, columns}: {state: AppState; route: R
 			{wholeService ? <Text {...theme.warning} wrap="truncate">{`observed: all routes of ${objectName} (Istio's metrics carry no route label; not this route's progress)`}</Text> : null}
 			<Text {...theme.strong}>{header}</Text>
 			{route.destinations.map((destination, index) => {
-				const selected = index === selectedRow;
 				const metrics = state.metrics?.byVersion[destination.key];
 				const stagedWeight = staged[destination.key] ?? destination.weight;
 				const changed = stagedWeight !== destination.weight;
-				const versionStyle = theme.version(index);
 				const failing = metrics?.successRate !== null && metrics?.successRate !== undefined && metrics.successRate < 0.99;
 				return (
-					<Box key={destination.key} flexDirection="column">
-						<Text>
-							<Text {...(selected ? theme.selected : {})}>{selected ? '▸ ' : '  '}</Text>
-							<Text {...versionStyle} {...(selected ? theme.selected : {})}>{fit(names[index] ?? destination.key, layout.version)}</Text>
-							<Text {...versionStyle}>{bar(changed ? stagedWeight : destination.weight, layout.bar)}</Text>
-							{' '}
-							<Text>{fit(String(destination.weight), fixed.weight, 'right')}</Text>
-							<Text {...(changed ? theme.staged : {})}>{fit(changed ? `→ ${stagedWeight}` : '', fixed.staged, 'right')}</Text>
-							<Text>{fit(formatShare(shares[destination.key]), fixed.observed + 1, 'right')}</Text>
-							<Text>{fit(formatRps(metrics?.rps), fixed.rps, 'right')}</Text>
-							<Text {...(failing ? theme.failing : {})}>
-								{fit((failing ? theme.failingMark : '') + formatRatio(metrics?.successRate), fixed.success, 'right')}
-							</Text>
-							<Text>{fit(formatMs(metrics?.p99Ms), fixed.p99, 'right')}</Text>
-							{layout.trend > 0 ? <Text {...versionStyle}>{' ' + sparkline(state.series.series(destination.key), layout.trend, seriesMax)}</Text> : null}
-						</Text>
-						{destination.readOnly === undefined ? null : <Text {...theme.warning} wrap="truncate-end">{'    read-only: ' + destination.readOnly}</Text>}
-						{destination.problem === undefined ? null : <Text {...theme.error}>{'    ⚠ ' + destination.problem}</Text>}
-					</Box>
+					<VersionRow
+						key={destination.key}
+						index={index}
+						selected={index === selectedRow}
+						name={fit(names[index] ?? destination.key, layout.version)}
+						bar={bar(changed ? stagedWeight : destination.weight, layout.bar)}
+						weight={fit(String(destination.weight), fixed.weight, 'right')}
+						staged={changed ? fit(`→ ${stagedWeight}`, fixed.staged, 'right') : undefined}
+						share={fit(formatShare(shares[destination.key]), fixed.observed + 1, 'right')}
+						rps={fit(formatRps(metrics?.rps), fixed.rps, 'right')}
+						success={fit((failing ? theme.failingMark : '') + formatRatio(metrics?.successRate), fixed.success, 'right')}
+						failing={failing}
+						p99={fit(formatMs(metrics?.p99Ms), fixed.p99, 'right')}
+						trend={layout.trend > 0 ? ' ' + sparkline(state.series.series(destination.key), layout.trend, seriesMax) : undefined}
+						readOnly={destination.readOnly}
+						problem={destination.problem}
+					/>
 				);
 			})}
 		</Box>

@@ -104,11 +104,12 @@ export function histogramQuantile(q: number, buckets: ReadonlyMap<number, number
 }
 
 /**
- * Each poll's deltas since the poll before it, by pod and series. Every read computes the figures over the whole
- * window, and all of a window's pairs but the newest were computed by the reads before: remembered with the poll,
- * they are computed once. Deltas are never changed once made.
+ * Each pair of polls' deltas, by pod and series: every read computes the figures over the whole window, and all of a
+ * window's pairs but the newest were computed by the reads before, so they are remembered, keyed by the later poll and
+ * then by the earlier one. Both keys are weak and no value refers to a poll: a value that held the poll before it
+ * would chain every poll ever made to the newest, and keep them all. Deltas are never changed once made.
  */
-const deltasByPoll = new WeakMap<LivePoll, {before: LivePoll; byPod: Map<string, ReadonlyMap<string, Delta>>}>();
+const deltasByPair = new WeakMap<LivePoll, WeakMap<LivePoll, Map<string, ReadonlyMap<string, Delta>>>>();
 
 /** What `pod`'s series counted from poll `before` to poll `after`; undefined when it was not read at both. */
 function podDeltas(before: LivePoll, after: LivePoll, pod: string): ReadonlyMap<string, Delta> | undefined {
@@ -118,13 +119,19 @@ function podDeltas(before: LivePoll, after: LivePoll, pod: string): ReadonlyMap<
 		return undefined;
 	}
 
-	let remembered = deltasByPoll.get(after);
-	if (remembered?.before !== before) {
-		remembered = {before, byPod: new Map()};
-		deltasByPoll.set(after, remembered);
+	let fromBefore = deltasByPair.get(after);
+	if (fromBefore === undefined) {
+		fromBefore = new WeakMap();
+		deltasByPair.set(after, fromBefore);
 	}
 
-	let deltas = remembered.byPod.get(pod);
+	let byPod = fromBefore.get(before);
+	if (byPod === undefined) {
+		byPod = new Map();
+		fromBefore.set(before, byPod);
+	}
+
+	let deltas = byPod.get(pod);
 	if (deltas === undefined) {
 		const made = new Map<string, Delta>();
 		for (const [key, counters] of current) {
@@ -132,7 +139,7 @@ function podDeltas(before: LivePoll, after: LivePoll, pod: string): ReadonlyMap<
 		}
 
 		deltas = made;
-		remembered.byPod.set(pod, deltas);
+		byPod.set(pod, deltas);
 	}
 
 	return deltas;

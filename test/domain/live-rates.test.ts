@@ -1,5 +1,7 @@
 import {describe, test} from 'node:test';
 import assert from 'node:assert/strict';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import fc from 'fast-check';
 import {parseEnvoyStats, seriesKey, type PodCounters, type SeriesCounters} from '../../source/domain/envoy-stats.js';
 import {counterDelta, histogramQuantile, liveFigures, type LivePoll} from '../../source/domain/live-rates.js';
@@ -141,6 +143,27 @@ describe('liveFigures', () => {
 				assert.deepEqual(liveFigures(recent, [v3], samples), liveFigures(recent.map(each => copy(each)), [v3], samples));
 			}
 		}), {numRuns: 300});
+	});
+
+	test('what the reads remember of past polls does not keep the polls that left the window', async () => {
+		v8.setFlagsFromString('--expose-gc');
+		const collect = vm.runInNewContext('gc') as () => void;
+		const samples = {v3: {sampled: ['p1'], total: 1}};
+		let recent: LivePoll[] = [];
+		let first: WeakRef<LivePoll> | undefined;
+		for (let second = 0; second < 50; second++) {
+			const next = poll(second * 1000, {p1: counters(second * 10)});
+			first ??= new WeakRef(next);
+			recent = [...recent, next].slice(-6);
+			assert.equal(liveFigures(recent, [v3], samples)['v3']?.metrics?.rps, second === 0 ? undefined : 10);
+		}
+
+		// A WeakRef's target lives until the end of the job that made it.
+		await new Promise(resolve => {
+			setImmediate(resolve);
+		});
+		collect();
+		assert.equal(first?.deref(), undefined, 'the first poll is still reachable 44 polls after it left the window');
 	});
 
 	test('one read is not a rate: no figures yet', () => {

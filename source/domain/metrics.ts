@@ -34,7 +34,8 @@ export function observedShares(snapshot: MetricsSnapshot | undefined, keys: read
 	const total = rates.reduce((sum, rate) => sum + rate, 0);
 	const shares: Record<string, number | null> = {};
 	for (const [index, key] of keys.entries()) {
-		shares[key] = total > 0 ? (100 * (rates[index] ?? 0)) / total : null;
+		// The fraction first: a version with all the traffic is exactly 1, so exactly 100% ((100 × r) / r need not be).
+		shares[key] = total > 0 ? 100 * ((rates[index] ?? 0) / total) : null;
 	}
 
 	return shares;

@@ -113,17 +113,9 @@ const cleaningStart = '    text = sanitizeAnsi(text.replaceAll(\'\\r\\n\', \'\\n
  */
 export function patchInkTextCleaning(source, memoryModule) {
 	const at = source.indexOf(cleaningStart);
-	const end = at === -1 ? -1 : source.indexOf('\n', at + cleaningStart.length);
-	if (at === -1 || source.indexOf(cleaningStart, at + 1) !== -1 || end === -1) {
-		throw new Error('ink/build/squash-text-nodes.js no longer has exactly one piece that frame memory rewrites (a joined text cleaned on every frame); update scripts/bundle-frame-memory.mjs');
-	}
-
-	const statements = source.slice(at, end + 1);
-	const exportAt = source.indexOf('export default squashTextNodes;');
-	if (exportAt === -1) {
-		throw new Error('ink/build/squash-text-nodes.js no longer exports squashTextNodes; update scripts/bundle-frame-memory.mjs');
-	}
-
+	const lineEnd = at === -1 ? -1 : source.indexOf('\n', at + cleaningStart.length);
+	// The statements as Ink wrote them, through the end of their last line (not found: rewrite() below says so).
+	const statements = at === -1 ? cleaningStart : source.slice(at, lineEnd === -1 ? undefined : lineEnd + 1);
 	const cleaning = `const meshtopCleanedTexts = meshtopFrameMemo('cleanedTexts');
 const meshtopCleanText = (joined) => {
     let cleaned = meshtopCleanedTexts.get(joined);
@@ -135,8 +127,10 @@ ${statements}        cleaned = text;
     return cleaned;
 };
 `;
-	return `import {frameMemo as meshtopFrameMemo} from ${JSON.stringify(memoryModule)};\n`
-		+ source.slice(0, at) + '    text = meshtopCleanText(text);\n' + source.slice(end + 1, exportAt) + cleaning + source.slice(exportAt);
+	return `import {frameMemo as meshtopFrameMemo} from ${JSON.stringify(memoryModule)};\n` + rewrite(source, [
+		{what: 'a joined text cleaned on every frame', from: statements, to: '    text = meshtopCleanText(text);\n'},
+		{what: 'the export of squashTextNodes', from: 'export default squashTextNodes;', to: `${cleaning}export default squashTextNodes;`},
+	], 'squash-text-nodes.js');
 }
 
 /** The esbuild plugin: Ink's output.js, wrap-text.js, measure-text.js and squash-text-nodes.js, patched, in the bundle. */

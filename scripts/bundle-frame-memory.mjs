@@ -19,6 +19,11 @@ const rewrites = [
 		to: '        // meshtop: the same lines, remembered across frames (Ink never changes the array it gets).\n        let lines = this.caches.getLines(text);\n',
 	},
 	{
+		what: 'every new line tokenised by grapheme, a cell and a style array per character',
+		from: '            cached = styledCharsFromTokens(tokenize(line)).filter(character => !/^\\p{Default_Ignorable_Code_Point}+$/u.test(character.value));\n',
+		to: '            cached = meshtopPlainStyledCells(line) ?? styledCharsFromTokens(tokenize(line)).filter(character => !/^\\p{Default_Ignorable_Code_Point}+$/u.test(character.value));\n',
+	},
+	{
 		what: 'a new OutputCaches per Output (per frame)',
 		from: '    caches = new OutputCaches();\n',
 		to: '    caches = meshtopSharedCaches;\n',
@@ -96,7 +101,7 @@ export function patchInkOutput(source, memoryModule) {
 		throw new Error('ink/build/output.js no longer exports class Output; update scripts/bundle-frame-memory.mjs');
 	}
 
-	return `import {frameMemo as meshtopFrameMemo, blankCell as meshtopBlankCell, rowText as meshtopRowText} from ${JSON.stringify(memoryModule)};\n`
+	return `import {frameMemo as meshtopFrameMemo, blankCell as meshtopBlankCell, rowText as meshtopRowText, plainStyledCells as meshtopPlainStyledCells} from ${JSON.stringify(memoryModule)};\n`
 		+ patched.slice(0, classAt)
 		+ `${splitLines}const meshtopSharedCaches = new OutputCaches();\n`
 		+ patched.slice(classAt);

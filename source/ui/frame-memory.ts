@@ -9,6 +9,9 @@
  */
 import {BoundedMemo} from './bounded-memo.js';
 
+/** A new line's cells without Ink's tokeniser, when the line allows it (the bundle puts it into Output's getStyledChars). */
+export {plainStyledCells} from './styled-cells.js';
+
 /**
  * Entries per generation of each memory (see {@link BoundedMemo}; two generations are kept). A frame of the console
  * writes about 150 texts, of which a refresh changes a few dozen; a tokenised line is an array of cell objects

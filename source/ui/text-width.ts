@@ -8,6 +8,7 @@
  */
 import stringWidth, {type Options} from 'string-width';
 import {BoundedMemo} from './bounded-memo.js';
+import {plainWidth} from './styled-cells.js';
 
 /** Distinct strings remembered per option set and generation; a screen has a few hundred, so this holds many frames' worth. */
 export const rememberedCapacity = 1024;
@@ -26,7 +27,8 @@ export default function memoizedStringWidth(input: string, options?: Options): n
 	const remembered = widths[optionsIndex(options)]!;
 	let width = remembered.get(input);
 	if (width === undefined) {
-		width = stringWidth(input, options);
+		// The console's own lines (ASCII, box drawing, blocks, SGR colours) are counted; string-width segments graphemes.
+		width = (optionsIndex(options) === 0 ? plainWidth(input) : undefined) ?? stringWidth(input, options);
 		remembered.set(input, width);
 	}
 

@@ -71,6 +71,7 @@ test('the patch applies to the installed Ink: one cache for all frames, lines re
 	assert.match(result, /caches = meshtopSharedCaches;/);
 	assert.match(result, /let lines = this\.caches\.getLines\(text\);/);
 	assert.match(result, /row\.push\(meshtopBlankCell\);/);
+	assert.match(result, /cached = meshtopPlainStyledCells\(line\) \?\? styledCharsFromTokens\(tokenize\(line\)\)/);
 	assert.match(result, /\.map\(\(line, y\) => meshtopRowText\(y, line, line => \{/);
 	assert.doesNotMatch(result, /new OutputCaches\(\);\n {4}width;/);
 	assert.doesNotMatch(result, /= new Map\(\)/);

@@ -2,6 +2,7 @@ import {envoyStatsFilter, parseEnvoyStats, type PodCounters, type StatsReporter}
 import type {LiveReading} from '../domain/live-merge.js';
 import {liveFigures, type LivePoll, type LiveSample} from '../domain/live-rates.js';
 import type {Destination} from '../domain/virtual-service.js';
+import {withDeadline} from '../util/deadline.js';
 import {errorMessage} from '../util/error-message.js';
 import {createBodyReader} from '../net/undici-fetch.js';
 import type {KubeTarget} from './config.js';
@@ -108,7 +109,8 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 		let handle: PortForwardHandle | undefined;
 		try {
 			handle = await forwardTo(pod);
-			const response = await reader.read(`${handle.url}/stats/prometheus?filter=${envoyStatsFilter}`, AbortSignal.any([abort.signal, AbortSignal.timeout(Math.max(periodMs * 2, 1000))]));
+			const url = `${handle.url}/stats/prometheus?filter=${envoyStatsFilter}`;
+			const response = await withDeadline(Math.max(periodMs * 2, 1000), abort.signal, async signal => reader.read(url, signal));
 			if (response.status < 200 || response.status > 299) {
 				return new Error(`${pod}:${envoyStatsPort} answered ${response.status}`);
 			}

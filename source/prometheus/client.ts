@@ -3,6 +3,7 @@ import {load as parseYaml} from 'js-yaml';
 import {errorMessage} from '../util/error-message.js';
 import {isObject} from '../util/guards.js';
 import {systemClock, type Clock} from '../util/clock.js';
+import {startDeadline, type Deadline} from '../util/deadline.js';
 
 /** Why a Prometheus request failed: the UI shows the message, code may retry on 'timeout'/'unreachable'. */
 export type PrometheusErrorKind = 'timeout' | 'unreachable' | 'http' | 'query';
@@ -184,8 +185,13 @@ export class PrometheusClient {
 	/** Whether Prometheus answers /-/ready with 200 (it answers 503 while it loads its data); never throws. */
 	async ready(): Promise<boolean> {
 		try {
-			const response = await this.get('/-/ready');
-			await response.body?.cancel();
+			const {response, deadline} = await this.get('/-/ready');
+			try {
+				await response.body?.cancel();
+			} finally {
+				deadline.done();
+			}
+
 			return response.ok;
 		} catch {
 			return false;
@@ -194,9 +200,10 @@ export class PrometheusClient {
 
 	/** GET with timeout and network retries; returns the `data` of a `status: success` answer. */
 	private async getData(pathAndQuery: string): Promise<Record<string, unknown>> {
-		const response = await this.get(pathAndQuery);
+		const {response, deadline} = await this.get(pathAndQuery);
 		let body: unknown;
 		try {
+			// The body is read under the same time limit as the request.
 			body = await response.json();
 		} catch (error) {
 			if (response.status === 401 || response.status === 403) {
@@ -204,6 +211,8 @@ export class PrometheusClient {
 			}
 
 			throw new PrometheusError('http', `Prometheus at ${this.baseUrl} answered HTTP ${response.status} without JSON`, error);
+		} finally {
+			deadline.done();
 		}
 
 		if (isObject(body) && body['status'] === 'success' && isObject(body['data'])) {
@@ -216,13 +225,16 @@ export class PrometheusClient {
 		throw new PrometheusError(response.status >= 400 && response.status < 500 ? 'query' : 'http', `Prometheus at ${this.baseUrl} refused the request: ${detail}`);
 	}
 
-	private async get(pathAndQuery: string): Promise<PrometheusAnswer> {
+	/** The answer, and the time limit still running for reading its body (its reader calls deadline.done()). */
+	private async get(pathAndQuery: string): Promise<{response: PrometheusAnswer; deadline: Deadline}> {
 		const url = this.baseUrl + pathAndQuery;
 		for (let attempt = 0; ; attempt++) {
+			const deadline = startDeadline(this.timeoutMs);
 			try {
 				// eslint-disable-next-line no-await-in-loop -- a retry loop: each attempt starts after the previous one failed
-				return await this.fetchImpl(url, {signal: AbortSignal.timeout(this.timeoutMs), headers: this.headers});
+				return {response: await this.fetchImpl(url, {signal: deadline.signal, headers: this.headers}), deadline};
 			} catch (error) {
+				deadline.done();
 				if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
 					throw new PrometheusError('timeout', `Prometheus at ${this.baseUrl} did not answer in ${formatSeconds(this.timeoutMs)}`, error);
 				}

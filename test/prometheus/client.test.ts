@@ -6,12 +6,19 @@ import {PrometheusClient, PrometheusError, parsePrometheusDuration} from '../../
 
 /** A stand-in Prometheus: answers from `routes` by path, records requests. */
 const requests: URL[] = [];
-let routes: Record<string, (url: URL) => {status: number; body: unknown} | 'hang'> = {};
+let routes: Record<string, (url: URL) => {status: number; body: unknown} | 'hang' | 'stall'> = {};
 const server = http.createServer((request, response) => {
 	const url = new URL(request.url ?? '/', 'http://localhost');
 	requests.push(url);
 	const answer = routes[url.pathname]?.(url) ?? {status: 404, body: 'not found'};
 	if (answer === 'hang') {
+		return;
+	}
+
+	if (answer === 'stall') {
+		// Headers and the start of a body, then nothing.
+		response.writeHead(200, {'content-type': 'application/json'});
+		response.write('{"status":"succ');
 		return;
 	}
 
@@ -96,6 +103,19 @@ describe('PrometheusClient', () => {
 			assert.equal(error.message, `Prometheus at ${baseUrl} did not answer in 0.2 s`);
 			return true;
 		});
+		server.closeAllConnections();
+	});
+
+	test('a body that stops coming is cut at the same time limit as the request', async () => {
+		routes = {'/api/v1/query': () => 'stall'};
+		const client = new PrometheusClient(baseUrl, {timeoutMs: 200});
+		const started = Date.now();
+		await assert.rejects(client.query('up'), (error: unknown) => {
+			assert.ok(error instanceof PrometheusError);
+			assert.match(error.message, /answered HTTP 200 without JSON/);
+			return true;
+		});
+		assert.ok(Date.now() - started < 5000);
 		server.closeAllConnections();
 	});
 

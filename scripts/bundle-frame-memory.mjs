@@ -9,6 +9,11 @@ import path from 'node:path';
  */
 const rewrites = [
 	{
+		what: 'ansi-tokenize\'s styledCharsToString, which works out the codes between two styles at every boundary',
+		from: 'import { styledCharsFromTokens, styledCharsToString, tokenize, } from \'@alcalzone/ansi-tokenize\';\n',
+		to: 'import { styledCharsFromTokens, tokenize, } from \'@alcalzone/ansi-tokenize\';\n',
+	},
+	{
 		what: 'OutputCaches\' three Maps, per frame',
 		from: 'class OutputCaches {\n    widths = new Map();\n    blockWidths = new Map();\n    styledChars = new Map();\n',
 		to: 'class OutputCaches {\n    widths = meshtopFrameMemo(\'widths\');\n    blockWidths = meshtopFrameMemo(\'blockWidths\');\n    styledChars = meshtopFrameMemo(\'styledChars\');\n    lines = meshtopFrameMemo(\'lines\');\n    getLines(text) {\n        let cached = this.lines.get(text);\n        if (cached === undefined) {\n            cached = meshtopSplitLines(this, text);\n            this.lines.set(text, cached);\n        }\n        return cached;\n    }\n',
@@ -101,7 +106,7 @@ export function patchInkOutput(source, memoryModule) {
 		throw new Error('ink/build/output.js no longer exports class Output; update scripts/bundle-frame-memory.mjs');
 	}
 
-	return `import {frameMemo as meshtopFrameMemo, blankCell as meshtopBlankCell, rowText as meshtopRowText, plainStyledCells as meshtopPlainStyledCells} from ${JSON.stringify(memoryModule)};\n`
+	return `import {frameMemo as meshtopFrameMemo, blankCell as meshtopBlankCell, rowText as meshtopRowText, plainStyledCells as meshtopPlainStyledCells, joinCells as styledCharsToString} from ${JSON.stringify(memoryModule)};\n`
 		+ patched.slice(0, classAt)
 		+ `${splitLines}const meshtopSharedCaches = new OutputCaches();\n`
 		+ patched.slice(classAt);

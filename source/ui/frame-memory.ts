@@ -9,8 +9,12 @@
  */
 import {BoundedMemo} from './bounded-memo.js';
 
-/** A new line's cells without Ink's tokeniser, when the line allows it (the bundle puts it into Output's getStyledChars). */
+/**
+ * A new line's cells without Ink's tokeniser when the line allows it (the bundle puts it into Output's getStyledChars),
+ * and cells joined back into text with the codes between frozen styles remembered (in place of styledCharsToString).
+ */
 export {plainStyledCells} from './styled-cells.js';
+export {joinCells} from './cell-text.js';
 
 /**
  * Entries per generation of each memory (see {@link BoundedMemo}; two generations are kept). A frame of the console

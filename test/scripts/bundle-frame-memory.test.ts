@@ -71,6 +71,8 @@ test('the patch applies to the installed Ink: one cache for all frames, lines re
 	assert.match(result, /caches = meshtopSharedCaches;/);
 	assert.match(result, /let lines = this\.caches\.getLines\(text\);/);
 	assert.match(result, /row\.push\(meshtopBlankCell\);/);
+	assert.match(result, /joinCells as styledCharsToString/);
+	assert.doesNotMatch(result, /styledCharsToString, tokenize, \} from '@alcalzone\/ansi-tokenize'/);
 	assert.match(result, /cached = meshtopPlainStyledCells\(line\) \?\? styledCharsFromTokens\(tokenize\(line\)\)/);
 	assert.match(result, /\.map\(\(line, y\) => meshtopRowText\(y, line, line => \{/);
 	assert.doesNotMatch(result, /new OutputCaches\(\);\n {4}width;/);

@@ -7,6 +7,7 @@ import type {PodCounters, SeriesCounters} from './envoy-stats.js';
 import {splitSeriesKey} from './envoy-stats.js';
 import type {VersionMetrics} from './metrics.js';
 import type {Destination} from './virtual-service.js';
+import {PairMemo} from '../util/pair-memo.js';
 
 /** One read of every sampled pod at one moment; a pod that could not be read is absent. */
 export interface LivePoll {
@@ -109,7 +110,8 @@ export function histogramQuantile(q: number, buckets: ReadonlyMap<number, number
  * then by the earlier one. Both keys are weak and no value refers to a poll: a value that held the poll before it
  * would chain every poll ever made to the newest, and keep them all. Deltas are never changed once made.
  */
-const deltasByPair = new WeakMap<LivePoll, WeakMap<LivePoll, Map<string, ReadonlyMap<string, Delta>>>>();
+const deltasByPair = new PairMemo<LivePoll, LivePoll, Map<string, ReadonlyMap<string, Delta>>>();
+const newByPod = () => new Map<string, ReadonlyMap<string, Delta>>();
 
 /** What `pod`'s series counted from poll `before` to poll `after`; undefined when it was not read at both. */
 function podDeltas(before: LivePoll, after: LivePoll, pod: string): ReadonlyMap<string, Delta> | undefined {
@@ -119,18 +121,7 @@ function podDeltas(before: LivePoll, after: LivePoll, pod: string): ReadonlyMap<
 		return undefined;
 	}
 
-	let fromBefore = deltasByPair.get(after);
-	if (fromBefore === undefined) {
-		fromBefore = new WeakMap();
-		deltasByPair.set(after, fromBefore);
-	}
-
-	let byPod = fromBefore.get(before);
-	if (byPod === undefined) {
-		byPod = new Map();
-		fromBefore.set(before, byPod);
-	}
-
+	const byPod = deltasByPair.get(after, before, newByPod);
 	let deltas = byPod.get(pod);
 	if (deltas === undefined) {
 		const made = new Map<string, Delta>();

@@ -5,9 +5,10 @@
  * frozen style arrays (styled-cells.ts), so the codes between two of them are worked out once and remembered.
  */
 import {ansiCodesToString, diffAnsiCodes, type AnsiCode} from '@alcalzone/ansi-tokenize';
+import {PairMemo} from '../util/pair-memo.js';
 
 /** The codes between two styles as text (`diffAnsiCodes`, then `ansiCodesToString`), by the styles' identity. */
-const transitions = new WeakMap<readonly AnsiCode[], WeakMap<readonly AnsiCode[], string>>();
+const transitions = new PairMemo<readonly AnsiCode[], readonly AnsiCode[], string>();
 /** A style's codes as text, by identity. */
 const openings = new WeakMap<readonly AnsiCode[], string>();
 const noCodes: readonly AnsiCode[] = Object.freeze([]);
@@ -36,23 +37,11 @@ function sameStyle(from: readonly AnsiCode[], to: readonly AnsiCode[]): boolean 
  * Neither library function changes the arrays it is given.
  */
 function transition(from: readonly AnsiCode[], to: readonly AnsiCode[]): string {
-	if (!Object.isFrozen(from) || !Object.isFrozen(to)) {
-		return ansiCodesToString(diffAnsiCodes(from as AnsiCode[], to as AnsiCode[]));
-	}
+	return Object.isFrozen(from) && Object.isFrozen(to) ? transitions.get(from, to, codesBetween) : codesBetween(from, to);
+}
 
-	let byTo = transitions.get(from);
-	if (byTo === undefined) {
-		byTo = new WeakMap();
-		transitions.set(from, byTo);
-	}
-
-	let text = byTo.get(to);
-	if (text === undefined) {
-		text = ansiCodesToString(diffAnsiCodes(from as AnsiCode[], to as AnsiCode[]));
-		byTo.set(to, text);
-	}
-
-	return text;
+function codesBetween(from: readonly AnsiCode[], to: readonly AnsiCode[]): string {
+	return ansiCodesToString(diffAnsiCodes(from as AnsiCode[], to as AnsiCode[]));
 }
 
 function opening(styles: readonly AnsiCode[]): string {

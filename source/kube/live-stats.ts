@@ -4,7 +4,7 @@ import {liveFigures, type LivePoll, type LiveSample} from '../domain/live-rates.
 import type {Destination} from '../domain/virtual-service.js';
 import {withDeadline} from '../util/deadline.js';
 import {errorMessage} from '../util/error-message.js';
-import {createBodyReader} from '../net/undici-fetch.js';
+import {createBodyReader} from '../net/body-reader.js';
 import type {KubeTarget} from './config.js';
 import {toKubeError} from './errors.js';
 import {startPortForward, type PortForwardHandle} from './port-forward.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {createServer, type Server} from 'node:http';
 import {after, before, test} from 'node:test';
 import {listenOnLoopback} from '../../source/net/listen.js';
-import {createBodyReader} from '../../source/net/undici-fetch.js';
+import {createBodyReader} from '../../source/net/body-reader.js';
 import {trackConnections, type TrackedServer} from '../helpers/tracked-server.js';
 
 // A stand-in for a pod's stats endpoint behind its port-forward: counts the connections it accepts and how many are open.

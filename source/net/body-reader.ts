@@ -1,7 +1,7 @@
 /**
  * GETs of small bodies over kept connections, for the live reads of each pod's Envoy stats.
  */
-import http from 'node:http';
+import {createNodeFetch} from './node-fetch.js';
 
 /** A body read by a {@link BodyReader}. */
 export interface ReadBody {
@@ -29,15 +29,14 @@ export interface BodyReaderOptions {
 
 /**
  * A reader for polling local endpoints every second (live mode's reads of each pod's Envoy stats through its
- * port-forward), over Node's HTTP client with a keep-alive Agent of its own: the connections are bounded (one per
- * forward by default, each one WebSocket through the API server), reused from read to read, idle ones are closed after
- * `keepAliveMs` and unreferenced (they never hold the process open), and close() ends them all. Node's native HTTP
- * parser rather than undici's `request()` (its WebAssembly parser): two consoles of each side by side on the sim used
- * 0.83% of a core against 0.91% (4 December).
+ * port-forward), over Node's HTTP client (source/net/node-fetch.ts) with keep-alive agents of its own: the connections
+ * are bounded (one per forward by default, each one WebSocket through the API server), reused from read to read, idle
+ * ones are closed after `keepAliveMs` and unreferenced (they never hold the process open), and close() ends them all.
+ * Node's native HTTP parser rather than undici's `request()` (its WebAssembly parser): two consoles of each side by
+ * side on the sim used 0.83% of a core against 0.91% (4 December).
  */
 export function createBodyReader(options: BodyReaderOptions = {}): BodyReader {
-	const keepAliveMs = options.keepAliveMs ?? 10_000;
-	const agent = new http.Agent({keepAlive: true, maxSockets: Math.max(1, options.connectionsPerOrigin ?? 1), timeout: keepAliveMs});
+	const http = createNodeFetch({maxSockets: Math.max(1, options.connectionsPerOrigin ?? 1), idleTimeoutMs: options.keepAliveMs ?? 10_000});
 	let closed = false;
 	return {
 		async read(url, signal) {
@@ -45,31 +44,17 @@ export function createBodyReader(options: BodyReaderOptions = {}): BodyReader {
 				throw new Error('body reader closed');
 			}
 
-			return new Promise<ReadBody>((resolve, reject) => {
-				const request = http.get(url, {agent, ...(signal === undefined ? {} : {signal})}, response => {
-					const status = response.statusCode ?? 0;
-					if (status < 200 || status > 299) {
-						response.resume();
-						resolve({status, text: ''});
-						return;
-					}
+			const answer = await http.fetch(url, {...(signal === undefined ? {} : {signal}), headers: {}});
+			if (!answer.ok) {
+				await answer.body.cancel();
+				return {status: answer.status, text: ''};
+			}
 
-					response.setEncoding('utf8');
-					let text = '';
-					response.on('data', (chunk: string) => {
-						text += chunk;
-					});
-					response.on('end', () => {
-						resolve({status, text});
-					});
-					response.on('error', reject);
-				});
-				request.on('error', reject);
-			});
+			return {status: answer.status, text: await answer.text()};
 		},
 		async close() {
 			closed = true;
-			agent.destroy();
+			http.close();
 			return Promise.resolve();
 		},
 	};

@@ -13,6 +13,8 @@ export interface NodeFetchAnswer {
 	ok: boolean;
 	/** The HTTP status. */
 	status: number;
+	/** Reads the body as UTF-8 text. */
+	text(): Promise<string>;
 	/** Reads the body and parses it as JSON. */
 	json(): Promise<unknown>;
 	/** Discards the body unread. */
@@ -21,22 +23,31 @@ export interface NodeFetchAnswer {
 
 /** A fetch for the Prometheus client (it fits source/prometheus/client.ts's PrometheusFetch), and the end of its connections. */
 export interface NodeFetch {
-	/** GETs `url` with these headers; `signal` aborts it (the client's timeout). */
-	fetch: (url: string, init: {signal: AbortSignal; headers: Record<string, string>}) => Promise<NodeFetchAnswer>;
+	/** GETs `url` with these headers; `signal` aborts it (the client's timeout), the body's reading included. */
+	fetch: (url: string, init: {signal?: AbortSignal; headers: Record<string, string>}) => Promise<NodeFetchAnswer>;
 	/** Ends the kept connections; requests in flight are cut. */
 	close(): void;
 }
 
+/** Options of {@link createNodeFetch}: its agents' bounds (Node's defaults without them). */
+export interface NodeFetchOptions {
+	/** Connections per origin at most; requests beyond wait their turn. */
+	maxSockets?: number;
+	/** How long an idle kept connection stays open. */
+	idleTimeoutMs?: number;
+}
+
 /** A fetch over Node's http/https with one keep-alive agent per protocol. */
-export function createNodeFetch(): NodeFetch {
-	const agents = {http: new http.Agent({keepAlive: true}), https: new https.Agent({keepAlive: true})};
+export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
+	const agentOptions = {keepAlive: true, ...(options.maxSockets === undefined ? {} : {maxSockets: options.maxSockets}), ...(options.idleTimeoutMs === undefined ? {} : {timeout: options.idleTimeoutMs})};
+	const agents = {http: new http.Agent(agentOptions), https: new https.Agent(agentOptions)};
 	return {
 		async fetch(url, init) {
 			const target = new URL(url);
 			const secure = target.protocol === 'https:';
 			const get = secure ? https.get : http.get;
 			return new Promise<NodeFetchAnswer>((resolve, reject) => {
-				const request = get(target, {headers: init.headers, agent: secure ? agents.https : agents.http, signal: init.signal}, response => {
+				const request = get(target, {headers: init.headers, agent: secure ? agents.https : agents.http, ...(init.signal === undefined ? {} : {signal: init.signal})}, response => {
 					resolve(answerOf(response));
 				});
 				request.on('error', reject);
@@ -55,13 +66,16 @@ function answerOf(response: http.IncomingMessage): NodeFetchAnswer {
 	return {
 		status,
 		ok: status >= 200 && status <= 299,
-		async json() {
+		async text() {
 			const chunks: Buffer[] = [];
 			for await (const chunk of response) {
 				chunks.push(chunk as Buffer);
 			}
 
-			return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+			return Buffer.concat(chunks).toString('utf8');
+		},
+		async json() {
+			return JSON.parse(await this.text()) as unknown;
 		},
 		body: {
 			async cancel() {

@@ -9,8 +9,6 @@ import {PairMemo} from '../util/pair-memo.js';
 
 /** The codes between two styles as text (`diffAnsiCodes`, then `ansiCodesToString`), by the styles' identity. */
 const transitions = new PairMemo<readonly AnsiCode[], readonly AnsiCode[], string>();
-/** A style's codes as text, by identity. */
-const openings = new WeakMap<readonly AnsiCode[], string>();
 const noCodes: readonly AnsiCode[] = Object.freeze([]);
 
 /** Whether two reduced styles have an empty diff (ansi-tokenize's own test, which it does not export). */
@@ -44,20 +42,6 @@ function codesBetween(from: readonly AnsiCode[], to: readonly AnsiCode[]): strin
 	return ansiCodesToString(diffAnsiCodes(from as AnsiCode[], to as AnsiCode[]));
 }
 
-function opening(styles: readonly AnsiCode[]): string {
-	if (!Object.isFrozen(styles)) {
-		return ansiCodesToString(styles as AnsiCode[]);
-	}
-
-	let text = openings.get(styles);
-	if (text === undefined) {
-		text = ansiCodesToString(styles as AnsiCode[]);
-		openings.set(styles, text);
-	}
-
-	return text;
-}
-
 /**
  * ansi-tokenize's `styledCharsToString` (the bundle gives it to Ink's frame writer in its place): the same text, with
  * the codes between two frozen styles (the memory's, and the blank cell's) worked out once instead of per character
@@ -68,7 +52,8 @@ export function joinCells(cells: ReadonlyArray<{readonly value: string; readonly
 	for (let index = 0; index < cells.length; index++) {
 		const cell = cells[index]!;
 		if (index === 0) {
-			text += opening(cell.styles);
+			// From no style: all of the cell's codes (what ansiCodesToString(styles) gives).
+			text += transition(noCodes, cell.styles);
 		} else if (!sameStyle(cells[index - 1]!.styles, cell.styles)) {
 			text += transition(cells[index - 1]!.styles, cell.styles);
 		}

@@ -138,6 +138,67 @@ function parseBound(text: string | undefined): number | undefined {
 	return Number.isFinite(bound) ? bound : undefined;
 }
 
+/**
+ * What a sample line of one of the two metrics counts toward; null for a line that counts toward nothing (another
+ * reporter's, a bucket without a usable bound, malformed labels).
+ */
+type LineMeaning = {
+	/** The {@link seriesKey}. */
+	series: string;
+	/** A bucket's upper bound; undefined for a line of the request counter. */
+	bound?: number;
+	/** For the request counter: whether its response_code is not 5xx. */
+	success: boolean;
+} | null;
+
+function meaningOf(name: string, labels: Labels, reporter: StatsReporter): LineMeaning {
+	if (labels.reporter !== reporter) {
+		return null;
+	}
+
+	const series = seriesKey(labels.destination_service_name ?? '', labels.destination_version ?? '');
+	if (name === requestsName) {
+		return {series, success: !/^5\d\d$/.test(labels.response_code ?? '')};
+	}
+
+	const bound = parseBound(labels.le);
+	return bound === undefined ? null : {series, bound, success: false};
+}
+
+/**
+ * What the lines of earlier reads meant, by their text before the value. An Envoy answers the same lines every second
+ * with new values: a line seen before is looked up instead of parsed, and its labels are not copied again. Bounded:
+ * it starts over beyond `limit` lines. Meanings depend on the reporter read, so a memory serves one reporter.
+ */
+export class EnvoyLineMemory {
+	private readonly meanings = new Map<string, LineMeaning>();
+
+	/** `limit`: lines remembered at most (a sidecar's two metrics have a few hundred). */
+	constructor(readonly reporter: StatsReporter, private readonly limit = 4096) {}
+
+	/** What `head` meant, if it was seen. */
+	get(head: string): LineMeaning | undefined {
+		return this.meanings.get(head);
+	}
+
+	/** Remembers what `head` means. */
+	set(head: string, meaning: LineMeaning): void {
+		if (this.meanings.size >= this.limit) {
+			this.meanings.clear();
+		}
+
+		this.meanings.set(detached(head), meaning);
+	}
+}
+
+/**
+ * A copy of `text` that refers to no other string: V8 makes a slice of a long string a view of it, and a view kept as
+ * a key would keep the whole read it came from alive.
+ */
+function detached(text: string): string {
+	return structuredClone(text);
+}
+
 interface MutableCounters {
 	requests: number;
 	successes: number;
@@ -148,12 +209,12 @@ interface MutableCounters {
  * The counters of `reporter`'s reports in one exposition, per (destination_service_name, destination_version).
  * Samples that are not finite non-negative numbers (NaN, +Inf, garbage) are skipped: a counter can be neither.
  * Read every second from each sampled pod: the text (thousands of Envoy lines) is not split; only lines of the two
- * metrics are looked at, and of their labels only the five above are copied.
+ * metrics are looked at, and of their labels only the five above are copied. With a `memory` of the reporter's, a
+ * line seen in an earlier read is not parsed again.
  */
-export function parseEnvoyStats(text: string, reporter: StatsReporter): PodCounters {
+export function parseEnvoyStats(text: string, reporter: StatsReporter, memory?: EnvoyLineMemory): PodCounters {
 	const counters = new Map<string, MutableCounters>();
-	const of = (labels: Labels): MutableCounters => {
-		const key = seriesKey(labels.destination_service_name ?? '', labels.destination_version ?? '');
+	const of = (key: string): MutableCounters => {
 		let entry = counters.get(key);
 		if (entry === undefined) {
 			entry = {requests: 0, successes: 0, buckets: new Map()};
@@ -168,23 +229,34 @@ export function parseEnvoyStats(text: string, reporter: StatsReporter): PodCount
 		let lineEnd = text.indexOf('\n', lineStart);
 		lineEnd = lineEnd === -1 ? text.length : lineEnd;
 		const name = text.startsWith(requestsName, lineStart) ? requestsName : text.startsWith(bucketName, lineStart) ? bucketName : undefined;
-		const parsed = name === undefined || text[lineStart + name.length] !== '{' ? undefined : parseLabels(text, lineStart + name.length, lineEnd);
-		if (parsed !== undefined && parsed.labels.reporter === reporter) {
-			valuePattern.lastIndex = 0;
-			const valueText = valuePattern.exec(text.slice(parsed.end, lineEnd))?.[1];
-			const value = valueText === undefined || valueText === '' ? Number.NaN : Number(valueText);
-			if (Number.isFinite(value) && value >= 0) {
-				if (name === requestsName) {
-					const entry = of(parsed.labels);
-					entry.requests += value;
-					if (!/^5\d\d$/.test(parsed.labels.response_code ?? '')) {
-						entry.successes += value;
-					}
-				} else {
-					const bound = parseBound(parsed.labels.le);
-					if (bound !== undefined) {
-						const entry = of(parsed.labels);
-						entry.buckets.set(bound, (entry.buckets.get(bound) ?? 0) + value);
+		if (name !== undefined && text[lineStart + name.length] === '{') {
+			// The line's name and labels (up to its last space, before the value) as read the last time they were seen.
+			const lines = memory?.reporter === reporter ? memory : undefined;
+			const valueSpace = lines === undefined ? -1 : text.lastIndexOf(' ', lineEnd - 1);
+			const head = valueSpace > lineStart ? text.slice(lineStart, valueSpace) : undefined;
+			let meaning = head === undefined ? undefined : lines?.get(head);
+			let valueFrom = valueSpace;
+			if (meaning === undefined) {
+				const parsed = parseLabels(text, lineStart + name.length, lineEnd);
+				meaning = parsed === undefined ? null : meaningOf(name, parsed.labels, reporter);
+				valueFrom = parsed?.end ?? lineEnd;
+				// Remembered only when the value follows the labels at once: the same head then always means the same.
+				if (head !== undefined && parsed?.end === valueSpace) {
+					lines?.set(head, meaning);
+				}
+			}
+
+			if (meaning !== null) {
+				valuePattern.lastIndex = 0;
+				const valueText = valuePattern.exec(text.slice(valueFrom, lineEnd))?.[1];
+				const value = valueText === undefined || valueText === '' ? Number.NaN : Number(valueText);
+				if (Number.isFinite(value) && value >= 0) {
+					const entry = of(meaning.series);
+					if (meaning.bound === undefined) {
+						entry.requests += value;
+						entry.successes += meaning.success ? value : 0;
+					} else {
+						entry.buckets.set(meaning.bound, (entry.buckets.get(meaning.bound) ?? 0) + value);
 					}
 				}
 			}

@@ -1,4 +1,4 @@
-import {envoyStatsFilter, parseEnvoyStats, type PodCounters, type StatsReporter} from '../domain/envoy-stats.js';
+import {EnvoyLineMemory, envoyStatsFilter, parseEnvoyStats, type PodCounters, type StatsReporter} from '../domain/envoy-stats.js';
 import type {LiveReading} from '../domain/live-merge.js';
 import {liveFigures, type LivePoll, type LiveSample} from '../domain/live-rates.js';
 import type {Destination} from '../domain/virtual-service.js';
@@ -61,6 +61,8 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 	const forwards = new Map<string, Promise<PortForwardHandle>>();
 	// One keep-alive connection per forward, reused every period (each connection is a WebSocket through the API server).
 	const reader = createBodyReader({connectionsPerOrigin: 1, keepAliveMs: Math.max(periodMs * 5, 5000)});
+	// Every pod answers the same lines each read, new values only.
+	const lineMemory = new EnvoyLineMemory(reporter);
 	let destinations: readonly Destination[] = [];
 	let wanted = '';
 	let selectedFor = '';
@@ -115,7 +117,7 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 				return new Error(`${pod}:${envoyStatsPort} answered ${response.status}`);
 			}
 
-			return parseEnvoyStats(response.text, reporter);
+			return parseEnvoyStats(response.text, reporter, lineMemory);
 		} catch (cause) {
 			if (handle?.status().state === 'failed' && !failedAt.has(pod)) {
 				failedAt.set(pod, Date.now());

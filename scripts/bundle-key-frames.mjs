@@ -1,5 +1,5 @@
 // Part of scripts/bundle-frame-plugins.mjs: Ink's throttled render draws a key's frame at once (source/ui/key-frame.ts
-// says why).
+// says why), and writes each frame in one piece.
 import {readFile} from 'node:fs/promises';
 
 /** The exact piece of Ink 8's ink.js that throttles every commit's render, and what replaces it. */
@@ -9,17 +9,32 @@ const throttledRender = {
 };
 
 /**
+ * The exact piece of Ink 8's ink.js that writes a frame as three writes (begin synchronized update, the frame, end
+ * synchronized update): three system calls to the terminal a second. Corked, Node hands the stream all three at once
+ * (one writev).
+ */
+const frameWrites = {
+	from: '                if (shouldSync && shouldWrite) {\n                    this.options.stdout.write(bsu);\n                }\n                this.log(output);\n                if (shouldSync && shouldWrite) {\n                    this.options.stdout.write(esu);\n                }\n',
+	to: '                // meshtop: the frame and its synchronized-update marks leave in one write.\n                this.options.stdout.cork?.();\n                try {\n                    if (shouldSync && shouldWrite) {\n                        this.options.stdout.write(bsu);\n                    }\n                    this.log(output);\n                    if (shouldSync && shouldWrite) {\n                        this.options.stdout.write(esu);\n                    }\n                }\n                finally {\n                    this.options.stdout.uncork?.();\n                }\n',
+};
+
+/**
  * ink/build/ink.js with key frames taken out of the render throttle (`keyFrameModule` is the path of
- * dist/source/ui/key-frame.js). Throws if Ink's source no longer has the piece exactly once: an Ink that changed it
- * would silently hold keys behind the throttle again.
+ * dist/source/ui/key-frame.js) and each frame written at once. Throws if Ink's source no longer has each piece exactly
+ * once: an Ink that changed them would silently hold keys behind the throttle again.
  */
 export function patchInkKeyFrames(source, keyFrameModule) {
-	const at = source.indexOf(throttledRender.from);
-	if (at === -1 || source.indexOf(throttledRender.from, at + 1) !== -1) {
-		throw new Error('ink/build/ink.js no longer has exactly one throttled onRender as scripts/bundle-key-frames.mjs rewrites it; update it');
+	let patched = source;
+	for (const piece of [throttledRender, frameWrites]) {
+		const at = patched.indexOf(piece.from);
+		if (at === -1 || patched.indexOf(piece.from, at + 1) !== -1) {
+			throw new Error('ink/build/ink.js no longer has exactly one throttled onRender and frame write as scripts/bundle-key-frames.mjs rewrites them; update it');
+		}
+
+		patched = patched.replace(piece.from, () => piece.to);
 	}
 
-	return `import {takeKeyFrame as meshtopTakeKeyFrame} from ${JSON.stringify(keyFrameModule)};\n${source.replace(throttledRender.from, () => throttledRender.to)}`;
+	return `import {takeKeyFrame as meshtopTakeKeyFrame} from ${JSON.stringify(keyFrameModule)};\n${patched}`;
 }
 
 /** esbuild plugin: Ink's ink.js patched by patchInkKeyFrames. */

@@ -18,6 +18,8 @@ interface PatchModule {
 /** What the bundled scene below exports: an Ink app on fake streams, its output so far, and its two kinds of update. */
 interface Scene {
 	output: () => string;
+	/** The writes that carried a frame, each as the terminal got it. */
+	frameWrites: () => string[];
 	feedUpdate: (value: number) => void;
 	pressKey: () => void;
 	unmount: () => void;
@@ -35,7 +37,12 @@ import {render, Text, useInput} from 'ink';
 import {keyFrameWanted} from ${JSON.stringify(keyFrameModule)};
 
 let written = '';
-const stdout = new Writable({write(chunk, _encoding, done) { written += chunk.toString(); done(); }});
+// Each write the terminal got: one string per system call a real terminal stream would make (write or writev).
+const writes = [];
+const stdout = new Writable({
+	write(chunk, _encoding, done) { written += chunk.toString(); writes.push(chunk.toString()); done(); },
+	writev(chunks, done) { const text = chunks.map(({chunk}) => chunk.toString()).join(''); written += text; writes.push(text); done(); },
+});
 Object.assign(stdout, {isTTY: true, columns: 40, rows: 10});
 const stdin = new PassThrough();
 Object.assign(stdin, {isTTY: true, setRawMode() {}, ref() {}, unref() {}});
@@ -52,6 +59,7 @@ function Scene() {
 }
 const instance = render(React.createElement(Scene), {stdout, stdin, maxFps: 0.5, exitOnCtrlC: false, patchConsole: false, interactive: true});
 export const output = () => written;
+export const frameWrites = () => writes.filter(text => text.includes('feed '));
 export const feedUpdate = value => setFeed(value);
 export const pressKey = () => stdin.write('j');
 export const unmount = () => instance.unmount();
@@ -123,6 +131,27 @@ test('in the patched bundle a key is drawn at once while the throttle still hold
 			assert.match(scene.output(), /feed 1 keys 1/, `${name}: the key's frame (with the held update) is drawn now`);
 		} else {
 			assert.doesNotMatch(scene.output(), /keys 1/, `${name}: the key waits for the throttle too`);
+		}
+
+		scene.unmount();
+	}
+});
+
+test('in the patched bundle a frame and its synchronized-update marks reach the terminal in one write; unpatched Ink makes three', async t => {
+	const begin = '\u001B[?2026h';
+	const end = '\u001B[?2026l';
+	for (const [name, plugins, oneWrite] of [['patched-writes', [patch.inkKeyFrames], true], ['unpatched-writes', [], false]] as const) {
+		const scene = await bundleScene(name, [...plugins]);
+		t.after(scene.unmount);
+		await turns();
+		const [first] = scene.frameWrites();
+		assert.ok(first !== undefined, `${name}: a frame was written`);
+		if (oneWrite) {
+			assert.ok(first.startsWith(begin) && first.endsWith(end), `${name}: the frame's write is ${JSON.stringify(first)}`);
+		} else {
+			assert.ok(!first.includes(begin) && !first.includes(end), `${name}: the marks are writes of their own`);
+			const output = scene.output();
+			assert.ok(output.indexOf(begin) < output.indexOf('feed 0') && output.indexOf('feed 0') < output.indexOf(end), `${name}: the marks are still around the frame`);
 		}
 
 		scene.unmount();

@@ -4,7 +4,7 @@ import {liveFigures, type LivePoll, type LiveSample} from '../domain/live-rates.
 import type {Destination} from '../domain/virtual-service.js';
 import {withDeadline} from '../util/deadline.js';
 import {errorMessage} from '../util/error-message.js';
-import {createBodyReader} from '../net/body-reader.js';
+import {createBodyReader, type BodyReader} from '../net/body-reader.js';
 import type {KubeTarget} from './config.js';
 import {toKubeError} from './errors.js';
 import {startPortForward, type PortForwardHandle} from './port-forward.js';
@@ -14,6 +14,18 @@ import {throttledWaitMs} from './throttle-retry.js';
 
 /** Envoy's Prometheus stats port on a sidecar or waypoint. */
 export const envoyStatsPort = 15_090;
+
+/** A pod's forward and the reader of its stats over it. */
+interface PodLink {
+	forward: PortForwardHandle;
+	reader: BodyReader;
+}
+
+/** Ends a pod's reader, then its forward. */
+async function closeLink(link: PodLink): Promise<void> {
+	await link.reader.close();
+	await link.forward.stop();
+}
 
 /** Options of {@link startLiveStats}. */
 export interface LiveStatsOptions {
@@ -46,7 +58,8 @@ export interface LiveStatsSource {
 
 /**
  * Reads each version's Envoy stats straight from its pods every second, through a port-forward (client-node's
- * PortForward, 127.0.0.1 only) to port 15090 of up to N pods per version, so a failing version shows within seconds
+ * PortForward; the reads reach it as in-process streams, no loopback socket) to port 15090 of up to N pods per
+ * version, so a failing version shows within seconds
  * whatever Prometheus' scrape interval. Pods are listed again every few seconds; a forward whose pod left the sample is
  * stopped. Owned: stop() ends the timer, the reads in flight and every forward.
  */
@@ -58,9 +71,7 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 	const window = Math.max(2, options.window ?? 6);
 	const reselectMs = options.reselectMs ?? 10_000;
 	const abort = new AbortController();
-	const forwards = new Map<string, Promise<PortForwardHandle>>();
-	// One keep-alive connection per forward, reused every period (each connection is a WebSocket through the API server).
-	const reader = createBodyReader({connectionsPerOrigin: 1, keepAliveMs: Math.max(periodMs * 5, 5000)});
+	const forwards = new Map<string, Promise<PodLink>>();
 	// Every pod answers the same lines each read, new values only.
 	const lineMemory = new EnvoyLineMemory(reporter);
 	let destinations: readonly Destination[] = [];
@@ -82,7 +93,7 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 
 	// Forwards that gave up (a 403, the pod gone), by when: retried after a while, not at every read.
 	const failedAt = new Map<string, number>();
-	const forwardTo = async (pod: string): Promise<PortForwardHandle> => {
+	const forwardTo = async (pod: string): Promise<PodLink> => {
 		// A read still under way when stop() ran must not open a forward that nothing would close.
 		if (stopped) {
 			throw new Error('live reads stopped');
@@ -93,12 +104,17 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 		if (handle !== undefined && failed !== undefined && Date.now() - failed >= reselectMs) {
 			failedAt.delete(pod);
 			forwards.delete(pod);
-			void handle.then(async forward => forward.stop(), () => undefined);
+			void handle.then(closeLink, () => undefined);
 			handle = undefined;
 		}
 
 		if (handle === undefined) {
-			handle = startPortForward(target, {namespace, pod, port: envoyStatsPort});
+			handle = startPortForward(target, {namespace, pod, port: envoyStatsPort}).then(forward => ({
+				forward,
+				// One keep-alive connection, an in-process stream into the forward, reused every period (each connection is
+				// a WebSocket through the API server).
+				reader: createBodyReader({connectionsPerOrigin: 1, connect: () => forward.connect()}),
+			}));
 			forwards.set(pod, handle);
 			handle.catch(() => forwards.delete(pod));
 		}
@@ -110,9 +126,10 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 	const readPod = async (pod: string): Promise<PodCounters | Error> => {
 		let handle: PortForwardHandle | undefined;
 		try {
-			handle = await forwardTo(pod);
+			const link = await forwardTo(pod);
+			handle = link.forward;
 			const url = `${handle.url}/stats/prometheus?filter=${envoyStatsFilter}`;
-			const response = await withDeadline(Math.max(periodMs * 2, 1000), abort.signal, async signal => reader.read(url, signal));
+			const response = await withDeadline(Math.max(periodMs * 2, 1000), abort.signal, async signal => link.reader.read(url, signal));
 			if (response.status < 200 || response.status > 299) {
 				return new Error(`${pod}:${envoyStatsPort} answered ${response.status}`);
 			}
@@ -132,7 +149,7 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 		for (const [pod, handle] of forwards) {
 			if (!used.has(pod)) {
 				forwards.delete(pod);
-				void handle.then(async forward => forward.stop(), () => undefined);
+				void handle.then(closeLink, () => undefined);
 			}
 		}
 	};
@@ -272,8 +289,7 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 			await inFlight;
 			const handles = [...forwards.values()];
 			forwards.clear();
-			await Promise.all(handles.map(async handle => handle.then(async forward => forward.stop(), () => undefined)));
-			await reader.close();
+			await Promise.all(handles.map(async handle => handle.then(closeLink, () => undefined)));
 		},
 	};
 }

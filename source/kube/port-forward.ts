@@ -1,5 +1,5 @@
 import net from 'node:net';
-import {Writable} from 'node:stream';
+import {duplexPair, Writable, type Duplex} from 'node:stream';
 import type {KubeTarget} from './config.js';
 import {isUntrustedCertificate, toKubeError} from './errors.js';
 import {findServingPod} from './pods.js';
@@ -21,10 +21,15 @@ export interface PortForwardStatus {
 	error?: string;
 }
 
-/** A local 127.0.0.1 TCP server (free port) whose every accepted connection opens a WebSocket port-forward via client-node's PortForward (the pattern of client-node's port-forward example). A dropped stream ends that connection; if forwarding fails (pod gone/restarted), re-resolve the pod by selector with exponential backoff (250 ms → 10 s) and report status. Owned: stop() closes the server and every socket. */
+/** A local 127.0.0.1 TCP server (free port) whose every accepted connection opens a WebSocket port-forward via client-node's PortForward (the pattern of client-node's port-forward example). A dropped stream ends that connection; if forwarding fails (pod gone/restarted), re-resolve the pod by selector with exponential backoff (250 ms → 10 s) and report status. connect() forwards an in-process stream the same way. Owned: stop() closes the server and every socket and stream. */
 export interface PortForwardHandle {
 	/** http://127.0.0.1:PORT */
 	url: string;
+	/**
+	 * A connection to the pod's port from inside this process, forwarded as a connection to `url` is, without the
+	 * loopback TCP hop: the live reads' way in. Ending either end ends the other; stop() ends it.
+	 */
+	connect(): Duplex;
 	/** The current status. */
 	status(): PortForwardStatus;
 	/** Calls `listener` on every status change; returns the unsubscribe. */
@@ -62,7 +67,7 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 	// Loaded here, not at start: see port-forward-client.ts.
 	const {makePortForward} = await import('./port-forward-client.js');
 	const rest = new KubeRest(target.kc);
-	const sockets = new Set<net.Socket>();
+	const sockets = new Set<Duplex>();
 	const webSockets = new Set<ForwardSocket>();
 	// Every WebSocket from its creation, handshake included, until it closes: stop() ends those still connecting too.
 	const allWebSockets = new Set<ForwardSocket>();
@@ -79,7 +84,7 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 		ws.on('error', () => undefined);
 	});
 	// The pod each forwarded connection goes to.
-	const forwardedTo = new Map<net.Socket, string>();
+	const forwardedTo = new Map<Duplex, string>();
 	const listeners = new Set<(status: PortForwardStatus) => void>();
 	// Connections waiting for the pod to be found again; called on every state change.
 	const waiters = new Set<() => void>();
@@ -167,7 +172,7 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 	};
 
 	/** Resolves when the forward is ready again (true), or when waiting is pointless: failed, stopped, or the client left (false). */
-	const untilReady = async (socket: net.Socket): Promise<boolean> => new Promise(resolve => {
+	const untilReady = async (socket: Duplex): Promise<boolean> => new Promise(resolve => {
 		const check = () => {
 			if (stopped || socket.destroyed || status.state === 'failed') {
 				finish(false);
@@ -187,7 +192,7 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 		check();
 	});
 
-	const openForward = async (socket: net.Socket, pod: string): Promise<void> => {
+	const openForward = async (socket: Duplex, pod: string): Promise<void> => {
 		const errors = new Writable({
 			write(chunk: Buffer, _encoding, callback) {
 				// The first frame of the error channel is only the port number (stripped by client-node): empty.
@@ -229,7 +234,7 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 		});
 	};
 
-	const accept = async (socket: net.Socket) => {
+	const accept = async (socket: Duplex) => {
 		sockets.add(socket);
 		socket.on('close', () => sockets.delete(socket));
 		// Writes after the peer left, resets: the connection is dropped, nothing else to do.
@@ -292,6 +297,16 @@ export async function startPortForward(target: KubeTarget, where: PortForwardWhe
 
 	return {
 		url: `http://127.0.0.1:${port}`,
+		connect() {
+			const [outside, inside] = duplexPair();
+			// As a TCP peer's close would: a forward that ends or drops its side leaves no half-open connection behind.
+			inside.on('close', () => outside.destroy());
+			outside.on('close', () => inside.destroy());
+			outside.on('end', () => outside.destroy());
+			// After stop() too: accept() then ends it at once.
+			void accept(inside);
+			return outside;
+		},
 		status: () => status,
 		onStatus(listener) {
 			listeners.add(listener);

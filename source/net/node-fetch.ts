@@ -6,6 +6,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import type {Duplex} from 'node:stream';
+import {StreamAgent} from './stream-agent.js';
 
 /** What a {@link NodeFetch} answers: the part of a fetch Response the Prometheus client reads. */
 export interface NodeFetchAnswer {
@@ -35,12 +37,17 @@ export interface NodeFetchOptions {
 	maxSockets?: number;
 	/** How long an idle kept connection stays open. */
 	idleTimeoutMs?: number;
+	/**
+	 * Makes each plain-HTTP connection instead of a TCP connection to the URL's host and port (an in-process stream to
+	 * a port-forward); idle ones then stay open until their maker ends them.
+	 */
+	connect?: () => Duplex;
 }
 
 /** A fetch over Node's http/https with one keep-alive agent per protocol. */
 export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
 	const agentOptions = {keepAlive: true, ...(options.maxSockets === undefined ? {} : {maxSockets: options.maxSockets}), ...(options.idleTimeoutMs === undefined ? {} : {timeout: options.idleTimeoutMs})};
-	const agents = {http: new http.Agent(agentOptions), https: new https.Agent(agentOptions)};
+	const agents = {http: options.connect === undefined ? new http.Agent(agentOptions) : new StreamAgent(options.connect, agentOptions), https: new https.Agent(agentOptions)};
 	return {
 		async fetch(url, init) {
 			const target = new URL(url);

@@ -168,6 +168,34 @@ for (const backend of backends) describe(`startPortForward to the Prometheus pod
 		});
 		assert.equal(refused, 'ECONNREFUSED');
 	});
+
+	test('connect() forwards an in-process stream as the listener forwards a socket; stop() ends it, and a later one at once', async t => {
+		const handle = await forwardToPrometheus(t, {withSelector: true});
+		const stream = handle.connect();
+		const closed = new Promise<void>(resolve => {
+			stream.on('close', () => {
+				resolve();
+			});
+		});
+		stream.on('error', () => undefined);
+		const answered = new Promise<string>(resolve => {
+			stream.once('data', (chunk: Buffer) => {
+				resolve(chunk.toString('latin1'));
+			});
+		});
+		stream.write('GET /-/ready HTTP/1.1\r\nHost: prometheus\r\nConnection: keep-alive\r\n\r\n');
+		assert.match(await answered, /^HTTP\/1\.1 200/);
+
+		await handle.stop();
+		await closed;
+		const late = handle.connect();
+		await new Promise<void>(resolve => {
+			late.on('close', () => {
+				resolve();
+			});
+		});
+		assert.equal(late.destroyed, true);
+	});
 });
 });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {createServer, type Server} from 'node:http';
+import {duplexPair, type Duplex} from 'node:stream';
 import {after, before, test} from 'node:test';
 import {listenOnLoopback} from '../../source/net/listen.js';
 import {createBodyReader} from '../../source/net/body-reader.js';
@@ -73,4 +74,37 @@ test('a read aborted by its signal rejects', async () => {
 	} finally {
 		await reader.close();
 	}
+});
+
+test('with connect, reads go over the streams it makes: one kept and reused, a new one once its peer ended it, all ended by close()', async () => {
+	accepted = 0;
+	// Each stream made: the server's end and the reader's.
+	const made: Array<{inside: Duplex; outside: Duplex}> = [];
+	const reader = createBodyReader({
+		connect() {
+			// As a port-forward's connect() does: the server's end closing closes the reader's.
+			const [outside, inside] = duplexPair();
+			inside.on('close', () => outside.destroy());
+			outside.on('close', () => inside.destroy());
+			outside.on('end', () => outside.destroy());
+			made.push({inside, outside});
+			server.server.emit('connection', inside);
+			return outside;
+		},
+	});
+	for (let round = 0; round < 3; round++) {
+		const bodies = await Promise.all([1, 2].map(async index => reader.read(`${base}/s${round}-${index}`)));
+		assert.equal(bodies[1]!.text, `istio_requests_total{reporter="destination"} /s${round}-2\n`);
+	}
+
+	assert.equal(made.length, 1, 'streams made for 6 reads');
+	made[0]!.inside.destroy();
+	await new Promise(resolve => {
+		made[0]!.outside.once('close', resolve);
+	});
+	assert.equal((await reader.read(`${base}/after-drop`)).status, 200);
+	assert.equal(made.length, 2, 'a new stream once the first was ended');
+	assert.equal(accepted, 2, 'no TCP connection: the server got only the streams');
+	await reader.close();
+	await until(() => made[1]!.inside.closed && made[1]!.outside.closed);
 });

@@ -2,10 +2,11 @@
 
 /**
  * The shell line that starts Node with glibc malloc's settings (source/app/heap-policy.ts: mallocEnvironment), which
- * glibc reads before any JavaScript runs. Run as a program (the bins, npx, a kubectl plugin), dist/cli.js is a shell
- * script whose second line exports each setting the user has not set, names them in MESHTOP_LAUNCHER_ADDED (the CLI
- * removes them again, so its children get the user's environment) and execs `node` from PATH with the same
- * arguments, as `#!/usr/bin/env node` would: the same process, so signals and the pid are unchanged. For Node the
+ * glibc reads before any JavaScript runs, and V8's start flags (nodeStartFlags), which V8 reads when it creates the
+ * heap. Run as a program (the bins, npx, a kubectl plugin), dist/cli.js is a shell script whose second line exports
+ * each setting the user has not set, names them in MESHTOP_LAUNCHER_ADDED (the CLI removes them again, so its
+ * children get the user's environment) and execs `node` from PATH with the start flags and the same arguments, as
+ * `#!/usr/bin/env node` would: the same process, so signals and the pid are unchanged. For Node the
  * same line is the string ':' and a comment, so `node dist/cli.js` runs the JavaScript below it directly.
  */
 function shellLine(policy) {
@@ -16,7 +17,14 @@ function shellLine(policy) {
 
 		return `[ -n "\${${name}+set}" ] || { export ${name}=${value}; ${policy.launcherAddedVariable}="\${${policy.launcherAddedVariable}} ${name}"; };`;
 	});
-	return `':' //; ${policy.launcherAddedVariable}=; ${settings.join(' ')} export ${policy.launcherAddedVariable}; exec node "$0" "$@"`;
+	const flags = policy.nodeStartFlags.map(flag => {
+		if (!/^--[a-z-]+=\w+$/.test(flag)) {
+			throw new Error(`scripts/bundle-launcher.mjs: ${flag} cannot be written into the shell line`);
+		}
+
+		return `${flag} `;
+	});
+	return `':' //; ${policy.launcherAddedVariable}=; ${settings.join(' ')} export ${policy.launcherAddedVariable}; exec node ${flags.join('')}"$0" "$@"`;
 }
 
 /**

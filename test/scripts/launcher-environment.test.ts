@@ -11,7 +11,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {after, before, test} from 'node:test';
 import {withThisNode} from '../helpers/this-node.js';
-import {forgetLauncherEnvironment, launcherAddedVariable, mallocEnvironment} from '../../source/app/heap-policy.js';
+import {forgetLauncherEnvironment, launcherAddedVariable, mallocEnvironment, nodeStartFlags} from '../../source/app/heap-policy.js';
 
 const cliPath = fileURLToPath(new URL('../../cli.js', import.meta.url));
 let directory: string;
@@ -33,11 +33,15 @@ function entries(text: string): Map<string, string> {
  * Runs dist/cli.js itself (not `node dist/cli.js`) for a `status` whose kubeconfig user is an exec plugin that dumps
  * its environment and refuses; returns meshtop's environment as Node started with it and the plugin's.
  */
-async function runAsProgram(name: string, extraEnv: Record<string, string>): Promise<{meshtop: Map<string, string>; plugin: Map<string, string>}> {
+async function runAsProgram(name: string, extraEnv: Record<string, string>): Promise<{meshtop: Map<string, string>; plugin: Map<string, string>; youngBytes: number}> {
 	const pluginDump = path.join(directory, `${name}-plugin.env`);
 	const startDump = path.join(directory, `${name}-start.env`);
+	const youngDump = path.join(directory, `${name}-young.txt`);
 	const preload = path.join(directory, `${name}-preload.cjs`);
-	await writeFile(preload, `const fs = require('node:fs'); fs.writeFileSync(${JSON.stringify(startDump)}, fs.readFileSync('/proc/self/environ'));\n`);
+	await writeFile(preload, [
+		`const fs = require('node:fs'); fs.writeFileSync(${JSON.stringify(startDump)}, fs.readFileSync('/proc/self/environ'));`,
+		`fs.writeFileSync(${JSON.stringify(youngDump)}, String(require('node:v8').getHeapSpaceStatistics().find(space => space.space_name === 'new_space').space_size));`,
+	].join('\n'));
 	const kubeconfig = path.join(directory, `${name}.yaml`);
 	await writeFile(kubeconfig, [
 		'apiVersion: v1', 'kind: Config', 'current-context: c',
@@ -57,11 +61,14 @@ async function runAsProgram(name: string, extraEnv: Record<string, string>): Pro
 		child.on('exit', code => resolve(code));
 	});
 	assert.notEqual(exit, 0, 'the refused credential fails the status');
-	return {meshtop: entries(await readFile(startDump, 'utf8')), plugin: entries(await readFile(pluginDump, 'utf8'))};
+	return {meshtop: entries(await readFile(startDump, 'utf8')), plugin: entries(await readFile(pluginDump, 'utf8')), youngBytes: Number(await readFile(youngDump, 'utf8'))};
 }
 
-test('run as a program, meshtop starts with malloc\'s settings; its exec plugin does not inherit them', async () => {
-	const {meshtop, plugin} = await runAsProgram('default', {});
+test('run as a program, meshtop starts with malloc\'s settings and V8\'s young generation size; its exec plugin does not inherit them', async () => {
+	const {meshtop, plugin, youngBytes} = await runAsProgram('default', {});
+	const semiSpaceMb = Number(/--min-semi-space-size=(\d+)/.exec(nodeStartFlags.join(' '))?.[1]);
+	assert.ok(semiSpaceMb > 1, 'the launcher sets a young generation larger than V8\'s 1 MB');
+	assert.equal(youngBytes, semiSpaceMb * 1024 * 1024, 'Node started with the launcher\'s young generation');
 	for (const [name, value] of Object.entries(mallocEnvironment)) {
 		assert.equal(meshtop.get(name), value, `Node started with ${name}`);
 		assert.equal(plugin.has(name), false, `the exec plugin has the user's environment: no ${name}`);

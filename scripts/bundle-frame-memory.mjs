@@ -44,6 +44,11 @@ const rewrites = [
 		to: '            return styledCharsToString(lineWithoutEmptyItems).trimEnd();\n        }))\n            .join(\'\\n\');\n',
 	},
 	{
+		what: 'an iterator and an [index, line] pair per line written',
+		from: '        for (let [index, line] of lines.entries()) {\n',
+		to: '        for (let index = 0; index < lines.length; index++) {\n            let line = lines[index];\n',
+	},
+	{
 		what: 'a new blank cell object for every cell of every frame',
 		from: '                row.push({\n                    type: \'char\',\n                    value: \' \',\n                    fullWidth: false,\n                    styles: [],\n                });\n',
 		to: '                row.push(meshtopBlankCell);\n',
@@ -119,7 +124,8 @@ const cleaningStart = '    text = sanitizeAnsi(text.replaceAll(\'\\r\\n\', \'\\n
  * ink/build/squash-text-nodes.js with the cleaning of each joined text (sanitizeAnsi's tokenising, and the C1
  * rewrites) remembered by text: Ink joins and cleans every text node of the screen twice a frame (measuring and
  * drawing), and nearly all are the texts of the frame before. Ink's own two statements do the cleaning, moved
- * verbatim into a function; throws if they are not there exactly once.
+ * verbatim into a function; a nested text's transform is remembered per node. Throws if a piece is not there exactly
+ * once.
  */
 export function patchInkTextCleaning(source, memoryModule) {
 	const at = source.indexOf(cleaningStart);
@@ -136,9 +142,30 @@ ${statements}        cleaned = text;
     }
     return cleaned;
 };
+// A nested text's transform (its colours) applied once per transform and text: a Text that did not render again
+// keeps both, so the frame reuses the styled text instead of splitting, styling and joining it again.
+const meshtopTransforms = new WeakMap();
+const meshtopTransformed = (childNode, nodeText) => {
+    const transform = childNode.internal_transform;
+    const last = meshtopTransforms.get(childNode);
+    if (last !== undefined && last.transform === transform && last.text === nodeText) {
+        return last.result;
+    }
+    const result = nodeText
+        .split('\\n')
+        .map((line, lineIndex) => transform(line, lineIndex))
+        .join('\\n');
+    meshtopTransforms.set(childNode, {transform, text: nodeText, result});
+    return result;
+};
 `;
 	return `import {frameMemo as meshtopFrameMemo} from ${JSON.stringify(memoryModule)};\n` + rewrite(source, [
 		{what: 'a joined text cleaned on every frame', from: statements, to: '    text = meshtopCleanText(text);\n'},
+		{
+			what: 'a nested text transformed on every frame',
+			from: '                const transform = childNode.internal_transform;\n                nodeText = nodeText\n                    .split(\'\\n\')\n                    .map((line, lineIndex) => transform(line, lineIndex))\n                    .join(\'\\n\');\n',
+			to: '                nodeText = meshtopTransformed(childNode, nodeText);\n',
+		},
 		{what: 'the export of squashTextNodes', from: 'export default squashTextNodes;', to: `${cleaning}export default squashTextNodes;`},
 	], 'squash-text-nodes.js');
 }

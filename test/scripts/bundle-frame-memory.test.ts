@@ -211,3 +211,31 @@ test('text nodes cleaned with the memory are cleaned as Ink cleans them, frame a
 	}), {numRuns: 300});
 	assert.ok(frameMemoSizes().cleanedTexts > 0, 'the patched squash used the memory');
 });
+
+test('nested texts transformed with the memory are Ink\'s, frame after frame, as their texts and transforms change', async () => {
+	const file = path.join(root, 'node_modules/ink/build/squash-text-nodes.js');
+	const source = await readFile(file, 'utf8');
+	const squash = await loadSquash(source, 'squash-original-nested.js');
+	const remembered = await loadSquash(patchInkTextCleaning(source, pathToFileURL(memoryModule).href), 'squash-patched-nested.js');
+	assert.throws(() => patchInkTextCleaning(source.replace('.map((line, lineIndex) => transform(line, lineIndex))', '.map(transform)'), memoryModule), /update scripts\/bundle-frame-memory\.mjs/);
+	// Transforms as a Text's colours make them, and one that uses the line's index.
+	const transforms: Array<(line: string, index: number) => string> = [
+		line => `\u001B[31m${line}\u001B[39m`,
+		line => `\u001B[1m${line}\u001B[22m`,
+		(line, index) => `${index}:${line}`,
+	];
+	const frame = fc.tuple(fc.array(piece, {minLength: 1, maxLength: 4}).map(parts => parts.join('')), fc.nat(transforms.length - 1), fc.boolean());
+	fc.assert(fc.property(fc.array(frame, {minLength: 1, maxLength: 8}), frames => {
+		// One tree for all frames, as Ink's DOM is: a text holding a nested text whose content and transform change.
+		const inner = {nodeName: '#text', nodeValue: ''};
+		const nested: {nodeName: string; childNodes: unknown[]; internal_transform?: (line: string, index: number) => string} = {nodeName: 'ink-virtual-text', childNodes: [inner]};
+		const node = {nodeName: 'ink-text', childNodes: [{nodeName: '#text', nodeValue: 'v3 '}, nested]};
+		for (const [text, which, fresh] of frames) {
+			inner.nodeValue = text;
+			const transform = transforms[which]!;
+			// A Text that rendered again brings a new closure; one that did not keeps its own.
+			nested.internal_transform = fresh ? (line, index) => transform(line, index) : transform;
+			assert.equal(remembered(node), squash(node));
+		}
+	}), {numRuns: 500});
+});

@@ -24,12 +24,6 @@ export function seriesKey(service: string, version: string): string {
 	return `${service}\u0000${version}`;
 }
 
-/** The service and version of a {@link seriesKey}. */
-export function splitSeriesKey(key: string): {service: string; version: string} {
-	const at = key.indexOf('\u0000');
-	return {service: key.slice(0, at), version: key.slice(at + 1)};
-}
-
 const requestsName = 'istio_requests_total';
 const bucketName = 'istio_request_duration_milliseconds_bucket';
 /** What both names start with: the only lines worth looking at. */

@@ -4,7 +4,7 @@
  * that went down restarted from zero). Pure: polls in, figures out.
  */
 import type {PodCounters, SeriesCounters} from './envoy-stats.js';
-import {splitSeriesKey} from './envoy-stats.js';
+import {seriesKey} from './envoy-stats.js';
 import type {VersionMetrics} from './metrics.js';
 import type {Destination} from './virtual-service.js';
 import {PairMemo} from '../util/pair-memo.js';
@@ -136,9 +136,19 @@ function podDeltas(before: LivePoll, after: LivePoll, pod: string): ReadonlyMap<
 	return deltas;
 }
 
-function matches(destination: Destination, key: string): boolean {
-	const {service, version} = splitSeriesKey(key);
-	return service === destination.metric.service && (destination.metric.version === undefined || destination.metric.version === version);
+/**
+ * Whether a series key is one of `destination`'s: its version's, or any version of its service when it names none.
+ * Made once per destination and read, so that the series of every pair of polls are matched without splitting keys.
+ */
+function seriesOf(destination: Destination): (key: string) => boolean {
+	const {service, version} = destination.metric;
+	if (version !== undefined) {
+		const wanted = seriesKey(service, version);
+		return key => key === wanted;
+	}
+
+	const prefix = seriesKey(service, '');
+	return key => key.startsWith(prefix);
 }
 
 /**
@@ -153,6 +163,11 @@ export function liveFigures(polls: readonly LivePoll[], destinations: readonly D
 		let rps = 0;
 		let reporting = 0;
 		const total: Delta = {requests: 0, successes: 0, buckets: new Map()};
+		const matches = seriesOf(destination);
+		const addBucket = (count: number, bound: number) => {
+			total.buckets.set(bound, (total.buckets.get(bound) ?? 0) + count);
+		};
+
 		for (const pod of sample.sampled) {
 			let podRequests = 0;
 			let seconds = 0;
@@ -165,18 +180,17 @@ export function liveFigures(polls: readonly LivePoll[], destinations: readonly D
 				}
 
 				seconds += (after.at - before.at) / 1000;
-				for (const [key, delta] of deltas) {
-					if (!matches(destination, key)) {
-						continue;
+				// forEach rather than for-of: no [key, value] pair per series and bucket, every second, for every pair of polls.
+				deltas.forEach((delta, key) => {
+					if (!matches(key)) {
+						return;
 					}
 
 					podRequests += delta.requests;
 					total.requests += delta.requests;
 					total.successes += delta.successes;
-					for (const [bound, count] of delta.buckets) {
-						total.buckets.set(bound, (total.buckets.get(bound) ?? 0) + count);
-					}
-				}
+					delta.buckets.forEach(addBucket);
+				});
 			}
 
 			if (seconds > 0) {

@@ -13,7 +13,6 @@ import {WriteIntents} from '../trail/write-intents.js';
 import {resolveLeftoverIntents, type ResolveReport} from '../trail/resolve-intents.js';
 import {createSplitWriter, type SplitStore} from '../write/split-writer.js';
 import {connectPrometheus, type PrometheusConnection, type PrometheusOptions} from './prometheus-connection.js';
-import {sharedFetch} from '../net/undici-fetch.js';
 import {errorMessage} from '../util/error-message.js';
 import {liveMetrics, type LiveOption} from './live-metrics.js';
 import {parseRouteAddress} from '../domain/addressing.js';
@@ -66,7 +65,7 @@ export function createConsoleServices(target: KubeTarget, options: {
 	const labels = api.namespaceLabels(namespace);
 	// The pods' own counters for "now"; started on the first refresh, once the reporter is known.
 	const live = liveMetrics(target, options.live ?? {}, labels.then(found => reporterFor(found)));
-	const connecting = Promise.all([connectPrometheus(target, options.prometheus, namespace, sharedFetch), labels]).then(async ([ready, found]) => {
+	const connecting = Promise.all([connectPrometheus(target, options.prometheus, namespace), labels]).then(async ([ready, found]) => {
 		reporter = reporterFor(found);
 		if (closed) {
 			await ready.close();

@@ -2,7 +2,8 @@ import {readFile} from 'node:fs/promises';
 import type {KubeTarget} from '../kube/config.js';
 import {discoverPrometheus} from '../kube/prometheus-discovery.js';
 import type {PortForwardHandle} from '../kube/port-forward.js';
-import {PrometheusClient, type PrometheusFetch} from '../prometheus/client.js';
+import {createNodeFetch, type NodeFetch} from '../net/node-fetch.js';
+import {PrometheusClient} from '../prometheus/client.js';
 import {rateWindow} from '../prometheus/queries.js';
 import type {FeedStatus, PrometheusStatus} from '../ports/console-services.js';
 
@@ -26,7 +27,7 @@ export interface PrometheusConnection {
 	label: string;
 	/** Connection changes of the port-forward (reconnects after a pod restart); returns its stop. */
 	onStatus(listener: (status: PrometheusStatus) => void): () => void;
-	/** Closes the port-forward, if any. */
+	/** Ends the client's connections and closes the port-forward, if any. */
 	close(): Promise<void>;
 }
 
@@ -46,25 +47,30 @@ function forwardLabel(handle: PortForwardHandle, namespace: string): string {
 /**
  * Finds Prometheus (--prometheus-url, else istio-system then the VirtualService's namespace) and connects:
  * through a 127.0.0.1 port-forward when it runs in the cluster. Reads the scrape interval for the rate window.
- * `prometheusFetch` is the HTTP client of its queries: the console's undici (loaded anyway), the headless commands'
- * Node client (source/net/node-fetch.ts), whose owner closes it.
+ * The queries go over Node's HTTP client (source/net/node-fetch.ts) with keep-alive connections of the connection's
+ * own: TCP to --prometheus-url, and through a port-forward in-process streams handed straight to its WebSocket (no
+ * loopback socket), as the live reads do. close() ends them.
  */
-export async function connectPrometheus(target: KubeTarget, options: PrometheusOptions, vsNamespace: string, prometheusFetch: PrometheusFetch): Promise<PrometheusConnection> {
+export async function connectPrometheus(target: KubeTarget, options: PrometheusOptions, vsNamespace: string): Promise<PrometheusConnection> {
 	const namespaces = options.namespace === undefined ? [...new Set(['istio-system', vsNamespace])] : [options.namespace];
 	const location = await discoverPrometheus(target, {url: options.url, namespaces, service: options.service});
 	let handle: PortForwardHandle | undefined;
+	let http: NodeFetch;
 	let label: string;
 	let client: PrometheusClient;
 	const bearerToken = options.tokenFile === undefined || options.tokenFile === '' ? undefined : await readToken(options.tokenFile);
 	if (location.kind === 'url') {
-		client = new PrometheusClient(location.url, {fetch: prometheusFetch, bearerToken});
+		http = createNodeFetch();
+		client = new PrometheusClient(location.url, {fetch: http.fetch, bearerToken});
 		// The client's URL, not the flag's: a password in --prometheus-url must not reach the screen.
 		label = client.baseUrl;
 	} else {
 		// Loaded when needed: a command given --prometheus-url (or none at all) does not evaluate the forward and its pod watch.
 		const {startPortForward} = await import('../kube/port-forward.js');
-		handle = await startPortForward(target, {namespace: location.namespace, pod: location.pod, port: location.port, selector: location.selector});
-		client = new PrometheusClient(handle.url, {fetch: prometheusFetch, bearerToken});
+		const forwarded = await startPortForward(target, {namespace: location.namespace, pod: location.pod, port: location.port, selector: location.selector});
+		handle = forwarded;
+		http = createNodeFetch({connect: () => forwarded.connect()});
+		client = new PrometheusClient(handle.url, {fetch: http.fetch, bearerToken});
 		label = forwardLabel(handle, location.namespace);
 	}
 
@@ -75,6 +81,7 @@ export async function connectPrometheus(target: KubeTarget, options: PrometheusO
 		// The HTTP client only sees a closed connection; why it closed (an RBAC refusal of the upgrade, the kubelet's
 		// "connection refused", a missing pod) is what the port-forward heard, and what the user needs.
 		const refusal = handle?.status().error;
+		http.close();
 		await handle?.stop();
 		throw refusal === undefined ? error : new Error(`Prometheus through ${label} is unreachable: ${refusal}`, {cause: error});
 	}
@@ -96,6 +103,7 @@ export async function connectPrometheus(target: KubeTarget, options: PrometheusO
 			});
 		},
 		async close() {
+			http.close();
 			await forward?.stop();
 		},
 	};

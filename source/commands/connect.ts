@@ -106,14 +106,8 @@ export function selectRoute(routes: readonly Route[], name: string | undefined, 
 
 async function openPrometheus(target: KubeTarget, namespace: string, options: ConnectOptions, owned: Array<() => Promise<void>>): Promise<PrometheusConnection> {
 	// Loaded only by the commands that read metrics (set, history and undo do not).
-	const [{connectPrometheus}, {createNodeFetch}] = await Promise.all([import('../app/prometheus-connection.js'), import('../net/node-fetch.js')]);
-	// Node's HTTP client, not undici: a headless command makes a few queries, and undici would cost more to load.
-	const http = createNodeFetch();
-	owned.push(async () => {
-		http.close();
-		return Promise.resolve();
-	});
-	const connection = await connectPrometheus(target, {url: options.prometheusUrl, namespace: options.prometheusNamespace === '' ? undefined : options.prometheusNamespace, service: options.prometheusService, tokenFile: options.prometheusTokenFile}, namespace, http.fetch);
+	const {connectPrometheus} = await import('../app/prometheus-connection.js');
+	const connection = await connectPrometheus(target, {url: options.prometheusUrl, namespace: options.prometheusNamespace === '' ? undefined : options.prometheusNamespace, service: options.prometheusService, tokenFile: options.prometheusTokenFile}, namespace);
 	owned.push(async () => connection.close());
 	return connection;
 }

@@ -2,7 +2,8 @@
  * The part of fetch the Prometheus client uses, over Node's own HTTP client with a keep-alive agent of its own. Why:
  * the headless commands (status, shift) would otherwise load undici for their few queries, about 60 ms of start-up,
  * and its WebAssembly HTTP parser keeps V8 busy after the answer, holding the process open (see
- * source/kube/node-request.ts). Idle sockets are unreferenced by Node's agent; close() ends them.
+ * source/kube/node-request.ts); and with `connect`, a port-forwarded Prometheus (or pod) is reached over in-process
+ * streams, which undici's fetch cannot take. Idle sockets are unreferenced by Node's agent; close() ends them.
  */
 import http from 'node:http';
 import https from 'node:https';

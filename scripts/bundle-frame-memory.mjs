@@ -1,6 +1,7 @@
 // Part of scripts/bundle.mjs: Ink's frame writer with memory across frames (source/ui/frame-memory.ts says why).
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
+import {rewriteExactly} from './bundle-rewrite.mjs';
 
 /**
  * The rewrites of ink/build/output.js, each an exact piece of Ink 8's source and what replaces it. A piece that is
@@ -77,19 +78,9 @@ const meshtopSplitLines = (caches, text) => {
 /** The other two files' rewrite: quick-lru caches of 4,096 texts to inkTextCacheSize. */
 const textCacheRewrite = {what: 'a quick-lru cache of 4,096 texts', from: 'new QuickLRU({ maxSize: 4096 })', to: 'new QuickLRU({ maxSize: meshtopTextCacheSize })'};
 
-/** Applies `rewrites` to `source`, each exactly once; throws naming `file` if one is not there exactly once. */
+/** Applies `rewrites` to Ink's `file`, each exactly once (throws otherwise). */
 function rewrite(source, rewrites, file) {
-	let patched = source;
-	for (const {what, from, to} of rewrites) {
-		const at = patched.indexOf(from);
-		if (at === -1 || patched.indexOf(from, at + 1) !== -1) {
-			throw new Error(`ink/build/${file} no longer has exactly one piece that frame memory rewrites (${what}); update scripts/bundle-frame-memory.mjs`);
-		}
-
-		patched = patched.replace(from, () => to);
-	}
-
-	return patched;
+	return rewriteExactly(source, rewrites, file, 'scripts/bundle-frame-memory.mjs');
 }
 
 /**

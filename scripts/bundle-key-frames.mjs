@@ -1,9 +1,11 @@
 // Part of scripts/bundle-frame-plugins.mjs: Ink's throttled render draws a key's frame at once (source/ui/key-frame.ts
 // says why), and writes each frame in one piece.
 import {readFile} from 'node:fs/promises';
+import {rewriteExactly} from './bundle-rewrite.mjs';
 
 /** The exact piece of Ink 8's ink.js that throttles every commit's render, and what replaces it. */
 const throttledRender = {
+	what: 'the throttled onRender',
 	from: '            this.rootNode.onRender = () => {\n                this.hasPendingThrottledRender = true;\n                throttled();\n            };\n',
 	to: '            this.rootNode.onRender = () => {\n                this.hasPendingThrottledRender = true;\n                // meshtop: a key\'s commit is drawn now; a render the throttle held is this one, so it is dropped.\n                if (meshtopTakeKeyFrame()) {\n                    throttled.cancel();\n                    this.onRender();\n                    return;\n                }\n                throttled();\n            };\n',
 };
@@ -14,6 +16,7 @@ const throttledRender = {
  * (one writev).
  */
 const frameWrites = {
+	what: 'the frame write',
 	from: '                if (shouldSync && shouldWrite) {\n                    this.options.stdout.write(bsu);\n                }\n                this.log(output);\n                if (shouldSync && shouldWrite) {\n                    this.options.stdout.write(esu);\n                }\n',
 	to: '                // meshtop: the frame and its synchronized-update marks leave in one write.\n                this.options.stdout.cork?.();\n                try {\n                    if (shouldSync && shouldWrite) {\n                        this.options.stdout.write(bsu);\n                    }\n                    this.log(output);\n                    if (shouldSync && shouldWrite) {\n                        this.options.stdout.write(esu);\n                    }\n                }\n                finally {\n                    this.options.stdout.uncork?.();\n                }\n',
 };
@@ -24,17 +27,7 @@ const frameWrites = {
  * once: an Ink that changed them would silently hold keys behind the throttle again.
  */
 export function patchInkKeyFrames(source, keyFrameModule) {
-	let patched = source;
-	for (const piece of [throttledRender, frameWrites]) {
-		const at = patched.indexOf(piece.from);
-		if (at === -1 || patched.indexOf(piece.from, at + 1) !== -1) {
-			throw new Error('ink/build/ink.js no longer has exactly one throttled onRender and frame write as scripts/bundle-key-frames.mjs rewrites them; update it');
-		}
-
-		patched = patched.replace(piece.from, () => piece.to);
-	}
-
-	return `import {takeKeyFrame as meshtopTakeKeyFrame} from ${JSON.stringify(keyFrameModule)};\n${patched}`;
+	return `import {takeKeyFrame as meshtopTakeKeyFrame} from ${JSON.stringify(keyFrameModule)};\n${rewriteExactly(source, [throttledRender, frameWrites], 'ink.js', 'scripts/bundle-key-frames.mjs')}`;
 }
 
 /** esbuild plugin: Ink's ink.js patched by patchInkKeyFrames. */

@@ -1,5 +1,6 @@
 // Part of scripts/bundle-frame-plugins.mjs: Ink's reconciler compares props with source/ui/prop-diff.ts.
 import {readFile} from 'node:fs/promises';
+import {rewriteExactly} from './bundle-rewrite.mjs';
 
 /** The exact pieces of Ink 8's reconciler.js that build arrays of keys and entries per commit, and what replaces them. */
 const rewrites = [
@@ -20,17 +21,7 @@ const rewrites = [
  * dist/source/ui/prop-diff.js). Throws if Ink's source no longer has each piece exactly once.
  */
 export function patchInkPropDiff(source, propDiffModule) {
-	let patched = source;
-	for (const {what, from, to} of rewrites) {
-		const at = patched.indexOf(from);
-		if (at === -1 || patched.indexOf(from, at + 1) !== -1) {
-			throw new Error(`ink/build/reconciler.js no longer has exactly one piece that scripts/bundle-prop-diff.mjs rewrites (${what}); update it`);
-		}
-
-		patched = patched.replace(from, () => to);
-	}
-
-	return `import {propDiff as meshtopPropDiff} from ${JSON.stringify(propDiffModule)};\n${patched}`;
+	return `import {propDiff as meshtopPropDiff} from ${JSON.stringify(propDiffModule)};\n${rewriteExactly(source, rewrites, 'reconciler.js', 'scripts/bundle-prop-diff.mjs')}`;
 }
 
 /** esbuild plugin: Ink's reconciler.js patched by patchInkPropDiff. */

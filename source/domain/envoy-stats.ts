@@ -218,6 +218,8 @@ export function parseEnvoyStats(text: string, reporter: StatsReporter, memory?: 
 		return entry;
 	};
 
+	// The memory serves only the reporter it was made for: another reporter's lines mean something else.
+	const lines = memory?.reporter === reporter ? memory : undefined;
 	let lineStart = text.startsWith(commonPrefix) ? 0 : nextCandidate(text, 0);
 	while (lineStart !== -1) {
 		let lineEnd = text.indexOf('\n', lineStart);
@@ -225,7 +227,6 @@ export function parseEnvoyStats(text: string, reporter: StatsReporter, memory?: 
 		const name = text.startsWith(requestsName, lineStart) ? requestsName : text.startsWith(bucketName, lineStart) ? bucketName : undefined;
 		if (name !== undefined && text[lineStart + name.length] === '{') {
 			// The line's name and labels (up to its last space, before the value) as read the last time they were seen.
-			const lines = memory?.reporter === reporter ? memory : undefined;
 			const valueSpace = lines === undefined ? -1 : text.lastIndexOf(' ', lineEnd - 1);
 			const head = valueSpace > lineStart ? text.slice(lineStart, valueSpace) : undefined;
 			let meaning = head === undefined ? undefined : lines?.get(head);

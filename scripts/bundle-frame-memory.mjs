@@ -50,6 +50,11 @@ const rewrites = [
 		to: '        for (let index = 0; index < lines.length; index++) {\n            let line = lines[index];\n',
 	},
 	{
+		what: 'a width looked up for every character of every line written',
+		from: '            for (const character of characters) {\n                currentLine[offsetX] = character;\n',
+		to: '            // meshtop: a line of one-column characters (known once per line, not per frame) is copied cell by cell.\n            if (meshtopNarrow(this.caches, characters)) {\n                for (let index = 0; index < characters.length; index++) {\n                    currentLine[offsetX + index] = characters[index];\n                }\n                offsetX += characters.length;\n            }\n            else for (const character of characters) {\n                currentLine[offsetX] = character;\n',
+	},
+	{
 		what: 'a new blank cell object for every cell of every frame',
 		from: '                row.push({\n                    type: \'char\',\n                    value: \' \',\n                    fullWidth: false,\n                    styles: [],\n                });\n',
 		to: '                row.push(meshtopBlankCell);\n',
@@ -72,6 +77,22 @@ const meshtopSplitLines = (caches, text) => {
         }
     }
     return characterLines.map(line => styledCharsToString(line));
+};
+`;
+
+/**
+ * Whether every character of a line's styled cells takes one column (Ink gives a wider one its trailing cells, and a
+ * zero-width one a column too), remembered per cells array: Ink's caches hand out the same array for the same line.
+ */
+const narrowLines = `
+const meshtopNarrowLines = new WeakMap();
+const meshtopNarrow = (caches, characters) => {
+    let narrow = meshtopNarrowLines.get(characters);
+    if (narrow === undefined) {
+        narrow = characters.every(character => caches.getStringWidth(character.value) <= 1);
+        meshtopNarrowLines.set(characters, narrow);
+    }
+    return narrow;
 };
 `;
 
@@ -104,12 +125,31 @@ export function patchInkOutput(source, memoryModule) {
 
 	return `import {frameMemo as meshtopFrameMemo, blankCell as meshtopBlankCell, rowText as meshtopRowText, plainStyledCells as meshtopPlainStyledCells, joinCells as styledCharsToString} from ${JSON.stringify(memoryModule)};\n`
 		+ patched.slice(0, classAt)
-		+ `${splitLines}const meshtopSharedCaches = new OutputCaches();\n`
+		+ `${splitLines}${narrowLines}const meshtopSharedCaches = new OutputCaches();\n`
 		+ patched.slice(classAt);
 }
 
 /** Where squash-text-nodes.js cleans a text it has joined: the two statements {@link patchInkTextCleaning} moves. */
 const cleaningStart = '    text = sanitizeAnsi(text.replaceAll(\'\\r\\n\', \'\\n\'));\n    // Measurement and styling dependencies understand the ESC forms of these C1 controls.\n    text = text.replaceAll(';
+
+/**
+ * A text node's joined text kept on the node (`meshtopSquashed`) until Ink's dom.js marks its content changed, which
+ * clears it on the node and the text nodes around it (scripts/bundle-text-reuse.mjs). Ink joins every text node of
+ * the screen on every frame, and most are unchanged: the same string also lets the frame's other memories find it
+ * without hashing a new one. Ink's function is renamed and called only for a node without a kept text.
+ */
+const squashedTextCache = {
+	renamed: {what: 'squashTextNodes\' definition', from: 'const squashTextNodes = (node) => {\n', to: 'const meshtopSquashAnew = (node) => {\n'},
+	cached: `const squashTextNodes = (node) => {
+    let text = node.meshtopSquashed;
+    if (text === undefined) {
+        text = meshtopSquashAnew(node);
+        node.meshtopSquashed = text;
+    }
+    return text;
+};
+`,
+};
 
 /**
  * ink/build/squash-text-nodes.js with the cleaning of each joined text (sanitizeAnsi's tokenising, and the C1
@@ -157,7 +197,8 @@ const meshtopTransformed = (childNode, nodeText) => {
 			from: '                const transform = childNode.internal_transform;\n                nodeText = nodeText\n                    .split(\'\\n\')\n                    .map((line, lineIndex) => transform(line, lineIndex))\n                    .join(\'\\n\');\n',
 			to: '                nodeText = meshtopTransformed(childNode, nodeText);\n',
 		},
-		{what: 'the export of squashTextNodes', from: 'export default squashTextNodes;', to: `${cleaning}export default squashTextNodes;`},
+		squashedTextCache.renamed,
+		{what: 'the export of squashTextNodes', from: 'export default squashTextNodes;', to: `${cleaning}${squashedTextCache.cached}export default squashTextNodes;`},
 	], 'squash-text-nodes.js');
 }
 

@@ -4,6 +4,7 @@ import {readFile} from 'node:fs/promises';
 import {inkFrameMemory} from './bundle-frame-memory.mjs';
 import {inkKeyFrames} from './bundle-key-frames.mjs';
 import {inkPropDiff} from './bundle-prop-diff.mjs';
+import {inkTextReuse} from './bundle-text-reuse.mjs';
 
 /**
  * Ink connects to React DevTools when DEV=true, through a static import of react-devtools-core, which is not a
@@ -47,5 +48,5 @@ export const rememberedTextWidths = {
 	},
 };
 
-/** Every plugin above, Ink's frame memory, its key frames and its props diff, in the order the product's bundle applies them. */
-export const framePlugins = [noDevtools, yogaWithoutFetch, rememberedTextWidths, inkFrameMemory, inkKeyFrames, inkPropDiff];
+/** Every plugin above, Ink's frame memory, its key frames, its props diff and its text reuse, in the order the product's bundle applies them. */
+export const framePlugins = [noDevtools, yogaWithoutFetch, rememberedTextWidths, inkFrameMemory, inkKeyFrames, inkPropDiff, inkTextReuse];

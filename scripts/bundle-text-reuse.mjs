@@ -1,0 +1,66 @@
+// Part of scripts/bundle-frame-plugins.mjs: Ink's text nodes keep their joined text between frames, and a changed line
+// with box drawing or block characters is compared without grapheme segmentation.
+import {readFile} from 'node:fs/promises';
+import {rewriteExactly} from './bundle-rewrite.mjs';
+
+/**
+ * The pieces of Ink 8's dom.js that the squashed-text cache needs (see `squashedTextCache` in
+ * scripts/bundle-frame-memory.mjs, which keeps a text node's joined text in `meshtopSquashed`): the field on every new
+ * element (so all elements keep one shape), and its clearing wherever Ink marks text content as changed. Every change
+ * to what a text node joins passes through markNodeAsDirty: a #text's value, a child added, moved or removed, a
+ * nested text's transform or visibility.
+ */
+const domRewrites = [
+	{
+		what: 'the element object',
+		from: '        internal_accessibility: {},\n    };\n',
+		to: '        internal_accessibility: {},\n        meshtopSquashed: undefined,\n    };\n',
+	},
+	{
+		what: 'markNodeAsDirty',
+		from: 'const markNodeAsDirty = (node) => {\n',
+		to: 'const markNodeAsDirty = (node) => {\n    // meshtop: the joined text of the text nodes that contain this one is no longer what they show.\n    for (let textNode = node; textNode !== undefined; textNode = textNode.parentNode) {\n        if (textNode.nodeName === \'ink-virtual-text\' || textNode.nodeName === \'ink-text\') {\n            textNode.meshtopSquashed = undefined;\n        }\n        else if (textNode.nodeName !== \'#text\') {\n            break;\n        }\n        if (textNode.nodeName === \'ink-text\') {\n            break;\n        }\n    }\n',
+	},
+];
+
+/**
+ * ink/build/dom.js with the squashed-text cache cleared wherever a text node's content changes. Throws if Ink's source
+ * no longer has a piece exactly once: an Ink that changed them would leave a stale text on screen.
+ */
+export function patchInkDom(source) {
+	return rewriteExactly(source, domRewrites, 'dom.js', 'scripts/bundle-text-reuse.mjs');
+}
+
+/**
+ * Characters that are each one code unit and one grapheme whatever surrounds them, because none of them joins with a
+ * neighbour (no combining mark, joiner, variation selector, surrogate or control among them): Latin, punctuation,
+ * arrows, technical symbols, box drawing, blocks and geometric shapes — the console's bars, sparklines, chart and
+ * markers. Between two such texts the common prefix of code units is the common prefix of graphemes.
+ */
+const oneUnitGraphemes = String.raw`/^[ -~\u00A0-\u02FF\u2010-\u2027\u2030-\u205E\u2190-\u23FF\u2500-\u25FF]*$/u`;
+
+/** The exact piece of Ink 8's line-update.js that segments both lines by grapheme unless both are printable ASCII. */
+const segmentedPrefix = {
+	what: 'the prefix comparison by grapheme',
+	from: '        textLength = textLimit;\n        column = textLimit;\n    }\n    else {\n',
+	to: '        textLength = textLimit;\n        column = textLimit;\n    }\n    else if (meshtopOneUnitGraphemes.test(previousText) && meshtopOneUnitGraphemes.test(nextText)) {\n        // meshtop: one grapheme per code unit in both lines, so the common prefix needs no segmenting; its width may\n        // still differ from its length.\n        textLength = textLimit;\n        column = stringWidth(nextText.slice(0, textLength));\n    }\n    else {\n',
+};
+
+/**
+ * ink/build/line-update.js comparing a changed line's prefix without Intl.Segmenter when both versions are made of
+ * one-unit graphemes (an object per grapheme of every changed line, every frame). The result is the same string.
+ * Throws if Ink's source no longer has the piece exactly once.
+ */
+export function patchInkLineUpdate(source) {
+	const patched = rewriteExactly(source, [segmentedPrefix], 'line-update.js', 'scripts/bundle-text-reuse.mjs');
+	return `${patched}\nconst meshtopOneUnitGraphemes = ${oneUnitGraphemes};\n`;
+}
+
+/** esbuild plugin: Ink's dom.js and line-update.js, patched. */
+export const inkTextReuse = {
+	name: 'ink-text-reuse',
+	setup(bundler) {
+		bundler.onLoad({filter: /\/node_modules\/ink\/build\/dom\.js$/}, async args => ({contents: patchInkDom(await readFile(args.path, 'utf8')), loader: 'js'}));
+		bundler.onLoad({filter: /\/node_modules\/ink\/build\/line-update\.js$/}, async args => ({contents: patchInkLineUpdate(await readFile(args.path, 'utf8')), loader: 'js'}));
+	},
+};

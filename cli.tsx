@@ -11,7 +11,8 @@ import {errorMessage} from './source/util/error-message.js';
 module.enableCompileCache?.();
 
 // React and Ink load later (commands are imported lazily): make them use their production builds, which do
-// a fraction of the development build's work per frame, unless the user asked otherwise.
+// a fraction of the development build's work per frame. The bundle has only those compiled in (scripts/bundle.mjs);
+// this covers tsc's output run directly, where NODE_ENV=development still selects React's development build.
 process.env['NODE_ENV'] ??= 'production';
 
 /**

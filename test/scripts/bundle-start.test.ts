@@ -74,6 +74,15 @@ describe('the bundled CLI\'s one-shot start', {timeout: 60_000}, () => {
 		assert.equal(wasmCompiled, 0, 'no WebAssembly compiled');
 	});
 
+	it('the bundle carries React\'s production build alone, whatever NODE_ENV the user\'s shell has', async () => {
+		const chunks = (await readdir(bundleDirectory)).filter(name => name.endsWith('.js'));
+		const text = (await Promise.all(chunks.map(async name => readFile(path.join(bundleDirectory, name), 'utf8')))).join('\n');
+		// Messages only React's development builds carry: the key warning, and the hook-rules error it explains at length.
+		for (const development of ['Each child in a list should have a unique', 'Invalid hook call']) {
+			assert.ok(!text.includes(development), `React's development build is in the bundle ("${development}")`);
+		}
+	});
+
 	it('the bundle holds undici\'s agents and fetch, not its mock, cache, retry or HTTP/2 parts', async () => {
 		const chunks = (await readdir(bundleDirectory)).filter(name => name.endsWith('.js'));
 		const text = (await Promise.all(chunks.map(async name => readFile(path.join(bundleDirectory, name), 'utf8')))).join('\n');

@@ -18,6 +18,23 @@ before(async () => {
 			return;
 		}
 
+		if (request.url === '/cut') {
+			// Promises 100 bytes, sends 12, and the connection goes.
+			response.writeHead(200, {'content-length': '100'});
+			response.write('istio_reque');
+			setTimeout(() => response.socket?.destroy(), 50);
+			return;
+		}
+
+		if (request.url === '/chunks') {
+			// A body in several writes, one of them splitting a two-byte character.
+			response.writeHead(200, {'content-type': 'text/plain; charset=utf-8'});
+			const bytes = Buffer.from('p99 ≤ 16 ms\n'.repeat(3));
+			response.write(bytes.subarray(0, 5));
+			setTimeout(() => response.end(bytes.subarray(5)), 20);
+			return;
+		}
+
 		response.writeHead(200, {'content-type': 'text/plain'}).end(`istio_requests_total{reporter="destination"} ${request.url ?? ''}\n`);
 	}));
 	server.server.on('connection', () => {
@@ -62,6 +79,16 @@ test('an answer that is not 2xx gives its status and no body, and the connection
 		assert.deepEqual(await reader.read(`${base}/missing`), {status: 404, text: ''});
 		assert.equal((await reader.read(`${base}/next`)).status, 200);
 		assert.equal(accepted, 1);
+	} finally {
+		await reader.close();
+	}
+});
+
+test('a body whose connection goes before its end rejects; one in several pieces is read whole', async () => {
+	const reader = createBodyReader();
+	try {
+		await assert.rejects(reader.read(`${base}/cut`));
+		assert.deepEqual(await reader.read(`${base}/chunks`), {status: 200, text: 'p99 ≤ 16 ms\n'.repeat(3)});
 	} finally {
 		await reader.close();
 	}

@@ -1,6 +1,8 @@
-// Part of scripts/bundle-frame-plugins.mjs: Ink's reconciler compares props with source/ui/prop-diff.ts.
+// Part of scripts/bundle-frame-plugins.mjs: Ink's reconciler compares props with source/ui/prop-diff.ts, and settles
+// the changed texts' sizes before each layout (scripts/bundle-text-reuse.mjs says why).
 import {readFile} from 'node:fs/promises';
 import {rewriteExactly} from './bundle-rewrite.mjs';
+import {settleBeforeLayout} from './bundle-text-reuse.mjs';
 
 /** The exact pieces of Ink 8's reconciler.js that build arrays of keys and entries per commit, and what replaces them. */
 const rewrites = [
@@ -18,10 +20,11 @@ const rewrites = [
 
 /**
  * ink/build/reconciler.js with its props diff replaced by meshtop's (`propDiffModule` is the path of
- * dist/source/ui/prop-diff.js). Throws if Ink's source no longer has each piece exactly once.
+ * dist/source/ui/prop-diff.js) and the changed texts settled before each layout (dom.js as the bundle patches it
+ * exports meshtopSettleTexts). Throws if Ink's source no longer has each piece exactly once.
  */
 export function patchInkPropDiff(source, propDiffModule) {
-	return `import {propDiff as meshtopPropDiff} from ${JSON.stringify(propDiffModule)};\n${rewriteExactly(source, rewrites, 'reconciler.js', 'scripts/bundle-prop-diff.mjs')}`;
+	return `import {propDiff as meshtopPropDiff} from ${JSON.stringify(propDiffModule)};\nimport {meshtopSettleTexts} from './dom.js';\n${rewriteExactly(source, [...rewrites, settleBeforeLayout], 'reconciler.js', 'scripts/bundle-prop-diff.mjs')}`;
 }
 
 /** esbuild plugin: Ink's reconciler.js patched by patchInkPropDiff. */

@@ -4,6 +4,41 @@ import {readFile} from 'node:fs/promises';
 import {rewriteExactly} from './bundle-rewrite.mjs';
 
 /**
+ * The text nodes whose content changed since the last layout, and their settling just before it: Yoga relaid out
+ * every text whose content changed, and the path from it to the root, although nearly all of the console's changes
+ * (a figure, an age, a sparkline) keep a line's size. A text whose every measurement since it was last marked dirty
+ * was its natural size (no wrapping or truncating at the width Yoga offered) is re-measured here, and marked dirty
+ * only if that size changed: Yoga's cached measurements of it are then still its answers. The owner walk is
+ * findClosestYogaNode's, returning the element.
+ */
+const settleTexts = `const meshtopYogaOwner = (node) => node?.parentNode
+    ? (node.yogaNode ? node : meshtopYogaOwner(node.parentNode))
+    : undefined;
+const meshtopPendingTexts = new Set();
+export const meshtopSettleTexts = () => {
+    for (const node of meshtopPendingTexts) {
+        const { yogaNode, meshtopNatural: natural } = node;
+        if (!yogaNode) {
+            continue;
+        }
+        const dimensions = natural === undefined || node.meshtopWrapped ? undefined : measureText(squashTextNodes(node));
+        if (dimensions === undefined || dimensions.width !== natural.width || dimensions.height !== natural.height) {
+            node.meshtopWrapped = false;
+            yogaNode.markDirty();
+        }
+    }
+    meshtopPendingTexts.clear();
+};
+`;
+
+/** The exact piece of Ink 8's reconciler.js where a commit's layout starts, and the settling of the texts before it. */
+export const settleBeforeLayout = {
+	what: 'the layout after a commit',
+	from: '        if (typeof rootNode.onComputeLayout === \'function\') {\n            rootNode.onComputeLayout();\n',
+	to: '        if (typeof rootNode.onComputeLayout === \'function\') {\n            // meshtop: the changed texts\' sizes are settled first (scripts/bundle-text-reuse.mjs).\n            meshtopSettleTexts();\n            rootNode.onComputeLayout();\n',
+};
+
+/**
  * The pieces of Ink 8's dom.js that the squashed-text cache needs (see `squashedTextCache` in
  * scripts/bundle-frame-memory.mjs, which keeps a text node's joined text in `meshtopSquashed`): the field on every new
  * element (so all elements keep one shape), and its clearing wherever Ink marks text content as changed. Every change
@@ -15,6 +50,27 @@ const domRewrites = [
 		what: 'the element object',
 		from: '        internal_accessibility: {},\n    };\n',
 		to: '        internal_accessibility: {},\n        meshtopSquashed: undefined,\n    };\n',
+	},
+	{
+		what: 'the element object\'s measurement record',
+		from: '        meshtopSquashed: undefined,\n',
+		to: '        meshtopSquashed: undefined,\n        meshtopNatural: undefined,\n        meshtopWrapped: false,\n',
+		// Applied after the rewrite above, to its own output.
+	},
+	{
+		what: 'a text\'s measurement: its natural size kept',
+		from: '    const dimensions = measureText(text);\n    // An unconstrained Yoga measurement',
+		to: '    const dimensions = measureText(text);\n    node.meshtopNatural = dimensions;\n    // An unconstrained Yoga measurement',
+	},
+	{
+		what: 'a text\'s measurement: a size that depended on wrapping noted',
+		from: '    const textWrap = node.style?.textWrap ?? \'wrap\';\n    const wrappedText = wrapText(text, width, textWrap);\n',
+		to: '    node.meshtopWrapped = true;\n    const textWrap = node.style?.textWrap ?? \'wrap\';\n    const wrappedText = wrapText(text, width, textWrap);\n',
+	},
+	{
+		what: 'the Yoga node marked dirty at once',
+		from: '    // Mark closest Yoga node as dirty to measure text dimensions again\n    const yogaNode = findClosestYogaNode(node);\n    yogaNode?.markDirty();\n};\n',
+		to: '    // Mark closest Yoga node as dirty to measure text dimensions again\n    // meshtop: a text measured at its natural size is decided at layout time (meshtopSettleTexts).\n    const owner = meshtopYogaOwner(node);\n    if (owner?.nodeName === \'ink-text\' && owner.meshtopNatural !== undefined && !owner.meshtopWrapped) {\n        meshtopPendingTexts.add(owner);\n        return;\n    }\n    owner?.yogaNode?.markDirty();\n};\n' + settleTexts,
 	},
 	{
 		what: 'markNodeAsDirty',

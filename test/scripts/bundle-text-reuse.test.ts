@@ -23,6 +23,8 @@ interface MemoryPatches {
 /** The part of Ink's DOM (dom.js) the reconciler changes text through. */
 interface InkDom {
 	createNode(name: string): InkNode;
+	setStyle(node: InkNode, style: Record<string, unknown>): void;
+	meshtopSettleTexts?: () => void;
 	createTextNode(text: string): InkNode;
 	appendChildNode(parent: InkNode, child: InkNode): void;
 	insertBeforeNode(parent: InkNode, child: InkNode, before: InkNode): void;
@@ -36,6 +38,16 @@ interface InkNode {
 	nodeName: string;
 	parentNode?: InkNode;
 	meshtopSquashed?: string;
+	yogaNode?: YogaNode;
+}
+
+/** The part of a Yoga node the layout test sets and reads. */
+interface YogaNode {
+	setWidth(width: number): void;
+	setFlexDirection(direction: number): void;
+	setFlexShrink(shrink: number): void;
+	calculateLayout(width: undefined, height: undefined, direction: number): void;
+	getComputedLayout(): {left: number; top: number; width: number; height: number};
 }
 
 type Squash = (node: InkNode) => string;
@@ -219,6 +231,88 @@ test('the dom.js patch fails the build when Ink\'s source has changed', async ()
 	const dom = await readFile(path.join(inkBuild, 'dom.js'), 'utf8');
 	assert.throws(() => reuse.patchInkDom(dom.replace('const markNodeAsDirty = (node) => {', 'const markNodeAsDirty = node => {')), /update scripts\/bundle-text-reuse\.mjs/);
 	assert.throws(() => reuse.patchInkDom(dom.replace('        internal_accessibility: {},\n    };', '    };')), /update scripts\/bundle-text-reuse\.mjs/);
+});
+
+/** A line of the layout test: a text in a row, wrapping or truncating, and its value at each step. */
+const layoutStep = fc.record({
+	line: fc.nat(),
+	// Two texts of one natural size (11×1) that wrap differently at a narrow width: 5 lines against 4 at 3 columns.
+	value: fc.oneof(fc.constantFrom('', '50', '60', '→ 40', '100.0%', 'a\nb', '日本', 'abc def ghi', 'aaaaaaaaaaa'), fc.string({maxLength: 30})),
+	width: fc.option(fc.integer({min: 3, max: 40}), {freq: 5}),
+});
+
+/**
+ * Builds one console-like tree in `dom` (a column of rows, each a text that wraps or truncates), then applies each
+ * step (a text's new value, sometimes a new terminal width) and lays it out as Ink does after a commit, returning
+ * every text's computed layout after each step.
+ */
+function layouts(dom: InkDom, wraps: readonly string[], steps: ReadonlyArray<{line: number; value: string; width: number | null}>): string[] {
+	const root = dom.createNode('ink-box');
+	root.yogaNode!.setWidth(24);
+	const texts: InkNode[] = [];
+	const values: InkNode[] = [];
+	for (const wrap of wraps) {
+		const row = dom.createNode('ink-box');
+		row.yogaNode!.setFlexDirection(2);
+		const text = dom.createNode('ink-text');
+		dom.setStyle(text, {textWrap: wrap});
+		text.yogaNode!.setFlexShrink(1);
+		const value = dom.createTextNode('start');
+		dom.appendChildNode(root, row);
+		dom.appendChildNode(row, text);
+		dom.appendChildNode(text, value);
+		texts.push(text);
+		values.push(value);
+	}
+
+	const seen: string[] = [];
+	const layOut = () => {
+		dom.meshtopSettleTexts?.();
+		root.yogaNode!.calculateLayout(undefined, undefined, 1);
+		seen.push(JSON.stringify(texts.map(text => text.yogaNode!.getComputedLayout())));
+	};
+
+	layOut();
+	for (const step of steps) {
+		dom.setTextNodeValue(values[step.line % values.length]!, step.value);
+		if (step.width !== null) {
+			root.yogaNode!.setWidth(step.width);
+		}
+
+		layOut();
+	}
+
+	return seen;
+}
+
+test('texts settled at layout time are laid out as Yoga lays out Ink\'s texts marked dirty at once', async () => {
+	const {original: [dom], patched: [settled]} = await domPair();
+	assert.equal(typeof settled.meshtopSettleTexts, 'function');
+	const wraps = fc.array(fc.constantFrom('wrap', 'truncate', 'truncate-end', 'truncate-middle'), {minLength: 1, maxLength: 4});
+	fc.assert(fc.property(wraps, fc.array(layoutStep, {maxLength: 25}), (lines, steps) => {
+		assert.deepEqual(layouts(settled, lines, steps), layouts(dom, lines, steps));
+	}), {numRuns: 300});
+	// A wrapped text replaced by one of its natural size that wraps to more lines.
+	const wrapped = [{line: 0, value: 'abc def ghi', width: 3}, {line: 0, value: 'aaaaaaaaaaa', width: null}];
+	assert.deepEqual(layouts(settled, ['wrap'], wrapped), layouts(dom, ['wrap'], wrapped));
+});
+
+test('a text that keeps its size is not marked dirty for Yoga; one that changes size is', async () => {
+	const {patched: [dom]} = await domPair();
+	const root = dom.createNode('ink-box');
+	root.yogaNode!.setWidth(20);
+	const text = dom.createNode('ink-text');
+	const value = dom.createTextNode('50');
+	dom.appendChildNode(root, text);
+	dom.appendChildNode(text, value);
+	root.yogaNode!.calculateLayout(undefined, undefined, 1);
+	const yoga = text.yogaNode as YogaNode & {isDirty(): boolean};
+	dom.setTextNodeValue(value, '60');
+	dom.meshtopSettleTexts!();
+	assert.equal(yoga.isDirty(), false, 'same size: Yoga keeps its measurement');
+	dom.setTextNodeValue(value, '100');
+	dom.meshtopSettleTexts!();
+	assert.equal(yoga.isDirty(), true, 'a wider text is measured again');
 });
 
 /** Ink's line-update.js as given and as patched. */

@@ -1,5 +1,6 @@
-// Part of scripts/bundle-frame-plugins.mjs: Ink's text nodes keep their joined text between frames, and a changed line
-// with box drawing or block characters is compared without grapheme segmentation.
+// Part of scripts/bundle-frame-plugins.mjs: Ink's text nodes keep their joined text between frames, a changed text that
+// keeps its size is not laid out again, and a changed line with box drawing or block characters is compared without
+// grapheme segmentation.
 import {readFile} from 'node:fs/promises';
 import {rewriteExactly} from './bundle-rewrite.mjs';
 
@@ -39,11 +40,12 @@ export const settleBeforeLayout = {
 };
 
 /**
- * The pieces of Ink 8's dom.js that the squashed-text cache needs (see `squashedTextCache` in
- * scripts/bundle-frame-memory.mjs, which keeps a text node's joined text in `meshtopSquashed`): the field on every new
- * element (so all elements keep one shape), and its clearing wherever Ink marks text content as changed. Every change
- * to what a text node joins passes through markNodeAsDirty: a #text's value, a child added, moved or removed, a
- * nested text's transform or visibility.
+ * The pieces of Ink 8's dom.js that the squashed-text cache (`squashedTextCache` in scripts/bundle-frame-memory.mjs,
+ * which keeps a text node's joined text in `meshtopSquashed`) and the settling of changed texts (above) need: their
+ * fields on every new element (so all elements keep one shape), the natural size and wrapping recorded by each
+ * measurement, and both acted on wherever Ink marks text content as changed. Every change to what a text node joins
+ * passes through markNodeAsDirty: a #text's value, a child added, moved or removed, a nested text's transform or
+ * visibility.
  */
 const domRewrites = [
 	{
@@ -80,8 +82,10 @@ const domRewrites = [
 ];
 
 /**
- * ink/build/dom.js with the squashed-text cache cleared wherever a text node's content changes. Throws if Ink's source
- * no longer has a piece exactly once: an Ink that changed them would leave a stale text on screen.
+ * ink/build/dom.js with the squashed-text cache cleared wherever a text node's content changes, and a changed text
+ * left to meshtopSettleTexts (exported; the patched reconciler calls it before each layout) when its size may not have
+ * changed. Throws if Ink's source no longer has a piece exactly once: an Ink that changed them would leave a stale text
+ * or layout on screen.
  */
 export function patchInkDom(source) {
 	return rewriteExactly(source, domRewrites, 'dom.js', 'scripts/bundle-text-reuse.mjs');

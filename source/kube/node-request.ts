@@ -8,6 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type {Socket} from 'node:net';
+import {readText} from '../net/read-text.js';
 
 /** An answer: status, headers (names lower-case, repeated ones joined), the body as text. */
 export interface NodeAnswer {
@@ -64,12 +65,9 @@ async function sendOnce(prepared: PreparedRequest, agent: http.Agent): Promise<N
 	const send = url.protocol === 'https:' ? https.request : http.request;
 	return new Promise<NodeAnswer>((resolve, reject) => {
 		const request = send(url, {method, headers, agent, ...(signal === undefined ? {} : {signal})}, response => {
-			const chunks: Buffer[] = [];
-			response.on('data', (chunk: Buffer) => chunks.push(chunk));
-			response.on('error', reject);
-			response.on('end', () => {
-				resolve({statusCode: response.statusCode ?? 0, headers: headerRecord(response.headers), text: Buffer.concat(chunks).toString('utf8')});
-			});
+			readText(response).then(text => {
+				resolve({statusCode: response.statusCode ?? 0, headers: headerRecord(response.headers), text});
+			}, reject);
 		});
 		request.on('error', error => {
 			const code = (error as NodeJS.ErrnoException).code;

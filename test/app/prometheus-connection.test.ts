@@ -1,27 +1,9 @@
 import assert from 'node:assert/strict';
-import {readFile} from 'node:fs/promises';
 import {after, before, describe, test} from 'node:test';
 import {connectPrometheus} from '../../source/app/prometheus-connection.js';
 import {loadKubeTarget, type KubeTarget} from '../../source/kube/config.js';
 import {backends, type ClusterFixture} from '../helpers/cluster-fixture.js';
-
-/** TCP connections of this machine, established, with `port` at either end (from /proc/net/tcp and tcp6). */
-async function establishedOn(port: number): Promise<number> {
-	let count = 0;
-	for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-		const text = await readFile(table, 'utf8').catch(() => '');
-		for (const line of text.split('\n').slice(1)) {
-			const [, local, remote, state] = line.trim().split(/\s+/);
-			const portOf = (address: string | undefined) => Number.parseInt(address?.split(':')[1] ?? '', 16);
-			// 01: ESTABLISHED.
-			if (state === '01' && (portOf(local) === port || portOf(remote) === port)) {
-				count++;
-			}
-		}
-	}
-
-	return count;
-}
+import {openConnections} from '../helpers/processes.js';
 
 for (const backend of backends) describe(`connectPrometheus through a port-forward (${backend.name})`, {skip: backend.skip, timeout: 120_000}, () => {
 	let cluster: ClusterFixture;
@@ -46,7 +28,7 @@ for (const backend of backends) describe(`connectPrometheus through a port-forwa
 				assert.ok((await connection.client.query('vector(1)')).length === 1, 'Prometheus answered');
 			}
 
-			assert.equal(await establishedOn(port), 0, 'connections to the forward\'s 127.0.0.1 listener');
+			assert.equal(openConnections(port).length, 0, 'connections to the forward\'s 127.0.0.1 listener');
 		} finally {
 			await connection.close();
 		}

@@ -194,11 +194,16 @@ async function loadSquash(source: string, name: string): Promise<(node: unknown)
 	return ((await loadModule(resolved, name)) as {default: (node: unknown) => string}).default;
 }
 
+/** Ink's squash-text-nodes.js source, and the module as given and as patched, loaded under names ending in `name`. */
+async function squashPair(name: string): Promise<{source: string; squash: (node: unknown) => string; remembered: (node: unknown) => string}> {
+	const source = await readFile(path.join(root, 'node_modules/ink/build/squash-text-nodes.js'), 'utf8');
+	const squash = await loadSquash(source, `squash-original-${name}.js`);
+	const remembered = await loadSquash(patchInkTextCleaning(source, pathToFileURL(memoryModule).href), `squash-patched-${name}.js`);
+	return {source, squash, remembered};
+}
+
 test('text nodes cleaned with the memory are cleaned as Ink cleans them, frame after frame', async () => {
-	const file = path.join(root, 'node_modules/ink/build/squash-text-nodes.js');
-	const source = await readFile(file, 'utf8');
-	const squash = await loadSquash(source, 'squash-original.js');
-	const remembered = await loadSquash(patchInkTextCleaning(source, pathToFileURL(memoryModule).href), 'squash-patched.js');
+	const {source, squash, remembered} = await squashPair('plain');
 	assert.throws(() => patchInkTextCleaning(source.replace('sanitizeAnsi(text.replaceAll', 'sanitizeAnsi(text.replace'), memoryModule), /update scripts\/bundle-frame-memory\.mjs/);
 	// Escapes Ink removes or rewrites: cursor moves, clears, C0 controls, CRLF, C1 forms, colon SGR parameters, tabs.
 	const cleaned = fc.constantFrom('\u001B[2J', '\u001B[3A', '\u0007', '\r\n', '\u009B31m', '\u009D8;;x\u009C', '\u001B[38:5:1m', '\t', '\u001B[4:3m');
@@ -213,10 +218,7 @@ test('text nodes cleaned with the memory are cleaned as Ink cleans them, frame a
 });
 
 test('nested texts transformed with the memory are Ink\'s, frame after frame, as their texts and transforms change', async () => {
-	const file = path.join(root, 'node_modules/ink/build/squash-text-nodes.js');
-	const source = await readFile(file, 'utf8');
-	const squash = await loadSquash(source, 'squash-original-nested.js');
-	const remembered = await loadSquash(patchInkTextCleaning(source, pathToFileURL(memoryModule).href), 'squash-patched-nested.js');
+	const {source, squash, remembered} = await squashPair('nested');
 	assert.throws(() => patchInkTextCleaning(source.replace('.map((line, lineIndex) => transform(line, lineIndex))', '.map(transform)'), memoryModule), /update scripts\/bundle-frame-memory\.mjs/);
 	// Transforms as a Text's colours make them, and one that uses the line's index.
 	const transforms: Array<(line: string, index: number) => string> = [

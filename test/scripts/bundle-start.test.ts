@@ -20,6 +20,12 @@ const run = promisify(execFile);
 const cliPath = fileURLToPath(new URL('../../cli.js', import.meta.url));
 const bundleDirectory = fileURLToPath(new URL('../../bundle/', import.meta.url));
 
+/** Every chunk of the bundle, read and joined. */
+async function bundleText(): Promise<string> {
+	const chunks = (await readdir(bundleDirectory)).filter(name => name.endsWith('.js'));
+	return (await Promise.all(chunks.map(async name => readFile(path.join(bundleDirectory, name), 'utf8')))).join('\n');
+}
+
 describe('the bundled CLI\'s one-shot start', {timeout: 60_000}, () => {
 	let cluster: SimCluster;
 	let directory: string;
@@ -75,8 +81,7 @@ describe('the bundled CLI\'s one-shot start', {timeout: 60_000}, () => {
 	});
 
 	it('the bundle carries React\'s production build alone, whatever NODE_ENV the user\'s shell has', async () => {
-		const chunks = (await readdir(bundleDirectory)).filter(name => name.endsWith('.js'));
-		const text = (await Promise.all(chunks.map(async name => readFile(path.join(bundleDirectory, name), 'utf8')))).join('\n');
+		const text = await bundleText();
 		// Messages only React's development builds carry: the key warning, and the hook-rules error it explains at length.
 		for (const development of ['Each child in a list should have a unique', 'Invalid hook call']) {
 			assert.ok(!text.includes(development), `React's development build is in the bundle ("${development}")`);
@@ -84,8 +89,7 @@ describe('the bundled CLI\'s one-shot start', {timeout: 60_000}, () => {
 	});
 
 	it('the bundle holds undici\'s agents and fetch, not its mock, cache, retry or HTTP/2 parts', async () => {
-		const chunks = (await readdir(bundleDirectory)).filter(name => name.endsWith('.js'));
-		const text = (await Promise.all(chunks.map(async name => readFile(path.join(bundleDirectory, name), 'utf8')))).join('\n');
+		const text = await bundleText();
 		assert.match(text, /ProxyAgent/, 'the proxy agent client-node builds for proxy-url');
 		for (const absent of ['MockAgent', 'SqliteCacheStore', 'RetryAgent', 'H2CClient']) {
 			assert.ok(!text.includes(absent), `${absent} is not in the bundle`);

@@ -1,7 +1,7 @@
 import {memo, useMemo} from 'react';
 import {Box, Text} from 'ink';
 import type {ChartHistory, ChartMode} from '../state/chart-history.js';
-import {plotChart, type CellRole, type Segment} from './chart-plot.js';
+import {plotChart, roleKey, type CellRole, type Segment} from './chart-plot.js';
 import {useTheme, type Theme, type TextStyle} from './theme.js';
 
 function styleOf(role: CellRole, theme: Theme): TextStyle {
@@ -33,11 +33,6 @@ function ChartLineText({segments, theme}: {segments: readonly Segment[]; theme: 
 			{segments.map((segment, index) => <Text key={index} {...styleOf(segment.role, theme)}>{segment.text}</Text>)}
 		</Text>
 	);
-}
-
-/** The key of a role, for comparing lines (a series is an object, made anew by every plot). */
-function roleKey(role: CellRole): string | number {
-	return typeof role === 'object' ? role.series : role;
 }
 
 /**

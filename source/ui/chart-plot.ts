@@ -34,13 +34,16 @@ export function chartTitle(mode: ChartMode): string {
 }
 
 interface Grid {
-	cells: Array<Array<{char: string; role: CellRole}>>;
+	cells: Array<Array<Readonly<{char: string; role: CellRole}>>>;
 	rows: number;
 	columns: number;
 }
 
+/** The cell of every blank: shared by all grids, so a cell is replaced, never changed. */
+const blankCell: Readonly<{char: string; role: CellRole}> = Object.freeze({char: ' ', role: 'text'});
+
 function emptyGrid(rows: number, columns: number): Grid {
-	return {rows, columns, cells: Array.from({length: rows}, () => Array.from({length: columns}, (): {char: string; role: CellRole} => ({char: ' ', role: 'text'})))};
+	return {rows, columns, cells: Array.from({length: rows}, () => Array.from({length: columns}, () => blankCell))};
 }
 
 /** Last `columns` values of a series (padded with nulls on the left when shorter). */
@@ -100,10 +103,8 @@ function plotLines(grid: Grid, perKey: ReadonlyArray<ReadonlyArray<number | null
 				continue;
 			}
 
-			const cell = grid.cells[rowOf(value, low, high, grid.rows)]![column]!;
-			const mine = {series: index};
-			cell.role = cell.char === ' ' ? mine : 'overlap';
-			cell.char = cell.char === ' ' ? seriesLetters[index % seriesLetters.length]! : '*';
+			const row = grid.cells[rowOf(value, low, high, grid.rows)]!;
+			row[column] = row[column]!.char === ' ' ? {char: seriesLetters[index % seriesLetters.length]!, role: {series: index}} : {char: '*', role: 'overlap'};
 		}
 	}
 }
@@ -159,11 +160,17 @@ export function formatAge(milliseconds: number): string {
 	return seconds < 120 ? `-${seconds}s` : `-${Math.round(seconds / 60)}m`;
 }
 
-function toSegments(chars: ReadonlyArray<{char: string; role: CellRole}>): Segment[] {
-	const segments: Segment[] = [];
+/** The key of a role, for comparing roles (a series is an object, made anew by every plot). */
+export function roleKey(role: CellRole): string | number {
+	return typeof role === 'object' ? role.series : role;
+}
+
+/** `first`, then the cells as runs of one role each (the first cells join `first` when they share its role). */
+function toSegments(first: Segment, chars: ReadonlyArray<{char: string; role: CellRole}>): Segment[] {
+	const segments: Segment[] = [{...first}];
 	for (const {char, role} of chars) {
 		const last = segments.at(-1);
-		if (last !== undefined && JSON.stringify(last.role) === JSON.stringify(role)) {
+		if (last !== undefined && roleKey(last.role) === roleKey(role)) {
 			last.text += char;
 		} else {
 			segments.push({text: char, role});
@@ -230,11 +237,11 @@ export function plotChart({mode, history, keys, width, height}: PlotInput): Segm
 	for (let row = 0; row < rows; row++) {
 		const value = row === 0 ? high : row === rows - 1 ? low : row === Math.floor((rows - 1) / 2) ? low + ((high - low) * (rows - 1 - row)) / (rows - 1) : undefined;
 		const label = value === undefined ? ''.padStart(axisLabelWidth - 2) + ' │' : formatValue(value, mode).padStart(axisLabelWidth - 2) + ' ┤';
-		lines.push([{text: label, role: 'axis'}, ...toSegments(grid.cells[row]!)]);
+		lines.push(toSegments({text: label, role: 'axis'}, grid.cells[row]!));
 	}
 
 	const axis = [...'─'.repeat(columns)].map((char, column): {char: string; role: CellRole} => changes.has(column) ? {char: '▲', role: 'marker'} : {char, role: 'axis'});
-	lines.push([{text: ''.padStart(axisLabelWidth - 2) + ' └', role: 'axis'}, ...toSegments(axis)]);
+	lines.push(toSegments({text: ''.padStart(axisLabelWidth - 2) + ' └', role: 'axis'}, axis));
 	lines.push([{text: timeLabels(history.times, columns), role: 'axis'}]);
 	return lines;
 }

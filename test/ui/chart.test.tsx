@@ -10,7 +10,7 @@ import {createStore} from '../../source/state/store.js';
 import {initialState} from '../../source/state/app-state.js';
 import {ChartHistory} from '../../source/state/chart-history.js';
 import {sameChart, sameLine} from '../../source/ui/Chart.js';
-import {plotChart} from '../../source/ui/chart-plot.js';
+import {plotChart, roleKey} from '../../source/ui/chart-plot.js';
 import {colorTheme} from '../../source/ui/theme.js';
 import {ConsoleController} from '../../source/state/controller.js';
 import type {MetricsSnapshot} from '../../source/domain/metrics.js';
@@ -208,4 +208,22 @@ test('a chart line is redrawn only when its runs of characters or their roles ch
 	assert.equal(sameLine(line(segments), line(changed({role: 'marker'}))), false, 'another role');
 	assert.equal(sameLine(line(segments), line(segments.slice(1))), false, 'a run fewer');
 	assert.equal(sameLine(line(segments), {segments, theme: {...colorTheme}}), false, 'another theme');
+});
+
+test('each chart line is made of maximal runs: neighbouring runs never share a role, in every mode', () => {
+	const history = migrationHistory();
+	for (const mode of ['rps', 'share', 'success', 'p99'] as const) {
+		const lines = plotChart({mode, history, keys: versions, width: 60, height: 12});
+		let seriesRuns = 0;
+		for (const [index, segments] of lines.entries()) {
+			for (let at = 1; at < segments.length; at++) {
+				assert.notEqual(roleKey(segments[at]!.role), roleKey(segments[at - 1]!.role), `${mode}, line ${index}, run ${at}`);
+			}
+
+			seriesRuns += segments.filter(segment => typeof segment.role === 'object' && segment.text.length > 1).length;
+		}
+
+		// The share band fills whole stretches of a row with one version: those come out as one run each.
+		assert.ok(mode !== 'share' || seriesRuns > 0, 'the stacked band has runs of one version');
+	}
 });

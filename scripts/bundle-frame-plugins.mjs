@@ -3,6 +3,7 @@
 import {readFile} from 'node:fs/promises';
 import {inkFrameMemory} from './bundle-frame-memory.mjs';
 import {inkKeyFrames} from './bundle-key-frames.mjs';
+import {inkLayoutReads} from './bundle-layout-reads.mjs';
 import {inkPropDiff} from './bundle-prop-diff.mjs';
 import {inkTextReuse} from './bundle-text-reuse.mjs';
 
@@ -48,5 +49,5 @@ export const rememberedTextWidths = {
 	},
 };
 
-/** Every plugin above, Ink's frame memory, its key frames, its props diff and its text reuse, in the order the product's bundle applies them. */
-export const framePlugins = [noDevtools, yogaWithoutFetch, rememberedTextWidths, inkFrameMemory, inkKeyFrames, inkPropDiff, inkTextReuse];
+/** Every plugin above, Ink's frame memory, its key frames, its props diff, its text reuse and its layout reads, in the order the product's bundle applies them. */
+export const framePlugins = [noDevtools, yogaWithoutFetch, rememberedTextWidths, inkFrameMemory, inkKeyFrames, inkPropDiff, inkTextReuse, inkLayoutReads];

@@ -1,7 +1,9 @@
-// Part of scripts/bundle-frame-plugins.mjs: Ink's reconciler compares props with source/ui/prop-diff.ts, and settles
-// the changed texts' sizes before each layout (scripts/bundle-text-reuse.mjs says why).
+// Part of scripts/bundle-frame-plugins.mjs: Ink's reconciler compares props with source/ui/prop-diff.ts, settles the
+// changed texts' sizes before each layout (scripts/bundle-text-reuse.mjs says why), and looks for <Static> only once
+// there was one (scripts/bundle-layout-reads.mjs).
 import {readFile} from 'node:fs/promises';
 import {rewriteExactly} from './bundle-rewrite.mjs';
+import {staticLookup, staticLookupState} from './bundle-layout-reads.mjs';
 import {settleBeforeLayout} from './bundle-text-reuse.mjs';
 
 /** The exact pieces of Ink 8's reconciler.js that build arrays of keys and entries per commit, and what replaces them. */
@@ -20,11 +22,13 @@ const rewrites = [
 
 /**
  * ink/build/reconciler.js with its props diff replaced by meshtop's (`propDiffModule` is the path of
- * dist/source/ui/prop-diff.js) and the changed texts settled before each layout (dom.js as the bundle patches it
- * exports meshtopSettleTexts). Throws if Ink's source no longer has each piece exactly once.
+ * dist/source/ui/prop-diff.js), the changed texts settled before each layout (dom.js as the bundle patches it
+ * exports meshtopSettleTexts), and no walk for <Static> until a node was marked static. Throws if Ink's source no
+ * longer has each piece exactly once.
  */
 export function patchInkPropDiff(source, propDiffModule) {
-	return `import {propDiff as meshtopPropDiff} from ${JSON.stringify(propDiffModule)};\nimport {meshtopSettleTexts} from './dom.js';\n${rewriteExactly(source, [...rewrites, settleBeforeLayout], 'reconciler.js', 'scripts/bundle-prop-diff.mjs')}`;
+	const patched = rewriteExactly(source, [...rewrites, settleBeforeLayout, ...staticLookup], 'reconciler.js', 'scripts/bundle-prop-diff.mjs');
+	return `import {propDiff as meshtopPropDiff} from ${JSON.stringify(propDiffModule)};\nimport {meshtopSettleTexts} from './dom.js';\n${staticLookupState}${patched}`;
 }
 
 /** esbuild plugin: Ink's reconciler.js patched by patchInkPropDiff. */

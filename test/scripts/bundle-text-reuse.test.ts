@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {mkdtemp, readFile, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {after, before, test} from 'node:test';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import fc from 'fast-check';
+import {inkBuild, loadInk} from '../helpers/ink-build.js';
 
 // dist/test/scripts/ -> the repository.
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const inkBuild = path.join(root, 'node_modules/ink/build/');
 const memoryModule = pathToFileURL(path.join(root, 'dist/source/ui/frame-memory.js')).href;
 
 interface ReusePatches {
@@ -56,23 +56,6 @@ type LineUpdate = (previous: string, next: string, columns: number) => string;
 let directory: string;
 let reuse: ReusePatches;
 let memory: MemoryPatches;
-
-/**
- * Ink's build modules written to `dir` (each given source, or Ink's own), so that they import each other there: the
- * relative imports of a written module go to its siblings when written, else to Ink's build directory; bare ones to
- * this repository's packages. Returns the first module.
- */
-async function loadInk(dir: string, sources: Record<string, string>): Promise<unknown> {
-	await mkdir(dir, {recursive: true});
-	for (const [file, source] of Object.entries(sources)) {
-		const resolved = source
-			.replaceAll(/from '\.\/([^']+)'/g, (_whole, sibling: string) => `from ${JSON.stringify(sibling in sources ? `./${sibling}` : pathToFileURL(path.join(inkBuild, sibling)).href)}`)
-			.replaceAll(/from '([^'.][^']*)'/g, (_whole, specifier: string) => `from ${JSON.stringify(import.meta.resolve(specifier))}`);
-		await writeFile(path.join(dir, file), resolved);
-	}
-
-	return import(pathToFileURL(path.join(dir, Object.keys(sources)[0]!)).href);
-}
 
 before(async () => {
 	directory = await mkdtemp(path.join(os.tmpdir(), 'meshtop-text-reuse-'));

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {after, before, test} from 'node:test';
 import {promisify} from 'node:util';
-import {oneShotCommands, wantsHeapPolicy} from '../../source/app/heap-policy.js';
+import {consoleHeapFlags, nodeStartFlags, oneShotCommands, wantsHeapPolicy} from '../../source/app/heap-policy.js';
 
 // A stand-in for the bundle: churns short-lived garbage at a high rate while a little stays alive (like the console's
 // refreshes), then prints the young generation's size in MB.
@@ -61,5 +61,13 @@ test('every invocation gets the policy but the one-shot commands', () => {
 	assert.equal(wantsHeapPolicy(['shift', 'reviews', '--to', 'v3']), true);
 	for (const command of oneShotCommands) {
 		assert.equal(wantsHeapPolicy(['-n', 'bookinfo', command, 'reviews']), false, command);
+	}
+});
+
+test('every V8 flag of the policy is one this Node\'s V8 knows (an unknown one would be ignored without a word)', async () => {
+	const {stdout} = await promisify(execFile)(process.execPath, ['--v8-options'], {encoding: 'utf8', maxBuffer: 16 * 1024 * 1024});
+	for (const flag of [...consoleHeapFlags, ...nodeStartFlags]) {
+		const name = /^--([a-z-]+)/.exec(flag)?.[1];
+		assert.ok(name !== undefined && stdout.includes(`  --${name} `), `${flag} is among node --v8-options`);
 	}
 });

@@ -167,13 +167,14 @@ export function roleKey(role: CellRole): string | number {
 
 /** `first`, then the cells as runs of one role each (the first cells join `first` when they share its role). */
 function toSegments(first: Segment, chars: ReadonlyArray<{char: string; role: CellRole}>): Segment[] {
-	const segments: Segment[] = [{...first}];
+	let last: Segment = {...first};
+	const segments = [last];
 	for (const {char, role} of chars) {
-		const last = segments.at(-1);
-		if (last !== undefined && roleKey(last.role) === roleKey(role)) {
+		if (roleKey(last.role) === roleKey(role)) {
 			last.text += char;
 		} else {
-			segments.push({text: char, role});
+			last = {text: char, role};
+			segments.push(last);
 		}
 	}
 

@@ -12,13 +12,25 @@
  */
 
 /**
- * V8 flags for the console, set before its first frame. Not among them, measured on 4 December: `--memory-saver-mode`.
+ * V8 flags for the console, set before its first frame.
+ *
+ * `--no-maglev`: V8's mid-tier compiler optimizes a function after about 400 calls. The console calls most of its code a
+ * few times a second, so a V8 log (`--log-code --log-deopt`) showed Maglev still compiling 6–35 functions a minute at
+ * minutes 1–6, and one major collection deoptimizing 82 compiled functions at once (the maps they were compiled for
+ * had died), to be compiled again. Without it, functions stay in Sparkplug's baseline code until TurboFan takes the few
+ * that reach about 3,000 calls. Consoles side by side on the simulated cluster (5 December, three rounds): RSS floor
+ * growth from minute 3 to 11 of 2.7, 2.6, 4.5 and 4.5 MB against 6.4, 5.9, 6.6 and 7.4 MB with Maglev, floors at
+ * minute 11 0.3–6.7 MB lower, CPU within the consoles' spread of each other (0.42–0.55% of a core from minute 8).
+ * `--no-turbofan` instead saved no memory; both off (Sparkplug only) gave the lowest floors, no lower CPU (0.54%
+ * against 0.46% for the default beside it) and no optimized code at all for bursts such as the picker's.
+ *
+ * Not among them, measured on 4 December: `--memory-saver-mode`.
  * V8 keeps the heap pages a collection frees in a pool and empties it only on a memory-reducing collection, which the
  * console's steady allocation never brings, so RSS climbs to the heap's peaks and stays (about 20 MB over the committed
  * heap on the test bed). Saver mode empties the pool at every major collection (RSS floors 15 MB lower) but keeps the
  * heap tight: 0.4% of a core more. A trim that emptied the pool now and then held for 2–3 minutes before it refilled.
  */
-export const consoleHeapFlags = ['--semi-space-growth-factor=1'] as const;
+export const consoleHeapFlags = ['--semi-space-growth-factor=1', '--no-maglev'] as const;
 
 /**
  * V8 flags on the launcher's `exec node` line, for every invocation: the young generation's initial size, which V8

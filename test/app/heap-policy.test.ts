@@ -18,7 +18,9 @@ const churn = `
 		kept.push(batch);
 		if (kept.length > 10) kept.shift();
 	}
-	process.stdout.write(String(v8.getHeapSpaceStatistics().find(space => space.space_name === 'new_space').space_size / 1048576));
+	v8.setFlagsFromString('--allow-natives-syntax');
+	const maglev = new Function('return %IsMaglevEnabled()')();
+	process.stdout.write(JSON.stringify({young: v8.getHeapSpaceStatistics().find(space => space.space_name === 'new_space').space_size / 1048576, maglev}));
 `;
 
 let directory: string;
@@ -37,21 +39,26 @@ after(async () => {
 	await rm(directory, {recursive: true, force: true});
 });
 
-/** The young generation (MB) after the churn, in a process started by the launcher with `argv`. */
-async function youngGeneration(argv: readonly string[]): Promise<number> {
+/** The young generation (MB) after the churn, and whether V8's Maglev compiler is on, in a process started by the launcher with `argv`. */
+async function launched(argv: readonly string[]): Promise<{young: number; maglev: boolean}> {
 	const {stdout} = await promisify(execFile)(process.execPath, [launcher, ...argv], {encoding: 'utf8'});
-	return Number(stdout);
+	return JSON.parse(stdout) as {young: number; maglev: boolean};
 }
 
 test('the launcher keeps the console\'s young generation at its initial size under churn; a one-shot command keeps V8\'s growth', async () => {
 	const consoleArgv = ['reviews', '-n', 'bookinfo'];
 	const statusArgv = ['status', 'reviews'];
 	assert.ok(wantsHeapPolicy(consoleArgv) && !wantsHeapPolicy(statusArgv));
-	const console = await youngGeneration(consoleArgv);
-	const status = await youngGeneration(statusArgv);
+	const {young: console} = await launched(consoleArgv);
+	const {young: status} = await launched(statusArgv);
 	assert.ok(console <= 8, `young generation ${console} MB for the console`);
 	// If V8 stopped growing it by default, this test would no longer show the policy does anything.
 	assert.ok(status >= 4 * console, `young generation ${status} MB for status, ${console} MB for the console`);
+});
+
+test('the launcher turns Maglev off for the console only', async () => {
+	assert.equal((await launched(['reviews', '-n', 'bookinfo'])).maglev, false);
+	assert.equal((await launched(['set', 'reviews', 'v1=50', 'v3=50'])).maglev, true);
 });
 
 test('every invocation gets the policy but the one-shot commands', () => {
@@ -67,7 +74,8 @@ test('every invocation gets the policy but the one-shot commands', () => {
 test('every V8 flag of the policy is one this Node\'s V8 knows (an unknown one would be ignored without a word)', async () => {
 	const {stdout} = await promisify(execFile)(process.execPath, ['--v8-options'], {encoding: 'utf8', maxBuffer: 16 * 1024 * 1024});
 	for (const flag of [...consoleHeapFlags, ...nodeStartFlags]) {
-		const name = /^--([a-z-]+)/.exec(flag)?.[1];
+		// A boolean flag turned off (`--no-maglev`) is listed under its own name.
+		const name = /^--(?:no-)?([a-z-]+)/.exec(flag)?.[1];
 		assert.ok(name !== undefined && stdout.includes(`  --${name} `), `${flag} is among node --v8-options`);
 	}
 });

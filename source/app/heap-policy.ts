@@ -1,5 +1,6 @@
 /**
- * The V8 heap policy of the long-running console. The console allocates a steady stream of short-lived garbage (each
+ * The V8 policy of the long-running console: its heap (below) and which of V8's compilers it runs (see
+ * {@link consoleHeapFlags}). The console allocates a steady stream of short-lived garbage (each
  * refresh's queries, live reads and Ink frame); V8 answers a high allocation rate by growing the young generation,
  * on Node 24 up to 128 MB (two 64 MB semi-spaces), and keeps it: resident memory that holds only garbage. A 10-minute
  * run on the simulated cluster went from 135–209 MB of RSS to a flat 123 MB with the young generation kept small,

@@ -32,12 +32,11 @@ export interface BodyReaderOptions {
 
 /**
  * A reader for polling local endpoints every second (live mode's reads of each pod's Envoy stats through its
- * port-forward), over Node's HTTP client (source/net/node-fetch.ts) with keep-alive agents of its own: the connections
- * are bounded (one per forward by default, each one WebSocket through the API server), reused from read to read, idle
- * TCP ones are closed after `keepAliveMs` and unreferenced (they never hold the process open), and close() ends them
- * all. With `connect`, each connection is an in-process stream into a forward instead of TCP to its listener.
- * Node's native HTTP parser rather than undici's `request()` (its WebAssembly parser): two consoles of each side by
- * side on the sim used 0.83% of a core against 0.91% (4 December).
+ * port-forward): the connections are bounded (one per forward by default, each one WebSocket through the API
+ * server), reused from read to read, and close() ends them all. With `connect` (how live mode reads), each connection
+ * is an in-process stream into a forward, read by source/net/stream-http.ts's client; without it, TCP through Node's
+ * HTTP client (source/net/node-fetch.ts), whose idle sockets are closed after `keepAliveMs` and never hold the
+ * process open.
  */
 export function createBodyReader(options: BodyReaderOptions = {}): BodyReader {
 	const http = createNodeFetch({maxSockets: Math.max(1, options.connectionsPerOrigin ?? 1), idleTimeoutMs: options.keepAliveMs ?? 10_000, ...(options.connect === undefined ? {} : {connect: options.connect})});

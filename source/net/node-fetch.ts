@@ -2,14 +2,15 @@
  * The part of fetch the Prometheus client uses, over Node's own HTTP client with a keep-alive agent of its own. Why:
  * the headless commands (status, shift) would otherwise load undici for their few queries, about 60 ms of start-up,
  * and its WebAssembly HTTP parser keeps V8 busy after the answer, holding the process open (see
- * source/kube/node-request.ts); and with `connect`, a port-forwarded Prometheus (or pod) is reached over in-process
- * streams, which undici's fetch cannot take. Idle sockets are unreferenced by Node's agent; close() ends them.
+ * source/kube/node-request.ts). With `connect`, a port-forwarded Prometheus (or pod) is reached over in-process
+ * streams, which undici's fetch cannot take, by the lighter client of source/net/stream-http.ts. Idle sockets are
+ * unreferenced by Node's agent; close() ends them.
  */
 import http from 'node:http';
 import https from 'node:https';
 import type {Duplex} from 'node:stream';
 import {readText} from './read-text.js';
-import {StreamAgent} from './stream-agent.js';
+import {createStreamHttp, type StreamAnswer} from './stream-http.js';
 
 /** What a {@link NodeFetch} answers: the part of a fetch Response the Prometheus client reads. */
 export interface NodeFetchAnswer {
@@ -41,15 +42,28 @@ export interface NodeFetchOptions {
 	idleTimeoutMs?: number;
 	/**
 	 * Makes each plain-HTTP connection instead of a TCP connection to the URL's host and port (an in-process stream to
-	 * a port-forward); idle ones then stay open until their maker ends them.
+	 * a port-forward), at most `maxSockets` of them (default 6); idle ones then stay open until their peer or close()
+	 * ends them.
 	 */
 	connect?: () => Duplex;
 }
 
-/** A fetch over Node's http/https with one keep-alive agent per protocol. */
+/** A fetch over Node's http/https with one keep-alive agent per protocol, or over `connect`'s streams when given. */
 export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
+	if (options.connect !== undefined) {
+		const streams = createStreamHttp({connect: options.connect, maxConnections: options.maxSockets ?? 6});
+		return {
+			async fetch(url, init) {
+				return readAnswerOf(await streams.get(new URL(url), init.headers, init.signal));
+			},
+			close() {
+				streams.close();
+			},
+		};
+	}
+
 	const agentOptions = {keepAlive: true, ...(options.maxSockets === undefined ? {} : {maxSockets: options.maxSockets}), ...(options.idleTimeoutMs === undefined ? {} : {timeout: options.idleTimeoutMs})};
-	const agents = {http: options.connect === undefined ? new http.Agent(agentOptions) : new StreamAgent(options.connect, agentOptions), https: new https.Agent(agentOptions)};
+	const agents = {http: new http.Agent(agentOptions), https: new https.Agent(agentOptions)};
 	return {
 		async fetch(url, init) {
 			const target = new URL(url);
@@ -65,6 +79,25 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
 		close() {
 			agents.http.destroy();
 			agents.https.destroy();
+		},
+	};
+}
+
+/** An answer read whole already (the stream client's), as the Prometheus client reads one. */
+function readAnswerOf(answer: StreamAnswer): NodeFetchAnswer {
+	return {
+		status: answer.status,
+		ok: answer.status >= 200 && answer.status <= 299,
+		async text() {
+			return Promise.resolve(answer.text);
+		},
+		async json() {
+			return Promise.resolve(JSON.parse(answer.text) as unknown);
+		},
+		body: {
+			async cancel() {
+				return Promise.resolve();
+			},
 		},
 	};
 }

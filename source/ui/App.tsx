@@ -1,4 +1,4 @@
-import {useEffect, useSyncExternalStore} from 'react';
+import {useEffect, useMemo, useSyncExternalStore} from 'react';
 import {Box, Text, useApp, useInput, useWindowSize} from 'ink';
 import type {ConsoleController} from '../state/controller.js';
 import type {Store} from '../state/store.js';
@@ -50,6 +50,11 @@ export function App({store, controller, now = systemClock.now, onKey}: AppProps)
 		}
 	});
 
+	const scope = scopeOf(state);
+	const rolloutRunning = rolloutActive(state);
+	// Measured once per change of what the footer shows, not at every refresh: it measures every hint's text.
+	const footerLines = useMemo(() => footerLineCount({scope, readOnly: state.readOnly, rolloutRunning, step: state.step}, columns), [scope, state.readOnly, rolloutRunning, state.step, columns]);
+
 	if (columns < minimumSize.columns || rows < minimumSize.rows) {
 		// The full sentence wraps past the bottom of a very small terminal and its first line scrolls away: there the
 		// message is three short lines, so what is wrong and how to leave stay on screen.
@@ -71,8 +76,6 @@ export function App({store, controller, now = systemClock.now, onKey}: AppProps)
 		);
 	}
 
-	const footer = {scope: scopeOf(state), readOnly: state.readOnly, rolloutRunning: rolloutActive(state), step: state.step};
-	const footerLines = footerLineCount(footer, columns);
 	// Header, the blank line under it, notice and footer; the frame stays one row short of the terminal so
 	// the cursor line after it never scrolls the screen.
 	const bodyRows = rows - 1 - (headerLines(state) + 1 + 1 + footerLines);
@@ -87,7 +90,7 @@ export function App({store, controller, now = systemClock.now, onKey}: AppProps)
 				<ConsoleBody state={state} columns={columns} rows={bodyRows} now={now()} />
 			</Box>
 			<Text wrap="truncate" {...noticeStyle}>{notice?.text ?? ' '}</Text>
-			<Footer {...footer} />
+			<Footer scope={scope} readOnly={state.readOnly} rolloutRunning={rolloutRunning} step={state.step} />
 		</Box>
 	);
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import {createServer, type Server} from 'node:http';
-import {duplexPair, type Duplex} from 'node:stream';
 import {after, before, test} from 'node:test';
 import {listenOnLoopback} from '../../source/net/listen.js';
 import {createBodyReader} from '../../source/net/body-reader.js';
+import {forwardStreams} from '../helpers/forward-streams.js';
 import {trackConnections, type TrackedServer} from '../helpers/tracked-server.js';
 
 // A stand-in for a pod's stats endpoint behind its port-forward: counts the connections it accepts and how many are open.
@@ -105,20 +105,9 @@ test('a read aborted by its signal rejects', async () => {
 
 test('with connect, reads go over the streams it makes: one kept and reused, a new one once its peer ended it, all ended by close()', async () => {
 	accepted = 0;
-	// Each stream made: the server's end and the reader's.
-	const made: Array<{inside: Duplex; outside: Duplex}> = [];
-	const reader = createBodyReader({
-		connect() {
-			// As a port-forward's connect() does: the server's end closing closes the reader's.
-			const [outside, inside] = duplexPair();
-			inside.on('close', () => outside.destroy());
-			outside.on('close', () => inside.destroy());
-			outside.on('end', () => outside.destroy());
-			made.push({inside, outside});
-			server.server.emit('connection', inside);
-			return outside;
-		},
-	});
+	// Each stream made: the server's end and the reader's, as a port-forward's connect() makes them.
+	const {connect, made} = forwardStreams(inside => server.server.emit('connection', inside));
+	const reader = createBodyReader({connect});
 	for (let round = 0; round < 3; round++) {
 		const bodies = await Promise.all([1, 2].map(async index => reader.read(`${base}/s${round}-${index}`)));
 		assert.equal(bodies[1]!.text, `istio_requests_total{reporter="destination"} /s${round}-2\n`);

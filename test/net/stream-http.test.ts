@@ -1,26 +1,10 @@
 import assert from 'node:assert/strict';
 import {createServer} from 'node:http';
-import {duplexPair, type Duplex} from 'node:stream';
+import type {Duplex} from 'node:stream';
 import {test} from 'node:test';
 import fc from 'fast-check';
 import {createStreamHttp, requestHead} from '../../source/net/stream-http.js';
-
-/** Streams as a port-forward's connect() makes them: the server's end closing closes the client's. */
-function streamMaker(serve: (inside: Duplex) => void): {connect: () => Duplex; made: Array<{inside: Duplex; outside: Duplex}>} {
-	const made: Array<{inside: Duplex; outside: Duplex}> = [];
-	return {
-		made,
-		connect() {
-			const [outside, inside] = duplexPair();
-			inside.on('close', () => outside.destroy());
-			outside.on('close', () => inside.destroy());
-			outside.on('end', () => outside.destroy());
-			made.push({inside, outside});
-			serve(inside);
-			return outside;
-		},
-	};
-}
+import {forwardStreams} from '../helpers/forward-streams.js';
 
 /** A server that answers each request (one per blank line received) with the next of `answers`, written as given. */
 function scripted(answers: Array<Array<string | Buffer> | ((inside: Duplex) => void)>): (inside: Duplex) => void {
@@ -62,7 +46,7 @@ test('answers from Node\'s own server, sized and chunked, come whole over one ke
 
 		response.writeHead(request.url?.includes('missing') === true ? 404 : 200, {'content-type': 'text/plain'}).end(`asked ${request.url ?? ''} with ${String(request.headers['x-scope'] ?? 'no scope')}`);
 	});
-	const {connect, made} = streamMaker(inside => server.emit('connection', inside));
+	const {connect, made} = forwardStreams(inside => server.emit('connection', inside));
 	const http = createStreamHttp({connect});
 	for (let round = 0; round < 3; round++) {
 		assert.deepEqual(await http.get(new URL(`http://127.0.0.1:9/r${round}`), {'x-scope': 'tenant'}), {status: 200, text: `asked /r${round} with tenant`});
@@ -106,7 +90,7 @@ test('bodies split anywhere, sized or chunked, read as the bytes sent', async ()
 				: bytes;
 			// The answer written in pieces at the same cuts, whatever they split (the head, a chunk's size line, a character).
 			const pieces = splitAt(Buffer.concat([Buffer.from(head, 'latin1'), encoded]), cuts);
-			const {connect} = streamMaker(scripted([pieces, ['HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext']]));
+			const {connect} = forwardStreams(scripted([pieces, ['HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext']]));
 			const http = createStreamHttp({connect});
 			try {
 				assert.deepEqual(await http.get(url, {}), {status: 200, text: bytes.toString('utf8')});
@@ -119,7 +103,7 @@ test('bodies split anywhere, sized or chunked, read as the bytes sent', async ()
 });
 
 test('Connection: close, a body that runs to the end, 204 and an interim 103 are each read as HTTP says', async () => {
-	const {connect, made} = streamMaker(scripted([
+	const {connect, made} = forwardStreams(scripted([
 		['HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfirst'],
 		[],
 	]));
@@ -128,14 +112,14 @@ test('Connection: close, a body that runs to the end, 204 and an interim 103 are
 	assert.equal(made[0]!.outside.destroyed, true, 'a connection the server closes is not kept');
 	http.close();
 
-	const raw = streamMaker(scripted([inside => {
+	const raw = forwardStreams(scripted([inside => {
 		inside.end('HTTP/1.0 200 OK\r\n\r\nto the end');
 	}]));
 	const untilEnd = createStreamHttp({connect: raw.connect});
 	assert.deepEqual(await untilEnd.get(url, {}), {status: 200, text: 'to the end'});
 	untilEnd.close();
 
-	const interim = streamMaker(scripted([
+	const interim = forwardStreams(scripted([
 		['HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'],
 		['HTTP/1.1 204 No Content\r\n\r\n'],
 		['HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nafter'],
@@ -152,7 +136,7 @@ test('Connection: close, a body that runs to the end, 204 and an interim 103 are
 });
 
 test('an answer that is not HTTP, or cut before its end, rejects and the next request gets a new stream', async () => {
-	const {connect, made} = streamMaker(scripted([
+	const {connect, made} = forwardStreams(scripted([
 		['SSH-2.0-OpenSSH_9.6\r\n\r\n'],
 		inside => {
 			inside.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nistio_reque');
@@ -170,7 +154,7 @@ test('an answer that is not HTTP, or cut before its end, rejects and the next re
 });
 
 test('an abort mid-answer rejects with its reason and ends that stream; requests wait for a free connection', async () => {
-	const {connect, made} = streamMaker(scripted([
+	const {connect, made} = forwardStreams(scripted([
 		inside => {
 			inside.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nslow');
 		},

@@ -92,14 +92,16 @@ class Connection {
 				this.fail(new Error(`the server's answer is not valid HTTP: ${parsed.message}`));
 			}
 		});
+		const closedEarly = () => {
+			this.fail(new Error('the connection closed before the answer\'s end'));
+		};
+
 		stream.on('end', () => {
 			// A body that runs to the connection's end (no length, not chunked) is complete there.
 			parser.finish();
-			this.fail(new Error('the connection closed before the answer\'s end'));
+			closedEarly();
 		});
-		stream.on('close', () => {
-			this.fail(new Error('the connection closed before the answer\'s end'));
-		});
+		stream.on('close', closedEarly);
 		stream.on('error', (error: Error) => {
 			this.fail(error);
 		});
@@ -145,12 +147,7 @@ class Connection {
 
 	/** Ends the connection; the request on it, if any, rejects with `error`. */
 	fail(error: unknown): void {
-		if (!this.closed) {
-			this.closed = true;
-			this.stream.destroy();
-			this.gone(this);
-		}
-
+		this.end();
 		const {pending} = this;
 		this.pending = undefined;
 		pending?.reject(error);
@@ -178,12 +175,19 @@ class Connection {
 		this.pending = undefined;
 		const text = pending.chunks.length === 1 ? pending.chunks[0]!.toString('utf8') : Buffer.concat(pending.chunks).toString('utf8');
 		if (!pending.keepAlive) {
+			this.end();
+		}
+
+		pending.resolve({status: pending.status ?? 0, text});
+	}
+
+	/** Destroys the stream and tells the pool, once. */
+	private end(): void {
+		if (!this.closed) {
 			this.closed = true;
 			this.stream.destroy();
 			this.gone(this);
 		}
-
-		pending.resolve({status: pending.status ?? 0, text});
 	}
 }
 

@@ -39,7 +39,11 @@ export interface ApiServerOptions {
 	port?: number;
 	/** Where a pod's port is forwarded to; undefined = pod has nothing listening (the client gets an error on the error channel). */
 	resolvePortForward?: (namespace: string, pod: string, port: number) => PortForwardTarget | undefined;
-	/** BOOKMARK period for watches with allowWatchBookmarks=true (default 5000 ms; the real server sends them about once a minute). */
+	/**
+	 * BOOKMARK period for watches with allowWatchBookmarks=true. Default 60 s, as kube-apiserver's watch cache sends them
+	 * ("roughly every minute"): every watch of a console (routes, DestinationRules, Services, each forwarded pod) gets
+	 * them, and at 5 s they were a few percent of an idle console's CPU that no real server would cost it.
+	 */
 	bookmarkIntervalMs?: number;
 }
 
@@ -66,7 +70,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 	const {store} = options;
 	let denyRules: DenyRule[] = [];
 	const watches = new Set<WatchHandle>();
-	const context: ResourceContext = {store, watches, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000};
+	const context: ResourceContext = {store, watches, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000};
 	const forwarder = new PortForwarder();
 	const unsubscribePods = store.subscribe(event => {
 		if (event.type === 'DELETED' && event.resource === '/pods') {

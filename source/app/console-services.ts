@@ -2,7 +2,7 @@ import type {KubeTarget} from '../kube/config.js';
 import {IstioApi} from '../kube/istio-api.js';
 import {reviewRouteAccess} from '../kube/access-review.js';
 import {watchVirtualServices} from '../kube/watch-virtual-services.js';
-import {fetchMetrics, fetchMetricsRange} from '../prometheus/metrics-source.js';
+import {fetchMetrics, fetchMetricsRange, probeMetrics} from '../prometheus/metrics-source.js';
 import {parsePrometheusDuration} from '../prometheus/client.js';
 import {fetchCounts} from '../prometheus/counts-source.js';
 import {reporterFor, type Reporter} from '../prometheus/queries.js';
@@ -115,9 +115,15 @@ export function createConsoleServices(target: KubeTarget, options: {
 		async fetchMetrics(destinations) {
 			const ready = await connected();
 
-			// The pods are read during Prometheus' queries, so the live figures are as fresh as the refresh.
-			const [snapshot] = await Promise.all([fetchMetrics(ready.client, destinations, ready.window, undefined, reporter), live.refresh(destinations)]);
-			return live.merge(snapshot, destinations);
+			// While the pods' own counters cover every version on screen, Prometheus' figures for now would be thrown away:
+			// it is asked only whether it answers (the header's state and data age, still every refresh).
+			const probing = live.covered(destinations);
+			const prometheusNow = probing ? probeMetrics(ready.client, ready.window) : fetchMetrics(ready.client, destinations, ready.window, undefined, reporter);
+			// The pods are read during Prometheus' query, so the live figures are as fresh as the refresh.
+			const [snapshot] = await Promise.all([prometheusNow, live.refresh(destinations)]);
+			const merged = live.merge(snapshot, destinations);
+			// A pod that failed this time leaves its version to Prometheus, asked in full after all.
+			return probing && !live.covered(destinations) ? live.merge(await fetchMetrics(ready.client, destinations, ready.window, undefined, reporter), destinations) : merged;
 		},
 		async fetchMetricsHistory(destinations, rangeMs) {
 			const ready = await connected();

@@ -15,6 +15,8 @@ export interface LiveMetrics {
 	merge(snapshot: MetricsSnapshot, destinations: readonly Destination[]): MetricsSnapshot;
 	/** Reads the pods now for the refresh under way (waiting at most a fraction of a second for slow pods). */
 	refresh(destinations: readonly Destination[]): Promise<void>;
+	/** Whether the last merge had live figures for every one of `destinations` (then Prometheus' figures went unused). */
+	covered(destinations: readonly Destination[]): boolean;
 	/** Ends the reads and their port-forwards. */
 	stop(): Promise<void>;
 }
@@ -31,12 +33,13 @@ const noPods = {reporting: 0, sampled: 0, total: 0};
 export function liveMetrics(target: KubeTarget, option: LiveOption, reporter: Promise<Reporter>): LiveMetrics {
 	if (option === false) {
 		const off: LiveReading = {status: 'off', reason: '--no-live', byVersion: {}, pods: noPods};
-		return {merge: snapshot => mergeLive(snapshot, off), refresh: async () => Promise.resolve(), stop: async () => Promise.resolve()};
+		return {merge: snapshot => mergeLive(snapshot, off), refresh: async () => Promise.resolve(), covered: () => false, stop: async () => Promise.resolve()};
 	}
 
 	let source: LiveStatsSource | undefined;
 	let failed: string | undefined;
 	let stopped = false;
+	let liveKeys = new Set<string>();
 	const ready = reporter.then(found => {
 		if (!stopped) {
 			source = startLiveStats(target, {namespace: target.namespace, reporter: found, ...(option.podsPerVersion === undefined ? {} : {podsPerVersion: option.podsPerVersion})});
@@ -52,7 +55,12 @@ export function liveMetrics(target: KubeTarget, option: LiveOption, reporter: Pr
 			const reading: LiveReading = source === undefined
 				? {status: failed === undefined ? 'connecting' : 'error', ...(failed === undefined ? {} : {reason: failed}), byVersion: {}, pods: noPods}
 				: source.read(destinations);
-			return mergeLive(snapshot, reading);
+			const merged = mergeLive(snapshot, reading);
+			liveKeys = new Set(merged.live?.liveKeys);
+			return merged;
+		},
+		covered(destinations) {
+			return destinations.length > 0 && destinations.every(destination => liveKeys.has(destination.key));
 		},
 		async stop() {
 			stopped = true;

@@ -179,6 +179,12 @@ describe('built-in Prometheus query API', () => {
 		assert.equal(twice.body.data!.result.length, 2, 'the right side\'s equal label sets are dropped');
 	});
 
+	it('answers a number alone as Prometheus does: a scalar at the evaluation time (the console\'s health probe)', async () => {
+		const {status, body} = await query('1', {time: String((t0 + 5000) / 1000)});
+		assert.equal(status, 200);
+		assert.deepEqual(body, {status: 'success', data: {resultType: 'scalar', result: [(t0 + 5000) / 1000, '1']}});
+	});
+
 	it('answers anything else with a bad_data error', async () => {
 		for (const promql of [
 			'avg by (destination_version)(rate(istio_requests_total[10s]))',

@@ -84,6 +84,13 @@ function answerQuery(response: ServerResponse, parameters: URLSearchParams, cont
 		return;
 	}
 
+	// A number alone (`1`, a health probe) is a scalar in Prometheus, evaluated without touching the stored series.
+	const scalar = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*$/.exec(query);
+	if (scalar !== null) {
+		json(response, 200, {status: 'success', data: {resultType: 'scalar', result: [timeMs / 1000, formatValue(Number(scalar[1]))]}});
+		return;
+	}
+
 	try {
 		const vector = evaluate(parsePromQl(query), context.history, timeMs);
 		json(response, 200, {

@@ -1,5 +1,6 @@
 import {EnvoyLineMemory, envoyStatsFilter, parseEnvoyStats, type PodCounters, type StatsReporter} from '../domain/envoy-stats.js';
 import type {LiveReading} from '../domain/live-merge.js';
+import {QuietPods} from '../domain/quiet-pods.js';
 import {liveFigures, type LivePoll, type LiveSample} from '../domain/live-rates.js';
 import type {Destination} from '../domain/virtual-service.js';
 import {withDeadline} from '../util/deadline.js';
@@ -41,6 +42,11 @@ export interface LiveStatsOptions {
 	window?: number;
 	/** How often the pods are listed again (default 10 s). */
 	reselectMs?: number;
+	/**
+	 * How often a quiet pod is read (default 5 s): one whose answer came back the same as the read before (a version
+	 * at weight 0 serves nothing). Between its reads its last counters stand; a change of the weights wakes them all.
+	 */
+	quietPeriodMs?: number;
 }
 
 /** The live reads of the versions on screen; one owner calls stop(). */
@@ -74,6 +80,10 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 	const forwards = new Map<string, Promise<PodLink>>();
 	// Every pod answers the same lines each read, new values only.
 	const lineMemory = new EnvoyLineMemory(reporter);
+	// Each pod's last counters, and which pods answered the same twice: a quiet pod is read less often.
+	const lastCounters = new Map<string, PodCounters>();
+	const quiet = new QuietPods(options.quietPeriodMs ?? 5000);
+	let weights = '';
 	let destinations: readonly Destination[] = [];
 	let wanted = '';
 	let selectedFor = '';
@@ -134,7 +144,15 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 				return new Error(`${pod}:${envoyStatsPort} answered ${response.status}`);
 			}
 
-			return parseEnvoyStats(response.text, reporter, lineMemory);
+			const previous = lastCounters.get(pod);
+			// The same answer as the last read: the same counters, not parsed again.
+			if (quiet.noteRead(pod, response.text, Date.now()) && previous !== undefined) {
+				return previous;
+			}
+
+			const counters = parseEnvoyStats(response.text, reporter, lineMemory);
+			lastCounters.set(pod, counters);
+			return counters;
 		} catch (cause) {
 			if (handle?.status().state === 'failed' && !failedAt.has(pod)) {
 				failedAt.set(pod, Date.now());
@@ -146,6 +164,13 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 
 	const stopUnused = () => {
 		const used = new Set(Object.values(samples).flatMap(sample => sample.sampled));
+		quiet.keepOnly(used);
+		for (const pod of lastCounters.keys()) {
+			if (!used.has(pod)) {
+				lastCounters.delete(pod);
+			}
+		}
+
 		for (const [pod, handle] of forwards) {
 			if (!used.has(pod)) {
 				forwards.delete(pod);
@@ -186,12 +211,21 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 
 		const pods = [...new Set(Object.values(samples).flatMap(sample => sample.sampled))];
 		const at = Date.now();
-		const results = await Promise.all(pods.map(async pod => [pod, await readPod(pod)] as const));
+		const due = pods.filter(pod => quiet.due(pod, at));
+		const results = await Promise.all(due.map(async pod => [pod, await readPod(pod)] as const));
 		if (stopped) {
 			return;
 		}
 
 		const read = new Map<string, PodCounters>();
+		// A quiet pod not read this time: its last counters stand (it counted nothing at its last read).
+		for (const pod of pods) {
+			const counters = lastCounters.get(pod);
+			if (!due.includes(pod) && counters !== undefined) {
+				read.set(pod, counters);
+			}
+		}
+
 		const failures: string[] = [];
 		for (const [pod, result] of results) {
 			if (result instanceof Error) {
@@ -201,7 +235,7 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 			}
 		}
 
-		error = failures.length === 0 ? undefined : `${failures.length}/${pods.length} pods unreadable: ${failures[0]}`;
+		error = failures.length === 0 ? undefined : `${failures.length}/${due.length} pods unreadable: ${failures[0]}`;
 		polls = [...polls, {at, pods: read}].slice(-window);
 	};
 
@@ -235,6 +269,12 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 
 	const follow = (next: readonly Destination[]) => {
 		destinations = next;
+		const nextWeights = next.map(destination => `${destination.key}=${destination.weight}`).join(',');
+		if (nextWeights !== weights) {
+			weights = nextWeights;
+			quiet.wake(Date.now());
+		}
+
 		wanted = next.map(destination => `${destination.key}=${destination.metric.service}/${destination.metric.version ?? ''}`).join(',');
 		if (loop === undefined && !stopped) {
 			loop = run();

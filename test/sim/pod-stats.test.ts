@@ -145,4 +145,32 @@ describe('a pod\'s port 15090 through the simulated API server\'s port-forward',
 			await source.stop();
 		}
 	});
+
+	test('a quiet pod (v2, no traffic at weight 0) is read every quiet period, not every period; its figures stay live; new weights wake it', async () => {
+		const source = startLiveStats(kubeTarget('bookinfo'), {namespace: 'bookinfo', reporter: 'destination', periodMs: 200, quietPeriodMs: 2000});
+		const reviews = (version: string, weight: number): Destination => ({key: version, host: 'reviews', subset: version, weight, metric: {service: 'reviews', version}});
+		const pod = (version: string) => podsOf(cluster.store, 'reviews').find(candidate => candidate.version === version)!.name;
+		const reads = () => ({v1: cluster.podStats.answeredCount(pod('v1')), v2: cluster.podStats.answeredCount(pod('v2'))});
+		try {
+			const split = [reviews('v1', 50), reviews('v2', 0), reviews('v3', 50)];
+			await waitFor(() => source.read(split).byVersion['v2']?.metrics !== undefined, {timeout: 20_000, interval: 100, message: 'live figures for v2'});
+			// Past the first reads' wake-up (two quiet periods from the first weights seen).
+			await new Promise(resolve => setTimeout(resolve, 4200));
+			const before = reads();
+			await waitFor(() => reads().v1 - before.v1 >= 15, {timeout: 20_000, interval: 50, message: 'v1 read 15 times'});
+			const quiet = reads().v2 - before.v2;
+			assert.ok(quiet >= 1 && quiet <= 3, `v2 read ${quiet} times while v1 was read 15 times (one read every 2 s expected)`);
+			const reading = source.read(split);
+			assert.equal(reading.byVersion['v2']?.metrics?.rps, 0, 'v2 still has live figures: 0 requests per second');
+			assert.equal(reading.status, 'live');
+			// A new split (v2 at 10): every pod is read at every poll for two quiet periods.
+			const woken = [reviews('v1', 40), reviews('v2', 10), reviews('v3', 50)];
+			source.read(woken);
+			const after = reads();
+			await waitFor(() => reads().v1 - after.v1 >= 8, {timeout: 20_000, interval: 50, message: 'v1 read 8 times after the new split'});
+			assert.ok(reads().v2 - after.v2 >= 6, `v2 read ${reads().v2 - after.v2} times while v1 was read 8 times after the weights changed`);
+		} finally {
+			await source.stop();
+		}
+	});
 });

@@ -23,6 +23,7 @@ export class PodEnvoyStats {
 	private readonly pods = new Map<string, PodEnvoy>();
 	private readonly streams = new Set<Duplex>();
 	private readonly asked = new Map<string, string>();
+	private readonly answered = new Map<string, number>();
 
 	/** `waypointOf`: the waypoint pod of a namespace now, if it has one (ambient namespaces' requests are its). */
 	constructor(private readonly options: {waypointOf?: (namespace: string) => string | undefined} = {}) {}
@@ -74,6 +75,11 @@ export class PodEnvoyStats {
 		return this.asked.get(pod);
 	}
 
+	/** How many requests the pod's stats port has answered: how often a reader read it. */
+	answeredCount(pod: string): number {
+		return this.answered.get(pod) ?? 0;
+	}
+
 	/** A stream to the pod's stats port: an HTTP/1.1 server of `GET /stats/prometheus` on it, keep-alive included. */
 	open(pod: string): Duplex {
 		const [client, server] = duplexPair();
@@ -113,6 +119,7 @@ export class PodEnvoyStats {
 		const close = headers.some(header => /^connection:\s*close$/i.test(header.trim()));
 		const url = new URL(target, 'http://pod');
 		this.asked.set(pod, `${url.pathname}${url.search}`);
+		this.answered.set(pod, (this.answered.get(pod) ?? 0) + 1);
 		const found = method === 'GET' && url.pathname === envoyStatsPath;
 		let filter: RegExp | undefined;
 		let status = found ? '200 OK' : '404 Not Found';

@@ -76,7 +76,6 @@ describe('the console\'s refresh while live reads cover every version (sim)', {t
 		}, {timeout: 30_000, interval: 300, message: 'live figures for v1 and v3'});
 		const before = proxy.queries.length;
 		for (let index = 0; index < 3; index++) {
-			 
 			snapshot = await refresh(destinations);
 		}
 

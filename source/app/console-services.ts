@@ -117,13 +117,14 @@ export function createConsoleServices(target: KubeTarget, options: {
 
 			// While the pods' own counters cover every version on screen, Prometheus' figures for now would be thrown away:
 			// it is asked only whether it answers (the header's state and data age, still every refresh).
+			const fullQuery = async () => fetchMetrics(ready.client, destinations, ready.window, undefined, reporter);
 			const probing = live.covered(destinations);
-			const prometheusNow = probing ? probeMetrics(ready.client, ready.window) : fetchMetrics(ready.client, destinations, ready.window, undefined, reporter);
+			const prometheusNow = probing ? probeMetrics(ready.client, ready.window) : fullQuery();
 			// The pods are read during Prometheus' query, so the live figures are as fresh as the refresh.
 			const [snapshot] = await Promise.all([prometheusNow, live.refresh(destinations)]);
 			const merged = live.merge(snapshot, destinations);
 			// A pod that failed this time leaves its version to Prometheus, asked in full after all.
-			return probing && !live.covered(destinations) ? live.merge(await fetchMetrics(ready.client, destinations, ready.window, undefined, reporter), destinations) : merged;
+			return probing && !live.covered(destinations) ? live.merge(await fullQuery(), destinations) : merged;
 		},
 		async fetchMetricsHistory(destinations, rangeMs) {
 			const ready = await connected();

@@ -1,7 +1,7 @@
 import type {KubeConfig} from '@kubernetes/client-node';
 import {KubeError, toKubeError, type KubeErrorContext} from './errors.js';
 import {isObject} from '../util/guards.js';
-import {WatchStream} from './watch-stream.js';
+import {WatchStream, watchIdleTimeoutMs} from './watch-stream.js';
 
 /** Where a list-watch loop stands. */
 export type ListWatchStatus = 'live' | 'reconnecting' | 'error';
@@ -30,6 +30,8 @@ export interface ListWatchOptions<T> {
 	onPending?: (pending: boolean) => void;
 	/** Backoff after failures (default 250 ms doubling up to 5 s). */
 	backoff?: {initialMs: number; maxMs: number};
+	/** Silence after which a watch is started again (default {@link watchIdleTimeoutMs}). */
+	idleTimeoutMs?: number;
 }
 
 /** Owner of a running list-watch loop. */
@@ -68,7 +70,7 @@ type WatchEnd = {reason: 'closed'; events: number} | {reason: 'timeout'} | {reas
  * (410 Gone, connection errors), with exponential backoff between failures.
  */
 export function startListWatch<T>(options: ListWatchOptions<T>): ListWatchHandle {
-	const watch = new WatchStream(options.kc);
+	const watch = new WatchStream(options.kc, options.idleTimeoutMs ?? watchIdleTimeoutMs);
 	const initialDelay = options.backoff?.initialMs ?? 250;
 	const maxDelay = options.backoff?.maxMs ?? 5000;
 	let stopped = false;

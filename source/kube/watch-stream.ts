@@ -20,13 +20,22 @@ export type WatchCallback = (type: string, object: unknown) => void;
 /** Called once when the watch ends: null when the server closed it, else the error (a TimeoutError after silence). */
 export type WatchDone = (error: unknown) => void;
 
+/**
+ * How long a running watch may be silent before it is taken for a dead connection and started again (from its last
+ * resourceVersion). A quiet collection's watch carries only bookmarks, which kube-apiserver's watch cache sends
+ * about once a minute (`nextBookmarkTime`, k8s.io/apiserver cache_watcher.go); client-node's 30 s ended every quiet
+ * watch halfway between two bookmarks, so the console's eight watches were opened again every 30 s, 16 requests a
+ * minute that brought nothing. A connection the server closes or resets still ends the watch at once.
+ */
+export const watchIdleTimeoutMs = 90_000;
+
 /** Starts watches against the current context of one kubeconfig. */
 export class WatchStream {
 	private readonly kc: KubeConfig;
-	/** No answer, or no byte of a running watch, for this long ends it with a TimeoutError (client-node's figure). */
+	/** No answer, or no byte of a running watch, for this long ends it with a TimeoutError. */
 	private readonly idleTimeoutMs: number;
 
-	constructor(kc: KubeConfig, idleTimeoutMs = 30_000) {
+	constructor(kc: KubeConfig, idleTimeoutMs = watchIdleTimeoutMs) {
 		this.kc = kc;
 		this.idleTimeoutMs = idleTimeoutMs;
 	}

@@ -47,6 +47,9 @@ export interface ApiServerOptions {
 	bookmarkIntervalMs?: number;
 }
 
+/** kube-apiserver's bookmark cadence ("roughly every minute"), the sim's default. */
+export const defaultBookmarkIntervalMs = 60_000;
+
 /** A running simulated API server. */
 export interface ApiServer {
 	/** Base URL, `http://127.0.0.1:PORT`. */
@@ -70,7 +73,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 	const {store} = options;
 	let denyRules: DenyRule[] = [];
 	const watches = new Set<WatchHandle>();
-	const context: ResourceContext = {store, watches, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000};
+	const context: ResourceContext = {store, watches, bookmarkIntervalMs: options.bookmarkIntervalMs ?? defaultBookmarkIntervalMs};
 	const forwarder = new PortForwarder();
 	const unsubscribePods = store.subscribe(event => {
 		if (event.type === 'DELETED' && event.resource === '/pods') {

@@ -16,6 +16,7 @@ import {headerRecord, sendOverNode, type NodeAnswer} from './node-request.js';
 import {nodeAgentFor} from './shared-dispatchers.js';
 import {SharedTransport} from './shared-transport.js';
 import {errorMessage} from '../util/error-message.js';
+import {authenticate} from './authenticate.js';
 
 /** A non-2xx answer: the HTTP status and the raw body (a Status object as JSON, usually). */
 export class KubeHttpError extends Error {
@@ -93,7 +94,7 @@ export class KubeRest {
 
 		// Tokens (static, file, exec plugins, OIDC), client certificates, CAs and proxies: client-node's, per request.
 		try {
-			await this.kc.applySecurityAuthentication(context);
+			await authenticate(this.kc, context);
 		} catch (error) {
 			// An exec plugin that failed, an OIDC token that could not be refreshed: no request was sent, and retrying
 			// will not help until the user logs in again. client-node's own error says only what broke inside it.

@@ -13,6 +13,7 @@ import {HttpMethod, RequestContext} from '@kubernetes/client-node/dist/gen/http/
 import {request as undiciRequest} from 'undici';
 import {headerRecord} from './node-request.js';
 import {KubeHttpError} from './rest.js';
+import {authenticate} from './authenticate.js';
 
 /** Called per event: its type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR) and object. */
 export type WatchCallback = (type: string, object: unknown) => void;
@@ -62,7 +63,7 @@ export class WatchStream {
 		const context = new RequestContext(url.toString(), HttpMethod.GET);
 		context.setHeaderParam('Accept', 'application/json');
 		context.setHeaderParam('User-Agent', 'meshtop');
-		await this.kc.applySecurityAuthentication(context);
+		await authenticate(this.kc, context);
 
 		let timer: NodeJS.Timeout | undefined;
 		let timedOut = false;

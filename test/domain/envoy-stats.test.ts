@@ -3,7 +3,7 @@ import {test} from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import fc from 'fast-check';
-import {EnvoyLineMemory, parseEnvoyStats, type PodCounters} from '../../source/domain/envoy-stats.js';
+import {EnvoyLineMemory, envoyStatsFilter, parseEnvoyStats, type PodCounters} from '../../source/domain/envoy-stats.js';
 import {referenceParseEnvoyStats} from '../helpers/envoy-stats-reference.js';
 
 /** Counters as plain data, series and buckets in a fixed order, for deepEqual. */
@@ -84,4 +84,15 @@ test('the memory keeps copies of the lines it remembers, not the reads they came
 	gc();
 	const grownMb = (process.memoryUsage().heapUsed - before) / 1024 / 1024;
 	assert.ok(grownMb < 10, `40 reads of 1 MB left ${grownMb.toFixed(1)} MB behind`);
+});
+
+test("the read's filter lets through Istio's request counter and duration histogram, not a sidecar's other stats", () => {
+	// Envoy matches the regex anywhere in a stat's name (RE2 partial match), as RegExp.test does.
+	const filter = new RegExp(decodeURIComponent(envoyStatsFilter), 'u');
+	const names = [
+		'istio_requests_total', 'istio_request_duration_milliseconds', 'istio_request_bytes', 'istio_response_bytes',
+		'istio_tcp_sent_bytes_total', 'istio_tcp_connections_opened_total', 'envoy_cluster_upstream_rq_total', 'envoy_server_live',
+	];
+	assert.deepEqual(names.filter(name => filter.test(name)), ['istio_requests_total', 'istio_request_duration_milliseconds']);
+	assert.doesNotMatch(envoyStatsFilter, /\|/, 'URL-encoded in the query');
 });

@@ -133,7 +133,7 @@ describe('a pod\'s port 15090 through the simulated API server\'s port-forward',
 		}
 	});
 
-	test('live reads ask each pod for Istio\'s request metrics only (?filter=istio_request), not all of its stats', async () => {
+	test('live reads ask each pod for Istio\'s request metrics only (?filter=istio_request…), not all of its stats', async () => {
 		const source = startLiveStats(kubeTarget('bookinfo'), {namespace: 'bookinfo', reporter: 'destination', periodMs: 200});
 		try {
 			const reviews = (version: string): Destination => ({key: version, host: 'reviews', subset: version, weight: 50, metric: {service: 'reviews', version}});

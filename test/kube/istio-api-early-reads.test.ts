@@ -13,6 +13,7 @@ import {loadKubeTarget} from '../../source/kube/config.js';
 import {KubeError} from '../../source/kube/errors.js';
 import {IstioApi} from '../../source/kube/istio-api.js';
 import {simKubeconfig} from '../../source/sim/kubeconfig.js';
+import {connect} from '../../source/commands/connect.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'meshtop-early-reads-'));
 after(() => {
@@ -29,10 +30,11 @@ interface Seen {
 
 /**
  * An API server serving networking.istio.io in `versions`, the reviews VirtualService at each of them, and a 404 for
- * anything else, as kube-apiserver answers a version it does not serve. GET /apis is answered once another request has
- * come, or after a second: a read that waits for discovery arrives after its answer.
+ * anything else, as kube-apiserver answers a version it does not serve. GET /apis is answered once
+ * `readsBeforeDiscovery` other requests have come, or after a second: a read that waits for discovery arrives after
+ * its answer.
  */
-async function server(t: TestContext, versions: readonly string[], apisStatus = 200): Promise<{api: IstioApi; seen: Seen[]}> {
+async function server(t: TestContext, versions: readonly string[], apisStatus = 200, readsBeforeDiscovery = 1): Promise<{api: IstioApi; kubeconfig: string; seen: Seen[]}> {
 	const seen: Seen[] = [];
 	let discoveryAnswered = false;
 	let answerDiscovery: (() => void) | undefined;
@@ -52,7 +54,7 @@ async function server(t: TestContext, versions: readonly string[], apisStatus = 
 
 			const timer = setTimeout(answer, 1000);
 			answerDiscovery = answer;
-			if (seen.length > 1) {
+			if (seen.length > readsBeforeDiscovery) {
 				answer();
 			}
 
@@ -60,7 +62,11 @@ async function server(t: TestContext, versions: readonly string[], apisStatus = 
 		}
 
 		const match = /^\/apis\/networking\.istio\.io\/([^/]+)\/namespaces\/bookinfo\/virtualservices\/reviews$/.exec(url);
-		if (match !== null && versions.includes(match[1]!)) {
+		const rules = /^\/apis\/networking\.istio\.io\/([^/]+)\/namespaces\/bookinfo\/destinationrules$/.exec(url);
+		if (rules !== null && versions.includes(rules[1]!)) {
+			response.writeHead(200, {'content-type': 'application/json'});
+			response.end(JSON.stringify({kind: 'DestinationRuleList', metadata: {resourceVersion: '5'}, items: []}));
+		} else if (match !== null && versions.includes(match[1]!)) {
 			response.writeHead(200, {'content-type': 'application/json'});
 			response.end(JSON.stringify({apiVersion: `${group}/${match[1]!}`, kind: 'VirtualService', metadata: {name: 'reviews', namespace: 'bookinfo', resourceVersion: '5'}, spec: {hosts: ['reviews'], http: [{route: [{destination: {host: 'reviews', subset: 'v1'}}]}]}}));
 		} else {
@@ -68,7 +74,9 @@ async function server(t: TestContext, versions: readonly string[], apisStatus = 
 			response.end(JSON.stringify({kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'the server could not find the requested resource'}));
 		}
 
-		answerDiscovery?.();
+		if (seen.length > readsBeforeDiscovery) {
+			answerDiscovery?.();
+		}
 	});
 	await new Promise<void>(resolve => {
 		listener.listen(0, '127.0.0.1', resolve);
@@ -81,7 +89,7 @@ async function server(t: TestContext, versions: readonly string[], apisStatus = 
 	});
 	const file = path.join(dir, `kubeconfig-${versions.join('-')}-${apisStatus}`);
 	writeFileSync(file, simKubeconfig({server: `http://127.0.0.1:${(listener.address() as AddressInfo).port}`}));
-	return {api: new IstioApi(loadKubeTarget({kubeconfig: file, env: {}})), seen};
+	return {api: new IstioApi(loadKubeTarget({kubeconfig: file, env: {}})), kubeconfig: file, seen};
 }
 
 test('the route is read at v1 while discovery runs, and that answer is used once discovery says v1', async t => {
@@ -113,4 +121,17 @@ test('a server without v1: the early read is dropped and the route read again at
 test("a failed discovery fails the read with discovery's error, not the early read's", async t => {
 	const {api} = await server(t, ['v1'], 403);
 	await assert.rejects(api.getRoute('VirtualService', 'bookinfo', 'reviews'), (error: unknown) => error instanceof KubeError && error.kind === 'forbidden' && error.verb === 'discover');
+});
+
+test("a command's connect reads the route (either kind) and the DestinationRules beside discovery", async t => {
+	const {kubeconfig, seen} = await server(t, ['v1'], 200, 3);
+	const connection = await connect({vs: 'reviews', kubeconfig, namespace: 'bookinfo', env: {}});
+	t.after(async () => connection.close());
+	assert.equal(connection.kind, 'VirtualService');
+	assert.deepEqual(seen.map(entry => `${entry.path} ${entry.beforeDiscovery}`).sort(), [
+		'/apis true',
+		'/apis/gateway.networking.k8s.io/v1/namespaces/bookinfo/httproutes/reviews true',
+		'/apis/networking.istio.io/v1/namespaces/bookinfo/destinationrules true',
+		'/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices/reviews true',
+	]);
 });

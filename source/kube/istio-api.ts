@@ -9,8 +9,8 @@ import type {KubeTarget} from './config.js';
 import {KubeError, toKubeError, type KubeErrorContext} from './errors.js';
 import {eventsAbout, routeEvent, type RouteEventInput, type RouteEventLine} from './route-events.js';
 import {
-	asVirtualService, destinationRuleEntry, destinationRulesResource, gatewayGroup, gatewayVersionPreference, httpRoutesResource,
-	istioGroup, istioVersionPreference, virtualServicesResource, type RouteResource,
+	asVirtualService, destinationRuleEntry, destinationRulesResource, gatewayGroup, gatewayVersionPreference, istioGroup,
+	istioVersionPreference, routeKindPlaces, virtualServicesResource, type RouteResource,
 } from './route-resources.js';
 import {isObject} from '../util/guards.js';
 import {corePath, customPath, KubeRest} from './rest.js';
@@ -73,8 +73,9 @@ export class IstioApi {
 
 	/** Group, served version and plural of a route kind; throws not-found when the cluster does not serve it. */
 	async routeResource(kind: RouteObjectKind): Promise<RouteResource> {
+		const {group, plural, resource} = routeKindPlaces[kind];
 		if (kind === 'VirtualService') {
-			return {group: istioGroup, version: await this.version(), plural: 'virtualservices', resource: virtualServicesResource};
+			return {group, version: await this.version(), plural, resource};
 		}
 
 		const version = await this.gatewayVersion();
@@ -82,7 +83,7 @@ export class IstioApi {
 			throw new KubeError('not-found', `the API server ${this.target.server} does not serve HTTPRoutes (${gatewayGroup} ${gatewayVersionPreference.join(' or ')}): are the Gateway API CRDs installed (context ${this.target.contextName})?`, {verb: 'discover', resource: gatewayGroup});
 		}
 
-		return {group: gatewayGroup, version, plural: 'httproutes', resource: httpRoutesResource};
+		return {group, version, plural, resource};
 	}
 
 	/** All HTTPRoutes of a namespace and the list's resourceVersion; none (and '') when the cluster has no Gateway API. */
@@ -100,8 +101,7 @@ export class IstioApi {
 
 	/** One route object of either kind, fresh from the API server. */
 	async getRoute(kind: RouteObjectKind, namespace: string, name: string): Promise<VirtualService> {
-		const resource = kind === 'HTTPRoute' ? httpRoutesResource : virtualServicesResource;
-		const context = {verb: 'get', resource, namespace, name};
+		const context = {verb: 'get', resource: routeKindPlaces[kind].resource, namespace, name};
 		return this.readServed(kind, async ({group, version, plural}) => {
 			const object = await this.call(context, async () => this.rest.get(customPath({group, version, namespace, plural, name})));
 			return this.expectRoute(object, version, kind, context);
@@ -222,14 +222,13 @@ export class IstioApi {
 	 * not two: a `set` against an API server across a network waits 3 round trips instead of 5.
 	 */
 	private async readServed<T>(kind: RouteObjectKind, read: (resource: Pick<RouteResource, 'group' | 'version' | 'plural'>) => Promise<T>): Promise<T> {
-		const group = kind === 'HTTPRoute' ? gatewayGroup : istioGroup;
-		const plural = kind === 'HTTPRoute' ? 'httproutes' : 'virtualservices';
+		const {group, plural, versions} = routeKindPlaces[kind];
 		const found = kind === 'HTTPRoute' ? this.gatewayVersionFound : this.istioVersionFound;
 		if (found !== undefined) {
 			return read({group, version: found, plural});
 		}
 
-		const guess = kind === 'HTTPRoute' ? gatewayVersionPreference[0] : istioVersionPreference[0];
+		const guess = versions[0]!;
 		const early = read({group, version: guess, plural}).then(value => ({value}), (error: unknown) => ({error}));
 		const {version} = await this.routeResource(kind);
 		if (version !== guess) {
@@ -294,7 +293,7 @@ export class IstioApi {
 			return error;
 		}
 
-		const resource = kind === 'HTTPRoute' ? httpRoutesResource : virtualServicesResource;
+		const {resource} = routeKindPlaces[kind];
 		return new KubeError('conflict', `conflict: ${resource} "${name}" in namespace ${namespace} was changed by someone else since it was read (resourceVersion ${tested} is now ${current.metadata.resourceVersion ?? 'unknown'}); re-read it and retry`, {
 			status: 422, verb: 'patch', resource, cause: error,
 		});

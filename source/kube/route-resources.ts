@@ -35,6 +35,18 @@ export interface RouteResource {
 
 /** Resource name of VirtualServices as errors and RBAC spell it. */
 export const virtualServicesResource = `virtualservices.${istioGroup}`;
+
+/** Where a route kind lives whatever version is served, and the versions meshtop reads it in, most preferred first. */
+export interface RouteKindPlace extends Omit<RouteResource, 'version'> {
+	/** Served versions meshtop understands, most preferred first. */
+	versions: readonly string[];
+}
+
+/** Each route kind's group, plural, resource name and preferred versions: the one place they are paired. */
+export const routeKindPlaces: Readonly<Record<RouteObjectKind, RouteKindPlace>> = {
+	VirtualService: {group: istioGroup, plural: 'virtualservices', resource: virtualServicesResource, versions: istioVersionPreference},
+	HTTPRoute: {group: gatewayGroup, plural: 'httproutes', resource: httpRoutesResource, versions: gatewayVersionPreference},
+};
 /** Resource name of DestinationRules as errors and RBAC spell it. */
 export const destinationRulesResource = `destinationrules.${istioGroup}`;
 
@@ -58,7 +70,7 @@ export function asVirtualService(object: unknown, apiVersion: string, kind: Rout
 	// List items of custom resources may omit apiVersion/kind; the model needs them for display and writes.
 	return {
 		...object,
-		apiVersion: typeof object['apiVersion'] === 'string' ? object['apiVersion'] : `${kind === 'HTTPRoute' ? gatewayGroup : istioGroup}/${apiVersion}`,
+		apiVersion: typeof object['apiVersion'] === 'string' ? object['apiVersion'] : `${routeKindPlaces[kind].group}/${apiVersion}`,
 		kind: typeof object['kind'] === 'string' ? object['kind'] : kind,
 		metadata: object['metadata'] as VirtualService['metadata'],
 		spec: isObject(object['spec']) ? object['spec'] : {},

@@ -5,18 +5,20 @@
  */
 
 /** What is known of one pod's last read. */
-interface PodRead {
+interface PodRead<T> {
 	/** When it was read (epoch milliseconds). */
 	at: number;
 	/** The stats answer, as read. */
 	text: string;
 	/** Whether that answer equalled the one before it. */
 	quiet: boolean;
+	/** What the answer was read into, once {@link QuietPods.read} has (kept while the answer stays the same). */
+	value?: T;
 }
 
-/** The live reads' memory of which pods are quiet. */
-export class QuietPods {
-	readonly #reads = new Map<string, PodRead>();
+/** The live reads' memory of each pod's last answer, what it was read into, and which pods are quiet. */
+export class QuietPods<T = unknown> {
+	readonly #reads = new Map<string, PodRead<T>>();
 	readonly #quietPeriodMs: number;
 	#awakeUntil = 0;
 
@@ -27,9 +29,26 @@ export class QuietPods {
 
 	/** Notes a read of `pod` at `at`; true when its answer equals the one before (nothing was counted in between). */
 	noteRead(pod: string, text: string, at: number): boolean {
-		const quiet = this.#reads.get(pod)?.text === text;
-		this.#reads.set(pod, {at, text, quiet});
+		const last = this.#reads.get(pod);
+		const quiet = last?.text === text;
+		this.#reads.set(pod, {at, text, quiet, ...(quiet && last.value !== undefined ? {value: last.value} : {})});
 		return quiet;
+	}
+
+	/**
+	 * Notes a read of `pod` at `at` as {@link noteRead} does and returns what its answer means: what the last one was
+	 * read into when the answer is the same (not parsed again), else `parse(text)`, kept for the next read.
+	 */
+	read(pod: string, text: string, at: number, parse: (text: string) => T): T {
+		this.noteRead(pod, text, at);
+		const entry = this.#reads.get(pod)!;
+		entry.value ??= parse(text);
+		return entry.value;
+	}
+
+	/** What `pod`'s last answer was read into, if it was: it stands while the pod is not due. */
+	last(pod: string): T | undefined {
+		return this.#reads.get(pod)?.value;
 	}
 
 	/** Whether `pod` is to be read at `now`: always, unless its last read was quiet and less than the period ago. */
@@ -46,7 +65,7 @@ export class QuietPods {
 		this.#awakeUntil = now + (2 * this.#quietPeriodMs);
 	}
 
-	/** Forgets the pods not in `kept` (they left the sample). */
+	/** Forgets the pods not in `kept` (they left the sample), their answers and values with them. */
 	keepOnly(kept: ReadonlySet<string>): void {
 		for (const pod of this.#reads.keys()) {
 			if (!kept.has(pod)) {

@@ -80,9 +80,8 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 	const forwards = new Map<string, Promise<PodLink>>();
 	// Every pod answers the same lines each read, new values only.
 	const lineMemory = new EnvoyLineMemory(reporter);
-	// Each pod's last counters, and which pods answered the same twice: a quiet pod is read less often.
-	const lastCounters = new Map<string, PodCounters>();
-	const quiet = new QuietPods(options.quietPeriodMs ?? 5000);
+	// Each pod's last answer and counters, and which pods answered the same twice: a quiet pod is read less often.
+	const quiet = new QuietPods<PodCounters>(options.quietPeriodMs ?? 5000);
 	let weights = '';
 	let destinations: readonly Destination[] = [];
 	let wanted = '';
@@ -144,15 +143,8 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 				return new Error(`${pod}:${envoyStatsPort} answered ${response.status}`);
 			}
 
-			const previous = lastCounters.get(pod);
 			// The same answer as the last read: the same counters, not parsed again.
-			if (quiet.noteRead(pod, response.text, Date.now()) && previous !== undefined) {
-				return previous;
-			}
-
-			const counters = parseEnvoyStats(response.text, reporter, lineMemory);
-			lastCounters.set(pod, counters);
-			return counters;
+			return quiet.read(pod, response.text, Date.now(), text => parseEnvoyStats(text, reporter, lineMemory));
 		} catch (cause) {
 			if (handle?.status().state === 'failed' && !failedAt.has(pod)) {
 				failedAt.set(pod, Date.now());
@@ -165,11 +157,6 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 	const stopUnused = () => {
 		const used = new Set(Object.values(samples).flatMap(sample => sample.sampled));
 		quiet.keepOnly(used);
-		for (const pod of lastCounters.keys()) {
-			if (!used.has(pod)) {
-				lastCounters.delete(pod);
-			}
-		}
 
 		for (const [pod, handle] of forwards) {
 			if (!used.has(pod)) {
@@ -220,7 +207,7 @@ export function startLiveStats(target: KubeTarget, options: LiveStatsOptions): L
 		const read = new Map<string, PodCounters>();
 		// A quiet pod not read this time: its last counters stand (it counted nothing at its last read).
 		for (const pod of pods) {
-			const counters = lastCounters.get(pod);
+			const counters = quiet.last(pod);
 			if (!due.includes(pod) && counters !== undefined) {
 				read.set(pod, counters);
 			}

@@ -39,4 +39,22 @@ describe('quiet pods: read less often while their answers repeat', () => {
 		assert.equal(pods.due('a', 20), true);
 		assert.equal(pods.due('b', 20), false);
 	});
+
+	test('read(): an answer the same as the last is not parsed again; its value stands in last() until the pod leaves', () => {
+		const pods = new QuietPods<string>(1000);
+		const parsed: string[] = [];
+		const parse = (text: string) => {
+			parsed.push(text);
+			return `counters of ${text}`;
+		};
+
+		assert.equal(pods.read('a', 'x 1', 0, parse), 'counters of x 1');
+		assert.equal(pods.read('a', 'x 1', 100, parse), 'counters of x 1');
+		assert.equal(pods.due('a', 200), false, 'read() notes quiet answers as noteRead() does');
+		assert.equal(pods.read('a', 'x 2', 1100, parse), 'counters of x 2');
+		assert.deepEqual(parsed, ['x 1', 'x 2'], 'parsed once per different answer');
+		assert.equal(pods.last('a'), 'counters of x 2');
+		pods.keepOnly(new Set());
+		assert.equal(pods.last('a'), undefined);
+	});
 });

@@ -92,12 +92,17 @@ async function server(t: TestContext, versions: readonly string[], apisStatus = 
 	return {api: new IstioApi(loadKubeTarget({kubeconfig: file, env: {}})), kubeconfig: file, seen};
 }
 
+/** Each request as `PATH BEFORE-DISCOVERY'S-ANSWER`, sorted: concurrent requests arrive in any order. */
+function arrivals(seen: readonly Seen[]): string[] {
+	return seen.map(entry => `${entry.path} ${entry.beforeDiscovery}`).sort();
+}
+
 test('the route is read at v1 while discovery runs, and that answer is used once discovery says v1', async t => {
 	const {api, seen} = await server(t, ['v1beta1', 'v1']);
 	const route = await api.getRoute('VirtualService', 'bookinfo', 'reviews');
 	assert.equal(route.apiVersion, `${group}/v1`);
 	// Both before discovery's answer, in whichever order they came.
-	assert.deepEqual(seen.map(entry => `${entry.path} ${entry.beforeDiscovery}`).sort(), [
+	assert.deepEqual(arrivals(seen), [
 		'/apis true',
 		'/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices/reviews true',
 	]);
@@ -111,7 +116,7 @@ test('a server without v1: the early read is dropped and the route read again at
 	const {api, seen} = await server(t, ['v1alpha3', 'v1beta1']);
 	const route = await api.getRoute('VirtualService', 'bookinfo', 'reviews');
 	assert.equal(route.apiVersion, `${group}/v1beta1`);
-	assert.deepEqual(seen.map(entry => `${entry.path} ${entry.beforeDiscovery}`).sort(), [
+	assert.deepEqual(arrivals(seen), [
 		'/apis true',
 		'/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices/reviews true',
 		'/apis/networking.istio.io/v1beta1/namespaces/bookinfo/virtualservices/reviews false',
@@ -128,7 +133,7 @@ test("a command's connect reads the route (either kind) and the DestinationRules
 	const connection = await connect({vs: 'reviews', kubeconfig, namespace: 'bookinfo', env: {}});
 	t.after(async () => connection.close());
 	assert.equal(connection.kind, 'VirtualService');
-	assert.deepEqual(seen.map(entry => `${entry.path} ${entry.beforeDiscovery}`).sort(), [
+	assert.deepEqual(arrivals(seen), [
 		'/apis true',
 		'/apis/gateway.networking.k8s.io/v1/namespaces/bookinfo/httproutes/reviews true',
 		'/apis/networking.istio.io/v1/namespaces/bookinfo/destinationrules true',

@@ -1,8 +1,8 @@
 import {memo, useMemo} from 'react';
 import {Box, Text} from 'ink';
 import type {ChartHistory, ChartMode} from '../state/chart-history.js';
-import {plotChart, roleKey, type CellRole, type Segment} from './chart-plot.js';
-import {useTheme, type Theme, type TextStyle} from './theme.js';
+import {plotChart, type CellRole, type Segment} from './chart-plot.js';
+import {paint, useTheme, type Theme, type TextStyle} from './theme.js';
 
 function styleOf(role: CellRole, theme: Theme): TextStyle {
 	if (typeof role === 'object') {
@@ -26,29 +26,19 @@ function styleOf(role: CellRole, theme: Theme): TextStyle {
 	}
 }
 
-/** One line of the chart: its runs of characters, each styled by its role. */
-function ChartLineText({segments, theme}: {segments: readonly Segment[]; theme: Theme}) {
-	return (
-		<Text wrap="truncate">
-			{segments.map((segment, index) => <Text key={index} {...styleOf(segment.role, theme)}>{segment.text}</Text>)}
-		</Text>
-	);
+/** One line of the chart as one string, each run painted in its role's style. */
+export function paintLine(segments: readonly Segment[], theme: Theme): string {
+	return segments.map(segment => paint(styleOf(segment.role, theme), segment.text)).join('');
 }
 
 /**
- * Whether two renders of a chart line draw the same runs (React.memo's comparison for {@link ChartLine}): a new
- * sample re-plots the chart every second, but a column covers several seconds, so most lines come out as before.
+ * A chart line: one <Text> of one painted string, re-rendered only when that string changed. A <Text> per run made
+ * a fibre and a layout node per run, several hundred once a few weight changes had split the blank rows with their
+ * markers, all reconciled on every refresh; most lines come out as before, since a column covers several seconds.
  */
-export function sameLine(before: {segments: readonly Segment[]; theme: Theme}, after: {segments: readonly Segment[]; theme: Theme}): boolean {
-	return before.theme === after.theme && before.segments.length === after.segments.length
-		&& before.segments.every((segment, index) => {
-			const other = after.segments[index];
-			return other !== undefined && segment.text === other.text && roleKey(segment.role) === roleKey(other.role);
-		});
-}
-
-/** A chart line re-rendered only when its runs changed. */
-const ChartLine = memo(ChartLineText, sameLine);
+const ChartLine = memo(function ChartLine({text}: {text: string}) {
+	return <Text wrap="truncate">{text}</Text>;
+});
 
 /** What the chart draws: a history, its mode, the versions in table order, and its size. */
 export interface ChartProps {
@@ -68,10 +58,13 @@ function ChartLines({history, mode, keys, width, height}: ChartProps) {
 	const theme = useTheme();
 	// A history is a value: a new sample is a new object, so identity says when to redraw.
 	const keyList = keys.join(',');
-	const lines = useMemo(() => plotChart({mode, history, keys: keyList === '' ? [] : keyList.split(','), width, height}), [mode, history, keyList, width, height]);
+	const lines = useMemo(
+		() => plotChart({mode, history, keys: keyList === '' ? [] : keyList.split(','), width, height}).slice(0, height).map(segments => paintLine(segments, theme)),
+		[mode, history, keyList, width, height, theme],
+	);
 	return (
 		<Box flexDirection="column" height={height}>
-			{lines.slice(0, height).map((segments, line) => <ChartLine key={line} segments={segments} theme={theme} />)}
+			{lines.map((text, line) => <ChartLine key={line} text={text} />)}
 		</Box>
 	);
 }

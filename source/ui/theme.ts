@@ -5,6 +5,7 @@
  * stay visible.
  */
 import {createContext, useContext} from 'react';
+import chalk, {type ForegroundColorName} from 'chalk';
 import type {FeedStatus} from '../ports/console-services.js';
 import type {GateOutcome, RolloutState} from '../domain/rollout.js';
 
@@ -45,8 +46,6 @@ export interface Theme {
 	readonly planBorder: string | undefined;
 	/** Style of a version's row name, bar and sparkline (its series colour in the chart). */
 	version(index: number): TextStyle;
-	/** ANSI escape of a version's chart series (asciichart), or undefined without colour. */
-	versionAnsi(index: number): string | undefined;
 	/** The ● of a feed's status in the header. */
 	feed(status: FeedStatus): TextStyle;
 	/** The progress bar and phase of a rollout. */
@@ -55,15 +54,8 @@ export interface Theme {
 	gate(outcome: GateOutcome): TextStyle;
 }
 
-/** Versions' colours in row order: Ink names and the same colours as ANSI escapes for asciichart. */
-const palette = [
-	{ink: 'cyan', ansi: '\u001B[36m'},
-	{ink: 'magenta', ansi: '\u001B[35m'},
-	{ink: 'yellow', ansi: '\u001B[33m'},
-	{ink: 'green', ansi: '\u001B[32m'},
-	{ink: 'blue', ansi: '\u001B[34m'},
-	{ink: 'red', ansi: '\u001B[31m'},
-] as const;
+/** Versions' colours in row order. */
+const palette = ['cyan', 'magenta', 'yellow', 'green', 'blue', 'red'] as const;
 
 const feedColor: Record<FeedStatus, string> = {
 	connecting: 'yellow',
@@ -97,8 +89,7 @@ export const colorTheme: Theme = {
 	muted: {dimColor: true},
 	confirmBorder: 'yellow',
 	planBorder: 'cyan',
-	version: index => ({color: palette[index % palette.length]!.ink}),
-	versionAnsi: index => palette[index % palette.length]!.ansi,
+	version: index => ({color: palette[index % palette.length]}),
 	feed: status => ({color: feedColor[status]}),
 	phase: phase => ({color: phaseColor[phase]}),
 	gate: outcome => (gateColor[outcome] === undefined ? {} : {color: gateColor[outcome]}),
@@ -118,7 +109,6 @@ export const monochromeTheme: Theme = {
 	confirmBorder: undefined,
 	planBorder: undefined,
 	version: () => ({}),
-	versionAnsi: () => undefined,
 	feed: status => (status === 'live' ? {} : {bold: true}),
 	phase: phase => (phase === 'running' || phase === 'completed' ? {} : {bold: true}),
 	gate: outcome => (outcome === 'fail' ? {bold: true} : {}),
@@ -141,4 +131,34 @@ export const ThemeContext = createContext<Theme>(colorTheme);
 /** The theme components style themselves with. */
 export function useTheme(): Theme {
 	return useContext(ThemeContext);
+}
+
+/**
+ * Text styled as Ink's <Text> would style it, as one string: for a line of many runs (a chart line), where a <Text>
+ * per run costs a React element, a fibre and a layout node each, and reconciling them on every refresh. Uses the
+ * chalk Ink uses, so --no-color and a terminal without colour drop these styles as they drop Ink's.
+ */
+export function paint(style: TextStyle, text: string): string {
+	let painted = text;
+	if (style.dimColor) {
+		painted = chalk.dim(painted);
+	}
+
+	if (style.color !== undefined && style.color in chalk) {
+		painted = chalk[style.color as ForegroundColorName](painted);
+	}
+
+	if (style.bold) {
+		painted = chalk.bold(painted);
+	}
+
+	if (style.underline) {
+		painted = chalk.underline(painted);
+	}
+
+	if (style.inverse) {
+		painted = chalk.inverse(painted);
+	}
+
+	return painted;
 }

@@ -71,8 +71,7 @@ function ChartLines({history, mode, keys, width, height}: ChartProps) {
 
 /**
  * The chart re-rendered only when what it draws changed: a key (a selection, a staged weight) re-renders the rest of
- * the console, and reconciling the chart's few hundred styled segments again, for the same lines, was a good part of
- * that key's frame.
+ * the console, and plotting and painting the same lines again would be a good part of that key's frame.
  */
 export const Chart = memo(ChartLines, sameChart);
 

@@ -4,7 +4,7 @@ import type {KubeTarget} from './config.js';
 import {toKubeError} from './errors.js';
 import {KubeRest} from './rest.js';
 import {retryThrottled} from './throttle-retry.js';
-import {gatewayGroup, istioGroup} from './route-resources.js';
+import {routeKindPlaces} from './route-resources.js';
 
 /** The answer: allowed, or not and why (the console's AccessReview port has the same shape). */
 export interface RouteAccess {
@@ -26,7 +26,7 @@ export interface RouteAccessQuestion {
  * authenticated user may create): the console starts read-only, and says why, instead of failing on the first Enter.
  */
 export async function reviewRouteAccess(target: KubeTarget, question: RouteAccessQuestion): Promise<RouteAccess> {
-	const [group, plural] = question.kind === 'HTTPRoute' ? [gatewayGroup, 'httproutes'] : [istioGroup, 'virtualservices'];
+	const {group, plural} = routeKindPlaces[question.kind];
 	const resourceAttributes = {verb: 'patch', group, resource: plural, namespace: question.namespace, ...(question.name === undefined ? {} : {name: question.name})};
 	let review: V1SelfSubjectAccessReview;
 	try {

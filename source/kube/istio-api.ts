@@ -10,7 +10,7 @@ import {KubeError, toKubeError, type KubeErrorContext} from './errors.js';
 import {eventsAbout, routeEvent, type RouteEventInput, type RouteEventLine} from './route-events.js';
 import {
 	asVirtualService, destinationRuleEntry, destinationRulesResource, gatewayGroup, gatewayVersionPreference, istioGroup,
-	istioVersionPreference, routeKindPlaces, virtualServicesResource, type RouteResource,
+	istioVersionPreference, routeKindPlaces, type RouteResource,
 } from './route-resources.js';
 import {isObject} from '../util/guards.js';
 import {corePath, customPath, KubeRest} from './rest.js';
@@ -73,14 +73,11 @@ export class IstioApi {
 
 	/** Group, served version and plural of a route kind; throws not-found when the cluster does not serve it. */
 	async routeResource(kind: RouteObjectKind): Promise<RouteResource> {
-		const {group, plural, resource} = routeKindPlaces[kind];
-		if (kind === 'VirtualService') {
-			return {group, version: await this.version(), plural, resource};
-		}
-
-		const version = await this.gatewayVersion();
+		const {group, plural, resource, versions} = routeKindPlaces[kind];
+		// A cluster without Istio's API fails version() itself; one without the Gateway API answers undefined here.
+		const version = kind === 'VirtualService' ? await this.version() : await this.gatewayVersion();
 		if (version === undefined) {
-			throw new KubeError('not-found', `the API server ${this.target.server} does not serve HTTPRoutes (${gatewayGroup} ${gatewayVersionPreference.join(' or ')}): are the Gateway API CRDs installed (context ${this.target.contextName})?`, {verb: 'discover', resource: gatewayGroup});
+			throw new KubeError('not-found', `the API server ${this.target.server} does not serve HTTPRoutes (${group} ${versions.join(' or ')}): are the Gateway API CRDs installed (context ${this.target.contextName})?`, {verb: 'discover', resource: group});
 		}
 
 		return {group, version, plural, resource};
@@ -157,9 +154,9 @@ export class IstioApi {
 
 	/** All VirtualServices of a namespace, and the list's resourceVersion to start a watch from. */
 	async listVirtualServices(namespace: string): Promise<{items: VirtualService[]; resourceVersion: string}> {
-		const version = await this.version();
-		const list = await this.call({verb: 'list', resource: virtualServicesResource, namespace}, async () =>
-			this.rest.get(customPath({group: istioGroup, version, namespace, plural: 'virtualservices'})));
+		const {group, version, plural, resource} = await this.routeResource('VirtualService');
+		const list = await this.call({verb: 'list', resource, namespace}, async () =>
+			this.rest.get(customPath({group, version, namespace, plural})));
 		const {items, resourceVersion} = itemsOf(list);
 		return {items: items.flatMap(item => asVirtualService(item, version) ?? []), resourceVersion};
 	}
